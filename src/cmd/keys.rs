@@ -1,0 +1,584 @@
+//! Keyspace commands (Redis's `db.c` and `expire.c` command halves): DEL,
+//! EXISTS, TYPE, RENAME, COPY, MOVE, KEYS, SCAN, RANDOMKEY, the FLUSH and
+//! SWAPDB family, TTLs and OBJECT.
+
+use super::args::is;
+use super::{CmdError, CmdResult, Ctx};
+use crate::db::value::SHARED_INTEGERS;
+use crate::db::{lru_clock, Entry, Str, Value};
+use crate::util::parse_i64;
+
+/// Parses a database index (Redis's `getIntFromObjectOrReply` with a
+/// custom message, then the range check).
+fn db_index(ctx: &Ctx, arg: &[u8], not_int: CmdError) -> Result<usize, CmdError> {
+    let n = parse_i64(arg)
+        .filter(|n| i32::try_from(*n).is_ok())
+        .ok_or(not_int)?;
+    usize::try_from(n)
+        .ok()
+        .filter(|n| *n < ctx.srv.dbs.len())
+        .ok_or(CmdError::DbOutOfRange)
+}
+
+/// DEL key [key ...] (also UNLINK). Side effects: dirty.
+pub fn del(ctx: &mut Ctx) -> CmdResult {
+    let keys = ctx.args().rest();
+    let now = ctx.now();
+    let db = ctx.client.db;
+    let mut n = 0;
+    for k in keys {
+        let d = &mut ctx.srv.dbs[db];
+        if d.get(k, now).is_some() && d.remove(k).is_some() {
+            n += 1;
+        }
+    }
+    ctx.dirty(n);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// EXISTS key [key ...]
+pub fn exists(ctx: &mut Ctx) -> CmdResult {
+    let keys = ctx.args().rest();
+    let db = ctx.client.db;
+    let n = keys
+        .iter()
+        .filter(|k| ctx.srv.lookup_notouch(db, k).is_some())
+        .count();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// TOUCH key [key ...]
+pub fn touch(ctx: &mut Ctx) -> CmdResult {
+    let keys = ctx.args().rest();
+    let db = ctx.client.db;
+    let n = keys
+        .iter()
+        .filter(|k| ctx.srv.lookup_read(db, k).is_some())
+        .count();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// TYPE key
+pub fn type_(ctx: &mut Ctx) -> CmdResult {
+    let key = ctx.args().next_bytes()?;
+    let db = ctx.client.db;
+    let name = ctx
+        .srv
+        .lookup_notouch(db, key)
+        .map_or("none", |e| e.val.type_name());
+    ctx.out.simple(name);
+    Ok(())
+}
+
+/// RENAME key newkey
+pub fn rename(ctx: &mut Ctx) -> CmdResult {
+    rename_generic(ctx, false)
+}
+
+/// RENAMENX key newkey
+pub fn renamenx(ctx: &mut Ctx) -> CmdResult {
+    rename_generic(ctx, true)
+}
+
+/// The core of RENAME and RENAMENX. Keeps the TTL. Side effects: dirty.
+fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
+    let mut a = ctx.args();
+    let (src, dst) = (a.next_bytes()?, a.next_bytes()?);
+    let db = ctx.client.db;
+    if ctx.srv.lookup_write(db, src).is_none() {
+        return Err(CmdError::NoSuchKey);
+    }
+    if src == dst {
+        if nx {
+            ctx.out.int(0);
+        } else {
+            ctx.out.ok();
+        }
+        return Ok(());
+    }
+    if nx && ctx.srv.lookup_write(db, dst).is_some() {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let d = &mut ctx.srv.dbs[db];
+    if let Some(entry) = d.remove(src) {
+        d.insert_entry(dst, entry);
+    }
+    ctx.dirty(1);
+    if nx {
+        ctx.out.int(1);
+    } else {
+        ctx.out.ok();
+    }
+    Ok(())
+}
+
+/// COPY source destination [DB destination-db] [REPLACE]
+pub fn copy(ctx: &mut Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    let (src, dst) = (a.next_bytes()?, a.next_bytes()?);
+    let src_db = ctx.client.db;
+    let mut dst_db = src_db;
+    let mut replace = false;
+    while let Ok(opt) = a.next_bytes() {
+        if is(opt, "replace") {
+            replace = true;
+        } else if is(opt, "db") && !a.is_empty() {
+            let n = a.next_i64()?;
+            dst_db = usize::try_from(n)
+                .ok()
+                .filter(|n| *n < ctx.srv.dbs.len())
+                .ok_or(CmdError::DbOutOfRange)?;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if src_db == dst_db && src == dst {
+        return Err(CmdError::Msg(
+            "ERR source and destination objects are the same",
+        ));
+    }
+    let Some(entry) = ctx.srv.lookup_read(src_db, src).map(|e| e.clone()) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    if ctx.srv.lookup_write(dst_db, dst).is_some() && !replace {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let now = ctx.now();
+    ctx.srv.dbs[dst_db].insert_entry(
+        dst,
+        Entry {
+            lru: lru_clock(now),
+            ..entry
+        },
+    );
+    ctx.dirty(1);
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// MOVE key db
+pub fn move_(ctx: &mut Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    let (key, target) = (a.next_bytes()?, a.next_bytes()?);
+    let dst = db_index(ctx, target, CmdError::NotInteger)?;
+    let src = ctx.client.db;
+    if src == dst {
+        return Err(CmdError::Msg(
+            "ERR source and destination objects are the same",
+        ));
+    }
+    if ctx.srv.lookup_write(src, key).is_none() || ctx.srv.lookup_write(dst, key).is_some() {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    if let Some(entry) = ctx.srv.dbs[src].remove(key) {
+        ctx.srv.dbs[dst].insert_entry(key, entry);
+    }
+    ctx.dirty(1);
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// KEYS pattern
+pub fn keys(ctx: &mut Ctx) -> CmdResult {
+    let pattern = ctx.args().next_bytes()?;
+    let now = ctx.now();
+    let found = ctx.db().keys_matching(pattern, now);
+    ctx.out.bulk_array(&found);
+    Ok(())
+}
+
+/// Parses a SCAN cursor as Redis does with `strtoul`: optional sign,
+/// digits, nothing else; an empty string is cursor 0.
+pub fn parse_cursor(b: &[u8]) -> Result<u64, CmdError> {
+    let err = CmdError::Msg("ERR invalid cursor");
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if b.is_empty() {
+        return Ok(0);
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(err);
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or(CmdError::Msg("ERR invalid cursor"))?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+pub fn scan(ctx: &mut Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    let cursor = parse_cursor(a.next_bytes()?)?;
+    let (mut count, mut pattern, mut type_name) = (10i64, None, None);
+    while let Ok(opt) = a.next_bytes() {
+        if is(opt, "count") && !a.is_empty() {
+            count = a.next_i64()?;
+            if count < 1 {
+                return Err(CmdError::Syntax);
+            }
+        } else if is(opt, "match") && !a.is_empty() {
+            let p = a.next_bytes()?;
+            pattern = (p != b"*").then_some(p);
+        } else if is(opt, "type") && !a.is_empty() {
+            type_name = Some(a.next_bytes()?);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let now = ctx.now();
+    let (next, keys) = ctx
+        .db()
+        .scan(cursor, count as usize, pattern, type_name, now);
+    ctx.out.array(2);
+    ctx.out.bulk(next.to_string().as_bytes());
+    ctx.out.bulk_array(&keys);
+    Ok(())
+}
+
+/// RANDOMKEY
+pub fn randomkey(ctx: &mut Ctx) -> CmdResult {
+    let now = ctx.now();
+    let db = ctx.client.db;
+    match ctx.srv.dbs[db].random_key(&mut ctx.srv.rng, now) {
+        Some(k) => ctx.out.bulk(&k),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// DBSIZE
+pub fn dbsize(ctx: &mut Ctx) -> CmdResult {
+    let now = ctx.now();
+    let n = ctx.db().len(now);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC.
+fn flush_mode(ctx: &Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    if let Ok(mode) = a.next_bytes() {
+        if !is(mode, "async") && !is(mode, "sync") {
+            return Err(CmdError::Syntax);
+        }
+    }
+    a.finish()
+}
+
+/// FLUSHDB [ASYNC|SYNC]
+pub fn flushdb(ctx: &mut Ctx) -> CmdResult {
+    flush_mode(ctx)?;
+    let n = ctx.db().len_raw() as u64;
+    ctx.db().clear();
+    ctx.dirty(n.max(1));
+    ctx.out.ok();
+    Ok(())
+}
+
+/// FLUSHALL [ASYNC|SYNC]
+pub fn flushall(ctx: &mut Ctx) -> CmdResult {
+    flush_mode(ctx)?;
+    let mut n = 0;
+    for d in &mut ctx.srv.dbs {
+        n += d.len_raw() as u64;
+        d.clear();
+    }
+    ctx.dirty(n.max(1));
+    ctx.out.ok();
+    Ok(())
+}
+
+/// SWAPDB index1 index2
+pub fn swapdb(ctx: &mut Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    let (x, y) = (a.next_bytes()?, a.next_bytes()?);
+    let x = parse_i64(x)
+        .filter(|n| i32::try_from(*n).is_ok())
+        .ok_or(CmdError::Msg("ERR invalid first DB index"))?;
+    let y = parse_i64(y)
+        .filter(|n| i32::try_from(*n).is_ok())
+        .ok_or(CmdError::Msg("ERR invalid second DB index"))?;
+    let n = ctx.srv.dbs.len() as i64;
+    if x < 0 || y < 0 || x >= n || y >= n {
+        return Err(CmdError::DbOutOfRange);
+    }
+    ctx.srv.dbs.swap(x as usize, y as usize);
+    ctx.dirty(1);
+    ctx.out.ok();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Expiry
+// ---------------------------------------------------------------------------
+
+/// EXPIRE key seconds [NX|XX|GT|LT]
+pub fn expire(ctx: &mut Ctx) -> CmdResult {
+    expire_generic(ctx, true, true)
+}
+
+/// PEXPIRE key milliseconds [NX|XX|GT|LT]
+pub fn pexpire(ctx: &mut Ctx) -> CmdResult {
+    expire_generic(ctx, false, true)
+}
+
+/// EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
+pub fn expireat(ctx: &mut Ctx) -> CmdResult {
+    expire_generic(ctx, true, false)
+}
+
+/// PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
+pub fn pexpireat(ctx: &mut Ctx) -> CmdResult {
+    expire_generic(ctx, false, false)
+}
+
+/// The core of the EXPIRE family (Redis's `expireGenericCommand`).
+/// Side effects: dirty; a time in the past deletes the key.
+fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
+    let mut a = ctx.args();
+    let (key, when) = (a.next_bytes()?, a.next_bytes()?);
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in a.rest() {
+        if is(opt, "nx") {
+            nx = true;
+        } else if is(opt, "xx") {
+            xx = true;
+        } else if is(opt, "gt") {
+            gt = true;
+        } else if is(opt, "lt") {
+            lt = true;
+        } else {
+            return Err(CmdError::Owned(format!(
+                "ERR Unsupported option {}",
+                String::from_utf8_lossy(opt)
+            )));
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return Err(CmdError::Msg(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if gt && lt {
+        return Err(CmdError::Msg(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    let invalid = || {
+        CmdError::Owned(format!(
+            "ERR invalid expire time in '{}' command",
+            super::fullname(ctx.cmd, ctx.parent)
+        ))
+    };
+    let mut when = parse_i64(when).ok_or(CmdError::NotInteger)?;
+    if seconds {
+        when = when.checked_mul(1000).ok_or_else(invalid)?;
+    }
+    let now = ctx.now();
+    if relative {
+        when = when.checked_add(now).ok_or_else(invalid)?;
+    }
+    let db = ctx.client.db;
+    let Some(e) = ctx.srv.lookup_write(db, key) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let cur = e.expire;
+    let refuse = (nx && cur != -1)
+        || (xx && cur == -1)
+        || (gt && (cur == -1 || when <= cur))
+        || (lt && cur != -1 && when >= cur);
+    if refuse {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let d = &mut ctx.srv.dbs[db];
+    if when <= now {
+        d.remove(key);
+    } else {
+        d.set_expire(key, when);
+    }
+    ctx.dirty(1);
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// TTL key
+pub fn ttl(ctx: &mut Ctx) -> CmdResult {
+    ttl_generic(ctx, false, false)
+}
+
+/// PTTL key
+pub fn pttl(ctx: &mut Ctx) -> CmdResult {
+    ttl_generic(ctx, true, false)
+}
+
+/// EXPIRETIME key
+pub fn expiretime(ctx: &mut Ctx) -> CmdResult {
+    ttl_generic(ctx, false, true)
+}
+
+/// PEXPIRETIME key
+pub fn pexpiretime(ctx: &mut Ctx) -> CmdResult {
+    ttl_generic(ctx, true, true)
+}
+
+fn ttl_generic(ctx: &mut Ctx, ms: bool, absolute: bool) -> CmdResult {
+    let key = ctx.args().next_bytes()?;
+    let now = ctx.now();
+    let db = ctx.client.db;
+    let reply = match ctx.srv.lookup_notouch(db, key) {
+        None => -2,
+        Some(e) if e.expire < 0 => -1,
+        Some(e) if absolute => {
+            if ms {
+                e.expire
+            } else {
+                e.expire / 1000
+            }
+        }
+        Some(e) => {
+            let left = (e.expire - now).max(0);
+            if ms {
+                left
+            } else {
+                (left + 500) / 1000
+            }
+        }
+    };
+    ctx.out.int(reply);
+    Ok(())
+}
+
+/// PERSIST key
+pub fn persist(ctx: &mut Ctx) -> CmdResult {
+    let key = ctx.args().next_bytes()?;
+    let db = ctx.client.db;
+    let removed = ctx.srv.lookup_write(db, key).is_some() && ctx.srv.dbs[db].persist(key);
+    if removed {
+        ctx.dirty(1);
+    }
+    ctx.out.int(i64::from(removed));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// OBJECT
+// ---------------------------------------------------------------------------
+
+const LFU_POLICY_NOTE: &str = "Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+fn lfu_policy(ctx: &Ctx) -> bool {
+    ctx.srv.config.maxmemory_policy.contains("lfu")
+}
+
+/// OBJECT ENCODING key
+pub fn object_encoding(ctx: &mut Ctx) -> CmdResult {
+    let key = ctx.args().next_bytes()?;
+    let db = ctx.client.db;
+    match ctx.srv.lookup_notouch(db, key) {
+        Some(e) => ctx.out.bulk(e.val.encoding().as_bytes()),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// OBJECT REFCOUNT key
+pub fn object_refcount(ctx: &mut Ctx) -> CmdResult {
+    let key = ctx.args().next_bytes()?;
+    let db = ctx.client.db;
+    let shared_ok = ctx.srv.config.maxmemory == 0
+        || !(ctx.srv.config.maxmemory_policy.contains("lru") || lfu_policy(ctx));
+    match ctx.srv.lookup_notouch(db, key) {
+        Some(e) => {
+            let shared =
+                matches!(e.val, Value::Str(Str::Int(n)) if (0..SHARED_INTEGERS).contains(&n));
+            ctx.out.int(if shared && shared_ok {
+                i64::from(i32::MAX)
+            } else {
+                1
+            });
+        }
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// OBJECT IDLETIME key
+pub fn object_idletime(ctx: &mut Ctx) -> CmdResult {
+    let key = ctx.args().next_bytes()?;
+    let db = ctx.client.db;
+    let clock = lru_clock(ctx.now());
+    let lfu = lfu_policy(ctx);
+    let Some(e) = ctx.srv.lookup_notouch(db, key) else {
+        ctx.out.null();
+        return Ok(());
+    };
+    let lru = e.lru;
+    if lfu {
+        return Err(CmdError::Owned(format!(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. {LFU_POLICY_NOTE}"
+        )));
+    }
+    let idle = if clock >= lru {
+        clock - lru
+    } else {
+        clock + (0x00FF_FFFF - lru)
+    };
+    ctx.out.int(i64::from(idle));
+    Ok(())
+}
+
+/// OBJECT FREQ key
+pub fn object_freq(ctx: &mut Ctx) -> CmdResult {
+    let key = ctx.args().next_bytes()?;
+    let db = ctx.client.db;
+    let lfu = lfu_policy(ctx);
+    if ctx.srv.lookup_notouch(db, key).is_none() {
+        ctx.out.null();
+        return Ok(());
+    }
+    if !lfu {
+        return Err(CmdError::Owned(format!(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. {LFU_POLICY_NOTE}"
+        )));
+    }
+    ctx.out.int(0);
+    Ok(())
+}
+
+/// OBJECT HELP
+pub fn object_help(ctx: &mut Ctx) -> CmdResult {
+    super::server::reply_help(
+        ctx,
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
+    Ok(())
+}

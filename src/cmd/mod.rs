@@ -1,0 +1,327 @@
+//! Command dispatch: the command specification type, case-insensitive
+//! lookup without allocation, arity checks and the call path.
+//!
+//! The table itself lives in [`table`]; handlers live in one file per
+//! command group and receive a [`Ctx`].
+
+pub mod args;
+pub mod connection;
+pub mod keys;
+pub mod server;
+pub mod string;
+pub mod table;
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+
+use crate::conn::ClientState;
+use crate::db::Db;
+use crate::resp::Out;
+use crate::state::State;
+pub use args::Args;
+
+/// A handler runs one command. Errors returned are sent as error replies.
+pub type Handler = fn(&mut Ctx) -> CmdResult;
+
+/// The result of a handler: `Err` becomes an error reply.
+pub type CmdResult = Result<(), CmdError>;
+
+/// Command flags, as Redis documents them in `server.h` and reports them
+/// in COMMAND INFO.
+pub mod flags {
+    /// May modify the dataset.
+    pub const WRITE: u32 = 1 << 0;
+    /// Only reads the dataset.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory; refused under `maxmemory` pressure.
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative command.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Pub/Sub related.
+    pub const PUBSUB: u32 = 1 << 4;
+    /// Not allowed from scripts.
+    pub const NOSCRIPT: u32 = 1 << 5;
+    /// May block the client.
+    pub const BLOCKING: u32 = 1 << 6;
+    /// Allowed while loading the dataset.
+    pub const LOADING: u32 = 1 << 7;
+    /// Allowed on a stale replica.
+    pub const STALE: u32 = 1 << 8;
+    /// Not shown to MONITOR.
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    /// Not recorded in the slow log.
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    /// O(1) or O(log N) in practice.
+    pub const FAST: u32 = 1 << 11;
+    /// Allowed before authentication.
+    pub const NO_AUTH: u32 = 1 << 12;
+    /// May replicate even if not a write.
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    /// Key arguments are optional.
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
+    /// Not allowed inside MULTI.
+    pub const NO_MULTI: u32 = 1 << 15;
+    /// Allowed while a script is busy.
+    pub const ALLOW_BUSY: u32 = 1 << 16;
+    /// Key positions cannot be derived from first/last/step alone.
+    pub const MOVABLEKEYS: u32 = 1 << 17;
+
+    /// Flag names in COMMAND INFO order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+        (MOVABLEKEYS, "movablekeys"),
+    ];
+}
+
+/// One row of the command table.
+#[derive(Debug)]
+pub struct CommandSpec {
+    /// Lowercase name (for subcommands, the subcommand's own name).
+    pub name: &'static str,
+    /// Redis's arity rule: `n > 0` exactly n arguments (name included),
+    /// `n < 0` at least -n.
+    pub arity: i32,
+    /// Bitwise OR of [`flags`] constants.
+    pub flags: u32,
+    /// Position of the first key argument (0: none).
+    pub first_key: i32,
+    /// Position of the last key argument (-1: the last argument).
+    pub last_key: i32,
+    /// Step between key arguments.
+    pub step: i32,
+    /// Group, as COMMAND DOCS reports it (`string`, `generic`, ...).
+    pub group: &'static str,
+    /// The handler; `None` for containers, which only dispatch.
+    pub handler: Option<Handler>,
+    /// Subcommands, for container commands such as OBJECT and CONFIG.
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    /// Whether `argc` arguments satisfy the arity rule.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let a = i64::from(self.arity);
+        (a > 0 && argc == a) || (a < 0 && argc >= -a)
+    }
+
+    /// Whether the command carries `flag`.
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// Errors handlers return; each renders to Redis's exact error reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CmdError {
+    /// `ERR syntax error`
+    Syntax,
+    /// `ERR value is not an integer or out of range`
+    NotInteger,
+    /// `ERR value is not a valid float`
+    NotFloat,
+    /// `WRONGTYPE Operation against a key holding the wrong kind of value`
+    WrongType,
+    /// `ERR no such key`
+    NoSuchKey,
+    /// `ERR increment or decrement would overflow`
+    Overflow,
+    /// `ERR DB index is out of range`
+    DbOutOfRange,
+    /// `ERR wrong number of arguments for '<cmd>' command`
+    WrongArgs,
+    /// A fixed message, including its error code.
+    Msg(&'static str),
+    /// A formatted message, including its error code.
+    Owned(String),
+}
+
+impl CmdError {
+    /// The reply text (without the leading `-`).
+    pub fn message(&self, fullname: &str) -> String {
+        match self {
+            CmdError::Syntax => "ERR syntax error".into(),
+            CmdError::NotInteger => "ERR value is not an integer or out of range".into(),
+            CmdError::NotFloat => "ERR value is not a valid float".into(),
+            CmdError::WrongType => {
+                "WRONGTYPE Operation against a key holding the wrong kind of value".into()
+            }
+            CmdError::NoSuchKey => "ERR no such key".into(),
+            CmdError::Overflow => "ERR increment or decrement would overflow".into(),
+            CmdError::DbOutOfRange => "ERR DB index is out of range".into(),
+            CmdError::WrongArgs => {
+                format!("ERR wrong number of arguments for '{fullname}' command")
+            }
+            CmdError::Msg(m) => (*m).into(),
+            CmdError::Owned(m) => m.clone(),
+        }
+    }
+}
+
+/// Everything a handler may touch: its arguments, its client's output and
+/// session state, and the loop-owned server state.
+pub struct Ctx<'a> {
+    /// The full argument vector, command name included.
+    pub argv: &'a [Bytes],
+    /// Where replies go.
+    pub out: &'a mut Out,
+    /// The calling client's session.
+    pub client: &'a mut ClientState,
+    /// Keyspace, configuration, statistics, clock.
+    pub srv: &'a mut State,
+    /// The command being run.
+    pub cmd: &'static CommandSpec,
+    /// Its container command, when it is a subcommand.
+    pub parent: Option<&'static CommandSpec>,
+    /// Index of the first argument after the command (and subcommand) name.
+    pub arg0: usize,
+}
+
+impl<'a> Ctx<'a> {
+    /// A cursor over this command's arguments.
+    pub fn args(&self) -> Args<'a> {
+        Args::new(self.argv, self.arg0)
+    }
+
+    /// The current time in Unix ms, read once per loop iteration.
+    pub fn now(&self) -> i64 {
+        self.srv.now_ms
+    }
+
+    /// The client's selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.srv.dbs[self.client.db]
+    }
+
+    /// Marks the dataset as changed by `n` (Redis's `server.dirty`).
+    pub fn dirty(&mut self, n: u64) {
+        self.srv.dirty += n;
+    }
+}
+
+/// Commands, sorted for binary search, plus flattened subcommands; built
+/// once from [`table::COMMANDS`].
+struct Index {
+    sorted: Vec<&'static CommandSpec>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut sorted: Vec<&'static CommandSpec> = table::COMMANDS.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(b.name));
+        Index { sorted }
+    })
+}
+
+fn cmp_ignore_case(name: &str, arg: &[u8]) -> std::cmp::Ordering {
+    let a = name.as_bytes().iter();
+    let b = arg.iter().map(|c| c.to_ascii_lowercase());
+    a.copied().cmp(b)
+}
+
+/// Finds a top-level command by name, ignoring case, without allocating.
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    let sorted = &index().sorted;
+    sorted
+        .binary_search_by(|c| cmp_ignore_case(c.name, name))
+        .ok()
+        .map(|i| sorted[i])
+}
+
+/// Finds a subcommand of `parent` by name, ignoring case.
+pub fn lookup_sub(parent: &'static CommandSpec, name: &[u8]) -> Option<&'static CommandSpec> {
+    parent
+        .subcommands
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Every top-level command, sorted by name (COMMAND, COMMAND COUNT).
+pub fn all_commands() -> &'static [&'static CommandSpec] {
+    &index().sorted
+}
+
+/// The outcome of resolving an argument vector to a command.
+pub enum Resolved {
+    /// Runnable: the spec, its container (for subcommands) and where its
+    /// arguments start.
+    Ok(&'static CommandSpec, Option<&'static CommandSpec>, usize),
+    /// An error reply to send instead (unknown command, bad arity).
+    Err(String),
+}
+
+/// Resolves `argv` to a command and checks its arity, producing Redis's
+/// exact errors for unknown commands, unknown subcommands and arity.
+pub fn resolve(argv: &[Bytes]) -> Resolved {
+    let name = &argv[0];
+    let Some(cmd) = lookup(name) else {
+        return Resolved::Err(unknown_command(argv));
+    };
+    if !cmd.subcommands.is_empty() && argv.len() >= 2 {
+        let Some(sub) = lookup_sub(cmd, &argv[1]) else {
+            return Resolved::Err(format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                trunc(&argv[1], 128),
+                cmd.name.to_ascii_uppercase()
+            ));
+        };
+        if !sub.arity_ok(argv.len()) {
+            return Resolved::Err(CmdError::WrongArgs.message(&fullname(sub, Some(cmd))));
+        }
+        return Resolved::Ok(sub, Some(cmd), 2);
+    }
+    if !cmd.arity_ok(argv.len()) || cmd.handler.is_none() {
+        return Resolved::Err(CmdError::WrongArgs.message(cmd.name));
+    }
+    Resolved::Ok(cmd, None, 1)
+}
+
+/// Redis's full command name: `get`, or `object|encoding` for subcommands.
+pub fn fullname(cmd: &CommandSpec, parent: Option<&CommandSpec>) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, cmd.name),
+        None => cmd.name.to_string(),
+    }
+}
+
+fn trunc(b: &[u8], n: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(n)]).into_owned()
+}
+
+/// Redis's unknown-command error: the name and the first arguments, each
+/// quoted, up to about 128 bytes.
+fn unknown_command(argv: &[Bytes]) -> String {
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push('\'');
+        args.push_str(&trunc(a, room));
+        args.push_str("' ");
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        trunc(&argv[0], 128),
+        args
+    )
+}

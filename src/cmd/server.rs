@@ -1,0 +1,594 @@
+//! Server commands: INFO, CONFIG, COMMAND, SHUTDOWN, TIME, DEBUG, LASTSAVE.
+
+use std::fmt::Write as _;
+
+use super::args::is;
+use super::{all_commands, flags, lookup, lookup_sub, CmdError, CmdResult, CommandSpec, Ctx};
+use crate::config;
+use crate::state::{Shutdown, Stats};
+
+/// Replies with Redis's HELP layout: a header naming the command, the
+/// lines, then the HELP entry itself, all as status replies.
+pub fn reply_help(ctx: &mut Ctx, lines: &[&str]) {
+    let name = String::from_utf8_lossy(&ctx.argv[0]).to_ascii_uppercase();
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(&format!(
+        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
+    for l in lines {
+        ctx.out.simple(l);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Print this help.");
+}
+
+// ---------------------------------------------------------------------------
+// INFO
+// ---------------------------------------------------------------------------
+
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// INFO [section [section ...]]
+pub fn info(ctx: &mut Ctx) -> CmdResult {
+    let args = ctx.args().rest();
+    let mut wanted: Vec<String> = Vec::new();
+    if args.is_empty() {
+        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+    }
+    for a in args {
+        let s = String::from_utf8_lossy(a).to_ascii_lowercase();
+        match s.as_str() {
+            "all" | "everything" | "default" => {
+                wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()))
+            }
+            _ => wanted.push(s),
+        }
+    }
+    let mut text = String::new();
+    for section in DEFAULT_SECTIONS {
+        if !wanted.iter().any(|w| w == section) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        info_section(ctx, section, &mut text);
+    }
+    ctx.out.verbatim("txt", text.as_bytes());
+    Ok(())
+}
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes}B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.2}K", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2}G", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+/// Resident set size in bytes, from /proc.
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// User and system CPU seconds of this process, from /proc.
+pub fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields overall, in clock ticks (100 per second).
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (tick(11), tick(12))
+}
+
+fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
+    let st = &mut *ctx.srv;
+    let now = st.now_ms;
+    let uptime = (now - st.start_ms) / 1000;
+    macro_rules! field {
+        ($($arg:tt)*) => {{ let _ = write!(t, $($arg)*); t.push_str("\r\n"); }};
+    }
+    match section {
+        "server" => {
+            t.push_str("# Server\r\n");
+            field!("redis_version:{}", crate::REDIS_VERSION);
+            field!("cinnabar_version:{}", env!("CARGO_PKG_VERSION"));
+            field!("redis_git_sha1:00000000");
+            field!("redis_git_dirty:0");
+            field!("redis_build_id:0");
+            field!("redis_mode:standalone");
+            field!(
+                "os:{} {} {}",
+                std::env::consts::OS,
+                kernel_release(),
+                std::env::consts::ARCH
+            );
+            field!("arch_bits:64");
+            field!("monotonic_clock:POSIX clock_gettime");
+            field!("multiplexing_api:epoll");
+            field!("atomicvar_api:c11-builtin");
+            field!("gcc_version:0.0.0");
+            field!("process_id:{}", std::process::id());
+            field!("process_supervised:no");
+            field!("run_id:{}", st.run_id);
+            field!("tcp_port:{}", st.tcp_port);
+            field!("server_time_usec:{}", now * 1000);
+            field!("uptime_in_seconds:{}", uptime);
+            field!("uptime_in_days:{}", uptime / 86400);
+            field!("hz:{}", st.config.hz);
+            field!("configured_hz:{}", st.config.hz);
+            field!("lru_clock:{}", crate::db::lru_clock(now));
+            field!("executable:{}", st.executable);
+            field!(
+                "config_file:{}",
+                st.config.config_file.clone().unwrap_or_default()
+            );
+            field!("io_threads_active:0");
+        }
+        "clients" => {
+            t.push_str("# Clients\r\n");
+            field!("connected_clients:{}", st.connected_clients);
+            field!("cluster_connections:0");
+            field!("maxclients:{}", st.config.maxclients);
+            field!("client_recent_max_input_buffer:0");
+            field!("client_recent_max_output_buffer:0");
+            field!("blocked_clients:0");
+            field!("tracking_clients:0");
+            field!("clients_in_timeout_table:0");
+        }
+        "memory" => {
+            let rss = rss_bytes();
+            t.push_str("# Memory\r\n");
+            // Until a counting allocator lands, used_memory is the RSS.
+            field!("used_memory:{rss}");
+            field!("used_memory_human:{}", human(rss));
+            field!("used_memory_rss:{rss}");
+            field!("used_memory_rss_human:{}", human(rss));
+            field!("used_memory_peak:{rss}");
+            field!("used_memory_peak_human:{}", human(rss));
+            field!("used_memory_lua:0");
+            field!("maxmemory:{}", st.config.maxmemory);
+            field!("maxmemory_human:{}", human(st.config.maxmemory));
+            field!("maxmemory_policy:{}", st.config.maxmemory_policy);
+            field!("mem_fragmentation_ratio:1.00");
+            field!("mem_allocator:libc");
+        }
+        "persistence" => {
+            t.push_str("# Persistence\r\n");
+            field!("loading:0");
+            field!("async_loading:0");
+            field!("current_cow_peak:0");
+            field!("current_cow_size:0");
+            field!("current_fork_perc:0.00");
+            field!("current_save_keys_processed:0");
+            field!("current_save_keys_total:0");
+            field!("rdb_changes_since_last_save:{}", st.dirty);
+            field!("rdb_bgsave_in_progress:0");
+            field!("rdb_last_save_time:{}", st.start_ms / 1000);
+            field!("rdb_last_bgsave_status:ok");
+            field!("rdb_last_bgsave_time_sec:-1");
+            field!("rdb_current_bgsave_time_sec:-1");
+            field!("aof_enabled:{}", u8::from(st.config.appendonly));
+            field!("aof_rewrite_in_progress:0");
+            field!("aof_rewrite_scheduled:0");
+            field!("aof_last_rewrite_time_sec:-1");
+            field!("aof_current_rewrite_time_sec:-1");
+            field!("aof_last_bgrewrite_status:ok");
+            field!("aof_last_write_status:ok");
+            field!("module_fork_in_progress:0");
+            field!("module_fork_last_cow_size:0");
+        }
+        "stats" => {
+            let s: &Stats = &st.stats;
+            t.push_str("# Stats\r\n");
+            field!(
+                "total_connections_received:{}",
+                s.total_connections_received
+            );
+            field!("total_commands_processed:{}", s.total_commands_processed);
+            field!("instantaneous_ops_per_sec:{}", s.instantaneous_ops());
+            field!("total_net_input_bytes:{}", s.net_input_bytes);
+            field!("total_net_output_bytes:{}", s.net_output_bytes);
+            field!("instantaneous_input_kbps:0.00");
+            field!("instantaneous_output_kbps:0.00");
+            field!("rejected_connections:{}", s.rejected_connections);
+            field!("sync_full:0");
+            field!("sync_partial_ok:0");
+            field!("sync_partial_err:0");
+            field!(
+                "expired_keys:{}",
+                st.dbs.iter().map(|d| d.expired).sum::<u64>()
+            );
+            field!("expired_stale_perc:0.00");
+            field!("expired_time_cap_reached_count:0");
+            field!("evicted_keys:{}", s.evicted_keys);
+            field!("evicted_clients:0");
+            field!("keyspace_hits:{}", s.keyspace_hits);
+            field!("keyspace_misses:{}", s.keyspace_misses);
+            field!("pubsub_channels:0");
+            field!("pubsub_patterns:0");
+            field!("latest_fork_usec:0");
+            field!("total_forks:0");
+            field!("total_error_replies:{}", s.total_error_replies);
+            field!(
+                "client_query_buffer_limit_disconnections:{}",
+                s.client_query_buffer_limit_disconnections
+            );
+            field!(
+                "client_output_buffer_limit_disconnections:{}",
+                s.client_output_limit_disconnections
+            );
+        }
+        "replication" => {
+            t.push_str("# Replication\r\n");
+            field!("role:master");
+            field!("connected_slaves:0");
+            field!("master_failover_state:no-failover");
+            field!("master_replid:{}", st.run_id);
+            field!("master_replid2:0000000000000000000000000000000000000000");
+            field!("master_repl_offset:0");
+            field!("second_repl_offset:-1");
+            field!("repl_backlog_active:0");
+            field!("repl_backlog_size:1048576");
+            field!("repl_backlog_first_byte_offset:0");
+            field!("repl_backlog_histlen:0");
+        }
+        "cpu" => {
+            let (user, sys) = cpu_seconds();
+            t.push_str("# CPU\r\n");
+            field!("used_cpu_sys:{sys:.6}");
+            field!("used_cpu_user:{user:.6}");
+            field!("used_cpu_sys_children:0.000000");
+            field!("used_cpu_user_children:0.000000");
+            field!("used_cpu_sys_main_thread:{sys:.6}");
+            field!("used_cpu_user_main_thread:{user:.6}");
+        }
+        "modules" => t.push_str("# Modules\r\n"),
+        "errorstats" => t.push_str("# Errorstats\r\n"),
+        "cluster" => {
+            t.push_str("# Cluster\r\n");
+            field!("cluster_enabled:0");
+        }
+        "keyspace" => {
+            t.push_str("# Keyspace\r\n");
+            for (i, d) in st.dbs.iter().enumerate() {
+                if d.len_raw() > 0 {
+                    field!(
+                        "db{i}:keys={},expires={},avg_ttl={}",
+                        d.len_raw(),
+                        d.volatile_len(),
+                        d.ttl_sample(now)
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// CONFIG
+// ---------------------------------------------------------------------------
+
+/// CONFIG GET parameter [parameter ...]
+pub fn config_get(ctx: &mut Ctx) -> CmdResult {
+    let patterns: Vec<&[u8]> = ctx.args().rest().iter().map(|b| &b[..]).collect();
+    let found = ctx.srv.config.get_matching(&patterns);
+    ctx.out.map(found.len());
+    for (name, value) in found {
+        ctx.out.bulk(name.as_bytes());
+        ctx.out.bulk(value.as_bytes());
+    }
+    Ok(())
+}
+
+/// CONFIG SET parameter value [parameter value ...]
+///
+/// All-or-nothing: every pair is applied to a copy, which replaces the live
+/// configuration only if all of them succeed.
+pub fn config_set(ctx: &mut Ctx) -> CmdResult {
+    let pairs = ctx.args().rest();
+    if !pairs.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    let mut next = ctx.srv.config.clone();
+    let mut seen: Vec<&'static str> = Vec::new();
+    for kv in pairs.chunks(2) {
+        let name = String::from_utf8_lossy(&kv[0]).into_owned();
+        let Some(p) = config::find(&name) else {
+            return Err(CmdError::Owned(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+            )));
+        };
+        let fail = |why: &str| {
+            CmdError::Owned(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+            ))
+        };
+        if !p.mutable {
+            return Err(fail("can't set immutable config"));
+        }
+        if seen.contains(&p.name) {
+            return Err(fail("duplicate parameter"));
+        }
+        seen.push(p.name);
+        let value = String::from_utf8_lossy(&kv[1]);
+        (p.set)(&mut next, &value).map_err(|e| fail(&e))?;
+    }
+    if next.loglevel != ctx.srv.config.loglevel && std::env::var_os("RUST_LOG").is_none() {
+        log::set_max_level(crate::level_filter(&next.loglevel));
+    }
+    ctx.srv.config = next;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// CONFIG RESETSTAT
+pub fn config_resetstat(ctx: &mut Ctx) -> CmdResult {
+    let now = ctx.now();
+    ctx.srv.stats = Stats {
+        ops_last: (now, 0),
+        ..Stats::default()
+    };
+    for d in &mut ctx.srv.dbs {
+        d.expired = 0;
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// CONFIG HELP
+pub fn config_help(ctx: &mut Ctx) -> CmdResult {
+    reply_help(
+        ctx,
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+        ],
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// COMMAND
+// ---------------------------------------------------------------------------
+
+/// ACL categories derived from flags and group (COMMAND INFO field 7).
+fn categories(c: &CommandSpec, group: &str) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    match group {
+        "string" => v.push("@string"),
+        "generic" => v.push("@keyspace"),
+        "connection" => v.push("@connection"),
+        _ => {}
+    }
+    if c.has(flags::WRITE) {
+        v.push("@write");
+    }
+    if c.has(flags::READONLY) {
+        v.push("@read");
+    }
+    if c.has(flags::ADMIN) {
+        v.push("@admin");
+        v.push("@dangerous");
+    }
+    v.push(if c.has(flags::FAST) { "@fast" } else { "@slow" });
+    v
+}
+
+fn command_info(ctx: &mut Ctx, c: &CommandSpec, parent: Option<&CommandSpec>) {
+    ctx.out.array(10);
+    ctx.out.bulk(super::fullname(c, parent).as_bytes());
+    ctx.out.int(i64::from(c.arity));
+    let names: Vec<&str> = flags::NAMES
+        .iter()
+        .filter(|(f, _)| c.has(*f))
+        .map(|(_, n)| *n)
+        .collect();
+    ctx.out.set(names.len());
+    for n in names {
+        ctx.out.simple(n);
+    }
+    ctx.out.int(i64::from(c.first_key));
+    ctx.out.int(i64::from(c.last_key));
+    ctx.out.int(i64::from(c.step));
+    let cats = categories(c, parent.map_or(c.group, |p| p.group));
+    ctx.out.set(cats.len());
+    for cat in cats {
+        ctx.out.simple(cat);
+    }
+    ctx.out.set(0);
+    ctx.out.array(0);
+    ctx.out.array(c.subcommands.len());
+    for s in c.subcommands {
+        command_info(ctx, s, Some(c));
+    }
+}
+
+/// COMMAND
+pub fn command(ctx: &mut Ctx) -> CmdResult {
+    let all = all_commands();
+    ctx.out.array(all.len());
+    for c in all {
+        command_info(ctx, c, None);
+    }
+    Ok(())
+}
+
+/// COMMAND COUNT
+pub fn command_count(ctx: &mut Ctx) -> CmdResult {
+    ctx.out.int(all_commands().len() as i64);
+    Ok(())
+}
+
+/// COMMAND INFO [command-name ...]
+pub fn command_info_cmd(ctx: &mut Ctx) -> CmdResult {
+    let names = ctx.args().rest();
+    if names.is_empty() {
+        return command(ctx);
+    }
+    ctx.out.array(names.len());
+    for n in names {
+        let (cmd, sub) = match n.iter().position(|&b| b == b'|') {
+            Some(i) => (&n[..i], Some(&n[i + 1..])),
+            None => (&n[..], None),
+        };
+        match (lookup(cmd), sub) {
+            (Some(c), None) => command_info(ctx, c, None),
+            (Some(c), Some(s)) => match lookup_sub(c, s) {
+                Some(sc) => command_info(ctx, sc, Some(c)),
+                None => ctx.out.null_array(),
+            },
+            _ => ctx.out.null_array(),
+        }
+    }
+    Ok(())
+}
+
+/// COMMAND LIST
+pub fn command_list(ctx: &mut Ctx) -> CmdResult {
+    if !ctx.args().is_empty() {
+        return Err(CmdError::Syntax);
+    }
+    let all = all_commands();
+    let mut names = Vec::new();
+    for c in all {
+        names.push(c.name.to_string());
+        for s in c.subcommands {
+            names.push(format!("{}|{}", c.name, s.name));
+        }
+    }
+    ctx.out.bulk_array(&names);
+    Ok(())
+}
+
+/// COMMAND HELP
+pub fn command_help(ctx: &mut Ctx) -> CmdResult {
+    reply_help(
+        ctx,
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+        ],
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Misc
+// ---------------------------------------------------------------------------
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+pub fn shutdown(ctx: &mut Ctx) -> CmdResult {
+    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
+    for a in ctx.args().rest() {
+        if is(a, "nosave") {
+            nosave = true;
+        } else if is(a, "save") {
+            save = true;
+        } else if is(a, "now") || is(a, "force") {
+            other = true;
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        return Err(CmdError::Msg("ERR No shutdown in progress."));
+    }
+    ctx.srv.shutdown = Some(Shutdown::Command);
+    Ok(())
+}
+
+/// TIME
+pub fn time(ctx: &mut Ctx) -> CmdResult {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.out.array(2);
+    ctx.out.bulk_i64(now.as_secs() as i64);
+    ctx.out.bulk_i64(i64::from(now.subsec_micros()));
+    Ok(())
+}
+
+/// LASTSAVE
+pub fn lastsave(ctx: &mut Ctx) -> CmdResult {
+    ctx.out.int(ctx.srv.start_ms / 1000);
+    Ok(())
+}
+
+/// DEBUG SLEEP seconds | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG HELP
+pub fn debug(ctx: &mut Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    let sub = a.next_bytes()?;
+    if is(sub, "help") {
+        reply_help(
+            ctx,
+            &[
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+            ],
+        );
+        return Ok(());
+    }
+    if is(sub, "sleep") && a.remaining() == 1 {
+        let secs = a.next_f64()?;
+        std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.0)));
+        ctx.out.ok();
+        return Ok(());
+    }
+    if is(sub, "set-active-expire") && a.remaining() == 1 {
+        ctx.srv.config.active_expire = a.next_i64()? != 0;
+        ctx.out.ok();
+        return Ok(());
+    }
+    Err(CmdError::Owned(format!(
+        "ERR Unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+        String::from_utf8_lossy(sub)
+    )))
+}

@@ -1,0 +1,639 @@
+//! Every configuration parameter in one table: its default, how it parses
+//! and prints, and whether CONFIG SET may change it at runtime. The same
+//! table drives the config file, `--name value` flags, `--help`, CONFIG GET
+//! and CONFIG SET.
+
+use crate::resp::parse::split_args;
+use crate::util::{glob_match, parse_memory};
+
+/// One class of `client-output-buffer-limit` (normal, replica, pubsub).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ObufLimit {
+    /// Close the client at once above this many bytes (0: no limit).
+    pub hard: u64,
+    /// Close the client if above this for `soft_secs` seconds (0: none).
+    pub soft: u64,
+    /// Seconds the soft limit may be exceeded.
+    pub soft_secs: u64,
+}
+
+/// The server configuration. Field names follow the redis.conf names.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Addresses to listen on.
+    pub bind: Vec<String>,
+    /// TCP port; 0 picks an ephemeral port.
+    pub port: u16,
+    /// Working directory for persistence files.
+    pub dir: String,
+    /// Number of databases.
+    pub databases: usize,
+    /// Cron frequency per second.
+    pub hz: u32,
+    /// Idle client timeout in seconds (0: never).
+    pub timeout: u64,
+    /// TCP keepalive interval in seconds (0: off).
+    pub tcp_keepalive: u64,
+    /// Listen backlog.
+    pub tcp_backlog: u32,
+    /// debug, verbose, notice or warning.
+    pub loglevel: String,
+    /// Log file ("" for standard output).
+    pub logfile: String,
+    /// Maximum simultaneous clients.
+    pub maxclients: usize,
+    /// Largest bulk argument accepted.
+    pub proto_max_bulk_len: i64,
+    /// Largest unparsed query buffer before the client is closed.
+    pub client_query_buffer_limit: u64,
+    /// Output limits for the normal, replica and pubsub classes.
+    pub obuf_limits: [ObufLimit; 3],
+    /// Cinnabar extension: stop reading a client's commands while its unsent
+    /// output exceeds this many bytes (backpressure; 0 disables it).
+    pub client_output_pause: u64,
+    /// RDB save points (accepted for compatibility; RDB is not written).
+    pub save: String,
+    /// Whether the append-only file is on.
+    pub appendonly: bool,
+    /// always, everysec or no.
+    pub appendfsync: String,
+    /// Base name of AOF files.
+    pub appendfilename: String,
+    /// Directory of AOF files, under `dir`.
+    pub appenddirname: String,
+    /// Refuse non-loopback clients when no password is set.
+    pub protected_mode: bool,
+    /// Memory limit in bytes (0: none).
+    pub maxmemory: u64,
+    /// Eviction policy.
+    pub maxmemory_policy: String,
+    /// Keys sampled per eviction.
+    pub maxmemory_samples: u32,
+    /// Password for the default user ("" for none).
+    pub requirepass: String,
+    /// Whether the cron expires keys actively (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire: bool,
+    /// The config file the server was started with, if any.
+    pub config_file: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut c = Config {
+            bind: vec![],
+            port: 0,
+            dir: String::new(),
+            databases: 0,
+            hz: 0,
+            timeout: 0,
+            tcp_keepalive: 0,
+            tcp_backlog: 0,
+            loglevel: String::new(),
+            logfile: String::new(),
+            maxclients: 0,
+            proto_max_bulk_len: 0,
+            client_query_buffer_limit: 0,
+            obuf_limits: [ObufLimit::default(); 3],
+            client_output_pause: 0,
+            save: String::new(),
+            appendonly: false,
+            appendfsync: String::new(),
+            appendfilename: String::new(),
+            appenddirname: String::new(),
+            protected_mode: false,
+            maxmemory: 0,
+            maxmemory_policy: String::new(),
+            maxmemory_samples: 0,
+            requirepass: String::new(),
+            active_expire: true,
+            config_file: None,
+        };
+        for p in PARAMS {
+            (p.set)(&mut c, p.default).expect("defaults parse");
+        }
+        c
+    }
+}
+
+/// A configuration parameter.
+pub struct Param {
+    /// The redis.conf name.
+    pub name: &'static str,
+    /// Default value, in config-file syntax.
+    pub default: &'static str,
+    /// Whether CONFIG SET may change it.
+    pub mutable: bool,
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// Renders the current value as CONFIG GET shows it.
+    pub get: fn(&Config) -> String,
+    /// Parses and applies a value; the error is CONFIG SET's reason text.
+    pub set: fn(&mut Config, &str) -> Result<(), String>,
+}
+
+fn yes_no(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+fn int_in(v: &str, lo: i64, hi: i64) -> Result<i64, String> {
+    let n: i64 = v
+        .parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    if n < lo || n > hi {
+        return Err(format!("argument must be between {lo} and {hi} inclusive"));
+    }
+    Ok(n)
+}
+
+fn mem_in(v: &str, hi: u64) -> Result<u64, String> {
+    let n = parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
+    if n > hi {
+        return Err(format!("argument must be between 0 and {hi} inclusive"));
+    }
+    Ok(n)
+}
+
+fn one_of(v: &str, options: &[&str]) -> Result<String, String> {
+    let lower = v.to_ascii_lowercase();
+    if options.contains(&lower.as_str()) {
+        Ok(lower)
+    } else {
+        Err(format!(
+            "argument(s) must be one of the following: {}",
+            options.join(", ")
+        ))
+    }
+}
+
+fn yn(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+const OBUF_CLASSES: [&str; 3] = ["normal", "replica", "pubsub"];
+
+fn parse_obuf(c: &mut Config, v: &str) -> Result<(), String> {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if !words.len().is_multiple_of(4) || words.is_empty() {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut limits = c.obuf_limits;
+    for group in words.chunks(4) {
+        let class = match group[0].to_ascii_lowercase().as_str() {
+            "normal" => 0,
+            "replica" | "slave" => 1,
+            "pubsub" => 2,
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into())
+            }
+        };
+        let hard = parse_memory(group[1]);
+        let soft = parse_memory(group[2]);
+        let secs = group[3].parse::<u64>().ok();
+        let (Some(hard), Some(soft), Some(soft_secs)) = (hard, soft, secs) else {
+            return Err(
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.".into(),
+            );
+        };
+        limits[class] = ObufLimit {
+            hard,
+            soft,
+            soft_secs,
+        };
+    }
+    c.obuf_limits = limits;
+    Ok(())
+}
+
+fn show_obuf(c: &Config) -> String {
+    OBUF_CLASSES
+        .iter()
+        .zip(c.obuf_limits.iter())
+        .map(|(name, l)| {
+            let name = if *name == "replica" { "slave" } else { name };
+            format!("{name} {} {} {}", l.hard, l.soft, l.soft_secs)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn parse_save(v: &str) -> Result<String, String> {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if !words.len().is_multiple_of(2) || words.iter().any(|w| w.parse::<u64>().is_err()) {
+        return Err("Invalid save parameters".into());
+    }
+    Ok(words.join(" "))
+}
+
+/// The parameter table. Order is the order of `--help`.
+pub static PARAMS: &[Param] = &[
+    Param {
+        name: "bind",
+        default: "127.0.0.1",
+        mutable: false,
+        help: "addresses to listen on",
+        get: |c| c.bind.join(" "),
+        set: |c, v| {
+            c.bind = v.split_whitespace().map(String::from).collect();
+            if c.bind.is_empty() {
+                return Err("Too many bind addresses specified.".into());
+            }
+            Ok(())
+        },
+    },
+    Param {
+        name: "port",
+        default: "6379",
+        mutable: false,
+        help: "TCP port (0 binds an ephemeral port)",
+        get: |c| c.port.to_string(),
+        set: |c, v| {
+            c.port = int_in(v, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    Param {
+        name: "dir",
+        default: ".",
+        mutable: false,
+        help: "working directory for persistence files",
+        get: |c| c.dir.clone(),
+        set: |c, v| {
+            c.dir = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "databases",
+        default: "16",
+        mutable: false,
+        help: "number of databases",
+        get: |c| c.databases.to_string(),
+        set: |c, v| {
+            c.databases = int_in(v, 1, i32::MAX as i64)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hz",
+        default: "10",
+        mutable: true,
+        help: "background task frequency per second",
+        get: |c| c.hz.to_string(),
+        set: |c, v| {
+            c.hz = int_in(v, 0, i32::MAX as i64)?.clamp(1, 500) as u32;
+            Ok(())
+        },
+    },
+    Param {
+        name: "timeout",
+        default: "0",
+        mutable: true,
+        help: "close idle clients after N seconds (0: never)",
+        get: |c| c.timeout.to_string(),
+        set: |c, v| {
+            c.timeout = int_in(v, 0, i32::MAX as i64)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "tcp-keepalive",
+        default: "300",
+        mutable: true,
+        help: "TCP keepalive interval in seconds",
+        get: |c| c.tcp_keepalive.to_string(),
+        set: |c, v| {
+            c.tcp_keepalive = int_in(v, 0, i32::MAX as i64)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "tcp-backlog",
+        default: "511",
+        mutable: false,
+        help: "listen backlog",
+        get: |c| c.tcp_backlog.to_string(),
+        set: |c, v| {
+            c.tcp_backlog = int_in(v, 0, i32::MAX as i64)? as u32;
+            Ok(())
+        },
+    },
+    Param {
+        name: "loglevel",
+        default: "notice",
+        mutable: true,
+        help: "debug, verbose, notice or warning (RUST_LOG overrides)",
+        get: |c| c.loglevel.clone(),
+        set: |c, v| {
+            c.loglevel = one_of(v, &["debug", "verbose", "notice", "warning"])?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "logfile",
+        default: "",
+        mutable: false,
+        help: "log file (empty: standard output)",
+        get: |c| c.logfile.clone(),
+        set: |c, v| {
+            c.logfile = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxclients",
+        default: "10000",
+        mutable: true,
+        help: "maximum simultaneous clients",
+        get: |c| c.maxclients.to_string(),
+        set: |c, v| {
+            c.maxclients = int_in(v, 1, i32::MAX as i64)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "proto-max-bulk-len",
+        default: "512mb",
+        mutable: true,
+        help: "largest bulk argument accepted",
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, v| {
+            c.proto_max_bulk_len = mem_in(v, i64::MAX as u64)?.max(1024 * 1024) as i64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "client-query-buffer-limit",
+        default: "1gb",
+        mutable: true,
+        help: "largest unparsed input per client",
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, v| {
+            c.client_query_buffer_limit = mem_in(v, i64::MAX as u64)?.max(1024 * 1024);
+            Ok(())
+        },
+    },
+    Param {
+        name: "client-output-buffer-limit",
+        default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        mutable: true,
+        help: "output limits per class: <class> <hard> <soft> <soft-seconds>",
+        get: show_obuf,
+        set: parse_obuf,
+    },
+    Param {
+        name: "client-output-pause",
+        default: "1mb",
+        mutable: true,
+        help: "Cinnabar: pause reading a client while its unsent output exceeds this (0: off)",
+        get: |c| c.client_output_pause.to_string(),
+        set: |c, v| {
+            c.client_output_pause = mem_in(v, i64::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "save",
+        default: "",
+        mutable: true,
+        help: "RDB save points (accepted; RDB is not written)",
+        get: |c| c.save.clone(),
+        set: |c, v| {
+            c.save = parse_save(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendonly",
+        default: "no",
+        mutable: true,
+        help: "append-only file persistence",
+        get: |c| yn(c.appendonly),
+        set: |c, v| {
+            c.appendonly = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendfsync",
+        default: "everysec",
+        mutable: true,
+        help: "always, everysec or no",
+        get: |c| c.appendfsync.clone(),
+        set: |c, v| {
+            c.appendfsync = one_of(v, &["always", "everysec", "no"])?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendfilename",
+        default: "appendonly.aof",
+        mutable: false,
+        help: "AOF base file name",
+        get: |c| c.appendfilename.clone(),
+        set: |c, v| {
+            c.appendfilename = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "appenddirname",
+        default: "appendonlydir",
+        mutable: false,
+        help: "AOF directory under dir",
+        get: |c| c.appenddirname.clone(),
+        set: |c, v| {
+            c.appenddirname = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "protected-mode",
+        default: "yes",
+        mutable: true,
+        help: "refuse remote clients without a password",
+        get: |c| yn(c.protected_mode),
+        set: |c, v| {
+            c.protected_mode = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory",
+        default: "0",
+        mutable: true,
+        help: "memory limit in bytes (0: none)",
+        get: |c| c.maxmemory.to_string(),
+        set: |c, v| {
+            c.maxmemory = mem_in(v, i64::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory-policy",
+        default: "noeviction",
+        mutable: true,
+        help: "eviction policy",
+        get: |c| c.maxmemory_policy.clone(),
+        set: |c, v| {
+            c.maxmemory_policy = one_of(
+                v,
+                &[
+                    "volatile-lru",
+                    "volatile-lfu",
+                    "volatile-random",
+                    "volatile-ttl",
+                    "allkeys-lru",
+                    "allkeys-lfu",
+                    "allkeys-random",
+                    "noeviction",
+                ],
+            )?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "maxmemory-samples",
+        default: "5",
+        mutable: true,
+        help: "keys sampled per eviction",
+        get: |c| c.maxmemory_samples.to_string(),
+        set: |c, v| {
+            c.maxmemory_samples = int_in(v, 1, i32::MAX as i64)? as u32;
+            Ok(())
+        },
+    },
+    Param {
+        name: "requirepass",
+        default: "",
+        mutable: true,
+        help: "password for the default user",
+        get: |c| c.requirepass.clone(),
+        set: |c, v| {
+            c.requirepass = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "daemonize",
+        default: "no",
+        mutable: false,
+        help: "not supported: always no",
+        get: |_| "no".into(),
+        set: |_, v| {
+            if yes_no(v)? {
+                Err("daemonize is not supported".into())
+            } else {
+                Ok(())
+            }
+        },
+    },
+];
+
+/// Finds a parameter by name, ignoring case.
+pub fn find(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+impl Config {
+    /// Applies `name value` from a config file or command line.
+    pub fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let p =
+            find(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
+        (p.set)(self, value)
+    }
+
+    /// Parses redis.conf text: one directive per line, `#` comments,
+    /// arguments quoted as inline commands are. Errors name the line.
+    pub fn load_str(&mut self, text: &str) -> Result<(), String> {
+        let mut saves: Vec<String> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let fail = |msg: &str| {
+                format!(
+                    "\n*** FATAL CONFIG FILE ERROR (Cinnabar {}) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}",
+                    env!("CARGO_PKG_VERSION"),
+                    i + 1,
+                    trimmed,
+                    msg
+                )
+            };
+            let words = split_args(trimmed.as_bytes())
+                .ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
+            let words: Vec<String> = words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            let Some((name, rest)) = words.split_first() else {
+                continue;
+            };
+            if rest.is_empty() {
+                return Err(fail("Bad directive or wrong number of arguments"));
+            }
+            let value = rest.join(" ");
+            // `save` lines accumulate, as in redis.conf.
+            if name.eq_ignore_ascii_case("save") && !value.is_empty() {
+                saves.push(value);
+                let all = saves.join(" ");
+                self.apply("save", &all).map_err(|e| fail(&e))?;
+                continue;
+            }
+            self.apply(name, &value).map_err(|e| fail(&e))?;
+        }
+        Ok(())
+    }
+
+    /// CONFIG GET: every (name, value) whose name matches one of `patterns`.
+    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
+        PARAMS
+            .iter()
+            .filter(|p| {
+                patterns
+                    .iter()
+                    .any(|pat| glob_match(pat, p.name.as_bytes(), true))
+            })
+            .map(|p| (p.name, (p.get)(self)))
+            .collect()
+    }
+
+    /// The normal-class output limit.
+    pub fn obuf_normal(&self) -> ObufLimit {
+        self.obuf_limits[0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_file() {
+        let mut c = Config::default();
+        assert_eq!(c.port, 6379);
+        assert_eq!(c.bind, vec!["127.0.0.1".to_string()]);
+        assert_eq!(c.proto_max_bulk_len, 512 * 1024 * 1024);
+        c.load_str("# comment\nport 7000\nsave 900 1\nsave 300 10\nclient-output-buffer-limit normal 1mb 0 0\n").unwrap();
+        assert_eq!(c.port, 7000);
+        assert_eq!(c.save, "900 1 300 10");
+        assert_eq!(c.obuf_normal().hard, 1 << 20);
+        assert!(c
+            .load_str("nosuchthing 1\n")
+            .unwrap_err()
+            .contains("line 1"));
+        assert!(c.load_str("port abc\n").is_err());
+    }
+
+    #[test]
+    fn get_matching_globs() {
+        let c = Config::default();
+        let got = c.get_matching(&[b"app*"]);
+        let names: Vec<&str> = got.iter().map(|(n, _)| *n).collect();
+        assert!(names.contains(&"appendonly") && names.contains(&"appendfsync"));
+    }
+}

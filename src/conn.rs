@@ -1,0 +1,78 @@
+//! One client connection: its socket, read and write buffers, parser state
+//! and session state, plus the flags the loop uses to schedule it.
+
+use bytes::BytesMut;
+use mio::net::TcpStream;
+
+use crate::resp::{Out, RequestParser};
+
+/// Session state that commands may read or change (SELECT, HELLO, QUIT...).
+#[derive(Debug)]
+pub struct ClientState {
+    /// Unique, increasing client id (CLIENT ID).
+    pub id: u64,
+    /// Peer address, `ip:port`.
+    pub addr: String,
+    /// Local address, `ip:port`.
+    pub laddr: String,
+    /// CLIENT SETNAME / HELLO SETNAME.
+    pub name: Option<Vec<u8>>,
+    /// Selected database.
+    pub db: usize,
+    /// Connection time, Unix ms.
+    pub created_ms: i64,
+    /// Last time a command ran, Unix ms (for `timeout`).
+    pub last_interaction_ms: i64,
+    /// Close once pending output has been written (QUIT, protocol errors).
+    pub close_after_reply: bool,
+    /// Whether the client has authenticated (always, without requirepass).
+    pub authenticated: bool,
+    /// Name of the last command run (CLIENT LIST `cmd`).
+    pub last_cmd: &'static str,
+}
+
+/// A connected client as the loop sees it.
+#[derive(Debug)]
+pub struct Conn {
+    /// The socket.
+    pub sock: TcpStream,
+    /// Bytes read but not yet parsed.
+    pub rbuf: BytesMut,
+    /// Parser progress for a partially received command.
+    pub parser: RequestParser,
+    /// Encoded replies not yet written, and the protocol version.
+    pub out: Out,
+    /// Session state.
+    pub state: ClientState,
+    /// Whether WRITABLE interest is registered.
+    pub writable_registered: bool,
+    /// Input processing is paused because unsent output is over the bound.
+    pub paused: bool,
+    /// The client is queued in the loop's pending-write list.
+    pub queued_write: bool,
+    /// The client is queued for more reading or processing next iteration.
+    pub queued_read: bool,
+    /// Close at once, without writing pending output.
+    pub close_asap: bool,
+    /// When the output first exceeded the soft limit, Unix ms.
+    pub obuf_soft_since: Option<i64>,
+}
+
+impl Conn {
+    /// Wraps an accepted socket.
+    pub fn new(sock: TcpStream, state: ClientState) -> Conn {
+        Conn {
+            sock,
+            rbuf: BytesMut::new(),
+            parser: RequestParser::new(),
+            out: Out::new(),
+            state,
+            writable_registered: false,
+            paused: false,
+            queued_write: false,
+            queued_read: false,
+            close_asap: false,
+            obuf_soft_since: None,
+        }
+    }
+}

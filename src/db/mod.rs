@@ -1,0 +1,267 @@
+//! The keyspace: numbered databases of keys with optional expiry.
+//!
+//! Expiry is lazy (every access checks, in the same hash probe) and active
+//! (the cron samples keys with a TTL through [`Db::active_expire`]). An
+//! expired key is never visible: every read path below filters it.
+
+pub mod dict;
+pub mod value;
+
+use dict::{Dict, Probe};
+pub use value::{Entry, Str, Value};
+
+use crate::util::{glob_match, Rng};
+
+/// One numbered database.
+#[derive(Debug, Default)]
+pub struct Db {
+    keys: Dict<Entry>,
+    /// Keys that carry a TTL, so active expiry samples only those.
+    volatile: Dict<()>,
+    /// Keys removed because they expired (INFO `expired_keys`).
+    pub expired: u64,
+}
+
+/// The LRU clock Redis keeps per object: seconds, 24 bits.
+pub fn lru_clock(now_ms: i64) -> u32 {
+    ((now_ms / 1000) as u32) & 0x00FF_FFFF
+}
+
+impl Db {
+    /// An empty database.
+    pub fn new() -> Db {
+        Db::default()
+    }
+
+    /// Number of keys, counting expired keys not yet collected (as
+    /// Redis's `dictSize`; INFO keyspace uses it).
+    pub fn len_raw(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Number of keys with a TTL, not yet collected.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile.len()
+    }
+
+    /// Number of live keys. Side effects: collects every expired key first,
+    /// at a cost proportional to the keys that carry a TTL.
+    pub fn len(&mut self, now: i64) -> usize {
+        self.purge_expired(now);
+        self.keys.len()
+    }
+
+    /// Whether the database holds no keys at all.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Removes every expired key. Returns how many were removed.
+    pub fn purge_expired(&mut self, now: i64) -> usize {
+        if self.volatile.is_empty() {
+            return 0;
+        }
+        let dead: Vec<Box<[u8]>> = self
+            .volatile
+            .iter()
+            .filter(|(k, _)| self.keys.get(k).is_some_and(|e| e.is_expired(now)))
+            .map(|(k, _)| k.into())
+            .collect();
+        for k in &dead {
+            self.remove(k);
+        }
+        self.expired += dead.len() as u64;
+        dead.len()
+    }
+
+    /// The live entry for `key`. Side effects: removes the key if it has
+    /// expired (lazy expiry).
+    pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        match self.keys.probe_mut(key, |e| e.is_expired(now)) {
+            Probe::Found(e) => Some(e),
+            Probe::Removed(k, _) => {
+                self.volatile.remove(&k);
+                self.expired += 1;
+                None
+            }
+            Probe::Missing => None,
+        }
+    }
+
+    /// Whether `key` is live. Side effects: lazy expiry.
+    pub fn exists(&mut self, key: &[u8], now: i64) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    /// Stores `val` under `key`, replacing any value. The TTL is cleared
+    /// unless `keep_ttl`. The caller has already expired a stale key.
+    pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, now: i64) {
+        let lru = lru_clock(now);
+        if let Some(e) = self.keys.get_mut(key) {
+            e.val = val;
+            e.lru = lru;
+            if !keep_ttl && e.expire >= 0 {
+                e.expire = -1;
+                self.volatile.remove(key);
+            }
+        } else {
+            self.keys.insert_new(
+                key.into(),
+                Entry {
+                    val,
+                    expire: -1,
+                    lru,
+                },
+            );
+        }
+    }
+
+    /// Inserts a whole entry (value and TTL), replacing any existing key.
+    pub fn insert_entry(&mut self, key: &[u8], entry: Entry) {
+        let expire = entry.expire;
+        self.remove(key);
+        self.keys.insert_new(key.into(), entry);
+        if expire >= 0 {
+            self.volatile.insert_new(key.into(), ());
+        }
+    }
+
+    /// Removes `key` whether or not it has expired; returns its entry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let e = self.keys.remove(key)?;
+        if e.expire >= 0 {
+            self.volatile.remove(key);
+        }
+        Some(e)
+    }
+
+    /// Sets the absolute expiry (Unix ms) of an existing key.
+    pub fn set_expire(&mut self, key: &[u8], when: i64) {
+        if let Some(e) = self.keys.get_mut(key) {
+            if e.expire < 0 {
+                self.volatile.insert_new(key.into(), ());
+            }
+            e.expire = when;
+        }
+    }
+
+    /// Clears the TTL of `key`; returns whether it had one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        match self.keys.get_mut(key) {
+            Some(e) if e.expire >= 0 => {
+                e.expire = -1;
+                self.volatile.remove(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops every key.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.volatile.clear();
+    }
+
+    /// Every live key matching `pattern` (KEYS). Expired keys are skipped
+    /// but not removed, as Redis does.
+    pub fn keys_matching(&self, pattern: &[u8], now: i64) -> Vec<Vec<u8>> {
+        let all = pattern == b"*";
+        self.keys
+            .iter()
+            .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pattern, k, false)))
+            .map(|(k, _)| k.to_vec())
+            .collect()
+    }
+
+    /// One SCAN call: visits buckets from `cursor` until about `count` keys
+    /// were gathered, then filters by pattern, type and expiry (removing
+    /// expired keys it met). Returns the next cursor and the keys.
+    pub fn scan(
+        &mut self,
+        mut cursor: u64,
+        count: usize,
+        pattern: Option<&[u8]>,
+        type_name: Option<&[u8]>,
+        now: i64,
+    ) -> (u64, Vec<Vec<u8>>) {
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        let mut budget = count.saturating_mul(10);
+        loop {
+            cursor = self.keys.scan(cursor, |k, _| keys.push(k.to_vec()));
+            budget = budget.saturating_sub(1);
+            if cursor == 0 || budget == 0 || keys.len() >= count {
+                break;
+            }
+        }
+        keys.retain(|k| {
+            if let Some(p) = pattern {
+                if !glob_match(p, k, false) {
+                    return false;
+                }
+            }
+            let Some(e) = self.get(k, now) else {
+                return false;
+            };
+            match type_name {
+                Some(t) => e.val.type_name().as_bytes().eq_ignore_ascii_case(t),
+                None => true,
+            }
+        });
+        (cursor, keys)
+    }
+
+    /// A random live key. Side effects: expired keys met are removed.
+    pub fn random_key(&mut self, rng: &mut Rng, now: i64) -> Option<Vec<u8>> {
+        loop {
+            let (k, e) = self.keys.random(rng)?;
+            if !e.is_expired(now) {
+                return Some(k.to_vec());
+            }
+            let k = k.to_vec();
+            self.remove(&k);
+            self.expired += 1;
+        }
+    }
+
+    /// One active-expiry pass: samples up to `samples` keys that have a TTL
+    /// and removes the expired ones. Returns (sampled, expired).
+    pub fn active_expire(&mut self, rng: &mut Rng, samples: usize, now: i64) -> (usize, usize) {
+        let mut sampled = 0;
+        let mut dead = Vec::new();
+        for _ in 0..samples.min(self.volatile.len()) {
+            let Some((k, _)) = self.volatile.random(rng) else {
+                break;
+            };
+            sampled += 1;
+            if self.keys.get(k).is_some_and(|e| e.is_expired(now)) {
+                dead.push(k.to_vec());
+            }
+        }
+        dead.sort();
+        dead.dedup();
+        for k in &dead {
+            self.remove(k);
+        }
+        self.expired += dead.len() as u64;
+        (sampled, dead.len())
+    }
+
+    /// The sum of the remaining TTLs of up to `samples` volatile keys and
+    /// how many were sampled (INFO keyspace `avg_ttl`).
+    pub fn ttl_sample(&self, now: i64) -> i64 {
+        let mut sum = 0i64;
+        let mut n = 0i64;
+        for (k, _) in self.volatile.iter().take(64) {
+            if let Some(e) = self.keys.get(k) {
+                sum += (e.expire - now).max(0);
+                n += 1;
+            }
+        }
+        if n == 0 {
+            0
+        } else {
+            sum / n
+        }
+    }
+}

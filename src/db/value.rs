@@ -1,0 +1,193 @@
+//! The value model: one enum covering every Redis type, and the compact
+//! string representation (integers stored as `i64`, short strings in one
+//! exact-size allocation).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Longest string Redis stores as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
+pub const EMBSTR_LIMIT: usize = 44;
+
+/// Integers in `0..SHARED_INTEGERS` are shared objects in Redis (their
+/// OBJECT REFCOUNT is `i32::MAX`).
+pub const SHARED_INTEGERS: i64 = 10_000;
+
+/// A string value, in the representation Redis would report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Str {
+    /// A canonical decimal integer (`int` encoding): 8 bytes, no heap.
+    Int(i64),
+    /// An immutable string of at most 44 bytes (`embstr`).
+    Emb(Box<[u8]>),
+    /// A growable string (`raw`): long values and ones modified in place.
+    Raw(Vec<u8>),
+}
+
+impl Str {
+    /// Stores `s` as Redis's `tryObjectEncoding` would: an integer when it
+    /// is one in canonical form, otherwise embstr or raw by length.
+    pub fn from_bytes(s: &[u8]) -> Str {
+        if s.len() <= 20 {
+            if let Some(n) = crate::util::parse_i64(s) {
+                return Str::Int(n);
+            }
+        }
+        Str::from_bytes_no_int(s)
+    }
+
+    /// Stores `s` without trying the integer encoding (as Redis's
+    /// `createStringObject`, e.g. for INCRBYFLOAT results).
+    pub fn from_bytes_no_int(s: &[u8]) -> Str {
+        if s.len() <= EMBSTR_LIMIT {
+            Str::Emb(s.into())
+        } else {
+            Str::Raw(s.to_vec())
+        }
+    }
+
+    /// The string's bytes; integers are rendered into `buf`.
+    pub fn as_bytes<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a [u8] {
+        match self {
+            Str::Int(n) => crate::util::i64_digits(*n, buf),
+            Str::Emb(b) => b,
+            Str::Raw(v) => v,
+        }
+    }
+
+    /// An owned copy of the bytes.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut buf = [0u8; 20];
+        self.as_bytes(&mut buf).to_vec()
+    }
+
+    /// Length in bytes of the string form.
+    pub fn len(&self) -> usize {
+        match self {
+            Str::Int(n) => {
+                let mut buf = [0u8; 20];
+                crate::util::i64_digits(*n, &mut buf).len()
+            }
+            Str::Emb(b) => b.len(),
+            Str::Raw(v) => v.len(),
+        }
+    }
+
+    /// Whether the string is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Converts to the mutable `raw` form and returns its buffer (APPEND,
+    /// SETRANGE), as Redis's `dbUnshareStringValue` does.
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Str::Raw(_)) {
+            *self = Str::Raw(self.to_vec());
+        }
+        match self {
+            Str::Raw(v) => v,
+            _ => unreachable!("converted to Raw above"),
+        }
+    }
+
+    /// The integer value, if the string holds a canonical integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Str::Int(n) => Some(*n),
+            Str::Emb(b) => crate::util::parse_i64(b),
+            Str::Raw(v) if v.len() <= 20 => crate::util::parse_i64(v),
+            Str::Raw(_) => None,
+        }
+    }
+
+    /// OBJECT ENCODING name.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Str::Int(_) => "int",
+            Str::Emb(_) => "embstr",
+            Str::Raw(_) => "raw",
+        }
+    }
+}
+
+/// A stream entry placeholder: id (ms, seq) and field/value pairs.
+pub type StreamEntry = ((u64, u64), Vec<Vec<u8>>);
+
+/// A stored value. Collection variants hold simple std containers for now;
+/// the data-types work replaces them with compact encodings behind the
+/// same variants.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A string.
+    Str(Str),
+    /// A list.
+    List(VecDeque<Vec<u8>>),
+    /// A hash.
+    Hash(HashMap<Vec<u8>, Vec<u8>>),
+    /// A set.
+    Set(HashSet<Vec<u8>>),
+    /// A sorted set: member to score.
+    ZSet(HashMap<Vec<u8>, f64>),
+    /// A stream: entries by (ms, seq).
+    Stream(Vec<StreamEntry>),
+}
+
+impl Value {
+    /// The TYPE name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
+        }
+    }
+
+    /// The OBJECT ENCODING name.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding(),
+            Value::List(_) => "quicklist",
+            Value::Hash(_) | Value::Set(_) => "hashtable",
+            Value::ZSet(_) => "skiplist",
+            Value::Stream(_) => "stream",
+        }
+    }
+}
+
+/// A key's slot in the keyspace: the value, its expiry and access clock.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The value.
+    pub val: Value,
+    /// Absolute expiry in Unix milliseconds, or -1 for none.
+    pub expire: i64,
+    /// Last access, in seconds (Redis's 24-bit LRU clock), for OBJECT IDLETIME.
+    pub lru: u32,
+}
+
+impl Entry {
+    /// Whether the entry has expired at `now` (Unix ms).
+    #[inline]
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expire >= 0 && self.expire <= now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_follow_redis() {
+        assert_eq!(Str::from_bytes(b"123").encoding(), "int");
+        assert_eq!(Str::from_bytes(b"0123").encoding(), "embstr");
+        assert_eq!(Str::from_bytes(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(Str::from_bytes(&[b'a'; 45]).encoding(), "raw");
+        assert_eq!(Str::from_bytes(b"-5").as_i64(), Some(-5));
+        let mut s = Str::from_bytes(b"12");
+        s.make_raw().extend_from_slice(b"3");
+        assert_eq!(s, Str::Raw(b"123".to_vec()));
+        assert_eq!(s.as_i64(), Some(123));
+    }
+}

@@ -1,0 +1,51 @@
+//! # Cinnabar
+//!
+//! A Redis-compatible in-memory data server. One thread runs one `mio`
+//! poll loop that owns the listener, every client and the whole keyspace;
+//! there are no locks and no threads per client.
+//!
+//! The life of a command: the loop reads a client's socket into its read
+//! buffer ([`conn`]), the incremental parser ([`resp::parse`]) splits off
+//! every complete command, [`cmd::resolve`] finds it in the declarative
+//! table ([`cmd::table`]) and checks arity, the handler runs against the
+//! keyspace ([`db`]) and encodes its reply into the client's write buffer
+//! ([`resp::reply`]), and `before_sleep` in [`server`] writes all pending
+//! replies once per loop iteration.
+//!
+//! # Layout
+//! - [`server`]: the poll loop, accept/read/write, cron, shutdown.
+//! - [`conn`]: one client connection and its session state.
+//! - [`state`]: loop-owned state handed to commands (databases, config, stats).
+//! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
+//! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
+//! - [`db`]: the keyspace, expiry, the hash table and the value model.
+//! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
+//! - [`client`]: a small blocking client, used by the tests.
+//! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod cmd;
+pub mod config;
+pub mod conn;
+pub mod db;
+pub mod resp;
+pub mod server;
+pub mod state;
+pub mod util;
+
+/// The Redis version whose behaviour Cinnabar follows; reported by INFO and
+/// HELLO so clients' version checks pass.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Maps a redis.conf `loglevel` to the `log` filter.
+pub fn level_filter(loglevel: &str) -> log::LevelFilter {
+    match loglevel {
+        "debug" => log::LevelFilter::Trace,
+        "verbose" => log::LevelFilter::Debug,
+        "warning" => log::LevelFilter::Warn,
+        _ => log::LevelFilter::Info,
+    }
+}

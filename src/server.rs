@@ -1,0 +1,516 @@
+//! The event loop. One thread, one `mio::Poll`: it owns the listeners,
+//! every client (a `Slab<Conn>` indexed by `Token`) and the [`State`].
+//!
+//! Each iteration: poll (the timeout is the time to the next cron tick),
+//! accept, read and execute every complete command of each readable client,
+//! run the cron when due, then [`Server::before_sleep`] writes all pending
+//! replies in one pass, like Redis's `beforeSleep`.
+
+use std::io::{self, Read, Write};
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+use log::{debug, info, warn};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+use slab::Slab;
+
+use crate::cmd::{self, Ctx, Resolved};
+use crate::config::Config;
+use crate::conn::{ClientState, Conn};
+use crate::state::{Shutdown, State};
+use crate::util::unix_ms;
+
+const SIGNAL_TOKEN: Token = Token(usize::MAX);
+const LISTENER_BASE: usize = usize::MAX - 64;
+
+/// Bytes read from one client per readiness event before other clients get
+/// a turn; the rest is read on the next iteration.
+const READ_BUDGET: usize = 1024 * 1024;
+
+/// Size of the shared read scratch buffer.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// An output buffer with more spare capacity than this is freed once
+/// drained, so one huge reply does not pin memory forever.
+const KEEP_CAPACITY: usize = 256 * 1024;
+
+/// The server: the poll loop and everything it owns.
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    signals: Signals,
+    clients: Slab<Conn>,
+    st: State,
+    pending_write: Vec<usize>,
+    pending_read: Vec<usize>,
+    scratch: Vec<u8>,
+    next_cron: Instant,
+}
+
+/// Binds, serves until shutdown, and returns.
+pub fn run(config: Config) -> io::Result<()> {
+    let mut server = Server::bind(config)?;
+    server.serve()
+}
+
+impl Server {
+    /// Binds every `bind` address and sets up signal handling.
+    pub fn bind(config: Config) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        let mut port = config.port;
+        for (i, host) in config.bind.iter().enumerate() {
+            let host = host.trim_start_matches('-');
+            let ip: std::net::IpAddr = if host == "*" {
+                std::net::Ipv4Addr::UNSPECIFIED.into()
+            } else {
+                host.parse().map_err(|_| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("invalid bind address '{host}'"),
+                    )
+                })?
+            };
+            let mut l = TcpListener::bind(SocketAddr::new(ip, port))?;
+            // With --port 0 the first address picks the port; the others share it.
+            port = l.local_addr()?.port();
+            poll.registry()
+                .register(&mut l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+            listeners.push(l);
+        }
+        let mut signals = Signals::new([SIGTERM, SIGINT])?;
+        poll.registry()
+            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        let now = unix_ms();
+        let mut st = State::new(config, now);
+        st.tcp_port = port;
+        Ok(Server {
+            poll,
+            listeners,
+            signals,
+            clients: Slab::new(),
+            st,
+            pending_write: Vec::new(),
+            pending_read: Vec::new(),
+            scratch: vec![0; READ_CHUNK],
+            next_cron: Instant::now(),
+        })
+    }
+
+    /// The addresses actually bound.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    /// Runs the loop until SHUTDOWN or a signal.
+    pub fn serve(&mut self) -> io::Result<()> {
+        for a in self.local_addrs() {
+            info!("Ready to accept connections tcp {a}");
+        }
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let timeout = if self.pending_read.is_empty() {
+                self.next_cron.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            self.st.now_ms = unix_ms();
+            for ev in events.iter() {
+                match ev.token() {
+                    SIGNAL_TOKEN => self.handle_signals(),
+                    Token(t) if t >= LISTENER_BASE => self.accept(t - LISTENER_BASE),
+                    Token(key) => {
+                        if ev.is_writable() {
+                            self.write_client(key);
+                        }
+                        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                            self.read_client(key);
+                        }
+                    }
+                }
+            }
+            for key in std::mem::take(&mut self.pending_read) {
+                if let Some(c) = self.clients.get_mut(key) {
+                    c.queued_read = false;
+                    self.process_client(key);
+                    self.read_client(key);
+                }
+            }
+            if Instant::now() >= self.next_cron {
+                self.cron();
+                let period = Duration::from_millis(1000 / u64::from(self.st.config.hz.max(1)));
+                self.next_cron = Instant::now() + period;
+            }
+            self.before_sleep();
+            if let Some(how) = self.st.shutdown {
+                self.finish_shutdown(how);
+                return Ok(());
+            }
+        }
+    }
+
+    fn handle_signals(&mut self) {
+        for sig in self.signals.pending() {
+            let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+            warn!("Received {name} scheduling shutdown...");
+            self.st.shutdown = Some(Shutdown::Signal);
+        }
+    }
+
+    fn finish_shutdown(&mut self, how: Shutdown) {
+        if how == Shutdown::Command {
+            warn!("User requested shutdown...");
+        }
+        for (_, c) in self.clients.iter_mut() {
+            let _ = c.sock.write(&c.out.buf);
+        }
+        warn!("Cinnabar is now ready to exit, bye bye...");
+    }
+
+    fn accept(&mut self, idx: usize) {
+        loop {
+            let Some(listener) = self.listeners.get(idx) else {
+                return;
+            };
+            match listener.accept() {
+                Ok((sock, addr)) => self.add_client(sock, addr),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!("Accepting client connection: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn add_client(&mut self, mut sock: TcpStream, addr: SocketAddr) {
+        if self.clients.len() >= self.st.config.maxclients {
+            let _ = sock.write(b"-ERR max number of clients reached\r\n");
+            self.st.stats.rejected_connections += 1;
+            return;
+        }
+        let _ = sock.set_nodelay(true);
+        let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        let entry = self.clients.vacant_entry();
+        let key = entry.key();
+        if key >= LISTENER_BASE {
+            return;
+        }
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut sock, Token(key), Interest::READABLE)
+        {
+            warn!("Registering client: {e}");
+            return;
+        }
+        let id = self.st.next_client_id;
+        self.st.next_client_id += 1;
+        entry.insert(Conn::new(
+            sock,
+            ClientState {
+                id,
+                addr: addr.to_string(),
+                laddr,
+                name: None,
+                db: 0,
+                created_ms: self.st.now_ms,
+                last_interaction_ms: self.st.now_ms,
+                close_after_reply: false,
+                authenticated: self.st.config.requirepass.is_empty(),
+                last_cmd: "NULL",
+            },
+        ));
+        self.st.connected_clients = self.clients.len();
+        self.st.stats.total_connections_received += 1;
+        debug!("Accepted {addr}");
+    }
+
+    fn close_client(&mut self, key: usize) {
+        if let Some(mut c) = self.clients.try_remove(key) {
+            let _ = self.poll.registry().deregister(&mut c.sock);
+            debug!("Client closed connection {}", c.state.addr);
+        }
+        self.st.connected_clients = self.clients.len();
+    }
+
+    /// Reads everything available (up to the budget), executing commands
+    /// as they complete.
+    fn read_client(&mut self, key: usize) {
+        let mut budget = READ_BUDGET;
+        loop {
+            let Some(c) = self.clients.get_mut(key) else {
+                return;
+            };
+            if c.paused || c.close_asap || c.state.close_after_reply {
+                break;
+            }
+            match c.sock.read(&mut self.scratch) {
+                Ok(0) => {
+                    // Peer closed its side: answer what it sent, then close.
+                    c.state.close_after_reply = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.st.stats.net_input_bytes += n as u64;
+                    c.rbuf.extend_from_slice(&self.scratch[..n]);
+                    if c.rbuf.len() as u64 > self.st.config.client_query_buffer_limit {
+                        warn!(
+                            "Closing client that reached max query buffer length: {}",
+                            c.state.addr
+                        );
+                        self.st.stats.client_query_buffer_limit_disconnections += 1;
+                        c.close_asap = true;
+                        break;
+                    }
+                    self.process_client(key);
+                    budget = budget.saturating_sub(n);
+                    if budget == 0 {
+                        self.queue_read(key);
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    c.close_asap = true;
+                    break;
+                }
+            }
+        }
+        self.queue_write(key);
+    }
+
+    fn queue_read(&mut self, key: usize) {
+        if let Some(c) = self.clients.get_mut(key) {
+            if !c.queued_read {
+                c.queued_read = true;
+                self.pending_read.push(key);
+            }
+        }
+    }
+
+    fn queue_write(&mut self, key: usize) {
+        if let Some(c) = self.clients.get_mut(key) {
+            if !c.queued_write {
+                c.queued_write = true;
+                self.pending_write.push(key);
+            }
+        }
+    }
+
+    /// Executes every complete command in the client's read buffer, until
+    /// input runs out or output backpressure pauses it.
+    fn process_client(&mut self, key: usize) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let st = &mut self.st;
+        let pause_at = st.config.client_output_pause;
+        while !c.paused && !c.close_asap && !c.state.close_after_reply && st.shutdown.is_none() {
+            match c
+                .parser
+                .next_command(&mut c.rbuf, st.config.proto_max_bulk_len)
+            {
+                Ok(Some(argv)) => {
+                    execute(c, st, &argv);
+                    check_output_limits(c, st);
+                    if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
+                        c.paused = true;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    c.out.error(&e.message());
+                    st.stats.total_error_replies += 1;
+                    info!(
+                        "Protocol error from client {}: {}",
+                        c.state.addr,
+                        e.message()
+                    );
+                    c.state.close_after_reply = true;
+                }
+            }
+        }
+        // Give memory back after a large command went through.
+        if c.rbuf.is_empty() && c.rbuf.capacity() > KEEP_CAPACITY {
+            c.rbuf = BytesMut::new();
+        }
+    }
+
+    /// Writes as much pending output as the socket takes.
+    fn write_client(&mut self, key: usize) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        while !c.out.buf.is_empty() && !c.close_asap {
+            match c.sock.write(&c.out.buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    self.st.stats.net_output_bytes += n as u64;
+                    c.out.buf.advance(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => c.close_asap = true,
+            }
+        }
+        if c.close_asap || (c.out.buf.is_empty() && c.state.close_after_reply) {
+            self.close_client(key);
+            return;
+        }
+        let want_write = !c.out.buf.is_empty();
+        if want_write != c.writable_registered {
+            let interest = if want_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if self
+                .poll
+                .registry()
+                .reregister(&mut c.sock, Token(key), interest)
+                .is_err()
+            {
+                self.close_client(key);
+                return;
+            }
+            c.writable_registered = want_write;
+        }
+        if c.out.buf.is_empty() && c.out.buf.capacity() > KEEP_CAPACITY {
+            c.out.buf = BytesMut::new();
+        }
+        if c.paused && (c.out.buf.len() as u64) <= self.st.config.client_output_pause / 2 {
+            c.paused = false;
+            self.queue_read(key);
+        }
+    }
+
+    /// Runs before the loop sleeps: writes every pending reply.
+    fn before_sleep(&mut self) {
+        let pending = std::mem::take(&mut self.pending_write);
+        for key in pending {
+            if let Some(c) = self.clients.get_mut(key) {
+                c.queued_write = false;
+                self.write_client(key);
+            }
+        }
+    }
+
+    /// Periodic work at `hz`: stats, active expiry, idle clients.
+    fn cron(&mut self) {
+        let now = self.st.now_ms;
+        self.st.stats.sample_ops(now);
+        if self.st.config.active_expire {
+            self.active_expire_cycle();
+        }
+        let timeout = self.st.config.timeout;
+        let soft = self.st.config.obuf_normal();
+        let mut dead = Vec::new();
+        for (key, c) in self.clients.iter() {
+            let idle = now - c.state.last_interaction_ms;
+            if timeout > 0 && idle > (timeout as i64) * 1000 {
+                info!("Closing idle client {}", c.state.addr);
+                dead.push(key);
+            } else if let Some(since) = c.obuf_soft_since {
+                if soft.soft > 0 && now - since > (soft.soft_secs as i64) * 1000 {
+                    dead.push(key);
+                }
+            }
+        }
+        for key in dead {
+            self.close_client(key);
+        }
+    }
+
+    /// Samples keys with a TTL in each database and removes expired ones,
+    /// repeating while many are found, within a quarter of the cron period.
+    fn active_expire_cycle(&mut self) {
+        let start = Instant::now();
+        let budget = Duration::from_micros(250_000 / u64::from(self.st.config.hz.max(1)));
+        let now = self.st.now_ms;
+        let st = &mut self.st;
+        for db in &mut st.dbs {
+            let mut rounds = 0u32;
+            loop {
+                let (sampled, expired) = db.active_expire(&mut st.rng, 20, now);
+                if sampled == 0 || expired * 10 <= sampled {
+                    break;
+                }
+                rounds += 1;
+                if rounds.is_multiple_of(16) && start.elapsed() > budget {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Enforces `client-output-buffer-limit` for the normal class.
+fn check_output_limits(c: &mut Conn, st: &mut State) {
+    let limit = st.config.obuf_normal();
+    let used = c.out.buf.len() as u64;
+    if limit.hard > 0 && used > limit.hard {
+        warn!(
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            c.state.addr
+        );
+        st.stats.client_output_limit_disconnections += 1;
+        c.close_asap = true;
+        return;
+    }
+    if limit.soft > 0 && used > limit.soft {
+        c.obuf_soft_since.get_or_insert(st.now_ms);
+    } else {
+        c.obuf_soft_since = None;
+    }
+}
+
+/// Resolves and runs one command, writing its reply.
+fn execute(c: &mut Conn, st: &mut State, argv: &[Bytes]) {
+    c.state.last_interaction_ms = st.now_ms;
+    match cmd::resolve(argv) {
+        Resolved::Err(msg) => {
+            c.out.error(&msg);
+            st.stats.total_error_replies += 1;
+        }
+        Resolved::Ok(spec, parent, arg0) => {
+            let Some(handler) = spec.handler else { return };
+            if !c.state.authenticated && !spec.has(cmd::flags::NO_AUTH) {
+                c.out.error("NOAUTH Authentication required.");
+                st.stats.total_error_replies += 1;
+                return;
+            }
+            let mut ctx = Ctx {
+                argv,
+                out: &mut c.out,
+                client: &mut c.state,
+                srv: st,
+                cmd: spec,
+                parent,
+                arg0,
+            };
+            let result = handler(&mut ctx);
+            if let Err(e) = result {
+                c.out.error(&e.message(&cmd::fullname(spec, parent)));
+                st.stats.total_error_replies += 1;
+            }
+            st.stats.total_commands_processed += 1;
+            c.state.last_cmd = spec.name;
+        }
+    }
+}

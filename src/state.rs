@@ -1,0 +1,178 @@
+//! Everything the loop owns apart from sockets: the databases, the
+//! configuration, statistics and the clock. Command handlers reach it
+//! through [`crate::cmd::Ctx`].
+
+use crate::config::Config;
+use crate::db::{lru_clock, Db, Entry};
+use crate::util::Rng;
+
+/// Server-wide counters reported by INFO.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Connections accepted.
+    pub total_connections_received: u64,
+    /// Commands executed.
+    pub total_commands_processed: u64,
+    /// Read lookups that found a key.
+    pub keyspace_hits: u64,
+    /// Read lookups that found nothing.
+    pub keyspace_misses: u64,
+    /// Connections refused (maxclients).
+    pub rejected_connections: u64,
+    /// Bytes read from clients.
+    pub net_input_bytes: u64,
+    /// Bytes written to clients.
+    pub net_output_bytes: u64,
+    /// Error replies sent.
+    pub total_error_replies: u64,
+    /// Keys evicted under maxmemory.
+    pub evicted_keys: u64,
+    /// Clients closed for exceeding output limits.
+    pub client_output_limit_disconnections: u64,
+    /// Clients closed for exceeding the query buffer limit.
+    pub client_query_buffer_limit_disconnections: u64,
+    /// Ring of recent ops/sec samples (instantaneous_ops_per_sec).
+    pub ops_samples: [u64; 16],
+    /// Next slot in `ops_samples`.
+    pub ops_idx: usize,
+    /// Time and command count at the last sample.
+    pub ops_last: (i64, u64),
+}
+
+impl Stats {
+    /// Records an ops/sec sample (called by the cron).
+    pub fn sample_ops(&mut self, now_ms: i64) {
+        let (t, n) = self.ops_last;
+        let dt = now_ms - t;
+        if dt <= 0 {
+            return;
+        }
+        let ops = (self.total_commands_processed - n) * 1000 / dt as u64;
+        self.ops_samples[self.ops_idx] = ops;
+        self.ops_idx = (self.ops_idx + 1) % self.ops_samples.len();
+        self.ops_last = (now_ms, self.total_commands_processed);
+    }
+
+    /// The mean of the recent samples.
+    pub fn instantaneous_ops(&self) -> u64 {
+        self.ops_samples.iter().sum::<u64>() / self.ops_samples.len() as u64
+    }
+}
+
+/// How a shutdown was requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// SIGTERM or SIGINT.
+    Signal,
+    /// The SHUTDOWN command.
+    Command,
+}
+
+/// Loop-owned server state.
+#[derive(Debug)]
+pub struct State {
+    /// The live configuration.
+    pub config: Config,
+    /// The numbered databases.
+    pub dbs: Vec<Db>,
+    /// Counters for INFO.
+    pub stats: Stats,
+    /// Unix ms, read once per loop iteration.
+    pub now_ms: i64,
+    /// Sampling randomness.
+    pub rng: Rng,
+    /// Changes to the dataset since start (Redis's `server.dirty`).
+    pub dirty: u64,
+    /// Set when the loop should exit after this iteration.
+    pub shutdown: Option<Shutdown>,
+    /// Start time in Unix ms.
+    pub start_ms: i64,
+    /// Random 40-hex-digit id of this run.
+    pub run_id: String,
+    /// The port actually bound (differs from config with `--port 0`).
+    pub tcp_port: u16,
+    /// Path of the running executable.
+    pub executable: String,
+    /// Next client id.
+    pub next_client_id: u64,
+    /// Currently connected clients.
+    pub connected_clients: usize,
+}
+
+impl State {
+    /// Fresh state for `config`.
+    pub fn new(config: Config, now_ms: i64) -> State {
+        let mut rng = Rng::from_entropy();
+        let run_id = (0..5)
+            .map(|_| format!("{:08x}", rng.next_u64() as u32))
+            .collect();
+        let dbs = (0..config.databases).map(|_| Db::new()).collect();
+        State {
+            config,
+            dbs,
+            stats: Stats {
+                ops_last: (now_ms, 0),
+                ..Stats::default()
+            },
+            now_ms,
+            rng,
+            dirty: 0,
+            shutdown: None,
+            start_ms: now_ms,
+            run_id,
+            tcp_port: 0,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            next_client_id: 1,
+            connected_clients: 0,
+        }
+    }
+
+    /// Looks a key up for reading: counts a keyspace hit or miss and
+    /// refreshes the access clock. Side effects: lazy expiry.
+    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now_ms;
+        match self.dbs[db].get(key, now) {
+            Some(e) => {
+                self.stats.keyspace_hits += 1;
+                e.lru = lru_clock(now);
+                Some(e)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks a key up before writing it: no hit/miss counting. Side
+    /// effects: lazy expiry, refreshes the access clock.
+    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now_ms;
+        let e = self.dbs[db].get(key, now)?;
+        e.lru = lru_clock(now);
+        Some(e)
+    }
+
+    /// Looks a key up counting hits and misses but leaving its access clock
+    /// alone (TYPE, TTL, EXISTS, OBJECT). Side effects: lazy expiry.
+    pub fn lookup_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now_ms;
+        match self.dbs[db].get(key, now) {
+            Some(e) => {
+                self.stats.keyspace_hits += 1;
+                Some(e)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Total expired keys across databases.
+    pub fn expired_keys(&self) -> u64 {
+        self.dbs.iter().map(|d| d.expired).sum()
+    }
+}
