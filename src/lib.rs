@@ -31,6 +31,7 @@ pub mod cmd;
 pub mod config;
 pub mod conn;
 pub mod db;
+pub mod ldouble;
 pub mod resp;
 pub mod server;
 pub mod state;

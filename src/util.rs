@@ -65,29 +65,6 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     Some(v)
 }
 
-/// Formats a float the way Redis does for human-facing string results
-/// (INCRBYFLOAT): plain decimal, no exponent, no trailing zeros.
-pub fn fmt_f64_human(v: f64) -> String {
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    // Rust's Display is the shortest representation that round-trips and
-    // never uses exponent notation, matching "%.17Lf" + trimming for all
-    // values with up to ~15 significant digits.
-    let mut s = format!("{v}");
-    // "%.17Lf" never shows more than 17 decimals: round tiny fractions.
-    if s.split_once('.').is_some_and(|(_, frac)| frac.len() > 17) {
-        s = format!("{v:.17}");
-        let trimmed = s.trim_end_matches('0').trim_end_matches('.').len();
-        s.truncate(trimmed);
-    }
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
-
 /// Formats a double as Redis's `%.17g` reply formatting does (RESP2 bulk
 /// doubles and RESP3 `,` doubles).
 pub fn fmt_f64_g17(v: f64) -> String {

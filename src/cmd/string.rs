@@ -4,8 +4,9 @@
 use super::args::is;
 use super::{Args, CmdError, CmdResult, Ctx};
 use crate::db::{Str, Value};
+use crate::ldouble::{self, Num, F80};
 use crate::state::State;
-use crate::util::{fmt_f64_human, parse_f64, parse_i64};
+use crate::util::parse_i64;
 
 // ---------------------------------------------------------------------------
 // Shared helpers
@@ -433,20 +434,24 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, incr) = (a.next_bytes()?, a.next_bytes()?);
     let db = ctx.client.db;
+    // Redis adds in long double; so do we, in software (see ldouble).
     let old = match ctx.srv.lookup_write(db, key) {
-        None => 0.0,
+        None => Num::Finite(F80::from_i64(0)),
         Some(e) => match &e.val {
-            Value::Str(Str::Int(n)) => *n as f64,
-            Value::Str(s) => parse_f64(&s.to_vec()).ok_or(CmdError::NotFloat)?,
+            Value::Str(Str::Int(n)) => Num::Finite(F80::from_i64(*n)),
+            Value::Str(s) => ldouble::parse(&s.to_vec()).ok_or(CmdError::NotFloat)?,
             _ => return Err(CmdError::WrongType),
         },
     };
-    let incr = parse_f64(incr).ok_or(CmdError::NotFloat)?;
-    let new = old + incr;
-    if !new.is_finite() {
+    let incr = ldouble::parse(incr).ok_or(CmdError::NotFloat)?;
+    let new = match (old, incr) {
+        (Num::Finite(a), Num::Finite(b)) => a.plus(b),
+        _ => Num::Inf,
+    };
+    let Num::Finite(new) = new else {
         return Err(CmdError::Msg("ERR increment would produce NaN or Infinity"));
-    }
-    let text = fmt_f64_human(new);
+    };
+    let text = new.to_human();
     store_keep_ttl(ctx, key, Str::from_bytes_no_int(text.as_bytes()));
     ctx.out.bulk(text.as_bytes());
     Ok(())
