@@ -12,7 +12,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 
 /// A reply from the server (RESP2 and RESP3 types).
@@ -51,8 +51,9 @@ impl Value {
 
 /// A connection to a server.
 pub struct Client {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
+    sock: TcpStream,
+    /// Bytes received but not yet parsed into a reply.
+    buf: Vec<u8>,
 }
 
 fn bad(msg: &str) -> io::Error {
@@ -69,14 +70,79 @@ pub fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
     }
 }
 
+/// Parses the first complete reply in `buf`: `Ok(Some((value, len)))`
+/// where `len` is how many bytes it used, `Ok(None)` if incomplete.
+pub fn parse_reply(buf: &[u8]) -> io::Result<Option<(Value, usize)>> {
+    let Some(nl) = buf.windows(2).position(|w| w == b"\r\n") else {
+        return Ok(None);
+    };
+    if nl == 0 {
+        return Err(bad("empty reply line"));
+    }
+    let body = String::from_utf8_lossy(&buf[1..nl]).into_owned();
+    let head = nl + 2;
+    let num = || body.parse::<i64>().map_err(|_| bad("bad number in reply"));
+    let simple = |v| Ok(Some((v, head)));
+    match buf[0] {
+        b'+' => simple(Value::Status(body)),
+        b'-' => simple(Value::Error(body)),
+        b':' => simple(Value::Int(num()?)),
+        b'_' => simple(Value::Nil),
+        b',' => simple(Value::Double(body)),
+        b'#' => simple(Value::Bool(body == "t")),
+        b'(' => simple(Value::Bulk(body.into_bytes())),
+        b'$' | b'=' | b'!' => {
+            let n = num()?;
+            if n < 0 {
+                return simple(Value::Nil);
+            }
+            let end = head + n as usize;
+            if buf.len() < end + 2 {
+                return Ok(None);
+            }
+            Ok(Some((Value::Bulk(buf[head..end].to_vec()), end + 2)))
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let n = num()?;
+            if n < 0 {
+                return simple(Value::Nil);
+            }
+            let per = if matches!(buf[0], b'%' | b'|') { 2 } else { 1 };
+            let mut items = Vec::new();
+            let mut pos = head;
+            for _ in 0..n * per {
+                match parse_reply(&buf[pos..])? {
+                    Some((v, used)) => {
+                        items.push(v);
+                        pos += used;
+                    }
+                    None => return Ok(None),
+                }
+            }
+            let v = if per == 2 {
+                let mut pairs = Vec::new();
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    pairs.push((k, v));
+                }
+                Value::Map(pairs)
+            } else {
+                Value::Array(items)
+            };
+            Ok(Some((v, pos)))
+        }
+        _ => Err(bad("unknown reply type")),
+    }
+}
+
 impl Client {
     /// Connects to `addr`.
     pub fn connect(addr: impl ToSocketAddrs) -> io::Result<Client> {
-        let s = TcpStream::connect(addr)?;
-        s.set_nodelay(true)?;
+        let sock = TcpStream::connect(addr)?;
+        sock.set_nodelay(true)?;
         Ok(Client {
-            reader: BufReader::new(s.try_clone()?),
-            writer: s,
+            sock,
+            buf: Vec::new(),
         })
     }
 
@@ -84,7 +150,7 @@ impl Client {
     pub fn command(&mut self, args: &[&[u8]]) -> io::Result<Value> {
         let mut buf = Vec::new();
         encode(&mut buf, args);
-        self.writer.write_all(&buf)?;
+        self.sock.write_all(&buf)?;
         self.read_reply()
     }
 
@@ -94,13 +160,13 @@ impl Client {
         for c in cmds {
             encode(&mut buf, c);
         }
-        self.writer.write_all(&buf)?;
+        self.sock.write_all(&buf)?;
         cmds.iter().map(|_| self.read_reply()).collect()
     }
 
     /// Writes raw bytes (for protocol tests).
     pub fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.writer.write_all(bytes)
+        self.sock.write_all(bytes)
     }
 
     /// GET key
@@ -143,55 +209,32 @@ impl Client {
         }
     }
 
+    /// Reads one reply, returning it with its raw bytes.
+    pub fn read_raw(&mut self) -> io::Result<(Value, Vec<u8>)> {
+        loop {
+            if let Some((v, used)) = parse_reply(&self.buf)? {
+                let raw: Vec<u8> = self.buf.drain(..used).collect();
+                return Ok((v, raw));
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            let n = self.sock.read(&mut chunk)?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "connection closed",
+                ));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
     /// Reads one reply.
     pub fn read_reply(&mut self) -> io::Result<Value> {
-        let mut line = Vec::new();
-        self.reader.read_until(b'\n', &mut line)?;
-        if line.len() < 3 || !line.ends_with(b"\r\n") {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed",
-            ));
-        }
-        let body = String::from_utf8_lossy(&line[1..line.len() - 2]).into_owned();
-        let num = || body.parse::<i64>().map_err(|_| bad("bad length"));
-        Ok(match line[0] {
-            b'+' => Value::Status(body),
-            b'-' => Value::Error(body),
-            b':' => Value::Int(num()?),
-            b'_' => Value::Nil,
-            b',' => Value::Double(body),
-            b'#' => Value::Bool(body == "t"),
-            b'$' | b'=' | b'(' if body == "-1" => Value::Nil,
-            b'(' => Value::Bulk(body.into_bytes()),
-            b'$' | b'=' => {
-                let n = num()? as usize;
-                let mut data = vec![0; n + 2];
-                self.reader.read_exact(&mut data)?;
-                data.truncate(n);
-                Value::Bulk(data)
-            }
-            b'*' | b'~' | b'>' => {
-                let n = num()?;
-                if n < 0 {
-                    Value::Nil
-                } else {
-                    Value::Array(
-                        (0..n)
-                            .map(|_| self.read_reply())
-                            .collect::<io::Result<_>>()?,
-                    )
-                }
-            }
-            b'%' => {
-                let n = num()?;
-                let mut pairs = Vec::new();
-                for _ in 0..n {
-                    pairs.push((self.read_reply()?, self.read_reply()?));
-                }
-                Value::Map(pairs)
-            }
-            _ => return Err(bad("unknown reply type")),
-        })
+        self.read_raw().map(|(v, _)| v)
+    }
+
+    /// The underlying socket (for timeouts and shutdown in tests).
+    pub fn socket(&self) -> &TcpStream {
+        &self.sock
     }
 }

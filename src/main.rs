@@ -25,7 +25,7 @@ fn cli() -> Command {
                 .long(p.name)
                 .value_name("VALUE")
                 .num_args(1..)
-                .allow_hyphen_values(true)
+                .allow_negative_numbers(true)
                 .action(ArgAction::Append)
                 .help(format!("{} [default: \"{}\"]", p.help, p.default)),
         );

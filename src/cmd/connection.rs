@@ -7,6 +7,9 @@ use crate::util::parse_i64;
 
 /// PING [message]
 pub fn ping(ctx: &mut Ctx) -> CmdResult {
+    if ctx.args().remaining() > 1 {
+        return Err(CmdError::WrongArgs);
+    }
     match ctx.args().next_bytes() {
         Ok(msg) => ctx.out.bulk(msg),
         Err(_) => ctx.out.simple("PONG"),
@@ -33,7 +36,7 @@ pub fn select(ctx: &mut Ctx) -> CmdResult {
     let arg = ctx.args().next_bytes()?;
     let n = parse_i64(arg)
         .filter(|n| i32::try_from(*n).is_ok())
-        .ok_or(CmdError::Msg("ERR invalid DB index"))?;
+        .ok_or(CmdError::NotInteger)?;
     if n < 0 || n as usize >= ctx.srv.dbs.len() {
         return Err(CmdError::DbOutOfRange);
     }

@@ -468,9 +468,9 @@ pub fn command_info_cmd(ctx: &mut Ctx) -> CmdResult {
             (Some(c), None) => command_info(ctx, c, None),
             (Some(c), Some(s)) => match lookup_sub(c, s) {
                 Some(sc) => command_info(ctx, sc, Some(c)),
-                None => ctx.out.null_array(),
+                None => ctx.out.null(),
             },
-            _ => ctx.out.null_array(),
+            _ => ctx.out.null(),
         }
     }
     Ok(())

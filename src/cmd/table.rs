@@ -27,7 +27,8 @@ const fn cmd(
     }
 }
 
-/// A container row (OBJECT, CONFIG, ...), which only dispatches.
+/// A container row (OBJECT, CONFIG, ...), which only dispatches to its
+/// subcommands.
 const fn container(
     name: &'static str,
     flags: u32,
@@ -44,6 +45,14 @@ const fn container(
         group,
         handler: None,
         subcommands,
+    }
+}
+
+/// A container that also runs on its own when given no subcommand (COMMAND).
+const fn container_with(base: CommandSpec, subcommands: &'static [CommandSpec]) -> CommandSpec {
+    CommandSpec {
+        subcommands,
+        ..base
     }
 }
 
@@ -354,7 +363,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         conn::select,
     ),
     // Server
-    container("command", LOADING | STALE, "server", COMMAND_SUBS),
+    container_with(
+        cmd(
+            "command",
+            -1,
+            LOADING | STALE,
+            NOKEY,
+            "server",
+            srv::command,
+        ),
+        COMMAND_SUBS,
+    ),
     container("config", 0, "server", CONFIG_SUBS),
     cmd("debug", -2, ADMIN_FLAGS, NOKEY, "server", srv::debug),
     cmd("info", -1, LOADING | STALE, NOKEY, "server", srv::info),

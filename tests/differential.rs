@@ -1,0 +1,461 @@
+//! Differential tests: the same commands go to cinnabar-server and to a
+//! real redis-server 7.0; replies must be identical (unordered replies are
+//! compared as sets). Skipped when redis-server is not installed, unless
+//! CINNABAR_REQUIRE_REDIS=1.
+
+use std::collections::BTreeSet;
+
+use crate::util::*;
+
+/// How two replies are compared.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Cmp {
+    /// Byte for byte.
+    Exact,
+    /// An array whose order does not matter (KEYS).
+    Unordered,
+    /// A time-to-live: equal class (-2/-1/error) and close in value.
+    Ttl(i64),
+    /// Same kind of reply only (RANDOMKEY).
+    Shape,
+}
+
+fn cmp_for(args: &[&[u8]]) -> Cmp {
+    let name = String::from_utf8_lossy(args[0]).to_ascii_uppercase();
+    match name.as_str() {
+        "KEYS" => Cmp::Unordered,
+        "TTL" | "EXPIRETIME" => Cmp::Ttl(1),
+        "PTTL" | "PEXPIRETIME" => Cmp::Ttl(1000),
+        "RANDOMKEY" => Cmp::Shape,
+        _ => Cmp::Exact,
+    }
+}
+
+fn sorted(v: Value) -> Value {
+    match v {
+        Value::Array(mut items) => {
+            items.sort_by_key(|x| format!("{x:?}"));
+            Value::Array(items)
+        }
+        other => other,
+    }
+}
+
+fn same(cmp: Cmp, a: &[u8], b: &[u8]) -> bool {
+    let parse = |r: &[u8]| parse_reply(r).unwrap().unwrap().0;
+    match cmp {
+        Cmp::Exact => a == b,
+        Cmp::Unordered => sorted(parse(a)) == sorted(parse(b)),
+        Cmp::Ttl(tol) => match (parse(a), parse(b)) {
+            (Value::Int(x), Value::Int(y)) if x >= 0 && y >= 0 => (x - y).abs() <= tol,
+            (x, y) => x == y,
+        },
+        Cmp::Shape => std::mem::discriminant(&parse(a)) == std::mem::discriminant(&parse(b)),
+    }
+}
+
+/// A connection to each server.
+struct Pair {
+    cin: Conn,
+    red: Conn,
+    log: Vec<String>,
+    _srv: Server,
+    _redis: Redis,
+}
+
+impl Pair {
+    fn new() -> Option<Pair> {
+        let redis = redis()?;
+        let srv = Server::start();
+        Some(Pair {
+            cin: srv.conn(),
+            red: Conn::connect(&redis.addr),
+            log: Vec::new(),
+            _srv: srv,
+            _redis: redis,
+        })
+    }
+
+    /// Runs one command on both; panics with the history on a mismatch.
+    #[track_caller]
+    fn check(&mut self, args: &[&[u8]]) {
+        let a = self.cin.cmdb(args);
+        let b = self.red.cmdb(args);
+        let line: Vec<String> = args
+            .iter()
+            .map(|x| String::from_utf8_lossy(x).into_owned())
+            .collect();
+        self.log.push(line.join(" "));
+        if !same(cmp_for(args), &a, &b) {
+            let history = self.log[self.log.len().saturating_sub(30)..].join("\n  ");
+            panic!(
+                "replies differ for {:?}\n cinnabar: {}\n    redis: {}\nlast commands:\n  {}",
+                line,
+                show(&a),
+                show(&b),
+                history
+            );
+        }
+    }
+
+    fn check_str(&mut self, args: &[&str]) {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.check(&a);
+    }
+
+    /// Compares the whole dataset of dbs 0..2: keys, values, TTL classes.
+    fn check_dataset(&mut self) {
+        for db in ["0", "1"] {
+            self.check_str(&["SELECT", db]);
+            self.check_str(&["KEYS", "*"]);
+            self.check_str(&["DBSIZE"]);
+            let keys = match self.red.value(&["KEYS", "*"]) {
+                Value::Array(v) => v,
+                other => panic!("{other:?}"),
+            };
+            for k in keys {
+                let k = k.as_bytes().unwrap().to_vec();
+                self.check(&[b"GET", &k]);
+                self.check(&[b"TTL", &k]);
+                self.check(&[b"OBJECT", b"ENCODING", &k]);
+            }
+        }
+        self.check_str(&["SELECT", "0"]);
+    }
+}
+
+/// Hand-picked sequences covering every command of this group.
+#[test]
+fn scripted_sequences_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["SET", "a", "1"],
+        &["SET", "a", "2", "NX"],
+        &["SET", "a", "3", "XX", "GET"],
+        &["SET", "b", "x", "GET"],
+        &["SET", "b", "x", "NX", "GET"],
+        &["SET", "c", "v", "EX", "100", "PX", "100"],
+        &["SET", "c", "v", "EX", "100", "EX", "200"],
+        &["SET", "c", "v", "KEEPTTL", "EX", "1"],
+        &["SET", "c", "v", "PXAT", "abc"],
+        &["SET", "c", "v", "EXAT", "0"],
+        &["SET", "c", "v", "XX", "NX"],
+        &["SET", "c", "v", "NX", "NX"],
+        &["SET", "c", "v", "FOO"],
+        &["SETNX", "a", "z"],
+        &["SETEX", "d", "100", "v"],
+        &["SETEX", "d", "abc", "v"],
+        &["SETEX", "d", "0", "v"],
+        &["PSETEX", "d", "-1", "v"],
+        &["GETSET", "a", "10"],
+        &["GETDEL", "a"],
+        &["GETDEL", "a"],
+        &["GETEX", "d"],
+        &["GETEX", "d", "PERSIST"],
+        &["GETEX", "d", "EX", "100", "PERSIST"],
+        &["GETEX", "d", "PX"],
+        &["GETEX", "d", "EXAT", "1"],
+        &["GETEX", "nokey", "EX", "-1"],
+        &["MSET", "x", "1", "y", "2", "z"],
+        &["MSET", "x", "1", "y", "2"],
+        &["MGET", "x", "nokey", "y"],
+        &["MSETNX", "x", "9", "w", "9"],
+        &["MSETNX", "v", "9", "w", "9"],
+        &["APPEND", "x", "23"],
+        &["APPEND", "new", "abc"],
+        &["STRLEN", "x"],
+        &["INCR", "x"],
+        &["INCRBY", "x", "-200"],
+        &["DECRBY", "x", "abc"],
+        &["DECRBY", "x", "-9223372036854775808"],
+        &["INCRBY", "x", "9223372036854775807"],
+        &["INCRBYFLOAT", "fl", "1.5"],
+        &["INCRBYFLOAT", "fl", "2.25e1"],
+        &["INCRBYFLOAT", "fl", "-24"],
+        &["INCRBYFLOAT", "fl", "abc"],
+        &["INCRBYFLOAT", "fl", "nan"],
+        &["INCRBYFLOAT", "new", "1"],
+        &["GETRANGE", "new", "0", "-1"],
+        &["GETRANGE", "new", "-100", "1"],
+        &["GETRANGE", "x", "1", "2"],
+        &["SETRANGE", "new", "1", "ZZ"],
+        &["SETRANGE", "new", "10", "Q"],
+        &["SETRANGE", "pad", "0", ""],
+        &["SETRANGE", "x", "-1", "a"],
+        &["LCS", "new", "x"],
+        &["LCS", "new", "x", "IDX", "WITHMATCHLEN"],
+        &["LCS", "new", "x", "LEN", "IDX"],
+        &["LCS", "new", "x", "MINMATCHLEN"],
+        &["EXISTS", "x", "x", "nokey"],
+        &["TYPE", "x"],
+        &["RENAME", "x", "x2"],
+        &["RENAME", "nokey", "x2"],
+        &["RENAMENX", "x2", "y"],
+        &["COPY", "x2", "copy"],
+        &["COPY", "x2", "copy"],
+        &["COPY", "x2", "copy", "REPLACE", "DB", "1"],
+        &["COPY", "x2", "x2"],
+        &["MOVE", "copy", "1"],
+        &["MOVE", "copy", "0"],
+        &["TOUCH", "x2", "y", "nokey"],
+        &["EXPIRE", "y", "100", "GT"],
+        &["EXPIRE", "y", "100", "NX"],
+        &["EXPIRE", "y", "50", "LT"],
+        &["PEXPIRE", "y", "500000", "GT"],
+        &["EXPIRE", "y", "1", "NX", "GT"],
+        &["EXPIRE", "y", "1", "FOO"],
+        &["EXPIREAT", "y", "99999999999"],
+        &["PEXPIREAT", "y", "99999999999000"],
+        &["EXPIRETIME", "y"],
+        &["EXPIRE", "y", "-9223372036854775808"],
+        &["PERSIST", "y"],
+        &["OBJECT", "ENCODING", "x2"],
+        &["OBJECT", "ENCODING", "new"],
+        &["OBJECT", "ENCODING", "fl"],
+        &["OBJECT", "REFCOUNT", "x2"],
+        &["OBJECT", "FREQ", "x2"],
+        &["OBJECT", "BAD"],
+        &["OBJECT"],
+        &["SCAN", "abc"],
+        &["SCAN", "0", "COUNT", "0"],
+        &["SCAN", "0", "MATCH"],
+        &["SELECT", "1"],
+        &["KEYS", "*"],
+        &["SELECT", "0"],
+        &["SWAPDB", "0", "1"],
+        &["SWAPDB", "0", "x"],
+        &["KEYS", "*"],
+        &["DBSIZE"],
+        &["FLUSHDB", "SYNC", "x"],
+        &["PING"],
+        &["PING", "x"],
+        &["ECHO", "hi"],
+        &["HELLO", "4"],
+        &["SELECT", "abc"],
+        &["NOSUCH", "x\r\ny"],
+        &["GET"],
+        &["CONFIG", "GET", "databases"],
+        &["CONFIG", "SET", "nosuch", "1"],
+        &["COMMAND", "INFO", "nosuch"],
+    ];
+    for cmd in script {
+        p.check_str(cmd);
+    }
+    p.check_dataset();
+}
+
+/// A small deterministic PRNG, so a failing seed can be replayed.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "k4"];
+const VALUES: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "42",
+    "10000",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "007",
+    "abc",
+    "",
+    " 1",
+    "3.5",
+    "1e3",
+    "hello world",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+];
+const INTS: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "5",
+    "-7",
+    "100",
+    "9223372036854775807",
+    "x",
+    "1.5",
+];
+const FLOATS: &[&str] = &["1.5", "-0.25", "3", "1e2", "abc", "0.1", "-3"];
+const TTLS: &[&str] = &["100", "200", "-1", "0", "x", "9223372036854775807", "1000"];
+const RANGES: &[&str] = &["0", "1", "2", "-1", "-3", "10", "-100"];
+
+/// One random command over a small key space: strings, keys, expiry,
+/// bad numbers and bad options.
+fn random_command(g: &mut Gen) -> Vec<String> {
+    let k = g.pick(KEYS);
+    let k2 = g.pick(KEYS);
+    let v = g.pick(VALUES);
+    let mut cmd: Vec<&str> = match g.next() % 34 {
+        0 | 1 => vec!["SET", k, v],
+        2 => vec!["GET", k],
+        3 => vec!["DEL", k, k2],
+        4 => vec!["INCR", k],
+        5 => vec!["INCRBY", k, g.pick(INTS)],
+        6 => vec!["DECRBY", k, g.pick(INTS)],
+        7 => vec!["INCRBYFLOAT", k, g.pick(FLOATS)],
+        8 => vec!["APPEND", k, v],
+        9 => vec!["STRLEN", k],
+        10 => vec!["GETRANGE", k, g.pick(RANGES), g.pick(RANGES)],
+        11 => vec!["SETRANGE", k, g.pick(&["0", "1", "3", "-1", "x"]), v],
+        12 => vec!["MGET", k, k2],
+        13 => vec!["MSET", k, v, k2, g.pick(VALUES)],
+        14 => vec!["MSETNX", k, v, k2, v],
+        15 => vec!["GETSET", k, v],
+        16 => vec!["GETDEL", k],
+        17 => vec!["SETNX", k, v],
+        18 => vec!["SETEX", k, g.pick(TTLS), v],
+        19 => vec!["EXPIRE", k, g.pick(TTLS)],
+        20 => vec!["PEXPIRE", k, g.pick(&["100000", "-5", "x", "200000"])],
+        21 => vec!["EXPIREAT", k, g.pick(&["1", "99999999999", "x"])],
+        22 => vec!["PERSIST", k],
+        23 => vec!["TTL", k],
+        24 => vec!["TYPE", k],
+        25 => vec!["RENAME", k, k2],
+        26 => vec!["RENAMENX", k, k2],
+        27 => vec!["COPY", k, k2],
+        28 => vec!["OBJECT", "ENCODING", k],
+        29 => vec!["EXISTS", k, k2, k],
+        30 => vec!["GETEX", k],
+        31 => vec!["LCS", k, k2],
+        32 => vec!["SELECT", g.pick(&["0", "1"])],
+        _ => vec!["MOVE", k, g.pick(&["0", "1"])],
+    };
+    // Random options: sometimes valid, sometimes conflicting or garbage.
+    if matches!(cmd[0], "SET" | "GETEX" | "EXPIRE" | "PEXPIRE" | "COPY") && g.chance(50) {
+        let opts: &[&str] = match cmd[0] {
+            "SET" => &[
+                "NX", "XX", "GET", "KEEPTTL", "EX", "PX", "EXAT", "PXAT", "BOGUS",
+            ],
+            "GETEX" => &["EX", "PX", "PERSIST", "EXAT", "NX"],
+            "COPY" => &["REPLACE", "DB", "BOGUS"],
+            _ => &["NX", "XX", "GT", "LT", "BOGUS"],
+        };
+        for _ in 0..(g.next() % 3 + 1) {
+            let o = g.pick(opts);
+            cmd.push(o);
+            if matches!(o, "EX" | "PX" | "EXAT" | "PXAT") && g.chance(90) {
+                cmd.push(match o {
+                    "EXAT" => g.pick(&["1", "99999999999", "0"]),
+                    "PXAT" => g.pick(&["1", "99999999999000", "-1"]),
+                    _ => g.pick(TTLS),
+                });
+            }
+            if o == "DB" && g.chance(90) {
+                cmd.push(g.pick(&["0", "1", "99", "x"]));
+            }
+        }
+    }
+    cmd.into_iter().map(String::from).collect()
+}
+
+/// Seeded random command streams must get identical replies from both
+/// servers, and leave identical datasets.
+#[test]
+fn random_commands_match_redis() {
+    let seeds: Vec<u64> = match std::env::var("CINNABAR_SEED") {
+        Ok(s) => vec![s.parse().expect("CINNABAR_SEED is a number")],
+        Err(_) => (1..=8).map(|i| 0x5EED_0000 + i * 7919).collect(),
+    };
+    let Some(mut p) = Pair::new() else { return };
+    for seed in seeds {
+        p.check_str(&["FLUSHALL"]);
+        p.log.push(format!("# seed {seed}"));
+        let mut g = Gen(seed);
+        for _ in 0..1500 {
+            let cmd = random_command(&mut g);
+            let args: Vec<&[u8]> = cmd.iter().map(|s| s.as_bytes()).collect();
+            p.check(&args);
+        }
+        p.check_dataset();
+    }
+}
+
+/// Raw protocol input, including malformed input: both servers must send
+/// the same bytes and then close (or not) alike.
+#[test]
+fn protocol_edge_cases_match_redis() {
+    let Some(redis) = redis() else { return };
+    let srv = Server::start();
+    let inputs: &[&[u8]] = &[
+        b"PING\r\n",
+        b"*1\r\n$4\r\nPING\r\n*0\r\n*-1\r\nPING\r\n",
+        b"*abc\r\n",
+        b"*1\r\n:1\r\n",
+        b"*1\r\n$-5\r\n",
+        b"*1\r\n$abc\r\n",
+        b"*2\r\n$4\r\nECHO\r\n$999999999999\r\n",
+        b"SET a \"unbalanced\r\n",
+        b"SET a 'x'y\r\n",
+        b"ECHO \"a\\x41\\n\"\r\nECHO 'b\\'c'\r\n",
+        b"\r\n\r\nPING\r\n",
+        b"*1\r\n$4\r\nPING\r\nGARBAGE CMD\r\n",
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
+    ];
+    for input in inputs {
+        let mut a = srv.conn();
+        let mut b = Conn::connect(&redis.addr);
+        a.send(input);
+        b.send(input);
+        // Give both time to answer, then stop waiting.
+        let t = Some(std::time::Duration::from_millis(300));
+        a.s.set_read_timeout(t).unwrap();
+        b.s.set_read_timeout(t).unwrap();
+        let ra = a.read_to_close();
+        let rb = b.read_to_close();
+        assert_eq!(show(&ra), show(&rb), "input {}", show(input));
+    }
+}
+
+/// SCAN over both servers returns the same set of keys.
+#[test]
+fn scan_covers_the_same_keys() {
+    let Some(mut p) = Pair::new() else { return };
+    for i in 0..300 {
+        p.check_str(&["SET", &format!("key:{i}"), "v"]);
+    }
+    let collect = |c: &mut Conn| {
+        let mut all = BTreeSet::new();
+        let mut cursor = b"0".to_vec();
+        loop {
+            match c.value(&[
+                "SCAN",
+                std::str::from_utf8(&cursor).unwrap(),
+                "MATCH",
+                "key:1*",
+            ]) {
+                Value::Array(mut v) => {
+                    if let Some(Value::Array(keys)) = v.pop() {
+                        all.extend(keys.into_iter().map(|k| k.as_bytes().unwrap().to_vec()));
+                    }
+                    cursor = v.pop().unwrap().as_bytes().unwrap().to_vec();
+                }
+                other => panic!("{other:?}"),
+            }
+            if cursor == b"0" {
+                return all;
+            }
+        }
+    };
+    let a = collect(&mut p.cin);
+    let b = collect(&mut p.red);
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 111);
+}

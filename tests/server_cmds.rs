@@ -1,0 +1,200 @@
+//! Server commands, configuration, command line and shutdown.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::util::*;
+
+#[test]
+fn info_has_redis_sections_and_fields() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    c.expect(&["SET", "k", "v", "EX", "100"], "+OK\r\n");
+    let info = String::from_utf8(c.cmd(&["INFO"])).unwrap();
+    for field in [
+        "# Server\r\n",
+        "redis_version:7.0.15\r\n",
+        "cinnabar_version:",
+        &format!("tcp_port:{}\r\n", srv.port()),
+        "# Clients\r\nconnected_clients:1\r\n",
+        "# Memory\r\nused_memory:",
+        "# Persistence\r\nloading:0\r\n",
+        "aof_rewrite_in_progress:0",
+        "rdb_bgsave_in_progress:0",
+        "# Stats\r\n",
+        "total_connections_received:1\r\n",
+        "total_commands_processed:1\r\n",
+        "keyspace_hits:",
+        "# Replication\r\nrole:master\r\n",
+        "# Keyspace\r\ndb0:keys=1,expires=1,avg_ttl=",
+    ] {
+        assert!(info.contains(field), "INFO lacks {field:?}:\n{info}");
+    }
+    let only = String::from_utf8(c.cmd(&["INFO", "keyspace"])).unwrap();
+    assert!(only.starts_with("$") && only.contains("# Keyspace") && !only.contains("# Server"));
+    let two = String::from_utf8(c.cmd(&["INFO", "server", "clients"])).unwrap();
+    assert!(two.contains("# Server") && two.contains("# Clients") && !two.contains("# Stats"));
+}
+
+#[test]
+fn config_get_and_set() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    c.expect(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    c.expect(
+        &["CONFIG", "GET", "appendonly"],
+        "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n",
+    );
+    c.expect(&["CONFIG", "GET", "nosuch*"], "*0\r\n");
+    c.expect(&["CONFIG", "SET", "hz", "20", "timeout", "30"], "+OK\r\n");
+    c.expect(&["CONFIG", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n20\r\n");
+    c.expect(
+        &["CONFIG", "SET", "hz", "5", "timeout", "x"],
+        "-ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer\r\n",
+    );
+    // All or nothing: hz kept its value.
+    c.expect(&["CONFIG", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n20\r\n");
+    c.expect(
+        &["CONFIG", "SET", "port", "1"],
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n",
+    );
+    c.expect(
+        &["CONFIG", "SET", "nosuch", "1"],
+        "-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n",
+    );
+    c.expect(
+        &["CONFIG", "SET", "appendonly", "maybe"],
+        "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n",
+    );
+    c.expect(&["CONFIG", "SET", "maxmemory", "1mb"], "+OK\r\n");
+    c.expect(
+        &["CONFIG", "GET", "maxmemory"],
+        "*2\r\n$9\r\nmaxmemory\r\n$7\r\n1048576\r\n",
+    );
+    c.expect(&["CONFIG", "RESETSTAT"], "+OK\r\n");
+}
+
+#[test]
+fn command_table_introspection() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    let count = match c.value(&["COMMAND", "COUNT"]) {
+        Value::Int(n) => n,
+        other => panic!("{other:?}"),
+    };
+    match c.value(&["COMMAND"]) {
+        Value::Array(v) => assert_eq!(v.len() as i64, count),
+        other => panic!("{other:?}"),
+    }
+    let get = c.cmd(&["COMMAND", "INFO", "get"]);
+    assert!(
+        show(&get).starts_with("*1\\r\\n*10\\r\\n$3\\r\\nget\\r\\n:2\\r\\n*2\\r\\n+readonly\\r\\n+fast\\r\\n:1\\r\\n:1\\r\\n:1\\r\\n"),
+        "{}",
+        show(&get)
+    );
+    c.expect(&["COMMAND", "INFO", "nosuch"], "*1\r\n$-1\r\n");
+}
+
+#[test]
+fn shutdown_command_exits_cleanly() {
+    let mut srv = Server::start();
+    let mut c = srv.conn();
+    c.expect(&["SHUTDOWN", "BOGUS"], "-ERR syntax error\r\n");
+    c.expect(&["SHUTDOWN", "ABORT"], "-ERR No shutdown in progress.\r\n");
+    c.send(b"SHUTDOWN NOSAVE\r\n");
+    assert_eq!(c.read_to_close(), b"");
+    assert_eq!(srv.wait_exit(Duration::from_secs(5)), Some(0));
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let mut srv = Server::start();
+    srv.conn().expect(&["PING"], "+PONG\r\n");
+    Command::new("kill")
+        .args(["-TERM", &srv.pid().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(srv.wait_exit(Duration::from_secs(5)), Some(0));
+    assert!(srv.log_contains("Received SIGTERM scheduling shutdown"));
+}
+
+#[test]
+fn config_file_and_flags() {
+    let dir = TempDir::new("conf");
+    let path = dir.0.join("test.conf");
+    std::fs::write(&path, "# test\nport 0\ndatabases 4\nhz 15\nsave 900 1\n").unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.arg(&path).args(["--hz", "25", "--dir", dir.path()]);
+    let srv = Server::spawn(cmd, TempDir::new("confdir"));
+    let mut c = srv.conn();
+    c.expect(
+        &["CONFIG", "GET", "databases"],
+        "*2\r\n$9\r\ndatabases\r\n$1\r\n4\r\n",
+    );
+    c.expect(&["CONFIG", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n25\r\n");
+    c.expect(
+        &["CONFIG", "GET", "save"],
+        "*2\r\n$4\r\nsave\r\n$5\r\n900 1\r\n",
+    );
+    c.expect(&["SELECT", "4"], "-ERR DB index is out of range\r\n");
+    let info = String::from_utf8(c.cmd(&["INFO", "server"])).unwrap();
+    assert!(info.contains("config_file:/"), "{info}");
+}
+
+#[test]
+fn bad_config_is_fatal_with_line_number() {
+    let dir = TempDir::new("badconf");
+    let path = dir.0.join("bad.conf");
+    std::fs::write(&path, "port 0\nnosuchdirective 1\n").unwrap();
+    let out = Command::new(bin()).arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("at line 2") && err.contains("nosuchdirective"),
+        "{err}"
+    );
+    let out = Command::new(bin())
+        .args(["--port", "notaport"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn help_lists_parameters_with_defaults() {
+    let out = Command::new(bin()).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for p in [
+        "--port",
+        "--bind",
+        "--dir",
+        "--appendonly",
+        "--client-output-pause",
+        "default: \"6379\"",
+    ] {
+        assert!(text.contains(p), "--help lacks {p}:\n{text}");
+    }
+}
+
+#[test]
+fn idle_clients_time_out() {
+    let srv = Server::start_with(&["--timeout", "1"]);
+    let mut c = srv.conn();
+    c.expect(&["PING"], "+PONG\r\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(c.read_to_close(), b"");
+}
+
+#[test]
+fn maxclients_rejects_extra_connections() {
+    let srv = Server::start_with(&["--maxclients", "2"]);
+    let mut a = srv.conn();
+    let mut b = srv.conn();
+    a.expect(&["PING"], "+PONG\r\n");
+    b.expect(&["PING"], "+PONG\r\n");
+    let mut c = srv.conn();
+    assert_eq!(
+        show(&c.read_to_close()),
+        show(b"-ERR max number of clients reached\r\n")
+    );
+}

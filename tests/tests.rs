@@ -1,0 +1,12 @@
+//! The integration suite: one binary, a module per command group. Every
+//! test starts the real `cinnabar-server` on an ephemeral port.
+
+mod util;
+
+mod connection;
+mod differential;
+mod keys;
+mod protocol;
+mod server_cmds;
+mod strings;
+mod tools;

@@ -1,0 +1,331 @@
+//! Test support: spawn the real `cinnabar-server` (and, for differential
+//! tests, `redis-server`) on ephemeral ports, and talk raw RESP to them.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub use cinnabar::client::{parse_reply, Value};
+
+static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh, empty temporary directory, removed by [`TempDir::drop`].
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let n = NEXT_DIR.fetch_add(1, Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("cinnabar-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running server process, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub dir: TempDir,
+    /// Every log line printed so far.
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cinnabar-server")
+}
+
+impl Server {
+    /// Starts cinnabar-server on an ephemeral port with a temporary dir.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts cinnabar-server with extra arguments.
+    pub fn start_with(args: &[&str]) -> Server {
+        let dir = TempDir::new("srv");
+        let mut cmd = Command::new(bin());
+        cmd.args(["--port", "0", "--dir", dir.path()]).args(args);
+        Server::spawn(cmd, dir)
+    }
+
+    /// Spawns a prepared command and waits for its ready line.
+    pub fn spawn(mut cmd: Command, dir: TempDir) -> Server {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .env_remove("RUST_LOG")
+            .spawn()
+            .expect("spawn cinnabar-server");
+        let out = child.stdout.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if let Some(i) = line.find("Ready to accept connections tcp ") {
+                    let addr = line[i + "Ready to accept connections tcp ".len()..]
+                        .trim()
+                        .to_string();
+                    let _ = tx.send(addr);
+                }
+                log2.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("server did not report its address");
+        Server {
+            child,
+            addr,
+            dir,
+            log,
+        }
+    }
+
+    pub fn conn(&self) -> Conn {
+        Conn::connect(&self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit; returns its exit status code.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    pub fn log_contains(&self, needle: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+
+    /// Resident memory of the server process in bytes.
+    pub fn rss(&self) -> u64 {
+        let statm =
+            std::fs::read_to_string(format!("/proc/{}/statm", self.pid())).unwrap_or_default();
+        statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 4096
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw RESP connection.
+pub struct Conn {
+    pub s: TcpStream,
+    buf: Vec<u8>,
+}
+
+/// Encodes a command as a multibulk.
+pub fn multibulk(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    cinnabar::client::encode(&mut out, args);
+    out
+}
+
+/// Renders bytes readably for assertion messages.
+pub fn show(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .replace('\r', "\\r")
+        .replace('\n', "\\n")
+}
+
+impl Conn {
+    pub fn connect(addr: &str) -> Conn {
+        let s = TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.set_nodelay(true).unwrap();
+        Conn { s, buf: Vec::new() }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.s.write_all(bytes).expect("send");
+    }
+
+    /// Reads exactly one reply and returns its raw bytes.
+    pub fn read_reply(&mut self) -> Vec<u8> {
+        loop {
+            if let Some((_, used)) = parse_reply(&self.buf).expect("valid RESP") {
+                return self.buf.drain(..used).collect();
+            }
+            let mut chunk = [0u8; 65536];
+            let n = self.s.read(&mut chunk).expect("read reply");
+            assert!(n > 0, "connection closed; partial: {}", show(&self.buf));
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Reads one reply and parses it.
+    pub fn read_value(&mut self) -> Value {
+        let raw = self.read_reply();
+        parse_reply(&raw).unwrap().unwrap().0
+    }
+
+    /// Sends a command (string arguments) and returns the raw reply.
+    pub fn cmd(&mut self, args: &[&str]) -> Vec<u8> {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.cmdb(&a)
+    }
+
+    /// Sends a command (byte arguments) and returns the raw reply.
+    pub fn cmdb(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send(&multibulk(args));
+        self.read_reply()
+    }
+
+    /// Sends a command and parses the reply.
+    pub fn value(&mut self, args: &[&str]) -> Value {
+        let raw = self.cmd(args);
+        parse_reply(&raw).unwrap().unwrap().0
+    }
+
+    /// Asserts the exact reply bytes of a command.
+    #[track_caller]
+    pub fn expect(&mut self, args: &[&str], want: &str) {
+        let got = self.cmd(args);
+        assert_eq!(show(&got), show(want.as_bytes()), "reply to {args:?}");
+    }
+
+    /// Reads until the server closes the connection.
+    pub fn read_to_close(&mut self) -> Vec<u8> {
+        let mut out = std::mem::take(&mut self.buf);
+        let _ = self.s.read_to_end(&mut out);
+        out
+    }
+}
+
+/// A reference redis-server for differential tests.
+pub struct Redis {
+    child: Child,
+    pub addr: String,
+    _dir: TempDir,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new(cmd)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Whether the Redis tools must be present (CI sets CINNABAR_REQUIRE_REDIS=1).
+fn required() -> bool {
+    std::env::var("CINNABAR_REQUIRE_REDIS").is_ok_and(|v| v == "1")
+}
+
+/// Whether an external tool is available; panics when it is missing and
+/// CINNABAR_REQUIRE_REDIS=1.
+pub fn tool(cmd: &str) -> bool {
+    if have(cmd) {
+        return true;
+    }
+    assert!(!required(), "{cmd} not found and CINNABAR_REQUIRE_REDIS=1");
+    eprintln!("skipping: {cmd} not installed");
+    false
+}
+
+/// A free TCP port on loopback (for redis-server, which cannot bind port 0).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts redis-server if installed.
+pub fn redis() -> Option<Redis> {
+    if !tool("redis-server") {
+        return None;
+    }
+    for _ in 0..5 {
+        let dir = TempDir::new("redis");
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(["--dir", dir.path()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let addr = format!("127.0.0.1:{port}");
+        let mut r = Redis {
+            child,
+            addr,
+            _dir: dir,
+        };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = r.child.try_wait() {
+                break; // port taken: retry on another
+            }
+            if let Ok(mut s) = TcpStream::connect(&r.addr) {
+                s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let _ = s.write_all(b"PING\r\n");
+                let mut b = [0u8; 7];
+                if s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
+                    return Some(r);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = r.child.kill();
+    }
+    panic!("redis-server did not start");
+}
