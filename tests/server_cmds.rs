@@ -198,3 +198,39 @@ fn maxclients_rejects_extra_connections() {
         show(b"-ERR max number of clients reached\r\n")
     );
 }
+
+/// docs/commands.md lists exactly the commands the table serves.
+#[test]
+fn commands_doc_matches_the_table() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/commands.md")).unwrap();
+    let documented: std::collections::BTreeSet<String> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter(|l| l.contains(" | done |"))
+        .map(|l| l.split(" |").next().unwrap().trim().to_ascii_lowercase())
+        .collect();
+    let srv = Server::start();
+    let listed: std::collections::BTreeSet<String> = match srv.conn().value(&["COMMAND", "LIST"]) {
+        Value::Array(v) => v
+            .into_iter()
+            .map(|x| String::from_utf8(x.as_bytes().unwrap().to_vec()).unwrap())
+            .collect(),
+        other => panic!("{other:?}"),
+    };
+    for name in &listed {
+        let container = documented
+            .iter()
+            .any(|d| d.starts_with(&format!("{name}|")));
+        assert!(
+            documented.contains(name) || container,
+            "{name} is not in docs/commands.md"
+        );
+    }
+    for name in &documented {
+        assert!(
+            listed.contains(name),
+            "docs/commands.md lists {name}, which the server lacks"
+        );
+    }
+}

@@ -373,6 +373,88 @@ mod tests {
         assert_eq!(err, Some(ProtoError::ExpectedDollar(b'+')));
     }
 
+    proptest::proptest! {
+        /// Arbitrary bytes produce commands, "need more" or a protocol
+        /// error, never a panic; and parsing in two reads at any split
+        /// point gives the same result as one read.
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512), cut in 0usize..512) {
+            check_split(&data, cut)?;
+        }
+
+        /// The same, over inputs assembled from protocol fragments, which
+        /// reach far more parser states than uniform random bytes.
+        #[test]
+        fn protocol_fragments_never_panic(parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..40), cut in 0usize..400) {
+            let data: Vec<u8> = parts.concat();
+            check_split(&data, cut)?;
+        }
+    }
+
+    const FRAGMENTS: &[&[u8]] = &[
+        b"*1\r\n",
+        b"*2\r\n",
+        b"*3\r\n",
+        b"*0\r\n",
+        b"*-1\r\n",
+        b"$3\r\n",
+        b"$0\r\n",
+        b"$-1\r\n",
+        b"$x\r\n",
+        b"GET\r\n",
+        b"SET\r\n",
+        b"abc",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b"\"",
+        b"'",
+        b" ",
+        b"\\x4",
+        b":1\r\n",
+        b"PING\r\n",
+        b"*9999999999\r\n",
+        b"\0",
+    ];
+
+    fn check_split(data: &[u8], cut: usize) -> Result<(), proptest::test_runner::TestCaseError> {
+        {
+            let whole = parse_all(data);
+            let cut = cut.min(data.len());
+            let mut p = RequestParser::new();
+            let mut buf = BytesMut::from(&data[..cut]);
+            let mut got = Vec::new();
+            let mut err = None;
+            loop {
+                match p.next_command(&mut buf, MAX) {
+                    Ok(Some(argv)) => got.push(argv.iter().map(|a| a.to_vec()).collect::<Vec<_>>()),
+                    Ok(None) => break,
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
+                }
+            }
+            if err.is_none() {
+                buf.extend_from_slice(&data[cut..]);
+                loop {
+                    match p.next_command(&mut buf, MAX) {
+                        Ok(Some(argv)) => {
+                            got.push(argv.iter().map(|a| a.to_vec()).collect::<Vec<_>>())
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            err = Some(e);
+                            break;
+                        }
+                    }
+                }
+            }
+            proptest::prop_assert_eq!((got, err), whole);
+        }
+        Ok(())
+    }
+
     #[test]
     fn inline_quoting() {
         let s = |l: &[u8]| {
