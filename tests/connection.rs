@@ -96,3 +96,26 @@ fn client_names() {
         "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n",
     );
 }
+
+/// The crate's own blocking client, as the README shows it.
+#[test]
+fn native_client_helpers_and_pipelining() {
+    use cinnabar::client::Client;
+    let srv = Server::start();
+    let mut c = Client::connect(&srv.addr).unwrap();
+    c.set(b"greeting", b"hello").unwrap();
+    assert_eq!(c.get(b"greeting").unwrap(), Some(b"hello".to_vec()));
+    assert_eq!(c.get(b"nokey").unwrap(), None);
+    assert!(c.expire(b"greeting", 60).unwrap());
+    assert_eq!(c.incr(b"n").unwrap(), 1);
+    assert_eq!(c.del(b"greeting").unwrap(), 1);
+    let cmds: Vec<Vec<&[u8]>> = (0..100).map(|_| vec![&b"INCR"[..], b"n"]).collect();
+    let refs: Vec<&[&[u8]]> = cmds.iter().map(|c| c.as_slice()).collect();
+    let replies = c.pipeline(&refs).unwrap();
+    assert_eq!(replies.len(), 100);
+    assert_eq!(replies[99], Value::Int(101));
+    assert_eq!(
+        c.command(&[b"SET", b"k", b"v", b"EX", b"0"]).unwrap(),
+        Value::Error("ERR invalid expire time in 'set' command".into())
+    );
+}

@@ -578,7 +578,10 @@ pub fn debug(ctx: &mut Ctx) -> CmdResult {
     }
     if is(sub, "sleep") && a.remaining() == 1 {
         let secs = a.next_f64()?;
-        std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.0)));
+        // Blocks the whole loop, exactly as Redis's DEBUG SLEEP does.
+        let d = std::time::Duration::try_from_secs_f64(secs.max(0.0))
+            .unwrap_or(std::time::Duration::MAX);
+        std::thread::sleep(d);
         ctx.out.ok();
         return Ok(());
     }
