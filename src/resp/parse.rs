@@ -228,61 +228,51 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
         if at(i) == 0 {
             return Some(args);
         }
-        let (mut inq, mut insq) = (false, false);
+        // The open quote character, if inside quotes.
+        let mut quote: Option<u8> = None;
         let mut cur = Vec::new();
         loop {
             let c = at(i);
-            if inq {
-                if c == b'\\' && at(i + 1) == b'x' {
-                    if let (Some(h), Some(l)) = (hex_val(at(i + 2)), hex_val(at(i + 3))) {
-                        cur.push(h * 16 + l);
-                        i += 4;
-                        continue;
+            match quote {
+                Some(q) => {
+                    if q == b'"' && c == b'\\' && at(i + 1) == b'x' {
+                        if let (Some(h), Some(l)) = (hex_val(at(i + 2)), hex_val(at(i + 3))) {
+                            cur.push(h * 16 + l);
+                            i += 4;
+                            continue;
+                        }
                     }
-                }
-                if c == b'\\' && at(i + 1) != 0 {
-                    i += 1;
-                    cur.push(match at(i) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 8,
-                        b'a' => 7,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    if at(i + 1) != 0 && !is_space(at(i + 1)) {
+                    if c == b'\\' && q == b'"' && at(i + 1) != 0 {
+                        i += 1;
+                        cur.push(match at(i) {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 8,
+                            b'a' => 7,
+                            other => other,
+                        });
+                    } else if c == b'\\' && q == b'\'' && at(i + 1) == b'\'' {
+                        i += 1;
+                        cur.push(b'\'');
+                    } else if c == q {
+                        // A closing quote must be followed by a space or the end.
+                        if at(i + 1) != 0 && !is_space(at(i + 1)) {
+                            return None;
+                        }
+                        i += 1;
+                        break;
+                    } else if c == 0 {
                         return None;
+                    } else {
+                        cur.push(c);
                     }
-                    i += 1;
-                    break;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
                 }
-            } else if insq {
-                if c == b'\\' && at(i + 1) == b'\'' {
-                    i += 1;
-                    cur.push(b'\'');
-                } else if c == b'\'' {
-                    if at(i + 1) != 0 && !is_space(at(i + 1)) {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else {
-                match c {
+                None => match c {
                     b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
+                    b'"' | b'\'' => quote = Some(c),
                     _ => cur.push(c),
-                }
+                },
             }
             i += 1;
         }
@@ -417,6 +407,22 @@ mod tests {
         b"\0",
     ];
 
+    /// Parses commands out of `buf` into `got` until more input is needed
+    /// or an error occurs.
+    fn drain(
+        p: &mut RequestParser,
+        buf: &mut BytesMut,
+        got: &mut Vec<Vec<Vec<u8>>>,
+    ) -> Option<ProtoError> {
+        loop {
+            match p.next_command(buf, MAX) {
+                Ok(Some(argv)) => got.push(argv.iter().map(|a| a.to_vec()).collect()),
+                Ok(None) => return None,
+                Err(e) => return Some(e),
+            }
+        }
+    }
+
     fn check_split(data: &[u8], cut: usize) -> Result<(), proptest::test_runner::TestCaseError> {
         {
             let whole = parse_all(data);
@@ -424,31 +430,10 @@ mod tests {
             let mut p = RequestParser::new();
             let mut buf = BytesMut::from(&data[..cut]);
             let mut got = Vec::new();
-            let mut err = None;
-            loop {
-                match p.next_command(&mut buf, MAX) {
-                    Ok(Some(argv)) => got.push(argv.iter().map(|a| a.to_vec()).collect::<Vec<_>>()),
-                    Ok(None) => break,
-                    Err(e) => {
-                        err = Some(e);
-                        break;
-                    }
-                }
-            }
+            let mut err = drain(&mut p, &mut buf, &mut got);
             if err.is_none() {
                 buf.extend_from_slice(&data[cut..]);
-                loop {
-                    match p.next_command(&mut buf, MAX) {
-                        Ok(Some(argv)) => {
-                            got.push(argv.iter().map(|a| a.to_vec()).collect::<Vec<_>>())
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            err = Some(e);
-                            break;
-                        }
-                    }
-                }
+                err = drain(&mut p, &mut buf, &mut got);
             }
             proptest::prop_assert_eq!((got, err), whole);
         }
