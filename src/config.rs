@@ -115,6 +115,17 @@ impl Default for Config {
     }
 }
 
+/// Whether CONFIG SET may change a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Changeable at runtime.
+    Mutable,
+    /// Fixed at startup (`can't set immutable config`).
+    Immutable,
+    /// Protected, as Redis's `enable-protected-configs no` makes `dir`.
+    Protected,
+}
+
 /// A configuration parameter.
 pub struct Param {
     /// The redis.conf name.
@@ -122,7 +133,7 @@ pub struct Param {
     /// Default value, in config-file syntax.
     pub default: &'static str,
     /// Whether CONFIG SET may change it.
-    pub mutable: bool,
+    pub mode: Mode,
     /// One line for `--help`.
     pub help: &'static str,
     /// Renders the current value as CONFIG GET shows it.
@@ -140,19 +151,19 @@ fn yes_no(v: &str) -> Result<bool, String> {
 }
 
 fn int_in(v: &str, lo: i64, hi: i64) -> Result<i64, String> {
-    let n: i64 = v
-        .parse()
-        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    let n = crate::util::parse_i64(v.as_bytes())
+        .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
     if n < lo || n > hi {
         return Err(format!("argument must be between {lo} and {hi} inclusive"));
     }
     Ok(n)
 }
 
-fn mem_in(v: &str, hi: u64) -> Result<u64, String> {
+/// A memory amount in a given range, parsed as Redis's `memtoull` does.
+fn mem_in(v: &str, lo: u64, hi: u64) -> Result<u64, String> {
     let n = parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
-    if n > hi {
-        return Err(format!("argument must be between 0 and {hi} inclusive"));
+    if n < lo || n > hi {
+        return Err(format!("argument must be between {lo} and {hi} inclusive"));
     }
     Ok(n)
 }
@@ -176,8 +187,12 @@ fn yn(b: bool) -> String {
 const OBUF_CLASSES: [&str; 3] = ["normal", "replica", "pubsub"];
 
 fn parse_obuf(c: &mut Config, v: &str) -> Result<(), String> {
-    let words: Vec<&str> = v.split_whitespace().collect();
-    if !words.len().is_multiple_of(4) || words.is_empty() {
+    if v.is_empty() {
+        return Ok(());
+    }
+    // Split on single spaces, as Redis does: doubled spaces are an error.
+    let words: Vec<&str> = v.split(' ').collect();
+    if !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     let mut limits = c.obuf_limits;
@@ -220,12 +235,22 @@ fn show_obuf(c: &Config) -> String {
         .join(" ")
 }
 
+/// `save` points: "" (none) or pairs of seconds (>= 1) and changes (>= 0),
+/// separated by single spaces.
 fn parse_save(v: &str) -> Result<String, String> {
-    let words: Vec<&str> = v.split_whitespace().collect();
-    if !words.len().is_multiple_of(2) || words.iter().any(|w| w.parse::<u64>().is_err()) {
-        return Err("Invalid save parameters".into());
+    if v.is_empty() {
+        return Ok(String::new());
     }
-    Ok(words.join(" "))
+    let invalid = || "Invalid save parameters".to_string();
+    let nums = v
+        .split(' ')
+        .map(|w| crate::util::parse_i64(w.as_bytes()))
+        .collect::<Option<Vec<i64>>>()
+        .ok_or_else(invalid)?;
+    if !nums.len().is_multiple_of(2) || nums.chunks(2).any(|p| p[0] < 1 || p[1] < 0) {
+        return Err(invalid());
+    }
+    Ok(v.to_string())
 }
 
 /// The parameter table. Order is the order of `--help`.
@@ -233,7 +258,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "bind",
         default: "127.0.0.1",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "addresses to listen on",
         get: |c| c.bind.join(" "),
         set: |c, v| {
@@ -247,7 +272,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "port",
         default: "6379",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "TCP port (0 binds an ephemeral port)",
         get: |c| c.port.to_string(),
         set: |c, v| {
@@ -258,7 +283,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "dir",
         default: ".",
-        mutable: false,
+        mode: Mode::Protected,
         help: "working directory for persistence files",
         get: |c| c.dir.clone(),
         set: |c, v| {
@@ -269,7 +294,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "databases",
         default: "16",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "number of databases",
         get: |c| c.databases.to_string(),
         set: |c, v| {
@@ -280,7 +305,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "hz",
         default: "10",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "background task frequency per second",
         get: |c| c.hz.to_string(),
         set: |c, v| {
@@ -291,7 +316,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "timeout",
         default: "0",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "close idle clients after N seconds (0: never)",
         get: |c| c.timeout.to_string(),
         set: |c, v| {
@@ -302,7 +327,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "tcp-keepalive",
         default: "300",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "TCP keepalive interval in seconds",
         get: |c| c.tcp_keepalive.to_string(),
         set: |c, v| {
@@ -313,7 +338,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "tcp-backlog",
         default: "511",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "listen backlog",
         get: |c| c.tcp_backlog.to_string(),
         set: |c, v| {
@@ -324,7 +349,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "loglevel",
         default: "notice",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "debug, verbose, notice or warning (RUST_LOG overrides)",
         get: |c| c.loglevel.clone(),
         set: |c, v| {
@@ -335,7 +360,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "logfile",
         default: "",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "log file (empty: standard output)",
         get: |c| c.logfile.clone(),
         set: |c, v| {
@@ -346,40 +371,40 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "maxclients",
         default: "10000",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "maximum simultaneous clients",
         get: |c| c.maxclients.to_string(),
         set: |c, v| {
-            c.maxclients = int_in(v, 1, i32::MAX as i64)? as usize;
+            c.maxclients = int_in(v, 1, u32::MAX as i64)? as usize;
             Ok(())
         },
     },
     Param {
         name: "proto-max-bulk-len",
         default: "512mb",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "largest bulk argument accepted",
         get: |c| c.proto_max_bulk_len.to_string(),
         set: |c, v| {
-            c.proto_max_bulk_len = mem_in(v, i64::MAX as u64)?.max(1024 * 1024) as i64;
+            c.proto_max_bulk_len = mem_in(v, 1024 * 1024, i64::MAX as u64)? as i64;
             Ok(())
         },
     },
     Param {
         name: "client-query-buffer-limit",
         default: "1gb",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "largest unparsed input per client",
         get: |c| c.client_query_buffer_limit.to_string(),
         set: |c, v| {
-            c.client_query_buffer_limit = mem_in(v, i64::MAX as u64)?.max(1024 * 1024);
+            c.client_query_buffer_limit = mem_in(v, 1024 * 1024, i64::MAX as u64)?;
             Ok(())
         },
     },
     Param {
         name: "client-output-buffer-limit",
         default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "output limits per class: <class> <hard> <soft> <soft-seconds>",
         get: show_obuf,
         set: parse_obuf,
@@ -387,18 +412,18 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "client-output-pause",
         default: "1mb",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "Cinnabar: pause reading a client while its unsent output exceeds this (0: off)",
         get: |c| c.client_output_pause.to_string(),
         set: |c, v| {
-            c.client_output_pause = mem_in(v, i64::MAX as u64)?;
+            c.client_output_pause = mem_in(v, 0, i64::MAX as u64)?;
             Ok(())
         },
     },
     Param {
         name: "save",
         default: "",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "RDB save points (accepted; RDB is not written)",
         get: |c| c.save.clone(),
         set: |c, v| {
@@ -409,7 +434,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "appendonly",
         default: "no",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "append-only file persistence",
         get: |c| yn(c.appendonly),
         set: |c, v| {
@@ -420,18 +445,18 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "appendfsync",
         default: "everysec",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "always, everysec or no",
         get: |c| c.appendfsync.clone(),
         set: |c, v| {
-            c.appendfsync = one_of(v, &["always", "everysec", "no"])?;
+            c.appendfsync = one_of(v, &["everysec", "always", "no"])?;
             Ok(())
         },
     },
     Param {
         name: "appendfilename",
         default: "appendonly.aof",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "AOF base file name",
         get: |c| c.appendfilename.clone(),
         set: |c, v| {
@@ -442,7 +467,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "appenddirname",
         default: "appendonlydir",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "AOF directory under dir",
         get: |c| c.appenddirname.clone(),
         set: |c, v| {
@@ -453,7 +478,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "protected-mode",
         default: "yes",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "refuse remote clients without a password",
         get: |c| yn(c.protected_mode),
         set: |c, v| {
@@ -464,18 +489,18 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "maxmemory",
         default: "0",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "memory limit in bytes (0: none)",
         get: |c| c.maxmemory.to_string(),
         set: |c, v| {
-            c.maxmemory = mem_in(v, i64::MAX as u64)?;
+            c.maxmemory = mem_in(v, 0, u64::MAX)?;
             Ok(())
         },
     },
     Param {
         name: "maxmemory-policy",
         default: "noeviction",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "eviction policy",
         get: |c| c.maxmemory_policy.clone(),
         set: |c, v| {
@@ -498,7 +523,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "maxmemory-samples",
         default: "5",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "keys sampled per eviction",
         get: |c| c.maxmemory_samples.to_string(),
         set: |c, v| {
@@ -509,7 +534,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "requirepass",
         default: "",
-        mutable: true,
+        mode: Mode::Mutable,
         help: "password for the default user",
         get: |c| c.requirepass.clone(),
         set: |c, v| {
@@ -520,7 +545,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "daemonize",
         default: "no",
-        mutable: false,
+        mode: Mode::Immutable,
         help: "not supported: always no",
         get: |_| "no".into(),
         set: |_, v| {
@@ -589,17 +614,33 @@ impl Config {
         Ok(())
     }
 
-    /// CONFIG GET: every (name, value) whose name matches one of `patterns`.
-    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
-        PARAMS
-            .iter()
-            .filter(|p| {
-                patterns
-                    .iter()
-                    .any(|pat| glob_match(pat, p.name.as_bytes(), true))
-            })
-            .map(|p| (p.name, (p.get)(self)))
-            .collect()
+    /// CONFIG GET: every (name, value) matching one of `patterns`, each
+    /// parameter once. A pattern without glob characters is looked up
+    /// directly and echoed as given (`CONFIG GET SAVE` answers `SAVE`), as
+    /// Redis does.
+    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut seen: Vec<&'static str> = Vec::new();
+        for pat in patterns {
+            let is_glob = pat.iter().any(|c| matches!(c, b'*' | b'?' | b'['));
+            for p in PARAMS {
+                let hit = if is_glob {
+                    glob_match(pat, p.name.as_bytes(), true)
+                } else {
+                    p.name.as_bytes().eq_ignore_ascii_case(pat)
+                };
+                if hit && !seen.contains(&p.name) {
+                    seen.push(p.name);
+                    let name = if is_glob {
+                        p.name.to_string()
+                    } else {
+                        String::from_utf8_lossy(pat).into_owned()
+                    };
+                    out.push((name, (p.get)(self)));
+                }
+            }
+        }
+        out
     }
 
     /// The normal-class output limit.
@@ -633,7 +674,7 @@ mod tests {
     fn get_matching_globs() {
         let c = Config::default();
         let got = c.get_matching(&[b"app*"]);
-        let names: Vec<&str> = got.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = got.iter().map(|(n, _)| &n[..]).collect();
         assert!(names.contains(&"appendonly") && names.contains(&"appendfsync"));
     }
 }

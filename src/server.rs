@@ -39,6 +39,10 @@ const READ_CHUNK: usize = 64 * 1024;
 /// drained, so one huge reply does not pin memory forever.
 const KEEP_CAPACITY: usize = 256 * 1024;
 
+/// Output Redis keeps in each client's static buffer, which
+/// `client-output-buffer-limit` does not count.
+const REPLY_STATIC_BYTES: u64 = 16 * 1024;
+
 /// The server: the poll loop and everything it owns.
 pub struct Server {
     poll: Poll,
@@ -322,6 +326,7 @@ impl Server {
         let st = &mut self.st;
         let pause_at = st.config.client_output_pause;
         while !c.paused && !c.close_asap && !c.state.close_after_reply && st.shutdown.is_none() {
+            c.parser.unauthenticated = !c.state.authenticated;
             match c
                 .parser
                 .next_command(&mut c.rbuf, st.config.proto_max_bulk_len)
@@ -370,6 +375,19 @@ impl Server {
             }
         }
         if c.close_asap || (c.out.buf.is_empty() && c.state.close_after_reply) {
+            if !c.close_asap {
+                // Read what the peer already sent before closing: closing
+                // with unread input sends a reset, and a reset can make the
+                // peer discard our last reply (the error it should read).
+                let _ = c.sock.shutdown(std::net::Shutdown::Write);
+                let mut sink = [0u8; 4096];
+                for _ in 0..64 {
+                    match c.sock.read(&mut sink) {
+                        Ok(n) if n > 0 => continue,
+                        _ => break,
+                    }
+                }
+            }
             self.close_client(key);
             return;
         }
@@ -463,7 +481,9 @@ impl Server {
 /// Enforces `client-output-buffer-limit` for the normal class.
 fn check_output_limits(c: &mut Conn, st: &mut State) {
     let limit = st.config.obuf_normal();
-    let used = c.out.buf.len() as u64;
+    // Redis does not count the first 16 KB (its static reply buffer), so a
+    // tiny limit never cuts off ordinary replies.
+    let used = (c.out.buf.len() as u64).saturating_sub(REPLY_STATIC_BYTES);
     if limit.hard > 0 && used > limit.hard {
         warn!(
             "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",

@@ -289,26 +289,34 @@ impl Rng {
     }
 }
 
-/// Parses a memory amount the way redis.conf does (`memtoull`): a number
-/// with an optional `b`, `k`, `kb`, `m`, `mb`, `g` or `gb` unit.
+/// Parses a memory amount as Redis's `memtoull`: digits, then an optional
+/// unit (`b`, `k`, `kb`, `m`, `mb`, `g`, `gb`, any case). No digits means 0
+/// and an overflowing number saturates, as `strtoull` does.
 pub fn parse_memory(s: &str) -> Option<u64> {
-    let lower = s.to_ascii_lowercase();
-    let (num, mul) = [
-        ("gb", 1u64 << 30),
-        ("mb", 1 << 20),
-        ("kb", 1 << 10),
-        ("g", 1_000_000_000),
-        ("m", 1_000_000),
-        ("k", 1000),
-        ("b", 1),
-    ]
-    .iter()
-    .find_map(|(suffix, mul)| lower.strip_suffix(suffix).map(|n| (n.to_string(), *mul)))
-    .unwrap_or((lower.clone(), 1));
-    if num.is_empty() || !num.bytes().all(|c| c.is_ascii_digit()) {
+    if s.starts_with('-') {
         return None;
     }
-    num.parse::<u64>().ok()?.checked_mul(mul)
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(end);
+    let mul: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1_000_000,
+        "mb" => 1 << 20,
+        "g" => 1_000_000_000,
+        "gb" => 1 << 30,
+        _ => return None,
+    };
+    if num.len() >= 128 {
+        return None;
+    }
+    let v = if num.is_empty() {
+        0
+    } else {
+        num.parse::<u64>().unwrap_or(u64::MAX)
+    };
+    Some(v.wrapping_mul(mul))
 }
 
 #[cfg(test)]
@@ -368,5 +376,8 @@ mod tests {
         assert_eq!(parse_memory("100"), Some(100));
         assert_eq!(parse_memory("1k"), Some(1000));
         assert_eq!(parse_memory("x"), None);
+        assert_eq!(parse_memory("k"), Some(0));
+        assert_eq!(parse_memory("-1"), None);
+        assert_eq!(parse_memory("18446744073709551616"), Some(u64::MAX));
     }
 }

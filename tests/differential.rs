@@ -18,6 +18,8 @@ enum Cmp {
     Ttl(i64),
     /// Same kind of reply only (RANDOMKEY).
     Shape,
+    /// A map (or RESP2 flat array of pairs) in any order (CONFIG GET).
+    Pairs,
 }
 
 fn cmp_for(args: &[&[u8]]) -> Cmp {
@@ -27,6 +29,7 @@ fn cmp_for(args: &[&[u8]]) -> Cmp {
         "TTL" | "EXPIRETIME" => Cmp::Ttl(1),
         "PTTL" | "PEXPIRETIME" => Cmp::Ttl(1000),
         "RANDOMKEY" => Cmp::Shape,
+        "CONFIG" if args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"get")) => Cmp::Pairs,
         _ => Cmp::Exact,
     }
 }
@@ -51,7 +54,20 @@ fn same(cmp: Cmp, a: &[u8], b: &[u8]) -> bool {
             (x, y) => x == y,
         },
         Cmp::Shape => std::mem::discriminant(&parse(a)) == std::mem::discriminant(&parse(b)),
+        Cmp::Pairs => pairs(parse(a)) == pairs(parse(b)),
     }
+}
+
+/// The pairs of a map or flat array, sorted; other replies as they are.
+fn pairs(v: Value) -> Result<Vec<String>, Value> {
+    let items = match v {
+        Value::Array(items) => items,
+        Value::Map(kv) => kv.into_iter().flat_map(|(k, v)| [k, v]).collect(),
+        other => return Err(other),
+    };
+    let mut out: Vec<String> = items.chunks(2).map(|p| format!("{p:?}")).collect();
+    out.sort();
+    Ok(out)
 }
 
 /// A connection to each server.
@@ -237,11 +253,164 @@ fn scripted_sequences_match_redis() {
         &["CONFIG", "GET", "databases"],
         &["CONFIG", "SET", "nosuch", "1"],
         &["COMMAND", "INFO", "nosuch"],
+        &["SET", "src", "123"],
+        &["COPY", "src", "dst"],
+        &["OBJECT", "REFCOUNT", "src"],
+        &["OBJECT", "REFCOUNT", "dst"],
+        &["INCR", "dst"],
+        &["OBJECT", "REFCOUNT", "dst"],
+        &["PEXPIREAT", "src", "99999999999500"],
+        &["EXPIRETIME", "src"],
+        &["SELECT", "2147483648"],
+        &["SELECT", "-2147483649"],
+        &["MOVE", "src", "2147483648"],
+        &["COPY", "src", "x", "DB", "2147483648"],
+        &["COPY", "src", "x", "DB", "-1"],
+        &["SWAPDB", "2147483648", "0"],
+        &["OBJECT", "HELP"],
+        &["NOSUCH", "\0x", "y"],
+        &["OBJECT", "NOSUCH\0x"],
     ];
     for cmd in script {
         p.check_str(cmd);
     }
     p.check_dataset();
+}
+
+/// CONFIG GET and CONFIG SET validation and error texts.
+#[test]
+fn config_replies_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["CONFIG", "GET", "SAVE"],
+        &["CONFIG", "GET", "Hz"],
+        &["CONFIG", "GET", "hz", "HZ"],
+        &["CONFIG", "GET", "appendfsync"],
+        &["CONFIG", "GET", "databases", "timeout"],
+        &["CONFIG", "GET", "client-output-buffer-limit"],
+        &["CONFIG", "GET", "proto-max-bulk-len"],
+        &["CONFIG", "GET", "client-query-buffer-limit"],
+        &["CONFIG", "SET", "hz", "10", "timeout"],
+        &["CONFIG", "SET", "nosuch", "1"],
+        &["CONFIG", "SET", "nosuch", "1", "databases", "5"],
+        &["CONFIG", "SET", "databases", "5"],
+        &["CONFIG", "SET", "dir", "/tmp"],
+        &["CONFIG", "SET", "hz", "10", "hz", "20"],
+        &["CONFIG", "SET", "hz", "abc"],
+        &["CONFIG", "SET", "hz", "+5"],
+        &["CONFIG", "SET", "timeout", "-1"],
+        &["CONFIG", "SET", "tcp-keepalive", "-1"],
+        &["CONFIG", "SET", "maxclients", "0"],
+        &["CONFIG", "SET", "maxclients", "4294967296"],
+        &["CONFIG", "SET", "appendonly", "maybe"],
+        &["CONFIG", "SET", "appendfsync", "sometimes"],
+        &["CONFIG", "SET", "loglevel", "loud"],
+        &["CONFIG", "SET", "maxmemory-policy", "bad"],
+        &["CONFIG", "SET", "proto-max-bulk-len", "100"],
+        &["CONFIG", "SET", "proto-max-bulk-len", "1048575"],
+        &["CONFIG", "SET", "proto-max-bulk-len", "x"],
+        &["CONFIG", "SET", "client-query-buffer-limit", "1"],
+        &["CONFIG", "SET", "maxmemory", "1x"],
+        &["CONFIG", "SET", "maxmemory", "-1"],
+        &["CONFIG", "SET", "save", "0 0"],
+        &["CONFIG", "SET", "save", " "],
+        &["CONFIG", "SET", "save", "  3600   1  "],
+        &["CONFIG", "SET", "save", "900 1 300"],
+        &["CONFIG", "SET", "save", "10 0"],
+        &["CONFIG", "GET", "save"],
+        &["CONFIG", "SET", "save", ""],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1mb 2mb",
+        ],
+        &["CONFIG", "SET", "client-output-buffer-limit", "foo 1 1 1"],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal x 1 1",
+        ],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 0 0 0 ",
+        ],
+        &["CONFIG", "SET", "client-output-buffer-limit", ""],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0",
+        ],
+        &["CONFIG", "GET", "client-output-buffer-limit"],
+        &["CONFIG", "SET", "maxmemory", "k"],
+        &["CONFIG", "GET", "maxmemory"],
+        &["CONFIG", "SET", "maxmemory", "0"],
+        &["CONFIG", "SET", "hz", "100000"],
+        &["CONFIG", "GET", "hz"],
+        &["CONFIG", "SET", "hz", "10"],
+        // LCS's transient table is bounded by proto-max-bulk-len.
+        &["CONFIG", "SET", "proto-max-bulk-len", "1mb"],
+        &["SET", "a", &"ab".repeat(300)],
+        &["SET", "b", &"ba".repeat(300)],
+        &["LCS", "a", "b", "LEN"],
+        &["CONFIG", "SET", "proto-max-bulk-len", "512mb"],
+        &["LCS", "a", "b", "LEN"],
+        // Tiny output limits do not cut off ordinary replies.
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1 1 0",
+        ],
+        &["PING"],
+        &["GET", "a"],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0",
+        ],
+    ];
+    for cmd in script {
+        p.check_str(cmd);
+    }
+}
+
+/// Authentication replies and the limits on unauthenticated clients.
+#[test]
+fn auth_replies_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["CONFIG", "SET", "requirepass", "pw"]);
+    let fresh = |p: &Pair| (Conn::connect(&p._srv.addr), Conn::connect(&p._redis.addr));
+    let (mut a, mut b) = fresh(&p);
+    for cmd in [
+        &["GET", "k"][..],
+        &["HELLO", "3"],
+        &["HELLO", "3", "AUTH", "default", "bad"],
+        &["AUTH", "bad"],
+        &["AUTH", "a", "b", "c"],
+        &["AUTH", "pw"],
+        &["GET", "k"],
+    ] {
+        assert_eq!(show(&a.cmd(cmd)), show(&b.cmd(cmd)), "{cmd:?}");
+    }
+    for input in [&b"*20\r\n"[..], b"*2\r\n$3\r\nGET\r\n$20000\r\n"] {
+        let (mut a, mut b) = fresh(&p);
+        a.send(input);
+        b.send(input);
+        assert_eq!(
+            show(&a.read_to_close()),
+            show(&b.read_to_close()),
+            "{}",
+            show(input)
+        );
+    }
+    p.check_str(&["AUTH", "pw"]);
+    p.check_str(&["CONFIG", "SET", "requirepass", ""]);
 }
 
 /// A small deterministic PRNG, so a failing seed can be replayed.

@@ -55,6 +55,14 @@ impl<'a> Args<'a> {
         parse_i64(self.next_bytes()?).ok_or(CmdError::NotInteger)
     }
 
+    /// The next argument as a 32-bit integer, as Redis's
+    /// `getIntFromObjectOrReply` reads it (distinct errors for "not a
+    /// number" and "outside 32 bits").
+    pub fn next_i32(&mut self) -> Result<i32, CmdError> {
+        let n = self.next_i64()?;
+        i32::try_from(n).map_err(|_| CmdError::IntRange)
+    }
+
     /// The next argument as a float (`value is not a valid float` otherwise).
     pub fn next_f64(&mut self) -> Result<f64, CmdError> {
         parse_f64(self.next_bytes()?).ok_or(CmdError::NotFloat)

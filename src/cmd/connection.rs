@@ -33,10 +33,7 @@ pub fn quit(ctx: &mut Ctx) -> CmdResult {
 
 /// SELECT index
 pub fn select(ctx: &mut Ctx) -> CmdResult {
-    let arg = ctx.args().next_bytes()?;
-    let n = parse_i64(arg)
-        .filter(|n| i32::try_from(*n).is_ok())
-        .ok_or(CmdError::NotInteger)?;
+    let n = ctx.args().next_i32()?;
     if n < 0 || n as usize >= ctx.srv.dbs.len() {
         return Err(CmdError::DbOutOfRange);
     }
@@ -118,7 +115,7 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
         ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
-        return Err(CmdError::Msg("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+        return Err(CmdError::Msg("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
     }
     if let Some(n) = name {
         ctx.client.name = (!n.is_empty()).then(|| n.to_vec());

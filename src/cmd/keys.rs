@@ -8,12 +8,8 @@ use crate::db::value::SHARED_INTEGERS;
 use crate::db::{lru_clock, Entry, Str, Value};
 use crate::util::parse_i64;
 
-/// Parses a database index (Redis's `getIntFromObjectOrReply` with a
-/// custom message, then the range check).
-fn db_index(ctx: &Ctx, arg: &[u8], not_int: CmdError) -> Result<usize, CmdError> {
-    let n = parse_i64(arg)
-        .filter(|n| i32::try_from(*n).is_ok())
-        .ok_or(not_int)?;
+/// Checks a database index read as an `int`.
+fn db_index(ctx: &Ctx, n: i32) -> Result<usize, CmdError> {
     usize::try_from(n)
         .ok()
         .filter(|n| *n < ctx.srv.dbs.len())
@@ -127,11 +123,8 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
         if is(opt, "replace") {
             replace = true;
         } else if is(opt, "db") && !a.is_empty() {
-            let n = a.next_i64()?;
-            dst_db = usize::try_from(n)
-                .ok()
-                .filter(|n| *n < ctx.srv.dbs.len())
-                .ok_or(CmdError::DbOutOfRange)?;
+            let n = a.next_i32()?;
+            dst_db = db_index(ctx, n)?;
         } else {
             return Err(CmdError::Syntax);
         }
@@ -154,6 +147,7 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
         dst,
         Entry {
             lru: lru_clock(now),
+            unshared: true,
             ..entry
         },
     );
@@ -165,8 +159,9 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
 /// MOVE key db
 pub fn move_(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
-    let (key, target) = (a.next_bytes()?, a.next_bytes()?);
-    let dst = db_index(ctx, target, CmdError::NotInteger)?;
+    let key = a.next_bytes()?;
+    let n = a.next_i32()?;
+    let dst = db_index(ctx, n)?;
     let src = ctx.client.db;
     if src == dst {
         return Err(CmdError::Msg(
@@ -448,7 +443,7 @@ fn ttl_generic(ctx: &mut Ctx, ms: bool, absolute: bool) -> CmdResult {
             if ms {
                 e.expire
             } else {
-                e.expire / 1000
+                (e.expire + 500) / 1000
             }
         }
         Some(e) => {
@@ -505,8 +500,8 @@ pub fn object_refcount(ctx: &mut Ctx) -> CmdResult {
         || !(ctx.srv.config.maxmemory_policy.contains("lru") || lfu_policy(ctx));
     match ctx.srv.lookup_notouch(db, key) {
         Some(e) => {
-            let shared =
-                matches!(e.val, Value::Str(Str::Int(n)) if (0..SHARED_INTEGERS).contains(&n));
+            let shared = !e.unshared
+                && matches!(e.val, Value::Str(Str::Int(n)) if (0..SHARED_INTEGERS).contains(&n));
             ctx.out.int(if shared && shared_ok {
                 i64::from(i32::MAX)
             } else {

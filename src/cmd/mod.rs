@@ -145,6 +145,8 @@ pub enum CmdError {
     Overflow,
     /// `ERR DB index is out of range`
     DbOutOfRange,
+    /// An integer outside 32 bits where Redis wants an `int`.
+    IntRange,
     /// `ERR wrong number of arguments for '<cmd>' command`
     WrongArgs,
     /// A fixed message, including its error code.
@@ -166,6 +168,9 @@ impl CmdError {
             CmdError::NoSuchKey => "ERR no such key".into(),
             CmdError::Overflow => "ERR increment or decrement would overflow".into(),
             CmdError::DbOutOfRange => "ERR DB index is out of range".into(),
+            CmdError::IntRange => {
+                "ERR value is out of range, value must between -2147483648 and 2147483647".into()
+            }
             CmdError::WrongArgs => {
                 format!("ERR wrong number of arguments for '{fullname}' command")
             }
@@ -302,8 +307,11 @@ pub fn fullname(cmd: &CommandSpec, parent: Option<&CommandSpec>) -> String {
     }
 }
 
+/// At most `n` bytes of `b`, cut at the first NUL as C's `%.*s` would.
 fn trunc(b: &[u8], n: usize) -> String {
-    String::from_utf8_lossy(&b[..b.len().min(n)]).into_owned()
+    let b = &b[..b.len().min(n)];
+    let b = &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())];
+    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Redis's unknown-command error: the name and the first arguments, each

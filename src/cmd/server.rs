@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::args::is;
 use super::{all_commands, flags, lookup, lookup_sub, CmdError, CmdResult, CommandSpec, Ctx};
-use crate::config;
+use crate::config::{self, Mode};
 use crate::state::{Shutdown, Stats};
 
 /// Replies with Redis's HELP layout: a header naming the command, the
@@ -19,7 +19,7 @@ pub fn reply_help(ctx: &mut Ctx, lines: &[&str]) {
         ctx.out.simple(l);
     }
     ctx.out.simple("HELP");
-    ctx.out.simple("    Print this help.");
+    ctx.out.simple("    Prints this help.");
 }
 
 // ---------------------------------------------------------------------------
@@ -302,7 +302,7 @@ pub fn config_get(ctx: &mut Ctx) -> CmdResult {
     let patterns: Vec<&[u8]> = ctx.args().rest().iter().map(|b| &b[..]).collect();
     let found = ctx.srv.config.get_matching(&patterns);
     ctx.out.map(found.len());
-    for (name, value) in found {
+    for (name, value) in &found {
         ctx.out.bulk(name.as_bytes());
         ctx.out.bulk(value.as_bytes());
     }
@@ -311,15 +311,21 @@ pub fn config_get(ctx: &mut Ctx) -> CmdResult {
 
 /// CONFIG SET parameter value [parameter value ...]
 ///
-/// All-or-nothing: every pair is applied to a copy, which replaces the live
-/// configuration only if all of them succeed.
+/// All-or-nothing, as Redis 7: every name is checked first (the first
+/// unknown, immutable or duplicated one is the error), then every value is
+/// applied to a copy, which replaces the live configuration only if all of
+/// them succeed.
 pub fn config_set(ctx: &mut Ctx) -> CmdResult {
     let pairs = ctx.args().rest();
     if !pairs.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
-    let mut next = ctx.srv.config.clone();
-    let mut seen: Vec<&'static str> = Vec::new();
+    let fail = |name: &str, why: &str| {
+        CmdError::Owned(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+        ))
+    };
+    let mut params: Vec<&'static config::Param> = Vec::new();
     for kv in pairs.chunks(2) {
         let name = String::from_utf8_lossy(&kv[0]).into_owned();
         let Some(p) = config::find(&name) else {
@@ -327,20 +333,21 @@ pub fn config_set(ctx: &mut Ctx) -> CmdResult {
                 "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
             )));
         };
-        let fail = |why: &str| {
-            CmdError::Owned(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
-            ))
+        let why = match p.mode {
+            Mode::Immutable => Some("can't set immutable config"),
+            Mode::Protected => Some("can't set protected config"),
+            Mode::Mutable if params.iter().any(|q| q.name == p.name) => Some("duplicate parameter"),
+            Mode::Mutable => None,
         };
-        if !p.mutable {
-            return Err(fail("can't set immutable config"));
+        if let Some(why) = why {
+            return Err(fail(&name, why));
         }
-        if seen.contains(&p.name) {
-            return Err(fail("duplicate parameter"));
-        }
-        seen.push(p.name);
+        params.push(p);
+    }
+    let mut next = ctx.srv.config.clone();
+    for (p, kv) in params.iter().zip(pairs.chunks(2)) {
         let value = String::from_utf8_lossy(&kv[1]);
-        (p.set)(&mut next, &value).map_err(|e| fail(&e))?;
+        (p.set)(&mut next, &value).map_err(|e| fail(p.name, &e))?;
     }
     if next.loglevel != ctx.srv.config.loglevel && std::env::var_os("RUST_LOG").is_none() {
         log::set_max_level(crate::level_filter(&next.loglevel));
@@ -384,26 +391,35 @@ pub fn config_help(ctx: &mut Ctx) -> CmdResult {
 // COMMAND
 // ---------------------------------------------------------------------------
 
-/// ACL categories derived from flags and group (COMMAND INFO field 7).
+/// ACL categories derived from flags and group (COMMAND INFO field 7),
+/// in Redis's category order.
 fn categories(c: &CommandSpec, group: &str) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    match group {
-        "string" => v.push("@string"),
-        "generic" => v.push("@keyspace"),
-        "connection" => v.push("@connection"),
-        _ => {}
+    if c.handler.is_none() {
+        return vec!["@slow"];
     }
-    if c.has(flags::WRITE) {
-        v.push("@write");
+    let mut v = Vec::new();
+    if group == "generic" {
+        v.push("@keyspace");
     }
     if c.has(flags::READONLY) {
         v.push("@read");
     }
+    if c.has(flags::WRITE) {
+        v.push("@write");
+    }
+    if group == "string" {
+        v.push("@string");
+    }
     if c.has(flags::ADMIN) {
         v.push("@admin");
-        v.push("@dangerous");
     }
     v.push(if c.has(flags::FAST) { "@fast" } else { "@slow" });
+    if c.has(flags::ADMIN) {
+        v.push("@dangerous");
+    }
+    if group == "connection" {
+        v.push("@connection");
+    }
     v
 }
 

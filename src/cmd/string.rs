@@ -569,6 +569,13 @@ pub fn lcs(ctx: &mut Ctx) -> CmdResult {
             "ERR If you want both the length and indexes, please just use IDX.",
         ));
     }
+    // The table is O(N*M): bounded by proto-max-bulk-len, as in Redis.
+    let cells = (sa.len() as u64 + 1).saturating_mul(sb.len() as u64 + 1);
+    if cells.saturating_mul(4) > ctx.srv.config.proto_max_bulk_len as u64 {
+        return Err(CmdError::Msg(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
     let table = LcsTable::build(&sa, &sb).ok_or(CmdError::Msg(
         "ERR Insufficient memory, failed allocating transient memory for LCS",
     ))?;

@@ -100,6 +100,7 @@ impl Db {
         if let Some(e) = self.keys.get_mut(key) {
             e.val = val;
             e.lru = lru;
+            e.unshared = false;
             if !keep_ttl && e.expire >= 0 {
                 e.expire = -1;
                 self.volatile.remove(key);
@@ -111,6 +112,7 @@ impl Db {
                     val,
                     expire: -1,
                     lru,
+                    unshared: false,
                 },
             );
         }

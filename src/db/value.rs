@@ -164,6 +164,9 @@ pub struct Entry {
     pub expire: i64,
     /// Last access, in seconds (Redis's 24-bit LRU clock), for OBJECT IDLETIME.
     pub lru: u32,
+    /// The value was duplicated by COPY, so it is never one of Redis's
+    /// shared integer objects (OBJECT REFCOUNT 1).
+    pub unshared: bool,
 }
 
 impl Entry {

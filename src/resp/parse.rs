@@ -36,6 +36,10 @@ pub enum ProtoError {
     TooBigInline,
     /// An inline command with unbalanced quotes.
     UnbalancedQuotes,
+    /// More than 10 arguments before authenticating.
+    UnauthenticatedMultibulk,
+    /// A bulk over 16 KB before authenticating.
+    UnauthenticatedBulk,
 }
 
 impl ProtoError {
@@ -55,6 +59,12 @@ impl ProtoError {
             ProtoError::UnbalancedQuotes => {
                 "ERR Protocol error: unbalanced quotes in request".into()
             }
+            ProtoError::UnauthenticatedMultibulk => {
+                "ERR Protocol error: unauthenticated multibulk length".into()
+            }
+            ProtoError::UnauthenticatedBulk => {
+                "ERR Protocol error: unauthenticated bulk length".into()
+            }
         }
     }
 }
@@ -68,6 +78,9 @@ pub struct RequestParser {
     bulklen: i64,
     /// Arguments of the command being assembled.
     argv: Vec<Bytes>,
+    /// The client has not authenticated while a password is required:
+    /// commands may have at most 10 arguments of at most 16 KB, as in Redis.
+    pub unauthenticated: bool,
 }
 
 /// Finds the end of a header line: the index of its `\r`, provided at least
@@ -84,6 +97,7 @@ impl RequestParser {
             multibulk: 0,
             bulklen: -1,
             argv: Vec::new(),
+            unauthenticated: false,
         }
     }
 
@@ -130,6 +144,9 @@ impl RequestParser {
                 Some(n) if n <= i64::from(i32::MAX) => n,
                 _ => return Err(ProtoError::InvalidMultibulkLength),
             };
+            if n > 10 && self.unauthenticated {
+                return Err(ProtoError::UnauthenticatedMultibulk);
+            }
             buf.advance(cr + 2);
             if n <= 0 {
                 return Ok(Step::Empty);
@@ -154,6 +171,9 @@ impl RequestParser {
                     Some(n) if n >= 0 && n <= max_bulk => n,
                     _ => return Err(ProtoError::InvalidBulkLength),
                 };
+                if len > 16 * 1024 && self.unauthenticated {
+                    return Err(ProtoError::UnauthenticatedBulk);
+                }
                 buf.advance(cr + 2);
                 self.bulklen = len;
                 if len >= BIG_ARG {
