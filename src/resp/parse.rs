@@ -129,7 +129,8 @@ impl RequestParser {
     /// Bytes still needed before the pending bulk argument is complete, if
     /// one is being read (lets the reader size its next allocation).
     pub fn pending_bulk(&self) -> Option<usize> {
-        (self.multibulk > 0 && self.bulklen >= 0).then_some(self.bulklen as usize + 2)
+        // `then`, not `then_some`: bulklen is -1 when no bulk is pending.
+        (self.multibulk > 0 && self.bulklen >= 0).then(|| self.bulklen as usize + 2)
     }
 
     fn multibulk_step(&mut self, buf: &mut BytesMut, max_bulk: i64) -> Result<Step, ProtoError> {
@@ -458,6 +459,16 @@ mod tests {
             proptest::prop_assert_eq!((got, err), whole);
         }
         Ok(())
+    }
+
+    /// Found by cargo fuzz: asking with no bulk pending must not overflow.
+    #[test]
+    fn pending_bulk_without_a_bulk() {
+        let mut p = RequestParser::new();
+        assert_eq!(p.pending_bulk(), None);
+        let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$5\r\nab"[..]);
+        assert_eq!(p.next_command(&mut buf, MAX), Ok(None));
+        assert_eq!(p.pending_bulk(), Some(7));
     }
 
     #[test]
