@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# Throughput and server-CPU-per-request benchmark: cinnabar-server vs
+# redis-server, driven by redis-benchmark over loopback.
+#
+# Usage: scripts/bench.sh            (from any directory)
+#
+# Environment:
+#   ROUNDS=3          rounds; every round runs each workload against cinnabar,
+#                     then redis. Medians over rounds are reported.
+#   BENCH_N_SCALE=1   multiplier for the request counts (-n) below, e.g. 0.1
+#                     for a quick smoke run.
+#   BENCH_CLIENTS=50  redis-benchmark -c
+#   BENCH_KEYS=100000 redis-benchmark -r
+#   BENCH_TIMEOUT=300 seconds before a single redis-benchmark run is killed
+#   NO_REDIS=1        benchmark cinnabar only, even if redis-server exists.
+#
+# Per run, server CPU is the sum of the first field (ns on CPU) of
+# /proc/PID/task/*/schedstat over all threads of the server process, read
+# just before and just after redis-benchmark. CPU us/req = delta_ns/1000/n.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+BENCH_N_SCALE=${BENCH_N_SCALE:-1}
+CLIENTS=${BENCH_CLIENTS:-50}
+KEYS=${BENCH_KEYS:-100000}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
+
+# Workloads: name test pipeline base-n. -n is chosen so one run takes
+# roughly 1-3 s on a 2-core machine; GET runs after the SETs (and after the
+# prefill below), so it hits existing keys.
+WORKLOADS=(
+    "SET_P1  set 1  150000"
+    "SET_P16 set 16 1500000"
+    "SET_P64 set 64 2000000"
+    "GET_P1  get 1  150000"
+    "GET_P16 get 16 1500000"
+    "GET_P64 get 64 2000000"
+)
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
+awk -v s="$BENCH_N_SCALE" 'BEGIN { exit !(s + 0 > 0) }' ||
+    die "BENCH_N_SCALE must be a positive number"
+for tool in redis-benchmark redis-cli timeout cargo; do
+    command -v "$tool" >/dev/null || die "$tool not found on PATH"
+done
+
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd -- "$SCRIPT_DIR/.." && pwd)
+BIN="$REPO/target/release/cinnabar-server"
+
+WITH_REDIS=0
+if [[ ${NO_REDIS:-0} != 1 ]] && command -v redis-server >/dev/null; then
+    WITH_REDIS=1
+fi
+
+TMP=""
+CIN_PID=""
+RED_PID=""
+BENCH_PID=""
+
+stop_pid() { # pid: TERM, wait up to 5 s, then KILL
+    local pid=$1 i
+    [[ -n $pid ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_pid "$BENCH_PID"
+    stop_pid "$CIN_PID"
+    stop_pid "$RED_PID"
+    [[ -n $TMP ]] && rm -rf -- "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "== building release binary in $REPO" >&2
+(cd "$REPO" && cargo build --release --quiet)
+[[ -x $BIN ]] || die "$BIN not built"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cinnabar-bench.XXXXXX")
+mkdir -p "$TMP/cinnabar" "$TMP/redis"
+
+# Wait until pid answers PING on port. Returns 1 if the process exited.
+wait_ready() { # name pid port
+    local name=$1 pid=$2 port=$3 i
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        if [[ $(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$name did not answer PING on port $port within 10 s"
+}
+
+startup_failed() { # name log
+    echo "--- $2" >&2
+    tail -n 20 "$2" >&2 || true
+    die "$1 exited during startup"
+}
+
+# cinnabar: --port 0 binds an ephemeral port, which the server logs as
+# "Ready to accept connections tcp 127.0.0.1:PORT" (no race with other users
+# of the machine picking the same port).
+start_cinnabar() {
+    local log="$TMP/cinnabar.log" i
+    "$BIN" --port 0 --dir "$TMP/cinnabar" >"$log" 2>&1 &
+    CIN_PID=$!
+    CIN_PORT=""
+    for ((i = 0; i < 100; i++)); do
+        CIN_PORT=$(sed -n 's/.*Ready to accept connections tcp [^ ]*:\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
+        [[ -n $CIN_PORT ]] && break
+        kill -0 "$CIN_PID" 2>/dev/null || startup_failed cinnabar "$log"
+        sleep 0.1
+    done
+    [[ -n $CIN_PORT ]] || startup_failed cinnabar "$log"
+    wait_ready cinnabar "$CIN_PID" "$CIN_PORT" || startup_failed cinnabar "$log"
+}
+
+# redis: a random port below the ephemeral range (so it cannot collide with
+# outgoing connections or other servers started with port 0) that nothing is
+# listening on; retried if the bind still fails.
+start_redis() {
+    local log="$TMP/redis.log" try
+    for ((try = 0; try < 10; try++)); do
+        RED_PORT=$((20000 + RANDOM % 12000))
+        if (exec 3<>"/dev/tcp/127.0.0.1/$RED_PORT") 2>/dev/null; then
+            continue # something already listens there
+        fi
+        redis-server --port "$RED_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+            --dir "$TMP/redis" >"$log" 2>&1 &
+        RED_PID=$!
+        if wait_ready redis "$RED_PID" "$RED_PORT"; then
+            return 0
+        fi
+        wait "$RED_PID" 2>/dev/null || true
+        RED_PID=""
+        grep -q 'Address already in use' "$log" || startup_failed redis "$log"
+    done
+    startup_failed redis "$log"
+}
+
+start_cinnabar
+((WITH_REDIS)) && start_redis
+
+# ns on CPU, summed over all threads of a process.
+cpu_ns() {
+    local f sum=0 ns _
+    for f in /proc/"$1"/task/*/schedstat; do
+        read -r ns _ 2>/dev/null <"$f" || continue
+        sum=$((sum + ns))
+    done
+    echo "$sum"
+}
+
+# CPU ticks (user+sys) of this shell's reaped children: used for the
+# redis-benchmark client's own CPU.
+CLK_TCK=$(getconf CLK_TCK)
+child_ticks() {
+    local stat rest
+    stat=$(</proc/$$/stat)
+    rest=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    echo $((${14} + ${15})) # cutime + cstime
+}
+
+now_ns() { date +%s%N; }
+
+# run_bench port test pipeline n -> sets RPS
+run_bench() {
+    local port=$1 test=$2 pipe=$3 n=$4 out="$TMP/bench.out"
+    timeout "$BENCH_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" \
+        -c "$CLIENTS" -r "$KEYS" -n "$n" -P "$pipe" -t "$test" --csv \
+        >"$out" 2>"$TMP/bench.err" &
+    BENCH_PID=$!
+    if ! wait "$BENCH_PID"; then
+        BENCH_PID=""
+        cat "$TMP/bench.err" >&2
+        die "redis-benchmark failed or timed out (port $port, -t $test -P $pipe -n $n)"
+    fi
+    BENCH_PID=""
+    RPS=$(awk -F'"' -v t="${test^^}" '$2 == t { print $4; exit }' "$out")
+    [[ -n $RPS ]] || { cat "$out" "$TMP/bench.err" >&2; die "no $test result in redis-benchmark output"; }
+}
+
+# measure server pid port test pipeline n -> appends to $TMP/results
+measure() {
+    local server=$1 pid=$2 port=$3 wl=$4 test=$5 pipe=$6 n=$7
+    local c0 c1 t0 t1 k0 k1 us wall srv_pct cli_pct
+    kill -0 "$pid" 2>/dev/null || die "$server (pid $pid) is not running"
+    k0=$(child_ticks)
+    t0=$(now_ns)
+    c0=$(cpu_ns "$pid")
+    run_bench "$port" "$test" "$pipe" "$n"
+    c1=$(cpu_ns "$pid")
+    t1=$(now_ns)
+    k1=$(child_ticks)
+    read -r us wall srv_pct cli_pct < <(awk -v c="$((c1 - c0))" -v n="$n" \
+        -v w="$((t1 - t0))" -v k="$((k1 - k0))" -v hz="$CLK_TCK" 'BEGIN {
+        printf "%.3f %.2f %.0f %.0f\n", c / 1000 / n, w / 1e9, 100 * c / w, 100 * (k / hz) / (w / 1e9) }')
+    echo "$server $wl $RPS $us $srv_pct $cli_pct" >>"$TMP/results"
+    printf '   %-8s %-8s %12.0f req/s %8s us/req  %5ss  server CPU %3s%%  client CPU %3s%%\n' \
+        "$server" "$wl" "$RPS" "$us" "$wall" "$srv_pct" "$cli_pct" >&2
+}
+
+scaled_n() { awk -v b="$1" -v s="$BENCH_N_SCALE" 'BEGIN { n = int(b * s); print (n < 1000 ? 1000 : n) }'; }
+
+echo "== cinnabar $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo unknown) on port $CIN_PORT (pid $CIN_PID)" >&2
+if ((WITH_REDIS)); then
+    echo "== $(redis-server --version | awk '{print $1, $2, $3}') on port $RED_PORT (pid $RED_PID)" >&2
+else
+    echo "== redis-server not used: cinnabar columns only" >&2
+fi
+echo "== load average before start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+# Prefill (unmeasured, also a warm-up): 10x the key space in random SETs
+# leaves (1 - e^-10) of the keys present, so GETs are hits on both servers.
+prefill_n=$((KEYS * 10))
+echo "== prefill: SET -r $KEYS -n $prefill_n -P 64" >&2
+run_bench "$CIN_PORT" set 64 "$prefill_n"
+((WITH_REDIS)) && run_bench "$RED_PORT" set 64 "$prefill_n"
+
+: >"$TMP/results"
+for ((round = 1; round <= ROUNDS; round++)); do
+    echo "== round $round/$ROUNDS" >&2
+    for w in "${WORKLOADS[@]}"; do
+        read -r wl test pipe base <<<"$w"
+        n=$(scaled_n "$base")
+        measure cinnabar "$CIN_PID" "$CIN_PORT" "$wl" "$test" "$pipe" "$n"
+        if ((WITH_REDIS)); then
+            measure redis "$RED_PID" "$RED_PORT" "$wl" "$test" "$pipe" "$n"
+        fi
+    done
+done
+
+# median server workload column(3=rps 4=us/req 5=server% 6=client%)
+median() {
+    awk -v s="$1" -v w="$2" -v c="$3" '$1 == s && $2 == w { print $c }' "$TMP/results" |
+        sort -g | awk '{ v[NR] = $1 } END {
+            if (NR == 0) { print "nan"; exit }
+            if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo
+echo "Medians of $ROUNDS round(s); -c $CLIENTS -r $KEYS, n scale $BENCH_N_SCALE."
+echo "CPU us/req = server CPU time (all threads, /proc/PID/task/*/schedstat) / requests."
+echo
+if ((WITH_REDIS)); then
+    echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+else
+    echo "| workload | cinnabar req/s | cinnabar CPU us/req |"
+    echo "|---|---:|---:|"
+fi
+for w in "${WORKLOADS[@]}"; do
+    read -r wl _ pipe _ <<<"$w"
+    label="${wl%%_*} -P $pipe"
+    c_rps=$(median cinnabar "$wl" 3)
+    c_us=$(median cinnabar "$wl" 4)
+    if ((WITH_REDIS)); then
+        r_rps=$(median redis "$wl" 3)
+        r_us=$(median redis "$wl" 4)
+        awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v x="$c_us" -v y="$r_us" 'BEGIN {
+            printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |\n", l, a, b, a / b, x, y, x / y }'
+    else
+        awk -v l="$label" -v a="$c_rps" -v x="$c_us" 'BEGIN {
+            printf "| %s | %.0f | %.3f |\n", l, a, x }'
+    fi
+done
+
+echo
+echo "Median CPU utilisation during the runs (100% = one core busy):"
+echo
+if ((WITH_REDIS)); then
+    echo "| workload | cinnabar server % | redis server % | benchmark client % (vs cinnabar) | benchmark client % (vs redis) |"
+    echo "|---|---:|---:|---:|---:|"
+else
+    echo "| workload | cinnabar server % | benchmark client % |"
+    echo "|---|---:|---:|"
+fi
+for w in "${WORKLOADS[@]}"; do
+    read -r wl _ pipe _ <<<"$w"
+    label="${wl%%_*} -P $pipe"
+    if ((WITH_REDIS)); then
+        echo "| $label | $(median cinnabar "$wl" 5) | $(median redis "$wl" 5) | $(median cinnabar "$wl" 6) | $(median redis "$wl" 6) |"
+    else
+        echo "| $label | $(median cinnabar "$wl" 5) | $(median cinnabar "$wl" 6) |"
+    fi
+done
