@@ -333,6 +333,7 @@ impl Server {
             {
                 Ok(Some(argv)) => {
                     execute(c, st, &argv);
+                    c.parser.recycle(argv);
                     check_output_limits(c, st);
                     if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
                         c.paused = true;

@@ -124,8 +124,17 @@ impl Server {
         None
     }
 
+    /// Whether the log has a line containing `needle`, waiting up to 5 s
+    /// for the reader thread to catch up.
     pub fn log_contains(&self, needle: &str) -> bool {
-        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if self.log.lock().unwrap().iter().any(|l| l.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
     }
 
     /// Resident memory of the server process in bytes.

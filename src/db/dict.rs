@@ -62,8 +62,14 @@ impl<V> Dict<V> {
         self.table.len()
     }
 
-    fn index(&self, key: &[u8]) -> usize {
-        (self.hasher.hash_one(key) as usize) & (self.table.len() - 1)
+    /// The key's hash under this table's seed. Callers that probe and then
+    /// insert pass it to the `_hashed` methods to hash only once.
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn bucket(&self, hash: u64) -> usize {
+        (hash as usize) & (self.table.len() - 1)
     }
 
     /// The value stored under `key`.
@@ -71,7 +77,7 @@ impl<V> Dict<V> {
         if self.table.is_empty() {
             return None;
         }
-        let mut cur = self.table[self.index(key)].as_deref();
+        let mut cur = self.table[self.bucket(self.hash(key))].as_deref();
         while let Some(n) = cur {
             if *n.key == *key {
                 return Some(&n.val);
@@ -86,71 +92,102 @@ impl<V> Dict<V> {
         self.get(key).is_some()
     }
 
-    /// The link slot whose node holds `key`.
-    fn find_link(&mut self, key: &[u8]) -> Option<&mut Link<V>> {
+    /// The key's bucket and its depth in that bucket's chain.
+    fn locate(&self, hash: u64, key: &[u8]) -> Option<(usize, usize)> {
         if self.table.is_empty() {
             return None;
         }
-        let idx = self.index(key);
-        let mut link = &mut self.table[idx];
-        loop {
-            let hit = match link.as_deref() {
-                None => return None,
-                Some(n) => *n.key == *key,
-            };
-            if hit {
-                return Some(link);
+        let idx = self.bucket(hash);
+        let mut cur = self.table[idx].as_deref();
+        let mut depth = 0;
+        while let Some(n) = cur {
+            if *n.key == *key {
+                return Some((idx, depth));
             }
-            let Some(n) = link else { return None };
-            link = &mut n.next;
+            cur = n.next.as_deref();
+            depth += 1;
         }
+        None
+    }
+
+    /// The link slot at `depth` in bucket `idx` (found by [`Dict::locate`]).
+    fn link_at(&mut self, idx: usize, depth: usize) -> &mut Link<V> {
+        let mut link = &mut self.table[idx];
+        for _ in 0..depth {
+            match link {
+                Some(n) => link = &mut n.next,
+                None => break,
+            }
+        }
+        link
+    }
+
+    fn find_link(&mut self, hash: u64, key: &[u8]) -> Option<&mut Link<V>> {
+        let (idx, depth) = self.locate(hash, key)?;
+        Some(self.link_at(idx, depth))
     }
 
     /// A mutable reference to the value stored under `key`.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
-        self.find_link(key)?.as_deref_mut().map(|n| &mut n.val)
+        self.get_mut_hashed(self.hash(key), key)
+    }
+
+    /// [`Dict::get_mut`] with a precomputed [`Dict::hash`].
+    pub fn get_mut_hashed(&mut self, hash: u64, key: &[u8]) -> Option<&mut V> {
+        self.find_link(hash, key)?
+            .as_deref_mut()
+            .map(|n| &mut n.val)
     }
 
     /// Looks up `key` and, in the same probe, removes it if `remove_if`
     /// says so (lazy expiry needs exactly this, on every key access).
     pub fn probe_mut(&mut self, key: &[u8], remove_if: impl FnOnce(&V) -> bool) -> Probe<'_, V> {
-        let removed = {
-            let Some(link) = self.find_link(key) else {
-                return Probe::Missing;
-            };
-            match link.as_deref() {
-                Some(n) if remove_if(&n.val) => take_node(link),
-                _ => None,
-            }
+        let Some((idx, depth)) = self.locate(self.hash(key), key) else {
+            return Probe::Missing;
         };
-        match removed {
+        // Walking to a known depth costs no hashing; doing it per branch
+        // keeps each borrow local to the branch that returns it.
+        let remove = self
+            .link_at(idx, depth)
+            .as_deref()
+            .is_some_and(|n| remove_if(&n.val));
+        if !remove {
+            return match self.link_at(idx, depth).as_deref_mut() {
+                Some(n) => Probe::Found(&mut n.val),
+                None => Probe::Missing,
+            };
+        }
+        match take_node(self.link_at(idx, depth)) {
             Some((k, v)) => {
                 self.len -= 1;
                 self.maybe_shrink();
                 Probe::Removed(k, v)
             }
-            None => match self.get_mut(key) {
-                Some(v) => Probe::Found(v),
-                None => Probe::Missing,
-            },
+            None => Probe::Missing,
         }
     }
 
     /// Inserts or replaces; returns the previous value.
     pub fn insert(&mut self, key: &[u8], val: V) -> Option<V> {
-        if let Some(slot) = self.get_mut(key) {
+        let hash = self.hash(key);
+        if let Some(slot) = self.get_mut_hashed(hash, key) {
             return Some(std::mem::replace(slot, val));
         }
-        self.insert_new(key.into(), val);
+        self.insert_new_hashed(hash, key.into(), val);
         None
     }
 
     /// Inserts a key known to be absent (skips the replace probe).
     pub fn insert_new(&mut self, key: Box<[u8]>, val: V) {
+        self.insert_new_hashed(self.hash(&key), key, val);
+    }
+
+    /// [`Dict::insert_new`] with a precomputed [`Dict::hash`].
+    pub fn insert_new_hashed(&mut self, hash: u64, key: Box<[u8]>, val: V) {
         if self.len >= self.table.len() {
             self.resize((self.len + 1).next_power_of_two().max(MIN_BUCKETS) * 2);
         }
-        let idx = self.index(&key);
+        let idx = self.bucket(hash);
         let next = self.table[idx].take();
         self.table[idx] = Some(Box::new(Node { key, val, next }));
         self.len += 1;
@@ -158,7 +195,7 @@ impl<V> Dict<V> {
 
     /// Removes `key`, returning its owned key and value.
     pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
-        let out = take_node(self.find_link(key)?);
+        let out = take_node(self.find_link(self.hash(key), key)?);
         if out.is_some() {
             self.len -= 1;
             self.maybe_shrink();

@@ -97,7 +97,8 @@ impl Db {
     /// unless `keep_ttl`. The caller has already expired a stale key.
     pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, now: i64) {
         let lru = lru_clock(now);
-        if let Some(e) = self.keys.get_mut(key) {
+        let hash = self.keys.hash(key);
+        if let Some(e) = self.keys.get_mut_hashed(hash, key) {
             e.val = val;
             e.lru = lru;
             e.unshared = false;
@@ -106,7 +107,8 @@ impl Db {
                 self.volatile.remove(key);
             }
         } else {
-            self.keys.insert_new(
+            self.keys.insert_new_hashed(
+                hash,
                 key.into(),
                 Entry {
                     val,

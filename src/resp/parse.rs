@@ -126,6 +126,15 @@ impl RequestParser {
         }
     }
 
+    /// Hands back a finished command's argument vector so its allocation
+    /// is reused for the next command instead of allocating one per command.
+    pub fn recycle(&mut self, mut argv: Vec<Bytes>) {
+        if self.argv.capacity() == 0 && argv.capacity() <= 1024 {
+            argv.clear();
+            self.argv = argv;
+        }
+    }
+
     /// Bytes still needed before the pending bulk argument is complete, if
     /// one is being read (lets the reader size its next allocation).
     pub fn pending_bulk(&self) -> Option<usize> {
