@@ -237,3 +237,23 @@ fn half_closed_client_still_gets_its_replies() {
     c.s.shutdown(std::net::Shutdown::Write).unwrap();
     assert_eq!(show(&c.read_to_close()), show(b"+OK\r\n$1\r\n1\r\n"));
 }
+
+/// A reply that pushes a client past the hard output limit closes it, as
+/// in Redis; ordinary replies under 16 KB never count against the limit.
+#[test]
+fn client_output_buffer_hard_limit_closes_the_client() {
+    let srv = Server::start_with(&["--client-output-buffer-limit", "normal 100kb 0 0"]);
+    let mut c = srv.conn();
+    let big = vec![b'x'; 1024 * 1024];
+    assert_eq!(c.cmdb(&[b"SET", b"big", &big]), b"+OK\r\n");
+    c.expect(&["SET", "small", "v"], "+OK\r\n");
+    c.send(&multibulk(&[b"GET", b"big"]));
+    assert_eq!(c.read_to_close(), b"");
+    let mut d = srv.conn();
+    d.expect(&["GET", "small"], "$1\r\nv\r\n");
+    let info = String::from_utf8(d.cmd(&["INFO", "stats"])).unwrap();
+    assert!(
+        info.contains("client_output_buffer_limit_disconnections:1"),
+        "{info}"
+    );
+}
