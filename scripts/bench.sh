@@ -116,7 +116,7 @@ startup_failed() { # name log
 # of the machine picking the same port).
 start_cinnabar() {
     local log="$TMP/cinnabar.log" i
-    "$BIN" --port 0 --dir "$TMP/cinnabar" >"$log" 2>&1 &
+    "$BIN" --port 0 --dir "$TMP/cinnabar" --appendonly no >"$log" 2>&1 &
     CIN_PID=$!
     CIN_PORT=""
     for ((i = 0; i < 100; i++)); do

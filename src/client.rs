@@ -62,12 +62,7 @@ fn bad(msg: &str) -> io::Error {
 
 /// Encodes one command as a RESP multibulk into `out`.
 pub fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
+    crate::resp::write_command(out, args);
 }
 
 /// Parses the first complete reply in `buf`: `Ok(Some((value, len)))`

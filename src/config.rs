@@ -61,6 +61,16 @@ pub struct Config {
     pub appendfilename: String,
     /// Directory of AOF files, under `dir`.
     pub appenddirname: String,
+    /// Load an AOF with a truncated last command (dropping it).
+    pub aof_load_truncated: bool,
+    /// Automatic rewrite growth threshold in percent (0: off).
+    pub auto_aof_rewrite_percentage: u64,
+    /// No automatic rewrite below this size.
+    pub auto_aof_rewrite_min_size: u64,
+    /// Accepted for compatibility (base files are AOF format).
+    pub aof_use_rdb_preamble: bool,
+    /// Accepted for compatibility (no annotations are written).
+    pub aof_timestamp_enabled: bool,
     /// Refuse non-loopback clients when no password is set.
     pub protected_mode: bool,
     /// Memory limit in bytes (0: none).
@@ -100,6 +110,11 @@ impl Default for Config {
             appendfsync: String::new(),
             appendfilename: String::new(),
             appenddirname: String::new(),
+            aof_load_truncated: true,
+            auto_aof_rewrite_percentage: 0,
+            auto_aof_rewrite_min_size: 0,
+            aof_use_rdb_preamble: false,
+            aof_timestamp_enabled: false,
             protected_mode: false,
             maxmemory: 0,
             maxmemory_policy: String::new(),
@@ -433,9 +448,9 @@ pub static PARAMS: &[Param] = &[
     },
     Param {
         name: "appendonly",
-        default: "no",
+        default: "yes",
         mode: Mode::Mutable,
-        help: "append-only file persistence",
+        help: "append-only file persistence (on by default, unlike Redis)",
         get: |c| yn(c.appendonly),
         set: |c, v| {
             c.appendonly = yes_no(v)?;
@@ -472,6 +487,61 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.appenddirname.clone(),
         set: |c, v| {
             c.appenddirname = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "aof-load-truncated",
+        default: "yes",
+        mode: Mode::Mutable,
+        help: "load an AOF whose last command is cut short, dropping it",
+        get: |c| yn(c.aof_load_truncated),
+        set: |c, v| {
+            c.aof_load_truncated = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "auto-aof-rewrite-percentage",
+        default: "100",
+        mode: Mode::Mutable,
+        help: "rewrite when the AOF grew this much since the last rewrite (0: never)",
+        get: |c| c.auto_aof_rewrite_percentage.to_string(),
+        set: |c, v| {
+            c.auto_aof_rewrite_percentage = int_in(v, 0, i32::MAX as i64)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "auto-aof-rewrite-min-size",
+        default: "64mb",
+        mode: Mode::Mutable,
+        help: "no automatic rewrite below this AOF size",
+        get: |c| c.auto_aof_rewrite_min_size.to_string(),
+        set: |c, v| {
+            c.auto_aof_rewrite_min_size = mem_in(v, 0, i64::MAX as u64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "aof-use-rdb-preamble",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "accepted for compatibility; base files are always AOF",
+        get: |c| yn(c.aof_use_rdb_preamble),
+        set: |c, v| {
+            c.aof_use_rdb_preamble = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "aof-timestamp-enabled",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "accepted for compatibility; no timestamp annotations are written",
+        get: |c| yn(c.aof_timestamp_enabled),
+        set: |c, v| {
+            c.aof_timestamp_enabled = yes_no(v)?;
             Ok(())
         },
     },

@@ -31,6 +31,24 @@ pub struct ClientState {
     pub last_cmd: &'static str,
 }
 
+impl ClientState {
+    /// The session of an internal client (the AOF loader).
+    pub fn internal(now_ms: i64) -> ClientState {
+        ClientState {
+            id: 0,
+            addr: String::new(),
+            laddr: String::new(),
+            name: None,
+            db: 0,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            close_after_reply: false,
+            authenticated: true,
+            last_cmd: "NULL",
+        }
+    }
+}
+
 /// A connected client as the loop sees it.
 #[derive(Debug)]
 pub struct Conn {
@@ -56,6 +74,9 @@ pub struct Conn {
     pub close_asap: bool,
     /// When the output first exceeded the soft limit, Unix ms.
     pub obuf_soft_since: Option<i64>,
+    /// AOF offset that must be written (or synced) before this client's
+    /// pending output may be sent.
+    pub aof_wait: u64,
 }
 
 impl Conn {
@@ -73,6 +94,7 @@ impl Conn {
             queued_read: false,
             close_asap: false,
             obuf_soft_since: None,
+            aof_wait: 0,
         }
     }
 }

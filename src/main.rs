@@ -18,6 +18,19 @@ fn cli() -> Command {
             Arg::new("config")
                 .value_name("CONFIG_FILE")
                 .help("redis.conf-style configuration file"),
+        )
+        .arg(
+            Arg::new("check-aof")
+                .long("check-aof")
+                .value_name("FILE")
+                .help("check an AOF manifest or file, like redis-check-aof, and exit"),
+        )
+        .arg(
+            Arg::new("fix")
+                .long("fix")
+                .action(ArgAction::SetTrue)
+                .requires("check-aof")
+                .help("with --check-aof: truncate the last file after its last whole command"),
         );
     for p in PARAMS {
         cmd = cmd.arg(
@@ -33,8 +46,24 @@ fn cli() -> Command {
     cmd
 }
 
-fn load_config() -> Result<Config, String> {
+/// What the command line asks for.
+enum Mode {
+    Serve(Box<Config>),
+    CheckAof { path: String, fix: bool },
+}
+
+fn parse_command_line() -> Result<Mode, String> {
     let m = cli().get_matches();
+    if let Some(path) = m.get_one::<String>("check-aof") {
+        return Ok(Mode::CheckAof {
+            path: path.clone(),
+            fix: m.get_flag("fix"),
+        });
+    }
+    load_config(&m).map(|c| Mode::Serve(Box::new(c)))
+}
+
+fn load_config(m: &clap::ArgMatches) -> Result<Config, String> {
     let mut config = Config::default();
     if let Some(path) = m.get_one::<String>("config") {
         let text = std::fs::read_to_string(path)
@@ -47,7 +76,11 @@ fn load_config() -> Result<Config, String> {
         );
     }
     for p in PARAMS {
-        if let Some(vals) = m.get_many::<String>(p.name) {
+        // A flag given twice: the last one wins, as in redis-server.
+        if let Some(vals) = m
+            .get_occurrences::<String>(p.name)
+            .and_then(|mut o| o.next_back())
+        {
             let v: Vec<&str> = vals.map(String::as_str).collect();
             config
                 .apply(p.name, &v.join(" "))
@@ -119,8 +152,17 @@ fn timestamp() -> String {
 }
 
 fn main() -> ExitCode {
-    let config = match load_config() {
-        Ok(c) => c,
+    let config = match parse_command_line() {
+        Ok(Mode::Serve(c)) => *c,
+        Ok(Mode::CheckAof { path, fix }) => {
+            let (report, ok) = cinnabar::aof::load::check(std::path::Path::new(&path), fix);
+            print!("{report}");
+            return if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;

@@ -19,9 +19,11 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 use slab::Slab;
 
-use crate::cmd::{self, Ctx, Resolved};
+use crate::aof::{load, Aof, Fsync};
+use crate::cmd;
 use crate::config::Config;
 use crate::conn::{ClientState, Conn};
+use crate::resp::Out;
 use crate::state::{Shutdown, State};
 use crate::util::unix_ms;
 
@@ -93,6 +95,9 @@ impl Server {
         let now = unix_ms();
         let mut st = State::new(config, now);
         st.tcp_port = port;
+        if st.config.appendonly {
+            load_aof(&mut st).map_err(io::Error::other)?;
+        }
         Ok(Server {
             poll,
             listeners,
@@ -121,7 +126,7 @@ impl Server {
         }
         let mut events = Events::with_capacity(1024);
         loop {
-            let timeout = if self.pending_read.is_empty() {
+            let timeout = if self.pending_read.is_empty() && !self.st.rewriting() {
                 self.next_cron.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
@@ -153,6 +158,10 @@ impl Server {
                     self.read_client(key);
                 }
             }
+            if self.st.rewriting() {
+                // About a millisecond of snapshot work per iteration.
+                self.st.rewrite_step(Duration::from_millis(1));
+            }
             if Instant::now() >= self.next_cron {
                 self.cron();
                 let period = Duration::from_millis(1000 / u64::from(self.st.config.hz.max(1)));
@@ -178,8 +187,16 @@ impl Server {
         if how == Shutdown::Command {
             warn!("User requested shutdown...");
         }
+        if let Some(aof) = self.st.aof.as_mut() {
+            aof.abort_rewrite(&mut self.st.dbs, "the server is shutting down");
+            aof.flush_and_sync();
+            info!("Calling fsync() on the AOF file.");
+        }
+        let durable = self.st.aof.as_ref().map_or(u64::MAX, |a| a.durable());
         for (_, c) in self.clients.iter_mut() {
-            let _ = c.sock.write(&c.out.buf);
+            if c.aof_wait <= durable {
+                let _ = c.sock.write(&c.out.buf);
+            }
         }
         warn!("Cinnabar is now ready to exit, bye bye...");
     }
@@ -420,10 +437,27 @@ impl Server {
     }
 
     /// Runs before the loop sleeps: writes every pending reply.
+    /// Runs before the loop sleeps: writes the AOF buffer (and fsyncs it
+    /// with `appendfsync always`), then every pending reply whose AOF
+    /// bytes are safe; replies still waiting stay queued.
     fn before_sleep(&mut self) {
+        let durable = match self.st.aof.as_mut() {
+            Some(aof) => {
+                aof.write_buffer();
+                if aof.fsync == Fsync::Always {
+                    aof.fsync_now();
+                }
+                aof.durable()
+            }
+            None => u64::MAX,
+        };
         let pending = std::mem::take(&mut self.pending_write);
         for key in pending {
             if let Some(c) = self.clients.get_mut(key) {
+                if c.aof_wait > durable && !c.close_asap {
+                    self.pending_write.push(key);
+                    continue;
+                }
                 c.queued_write = false;
                 self.write_client(key);
             }
@@ -436,6 +470,18 @@ impl Server {
         self.st.stats.sample_ops(now);
         if self.st.config.active_expire {
             self.active_expire_cycle();
+            self.st.propagate_expired();
+        }
+        let (pct, min) = (
+            self.st.config.auto_aof_rewrite_percentage,
+            self.st.config.auto_aof_rewrite_min_size,
+        );
+        if let Some(aof) = self.st.aof.as_mut() {
+            aof.tick();
+            if aof.auto_rewrite_due(pct, min) {
+                info!("Starting automatic rewriting of AOF on {pct}% growth");
+                let _ = self.st.start_rewrite();
+            }
         }
         let timeout = self.st.config.timeout;
         let soft = self.st.config.obuf_normal();
@@ -501,37 +547,47 @@ fn check_output_limits(c: &mut Conn, st: &mut State) {
     }
 }
 
-/// Resolves and runs one command, writing its reply.
+/// Runs one command for a connection and notes which AOF offset its
+/// reply must wait for.
 fn execute(c: &mut Conn, st: &mut State, argv: &[Bytes]) {
     c.state.last_interaction_ms = st.now_ms;
-    match cmd::resolve(argv) {
-        Resolved::Err(msg) => {
-            c.out.error(&msg);
-            st.stats.total_error_replies += 1;
-        }
-        Resolved::Ok(spec, parent, arg0) => {
-            let Some(handler) = spec.handler else { return };
-            if !c.state.authenticated && !spec.has(cmd::flags::NO_AUTH) {
-                c.out.error("NOAUTH Authentication required.");
-                st.stats.total_error_replies += 1;
-                return;
-            }
-            let mut ctx = Ctx {
-                argv,
-                out: &mut c.out,
-                client: &mut c.state,
-                srv: st,
-                cmd: spec,
-                parent,
-                arg0,
-            };
-            let result = handler(&mut ctx);
-            if let Err(e) = result {
-                c.out.error(&e.message(&cmd::fullname(spec, parent)));
-                st.stats.total_error_replies += 1;
-            }
-            st.stats.total_commands_processed += 1;
-            c.state.last_cmd = spec.name;
-        }
+    let fed_before = st.aof.as_ref().map_or(0, |a| a.fed);
+    cmd::call(st, &mut c.state, &mut c.out, argv);
+    // Only a command that fed the AOF makes its reply wait: reads keep
+    // being answered while the disk is failing.
+    if let Some(aof) = st.aof.as_ref().filter(|a| a.fed > fed_before) {
+        c.aof_wait = aof.fed;
     }
+}
+
+/// Loads the AOF named by the manifest (if any) through the normal command
+/// path, then opens it for appending. Replies are discarded, nothing is
+/// propagated, and keys do not expire until loading is done.
+fn load_aof(st: &mut State) -> Result<(), String> {
+    let manifest = Aof::read_manifest(&st.config)?;
+    if let Some(m) = &manifest {
+        let dir = Aof::dir_for(&st.config);
+        let mut client = ClientState::internal(st.now_ms);
+        let mut out = Out::new();
+        st.loading = true;
+        let truncated_ok = st.config.aof_load_truncated;
+        let result = load::load_all(&dir, m, truncated_ok, |argv| {
+            if cmd::lookup(&argv[0]).is_none() {
+                return Err(format!(
+                    "Unknown command '{}' reading the append only file",
+                    String::from_utf8_lossy(&argv[0])
+                ));
+            }
+            cmd::call(st, &mut client, &mut out, argv);
+            out.buf.clear();
+            Ok(())
+        });
+        st.loading = false;
+        result.map_err(|e| e.to_string())?;
+    }
+    let aof = Aof::open(&st.config, manifest)
+        .map_err(|e| format!("Can't open the append-only file: {e}"))?;
+    st.aof = Some(aof);
+    st.set_log_expired(true);
+    Ok(())
 }

@@ -2,6 +2,9 @@
 //! configuration, statistics and the clock. Command handlers reach it
 //! through [`crate::cmd::Ctx`].
 
+use bytes::Bytes;
+
+use crate::aof::{Aof, Fsync};
 use crate::config::Config;
 use crate::db::{lru_clock, Db, Entry};
 use crate::util::Rng;
@@ -97,6 +100,10 @@ pub struct State {
     pub next_client_id: u64,
     /// Currently connected clients.
     pub connected_clients: usize,
+    /// The append-only file, when persistence is on.
+    pub aof: Option<Aof>,
+    /// Replaying the AOF: keys never expire, nothing is propagated.
+    pub loading: bool,
 }
 
 impl State {
@@ -126,6 +133,63 @@ impl State {
                 .unwrap_or_default(),
             next_client_id: 1,
             connected_clients: 0,
+            aof: None,
+            loading: false,
+        }
+    }
+
+    /// The clock expiry compares against: never expired while loading.
+    pub fn expire_clock(&self) -> i64 {
+        if self.loading {
+            i64::MIN
+        } else {
+            self.now_ms
+        }
+    }
+
+    /// After a command: writes keys that expired meanwhile as DEL, then
+    /// the command itself (or its `replacement`) if it changed the dataset.
+    pub fn propagate_changes(
+        &mut self,
+        db: usize,
+        argv: &[Bytes],
+        dirty_before: u64,
+        replacement: Option<Vec<Vec<Vec<u8>>>>,
+    ) {
+        let Some(aof) = self.aof.as_mut() else { return };
+        if self.loading {
+            return;
+        }
+        for (i, d) in self.dbs.iter_mut().enumerate() {
+            for key in d.expired_log.drain(..) {
+                aof.feed(i, &[&b"DEL"[..], &key]);
+            }
+        }
+        if self.dirty == dirty_before {
+            return;
+        }
+        match replacement {
+            Some(cmds) => {
+                for c in cmds {
+                    aof.feed(db, &c);
+                }
+            }
+            None => aof.feed(db, argv),
+        }
+    }
+
+    /// Propagates keys removed by active expiry (called by the cron).
+    pub fn propagate_expired(&mut self) {
+        self.propagate_changes(0, &[], self.dirty, None);
+    }
+
+    /// Turns expired-key logging on or off in every database.
+    pub fn set_log_expired(&mut self, on: bool) {
+        for d in &mut self.dbs {
+            d.log_expired = on;
+            if !on {
+                d.expired_log.clear();
+            }
         }
     }
 
@@ -133,7 +197,8 @@ impl State {
     /// refreshes the access clock. Side effects: lazy expiry.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
-        match self.dbs[db].get(key, now) {
+        let clock = self.expire_clock();
+        match self.dbs[db].get(key, clock) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
                 e.lru = lru_clock(now);
@@ -150,7 +215,8 @@ impl State {
     /// effects: lazy expiry, refreshes the access clock.
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
-        let e = self.dbs[db].get(key, now)?;
+        let clock = self.expire_clock();
+        let e = self.dbs[db].get(key, clock)?;
         e.lru = lru_clock(now);
         Some(e)
     }
@@ -158,7 +224,7 @@ impl State {
     /// Looks a key up counting hits and misses but leaving its access clock
     /// alone (TYPE, TTL, EXISTS, OBJECT). Side effects: lazy expiry.
     pub fn lookup_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        let now = self.now_ms;
+        let now = self.expire_clock();
         match self.dbs[db].get(key, now) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
@@ -169,6 +235,76 @@ impl State {
                 None
             }
         }
+    }
+
+    /// Starts an AOF rewrite (BGREWRITEAOF, automatic, or enabling the
+    /// AOF). With the AOF off, only a base file and manifest are written.
+    pub fn start_rewrite(&mut self) -> Result<(), String> {
+        if self.aof.is_none() {
+            let aof = Aof::offline(&self.config).map_err(|e| e.to_string())?;
+            self.aof = Some(aof);
+        }
+        let now = self.now_ms;
+        let Some(aof) = self.aof.as_mut() else {
+            return Ok(());
+        };
+        let result = aof.start_rewrite(&mut self.dbs, now);
+        if result.is_err() && aof.offline {
+            self.aof = None;
+        }
+        result.map_err(|e| {
+            log::warn!("Can't start the AOF rewrite: {e}");
+            e.to_string()
+        })
+    }
+
+    /// Advances a rewrite in progress by about `budget` of loop time.
+    pub fn rewrite_step(&mut self, budget: std::time::Duration) {
+        let Some(aof) = self.aof.as_mut() else { return };
+        if aof.rewrite.is_some() && aof.rewrite_step(&mut self.dbs, budget) && aof.offline {
+            self.aof = None;
+        }
+    }
+
+    /// Whether a rewrite is in progress.
+    pub fn rewriting(&self) -> bool {
+        self.aof.as_ref().is_some_and(|a| a.rewrite.is_some())
+    }
+
+    /// Applies what a CONFIG SET changed beyond the values themselves.
+    pub fn apply_config(&mut self, old: &Config) -> Result<(), String> {
+        if let Some(aof) = self.aof.as_mut() {
+            aof.fsync = Fsync::from_config(&self.config.appendfsync);
+        }
+        match (old.appendonly, self.config.appendonly) {
+            (false, true) => self.enable_aof(),
+            (true, false) => {
+                self.disable_aof();
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Turns the AOF on at runtime: a rewrite writes the dataset as the
+    /// base, and the AOF is live once it finishes.
+    pub fn enable_aof(&mut self) -> Result<(), String> {
+        if let Some(mut old) = self.aof.take() {
+            old.abort_rewrite(&mut self.dbs, "the AOF is being enabled");
+        }
+        let aof = Aof::enabling(&self.config).map_err(|e| e.to_string())?;
+        self.aof = Some(aof);
+        self.set_log_expired(true);
+        self.start_rewrite()
+    }
+
+    /// Turns the AOF off: pending commands are written and synced.
+    pub fn disable_aof(&mut self) {
+        if let Some(mut aof) = self.aof.take() {
+            aof.abort_rewrite(&mut self.dbs, "the AOF was disabled");
+            aof.flush_and_sync();
+        }
+        self.set_log_expired(false);
     }
 
     /// Total expired keys across databases.

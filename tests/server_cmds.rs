@@ -43,7 +43,7 @@ fn config_get_and_set() {
     c.expect(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
     c.expect(
         &["CONFIG", "GET", "appendonly"],
-        "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n",
+        "*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n",
     );
     c.expect(&["CONFIG", "GET", "nosuch*"], "*0\r\n");
     c.expect(&["CONFIG", "SET", "hz", "20", "timeout", "30"], "+OK\r\n");

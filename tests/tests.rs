@@ -6,6 +6,7 @@ mod util;
 mod connection;
 mod differential;
 mod keys;
+mod persistence;
 mod protocol;
 mod server_cmds;
 mod strings;

@@ -65,6 +65,14 @@ impl Server {
         Server::spawn(cmd, dir)
     }
 
+    /// Starts cinnabar-server with `dir` as its directory (which outlives
+    /// the server, for restart tests).
+    pub fn start_in(dir: &str, args: &[&str]) -> Server {
+        let mut cmd = Command::new(bin());
+        cmd.args(["--port", "0", "--dir", dir]).args(args);
+        Server::spawn(cmd, TempDir::new("unused"))
+    }
+
     /// Spawns a prepared command and waits for its ready line.
     pub fn spawn(mut cmd: Command, dir: TempDir) -> Server {
         let mut child = cmd
@@ -199,6 +207,20 @@ impl Conn {
             let n = self.s.read(&mut chunk).expect("read reply");
             assert!(n > 0, "connection closed; partial: {}", show(&self.buf));
             self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Reads one reply, or `None` if the connection fails first.
+    pub fn try_read_reply(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Ok(Some((_, used))) = parse_reply(&self.buf) {
+                return Some(self.buf.drain(..used).collect());
+            }
+            let mut chunk = [0u8; 65536];
+            match self.s.read(&mut chunk) {
+                Ok(n) if n > 0 => self.buf.extend_from_slice(&chunk[..n]),
+                _ => return None,
+            }
         }
     }
 
@@ -337,4 +359,107 @@ pub fn redis() -> Option<Redis> {
         let _ = r.child.kill();
     }
     panic!("redis-server did not start");
+}
+
+/// Polls `cond` every 20 ms for up to `limit`; returns whether it held.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
+}
+
+/// The value of one INFO field.
+pub fn info_field(c: &mut Conn, field: &str) -> String {
+    let info = String::from_utf8(c.cmd(&["INFO", "everything"])).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// The whole dataset of databases 0..16: (db, key) -> (GET reply bytes,
+/// PEXPIRETIME reply bytes). Works against cinnabar and redis alike.
+pub type Dataset = std::collections::BTreeMap<(u8, Vec<u8>), (Vec<u8>, Vec<u8>)>;
+
+/// See [`Dataset`].
+pub fn dump(c: &mut Conn) -> Dataset {
+    let mut all = std::collections::BTreeMap::new();
+    for db in 0..16u8 {
+        c.cmd(&["SELECT", &db.to_string()]);
+        let keys = match c.value(&["KEYS", "*"]) {
+            Value::Array(v) => v,
+            other => panic!("{other:?}"),
+        };
+        for k in keys {
+            let k = k.as_bytes().unwrap().to_vec();
+            let v = c.cmdb(&[b"GET", &k]);
+            let t = c.cmdb(&[b"PEXPIRETIME", &k]);
+            all.insert((db, k), (v, t));
+        }
+    }
+    c.cmd(&["SELECT", "0"]);
+    all
+}
+
+/// A redis-server started with `args` (extra to port and bind) in `dir`.
+pub fn redis_in(dir: &str, args: &[&str]) -> Option<Redis> {
+    if !tool("redis-server") {
+        return None;
+    }
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--dir",
+                dir,
+            ])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let addr = format!("127.0.0.1:{port}");
+        let mut r = Redis {
+            child,
+            addr,
+            _dir: TempDir::new("unused"),
+        };
+        let up = wait_until(Duration::from_secs(10), || {
+            if let Ok(Some(_)) = r.child.try_wait() {
+                return true;
+            }
+            TcpStream::connect(&r.addr).is_ok()
+        });
+        if up && matches!(r.child.try_wait(), Ok(None)) {
+            // Wait until loading finished.
+            let mut c = Conn::connect(&r.addr);
+            if wait_until(Duration::from_secs(10), || c.cmd(&["PING"]) == b"+PONG\r\n") {
+                return Some(r);
+            }
+        }
+        let _ = r.child.kill();
+    }
+    panic!("redis-server did not start");
+}
+
+impl Redis {
+    /// Stops redis-server with SHUTDOWN and waits for it to exit.
+    pub fn shutdown(mut self) {
+        let mut c = Conn::connect(&self.addr);
+        c.send(b"SHUTDOWN\r\n");
+        let _ = c.read_to_close();
+        let _ = self.child.wait();
+    }
 }

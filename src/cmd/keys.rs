@@ -19,7 +19,7 @@ fn db_index(ctx: &Ctx, n: i32) -> Result<usize, CmdError> {
 /// DEL key [key ...] (also UNLINK). Side effects: dirty.
 pub fn del(ctx: &mut Ctx) -> CmdResult {
     let keys = ctx.args().rest();
-    let now = ctx.now();
+    let now = ctx.expire_now();
     let db = ctx.client.db;
     let mut n = 0;
     for k in keys {
@@ -183,7 +183,7 @@ pub fn move_(ctx: &mut Ctx) -> CmdResult {
 /// KEYS pattern
 pub fn keys(ctx: &mut Ctx) -> CmdResult {
     let pattern = ctx.args().next_bytes()?;
-    let now = ctx.now();
+    let now = ctx.expire_now();
     let found = ctx.db().keys_matching(pattern, now);
     ctx.out.bulk_array(&found);
     Ok(())
@@ -234,7 +234,7 @@ pub fn scan(ctx: &mut Ctx) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
-    let now = ctx.now();
+    let now = ctx.expire_now();
     let (next, keys) = ctx
         .db()
         .scan(cursor, count as usize, pattern, type_name, now);
@@ -246,7 +246,7 @@ pub fn scan(ctx: &mut Ctx) -> CmdResult {
 
 /// RANDOMKEY
 pub fn randomkey(ctx: &mut Ctx) -> CmdResult {
-    let now = ctx.now();
+    let now = ctx.expire_now();
     let db = ctx.client.db;
     match ctx.srv.dbs[db].random_key(&mut ctx.srv.rng, now) {
         Some(k) => ctx.out.bulk(&k),
@@ -257,7 +257,7 @@ pub fn randomkey(ctx: &mut Ctx) -> CmdResult {
 
 /// DBSIZE
 pub fn dbsize(ctx: &mut Ctx) -> CmdResult {
-    let now = ctx.now();
+    let now = ctx.expire_now();
     let n = ctx.db().len(now);
     ctx.out.int(n as i64);
     Ok(())
@@ -401,11 +401,14 @@ fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
+    let past = when <= ctx.srv.expire_clock();
     let d = &mut ctx.srv.dbs[db];
-    if when <= now {
+    if past {
         d.remove(key);
+        ctx.propagate_as(&[b"DEL", key]);
     } else {
         d.set_expire(key, when);
+        ctx.propagate_as(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
     }
     ctx.dirty(1);
     ctx.out.int(1);

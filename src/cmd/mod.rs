@@ -197,6 +197,9 @@ pub struct Ctx<'a> {
     pub parent: Option<&'static CommandSpec>,
     /// Index of the first argument after the command (and subcommand) name.
     pub arg0: usize,
+    /// What to write to the AOF instead of the command as received, when
+    /// it changed the dataset (relative expiries become absolute, ...).
+    pub propagate: Option<Vec<Vec<Vec<u8>>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -213,6 +216,20 @@ impl<'a> Ctx<'a> {
     /// The client's selected database.
     pub fn db(&mut self) -> &mut Db {
         &mut self.srv.dbs[self.client.db]
+    }
+
+    /// Propagates `args` instead of the command as received (may be called
+    /// several times for several commands).
+    pub fn propagate_as(&mut self, args: &[&[u8]]) {
+        self.propagate
+            .get_or_insert_with(Vec::new)
+            .push(args.iter().map(|a| a.to_vec()).collect());
+    }
+
+    /// The clock for "is this time already past" decisions: never past
+    /// while loading, so replaying a log keeps every key it names.
+    pub fn expire_now(&self) -> i64 {
+        self.srv.expire_clock()
     }
 
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).
@@ -332,4 +349,52 @@ fn unknown_command(argv: &[Bytes]) -> String {
         trunc(&argv[0], 128),
         args
     )
+}
+
+/// Runs one command for a client, as Redis's `processCommand` and `call`:
+/// existence and arity, authentication, the disk-error check for writes,
+/// the handler, statistics, and propagation to the AOF of what changed the
+/// dataset (expired keys as DEL first).
+pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) {
+    let (spec, parent, arg0) = match resolve(argv) {
+        Resolved::Err(msg) => {
+            out.error(&msg);
+            st.stats.total_error_replies += 1;
+            return;
+        }
+        Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
+    };
+    let Some(handler) = spec.handler else { return };
+    if !client.authenticated && !spec.has(flags::NO_AUTH) {
+        out.error("NOAUTH Authentication required.");
+        st.stats.total_error_replies += 1;
+        return;
+    }
+    if spec.has(flags::WRITE) || spec.name == "ping" {
+        if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
+            out.error(&format!("MISCONF Errors writing to the AOF file: {why}"));
+            st.stats.total_error_replies += 1;
+            return;
+        }
+    }
+    let dirty_before = st.dirty;
+    let mut ctx = Ctx {
+        argv,
+        out,
+        client,
+        srv: st,
+        cmd: spec,
+        parent,
+        arg0,
+        propagate: None,
+    };
+    let result = handler(&mut ctx);
+    let propagate = ctx.propagate.take();
+    if let Err(e) = result {
+        out.error(&e.message(&fullname(spec, parent)));
+        st.stats.total_error_replies += 1;
+    }
+    st.stats.total_commands_processed += 1;
+    client.last_cmd = spec.name;
+    st.propagate_changes(client.db, argv, dirty_before, propagate);
 }

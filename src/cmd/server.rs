@@ -176,10 +176,11 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
         }
         "persistence" => {
             t.push_str("# Persistence\r\n");
-            field!("loading:0");
+            field!("loading:{}", u8::from(st.loading));
             field!("async_loading:0");
             field!("current_cow_peak:0");
             field!("current_cow_size:0");
+            field!("current_cow_size_age:0");
             field!("current_fork_perc:0.00");
             field!("current_save_keys_processed:0");
             field!("current_save_keys_total:0");
@@ -189,15 +190,54 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("rdb_last_bgsave_status:ok");
             field!("rdb_last_bgsave_time_sec:-1");
             field!("rdb_current_bgsave_time_sec:-1");
+            field!("rdb_saves:0");
+            field!("rdb_last_cow_size:0");
+            field!("rdb_last_load_keys_expired:0");
+            field!("rdb_last_load_keys_loaded:0");
+            let aof = st.aof.as_ref().filter(|a| !a.offline);
             field!("aof_enabled:{}", u8::from(st.config.appendonly));
-            field!("aof_rewrite_in_progress:0");
+            field!(
+                "aof_rewrite_in_progress:{}",
+                u8::from(st.aof.as_ref().is_some_and(|a| a.rewrite.is_some()))
+            );
             field!("aof_rewrite_scheduled:0");
-            field!("aof_last_rewrite_time_sec:-1");
-            field!("aof_current_rewrite_time_sec:-1");
-            field!("aof_last_bgrewrite_status:ok");
-            field!("aof_last_write_status:ok");
+            field!(
+                "aof_last_rewrite_time_sec:{}",
+                aof.map_or(-1, |a| a.last_rewrite_secs)
+            );
+            field!(
+                "aof_current_rewrite_time_sec:{}",
+                st.aof.as_ref().map_or(-1, |a| a.current_rewrite_secs())
+            );
+            field!(
+                "aof_last_bgrewrite_status:{}",
+                if aof.is_none_or(|a| a.last_rewrite_ok) {
+                    "ok"
+                } else {
+                    "err"
+                }
+            );
+            field!("aof_rewrites:{}", aof.map_or(0, |a| a.rewrites));
+            field!("aof_rewrites_consecutive_failures:0");
+            field!(
+                "aof_last_write_status:{}",
+                if aof.is_some_and(|a| a.disk_error().is_some()) {
+                    "err"
+                } else {
+                    "ok"
+                }
+            );
+            field!("aof_last_cow_size:0");
             field!("module_fork_in_progress:0");
             field!("module_fork_last_cow_size:0");
+            if let Some(a) = aof.filter(|_| st.config.appendonly) {
+                field!("aof_current_size:{}", a.base_size + a.incr_size);
+                field!("aof_base_size:{}", a.base_size);
+                field!("aof_pending_rewrite:0");
+                field!("aof_buffer_length:{}", a.buf.len());
+                field!("aof_pending_bio_fsync:0");
+                field!("aof_delayed_fsync:0");
+            }
         }
         "stats" => {
             let s: &Stats = &st.stats;
@@ -352,8 +392,29 @@ pub fn config_set(ctx: &mut Ctx) -> CmdResult {
     if next.loglevel != ctx.srv.config.loglevel && std::env::var_os("RUST_LOG").is_none() {
         log::set_max_level(crate::level_filter(&next.loglevel));
     }
-    ctx.srv.config = next;
+    let old = std::mem::replace(&mut ctx.srv.config, next);
+    if let Err(e) = ctx.srv.apply_config(&old) {
+        ctx.srv.config = old;
+        return Err(CmdError::Owned(format!(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+        )));
+    }
     ctx.out.ok();
+    Ok(())
+}
+
+/// BGREWRITEAOF
+pub fn bgrewriteaof(ctx: &mut Ctx) -> CmdResult {
+    if ctx.srv.rewriting() {
+        return Err(CmdError::Msg(
+            "ERR Background append only file rewriting already in progress",
+        ));
+    }
+    ctx.srv.start_rewrite().map_err(|_| {
+        CmdError::Msg("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
+    })?;
+    ctx.out
+        .simple("Background append only file rewriting started");
     Ok(())
 }
 

@@ -171,6 +171,8 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
     d.set(key, Value::Str(Str::from_bytes(val)), o.keepttl, now);
     if let Some(ms) = expire {
         d.set_expire(key, ms);
+        // Logged with an absolute time, so replaying gives the same expiry.
+        ctx.propagate_as(&[b"SET", key, val, b"PXAT", ms.to_string().as_bytes()]);
     }
     ctx.dirty(1);
     if !o.get {
@@ -257,6 +259,7 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     reply_get(ctx, key)?;
     let db = ctx.client.db;
     if ctx.srv.dbs[db].remove(key).is_some() {
+        ctx.propagate_as(&[b"DEL", key]);
         ctx.dirty(1);
     }
     Ok(())
@@ -276,16 +279,18 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
         None => None,
     };
     reply_get(ctx, key)?;
-    let now = ctx.now();
+    let now = ctx.expire_now();
     let db = ctx.client.db;
     let d = &mut ctx.srv.dbs[db];
     match expire {
         Some((ms, false)) if ms <= now => {
             d.remove(key);
+            ctx.propagate_as(&[b"DEL", key]);
             ctx.dirty(1);
         }
         Some((ms, _)) => {
             d.set_expire(key, ms);
+            ctx.propagate_as(&[b"PEXPIREAT", key, ms.to_string().as_bytes()]);
             ctx.dirty(1);
         }
         None if o.persist && d.persist(key) => ctx.dirty(1),
@@ -335,9 +340,9 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
             }
         }
     }
-    let now = ctx.now();
+    let (now, clock) = (ctx.now(), ctx.expire_now());
     for kv in pairs.chunks(2) {
-        ctx.srv.dbs[db].get(&kv[0], now);
+        ctx.srv.dbs[db].get(&kv[0], clock);
         ctx.srv.dbs[db].set(&kv[0], Value::Str(Str::from_bytes(&kv[1])), false, now);
     }
     ctx.dirty((pairs.len() / 2) as u64);
@@ -453,6 +458,8 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
     };
     let text = new.to_human();
     store_keep_ttl(ctx, key, Str::from_bytes_no_int(text.as_bytes()));
+    // The exact result, not the increment: replay must not re-round.
+    ctx.propagate_as(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }
@@ -519,7 +526,8 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
     if exists.is_none() {
         ctx.srv.dbs[db].set(key, Value::Str(Str::Raw(Vec::new())), false, now);
     }
-    let Some(Value::Str(s)) = ctx.srv.dbs[db].get(key, now).map(|e| &mut e.val) else {
+    let clock = ctx.expire_now();
+    let Some(Value::Str(s)) = ctx.srv.dbs[db].get(key, clock).map(|e| &mut e.val) else {
         return Err(CmdError::WrongType);
     };
     let raw = s.make_raw();

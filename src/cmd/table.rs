@@ -375,6 +375,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         COMMAND_SUBS,
     ),
     container("config", 0, "server", CONFIG_SUBS),
+    cmd(
+        "bgrewriteaof",
+        1,
+        ADMIN | NOSCRIPT,
+        NOKEY,
+        "server",
+        srv::bgrewriteaof,
+    ),
     cmd("debug", -2, ADMIN_FLAGS, NOKEY, "server", srv::debug),
     cmd("info", -1, LOADING | STALE, NOKEY, "server", srv::info),
     cmd(

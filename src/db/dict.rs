@@ -208,6 +208,34 @@ impl<V> Dict<V> {
         self.remove_entry(key).map(|(_, v)| v)
     }
 
+    /// Removes up to `max` entries (whole chains at a time), handing each
+    /// to `f`; returns how many were removed. Lets a large table be freed
+    /// a slice per loop iteration instead of in one long stall.
+    pub fn drain_some(&mut self, max: usize, mut f: impl FnMut(Box<[u8]>, V)) -> usize {
+        let mut n = 0;
+        while n < max && self.len > 0 {
+            let Some(slot) = self.table.iter_mut().rev().find(|s| s.is_some()) else {
+                break;
+            };
+            let mut cur = slot.take();
+            while let Some(mut node) = cur {
+                cur = node.next.take();
+                let Node { key, val, .. } = *node;
+                f(key, val);
+                n += 1;
+                self.len -= 1;
+            }
+            // Keep the emptied tail out of later searches.
+            while self.table.last().is_some_and(|s| s.is_none()) && self.len > 0 {
+                self.table.pop();
+            }
+        }
+        if self.len == 0 {
+            self.table = Vec::new();
+        }
+        n
+    }
+
     /// Drops every key and the bucket array.
     pub fn clear(&mut self) {
         // Unlink chains iteratively: dropping a long Box chain recursively

@@ -3,11 +3,19 @@
 //! Expiry is lazy (every access checks, in the same hash probe) and active
 //! (the cron samples keys with a TTL through [`Db::active_expire`]). An
 //! expired key is never visible: every read path below filters it.
+//!
+//! Each database also carries the state of an AOF rewrite's snapshot
+//! ([`snapshot::Snap`]): while one is in progress, every access to a key
+//! that belongs to the snapshot and has not been written yet serializes
+//! its old value first (serialize-before-modify), so the rewrite sees the
+//! dataset as it was when it started without forking.
 
 pub mod dict;
+pub mod snapshot;
 pub mod value;
 
 use dict::{Dict, Probe};
+use snapshot::Snap;
 pub use value::{Entry, Str, Value};
 
 use crate::util::{glob_match, Rng};
@@ -20,6 +28,14 @@ pub struct Db {
     volatile: Dict<()>,
     /// Keys removed because they expired (INFO `expired_keys`).
     pub expired: u64,
+    /// Keys removed by expiry since the last drain, to propagate as DEL.
+    pub expired_log: Vec<Box<[u8]>>,
+    /// Whether to record `expired_log` (only while the AOF is on).
+    pub log_expired: bool,
+    /// Rewrite generation stamped on new entries (see [`snapshot`]).
+    gen_now: u32,
+    /// The AOF rewrite snapshot in progress, if any.
+    snap: Option<Box<Snap>>,
 }
 
 /// The LRU clock Redis keeps per object: seconds, 24 bits.
@@ -56,6 +72,13 @@ impl Db {
         self.keys.is_empty()
     }
 
+    fn note_expired(&mut self, key: Box<[u8]>) {
+        self.expired += 1;
+        if self.log_expired {
+            self.expired_log.push(key);
+        }
+    }
+
     /// Removes every expired key. Returns how many were removed.
     pub fn purge_expired(&mut self, now: i64) -> usize {
         if self.volatile.is_empty() {
@@ -67,21 +90,32 @@ impl Db {
             .filter(|(k, _)| self.keys.get(k).is_some_and(|e| e.is_expired(now)))
             .map(|(k, _)| k.into())
             .collect();
-        for k in &dead {
-            self.remove(k);
+        let n = dead.len();
+        for k in dead {
+            self.remove(&k);
+            self.note_expired(k);
         }
-        self.expired += dead.len() as u64;
-        dead.len()
+        n
     }
 
     /// The live entry for `key`. Side effects: removes the key if it has
-    /// expired (lazy expiry).
+    /// expired (lazy expiry); during an AOF rewrite, serializes the key's
+    /// snapshot value first, since the caller may modify it.
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
         match self.keys.probe_mut(key, |e| e.is_expired(now)) {
-            Probe::Found(e) => Some(e),
+            Probe::Found(e) => {
+                if let Some(s) = self.snap.as_deref_mut() {
+                    s.save(key, e);
+                }
+                Some(e)
+            }
             Probe::Removed(k, _) => {
+                // Field by field: `self.keys` is still borrowed here.
                 self.volatile.remove(&k);
                 self.expired += 1;
+                if self.log_expired {
+                    self.expired_log.push(k);
+                }
                 None
             }
             Probe::Missing => None,
@@ -99,6 +133,9 @@ impl Db {
         let lru = lru_clock(now);
         let hash = self.keys.hash(key);
         if let Some(e) = self.keys.get_mut_hashed(hash, key) {
+            if let Some(s) = self.snap.as_deref_mut() {
+                s.save(key, e);
+            }
             e.val = val;
             e.lru = lru;
             e.unshared = false;
@@ -107,23 +144,19 @@ impl Db {
                 self.volatile.remove(key);
             }
         } else {
-            self.keys.insert_new_hashed(
-                hash,
-                key.into(),
-                Entry {
-                    val,
-                    expire: -1,
-                    lru,
-                    unshared: false,
-                },
-            );
+            let entry = Entry::new(val, lru, self.gen_now);
+            self.keys.insert_new_hashed(hash, key.into(), entry);
         }
     }
 
-    /// Inserts a whole entry (value and TTL), replacing any existing key.
-    pub fn insert_entry(&mut self, key: &[u8], entry: Entry) {
+    /// Inserts a whole entry (value and TTL) as a new key, replacing any
+    /// existing one (RENAME, COPY, MOVE).
+    pub fn insert_entry(&mut self, key: &[u8], mut entry: Entry) {
         let expire = entry.expire;
         self.remove(key);
+        // A moved or copied value is new under this name: not part of a
+        // snapshot in progress (its source was serialized when read).
+        entry.gen = self.gen_now;
         self.keys.insert_new(key.into(), entry);
         if expire >= 0 {
             self.volatile.insert_new(key.into(), ());
@@ -132,6 +165,11 @@ impl Db {
 
     /// Removes `key` whether or not it has expired; returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        if let Some(s) = self.snap.as_deref_mut() {
+            if let Some(e) = self.keys.get_mut(key) {
+                s.save(key, e);
+            }
+        }
         let e = self.keys.remove(key)?;
         if e.expire >= 0 {
             self.volatile.remove(key);
@@ -142,6 +180,9 @@ impl Db {
     /// Sets the absolute expiry (Unix ms) of an existing key.
     pub fn set_expire(&mut self, key: &[u8], when: i64) {
         if let Some(e) = self.keys.get_mut(key) {
+            if let Some(s) = self.snap.as_deref_mut() {
+                s.save(key, e);
+            }
             if e.expire < 0 {
                 self.volatile.insert_new(key.into(), ());
             }
@@ -153,6 +194,9 @@ impl Db {
     pub fn persist(&mut self, key: &[u8]) -> bool {
         match self.keys.get_mut(key) {
             Some(e) if e.expire >= 0 => {
+                if let Some(s) = self.snap.as_deref_mut() {
+                    s.save(key, e);
+                }
                 e.expire = -1;
                 self.volatile.remove(key);
                 true
@@ -161,10 +205,18 @@ impl Db {
         }
     }
 
-    /// Drops every key.
+    /// Drops every key. During an AOF rewrite the old tables are handed to
+    /// the snapshot, which serializes and frees them a slice at a time.
     pub fn clear(&mut self) {
-        self.keys.clear();
-        self.volatile.clear();
+        let keys = std::mem::take(&mut self.keys);
+        let volatile = std::mem::take(&mut self.volatile);
+        match self.snap.as_deref_mut() {
+            Some(s) => s.freeze(keys, volatile),
+            None => {
+                drop(keys);
+                drop(volatile);
+            }
+        }
     }
 
     /// Every live key matching `pattern` (KEYS). Expired keys are skipped
@@ -176,6 +228,11 @@ impl Db {
             .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pattern, k, false)))
             .map(|(k, _)| k.to_vec())
             .collect()
+    }
+
+    /// Every key with its entry, live or not (for AOF rewrites and tests).
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.keys.iter()
     }
 
     /// One SCAN call: visits buckets from `cursor` until about `count` keys
@@ -222,9 +279,9 @@ impl Db {
             if !e.is_expired(now) {
                 return Some(k.to_vec());
             }
-            let k = k.to_vec();
+            let k: Box<[u8]> = k.into();
             self.remove(&k);
-            self.expired += 1;
+            self.note_expired(k);
         }
     }
 
@@ -232,27 +289,27 @@ impl Db {
     /// and removes the expired ones. Returns (sampled, expired).
     pub fn active_expire(&mut self, rng: &mut Rng, samples: usize, now: i64) -> (usize, usize) {
         let mut sampled = 0;
-        let mut dead = Vec::new();
+        let mut dead: Vec<Box<[u8]>> = Vec::new();
         for _ in 0..samples.min(self.volatile.len()) {
             let Some((k, _)) = self.volatile.random(rng) else {
                 break;
             };
             sampled += 1;
             if self.keys.get(k).is_some_and(|e| e.is_expired(now)) {
-                dead.push(k.to_vec());
+                dead.push(k.into());
             }
         }
         dead.sort();
         dead.dedup();
-        for k in &dead {
-            self.remove(k);
+        let n = dead.len();
+        for k in dead {
+            self.remove(&k);
+            self.note_expired(k);
         }
-        self.expired += dead.len() as u64;
-        (sampled, dead.len())
+        (sampled, n)
     }
 
-    /// The sum of the remaining TTLs of up to `samples` volatile keys and
-    /// how many were sampled (INFO keyspace `avg_ttl`).
+    /// The mean remaining TTL of up to 64 volatile keys (INFO `avg_ttl`).
     pub fn ttl_sample(&self, now: i64) -> i64 {
         let mut sum = 0i64;
         let mut n = 0i64;
@@ -267,5 +324,37 @@ impl Db {
         } else {
             sum / n
         }
+    }
+
+    // -----------------------------------------------------------------------
+    // AOF rewrite snapshot
+    // -----------------------------------------------------------------------
+
+    /// Starts a snapshot for rewrite generation `gen`, recording `index`
+    /// (this database's number now) for the SELECT lines. O(1): entries are
+    /// recognised as part of the snapshot by their older generation.
+    pub fn begin_snapshot(&mut self, gen: u32, index: usize) {
+        self.gen_now = gen;
+        self.snap = Some(Box::new(Snap::new(gen, index)));
+    }
+
+    /// Serializes up to about `budget` snapshot keys; returns whether the
+    /// snapshot has been fully serialized (its output may still be pending).
+    pub fn snapshot_step(&mut self, budget: usize) -> bool {
+        match self.snap.as_deref_mut() {
+            Some(s) => s.step(&mut self.keys, budget),
+            None => true,
+        }
+    }
+
+    /// The snapshot's serialized output not yet written, with the database
+    /// number it belongs under.
+    pub fn snapshot_output(&mut self) -> Option<(usize, &mut Vec<u8>)> {
+        self.snap.as_deref_mut().map(|s| (s.index, &mut s.out))
+    }
+
+    /// Ends the snapshot (finished or abandoned).
+    pub fn end_snapshot(&mut self) {
+        self.snap = None;
     }
 }

@@ -167,9 +167,22 @@ pub struct Entry {
     /// The value was duplicated by COPY, so it is never one of Redis's
     /// shared integer objects (OBJECT REFCOUNT 1).
     pub unshared: bool,
+    /// AOF rewrite generation (see `db::snapshot`).
+    pub gen: u32,
 }
 
 impl Entry {
+    /// A new entry without TTL.
+    pub fn new(val: Value, lru: u32, gen: u32) -> Entry {
+        Entry {
+            val,
+            expire: -1,
+            lru,
+            unshared: false,
+            gen,
+        }
+    }
+
     /// Whether the entry has expired at `now` (Unix ms).
     #[inline]
     pub fn is_expired(&self, now: i64) -> bool {

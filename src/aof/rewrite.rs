@@ -1,0 +1,134 @@
+//! How a rewrite writes values: each key as the commands that rebuild it,
+//! in Redis's rewrite format (SET, RPUSH, HMSET, SADD, ZADD, XADD, then
+//! PEXPIREAT for a TTL), and the writer of the new base file.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::db::{Entry, Str, Value};
+use crate::resp::write_command;
+use crate::util::fmt_f64_g17;
+
+/// Items per command for collections, as Redis's
+/// `AOF_REWRITE_ITEMS_PER_CMD`.
+const ITEMS_PER_CMD: usize = 64;
+
+fn emit_batched<'a>(
+    out: &mut Vec<u8>,
+    cmd: &[u8],
+    key: &[u8],
+    items: impl Iterator<Item = Vec<&'a [u8]>>,
+) {
+    let mut args: Vec<&[u8]> = vec![cmd, key];
+    let mut count = 0;
+    for item in items {
+        args.extend(item);
+        count += 1;
+        if count == ITEMS_PER_CMD {
+            write_command(out, &args);
+            args.truncate(2);
+            count = 0;
+        }
+    }
+    if count > 0 {
+        write_command(out, &args);
+    }
+}
+
+/// Appends the commands that recreate `key` with `e`'s value and TTL.
+pub fn emit_entry(key: &[u8], e: &Entry, out: &mut Vec<u8>) {
+    match &e.val {
+        Value::Str(s) => {
+            let mut buf = [0u8; 20];
+            let v = match s {
+                Str::Int(_) | Str::Emb(_) | Str::Raw(_) => s.as_bytes(&mut buf),
+            };
+            write_command(out, &[b"SET", key, v]);
+        }
+        Value::List(items) => {
+            emit_batched(out, b"RPUSH", key, items.iter().map(|i| vec![&i[..]]));
+        }
+        Value::Hash(map) => {
+            emit_batched(
+                out,
+                b"HMSET",
+                key,
+                map.iter().map(|(f, v)| vec![&f[..], &v[..]]),
+            );
+        }
+        Value::Set(set) => {
+            emit_batched(out, b"SADD", key, set.iter().map(|m| vec![&m[..]]));
+        }
+        Value::ZSet(z) => {
+            let scored: Vec<(String, &Vec<u8>)> =
+                z.iter().map(|(m, s)| (fmt_f64_g17(*s), m)).collect();
+            emit_batched(
+                out,
+                b"ZADD",
+                key,
+                scored.iter().map(|(s, m)| vec![s.as_bytes(), &m[..]]),
+            );
+        }
+        Value::Stream(entries) => {
+            for ((ms, seq), fields) in entries {
+                let id = format!("{ms}-{seq}");
+                let mut args: Vec<&[u8]> = vec![b"XADD", key, id.as_bytes()];
+                args.extend(fields.iter().map(|f| &f[..]));
+                write_command(out, &args);
+            }
+        }
+    }
+    if e.expire >= 0 {
+        let when = e.expire.to_string();
+        write_command(out, &[b"PEXPIREAT", key, when.as_bytes()]);
+    }
+}
+
+/// The new base file being written by a rewrite.
+#[derive(Debug)]
+pub struct BaseWriter {
+    /// Temporary path, renamed into place when complete.
+    pub tmp: PathBuf,
+    file: File,
+    /// The database the last written command belongs to.
+    last_db: Option<usize>,
+    /// Bytes written so far.
+    pub bytes: u64,
+}
+
+impl BaseWriter {
+    /// Creates the temporary base file.
+    pub fn create(tmp: PathBuf) -> std::io::Result<BaseWriter> {
+        let file = File::create(&tmp)?;
+        Ok(BaseWriter {
+            tmp,
+            file,
+            last_db: None,
+            bytes: 0,
+        })
+    }
+
+    /// Writes serialized commands of database `db`, preceded by a SELECT
+    /// when the database changes.
+    pub fn write(&mut self, db: usize, data: &[u8]) -> std::io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.last_db != Some(db) {
+            let mut sel = Vec::new();
+            write_command(&mut sel, &[&b"SELECT"[..], db.to_string().as_bytes()]);
+            self.file.write_all(&sel)?;
+            self.bytes += sel.len() as u64;
+            self.last_db = Some(db);
+        }
+        self.file.write_all(data)?;
+        self.bytes += data.len() as u64;
+        Ok(())
+    }
+
+    /// Flushes the file to disk.
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        self.file.sync_all()
+    }
+}
