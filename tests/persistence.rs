@@ -589,3 +589,47 @@ fn disk_full_misconf_and_recovery() {
         c.expect(&["EXISTS", k], ":1\r\n");
     }
 }
+
+/// Commands that move, swap or drop whole keys and databases while a
+/// rewrite's snapshot is being written still replay to the live dataset.
+#[test]
+fn rewrite_survives_swapdb_flush_rename_and_move() {
+    let dir = TempDir::new("aof-structural");
+    let srv = Server::start_in(dir.path(), &[]);
+    let mut c = srv.conn();
+    for db in ["0", "1", "2"] {
+        c.expect(&["SELECT", db], "+OK\r\n");
+        preload(&mut c, 20_000);
+    }
+    c.expect(&["SELECT", "0"], "+OK\r\n");
+    c.expect(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    let script: &[&[&str]] = &[
+        &["SWAPDB", "0", "1"],
+        &["RENAME", "pre:5", "renamed"],
+        &["MOVE", "pre:6", "2"],
+        &["SELECT", "2"],
+        &["FLUSHDB"],
+        &["SET", "fresh-in-2", "v"],
+        &["SELECT", "1"],
+        &["DEL", "pre:7"],
+        &["APPEND", "pre:8", "-appended"],
+        &["EXPIRE", "pre:9", "10000"],
+        &["COPY", "pre:10", "copied", "DB", "0"],
+        &["SWAPDB", "1", "2"],
+        &["SELECT", "0"],
+        &["SETRANGE", "pre:11", "0", "X"],
+        &["SET", "pre:12", "overwritten"],
+    ];
+    for cmd in script {
+        let r = c.cmd(cmd);
+        assert!(!r.starts_with(b"-"), "{cmd:?}: {}", show(&r));
+    }
+    // The commands above really ran while the snapshot was being written.
+    assert_eq!(info_field(&mut c, "aof_rewrite_in_progress"), "1");
+    assert!(wait_until(Duration::from_secs(30), || rewrite_done(&mut c)));
+    let live = dump(&mut c);
+    c.send(b"SHUTDOWN\r\n");
+    c.read_to_close();
+    let srv = Server::start_in(dir.path(), &[]);
+    assert!(dump(&mut srv.conn()) == live, "replayed dataset differs from the live one");
+}
