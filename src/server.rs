@@ -188,6 +188,12 @@ impl Server {
             warn!("User requested shutdown...");
         }
         if let Some(aof) = self.st.aof.as_mut() {
+            if aof.enabling_in_progress() {
+                // The AOF being enabled has no base yet: finish it rather
+                // than leave a directory that does not hold the dataset.
+                warn!("Writing initial AOF before exiting.");
+                while !aof.rewrite_step(&mut self.st.dbs, Duration::from_millis(100)) {}
+            }
             aof.abort_rewrite(&mut self.st.dbs, "the server is shutting down");
             aof.flush_and_sync();
             info!("Calling fsync() on the AOF file.");
@@ -584,6 +590,12 @@ fn load_aof(st: &mut State) -> Result<(), String> {
         });
         st.loading = false;
         result.map_err(|e| e.to_string())?;
+        // Replaying is not activity: start counting from here.
+        st.dirty = 0;
+        st.stats = crate::state::Stats {
+            ops_last: (st.now_ms, 0),
+            ..Default::default()
+        };
     }
     let aof = Aof::open(&st.config, manifest)
         .map_err(|e| format!("Can't open the append-only file: {e}"))?;

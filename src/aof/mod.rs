@@ -80,6 +80,9 @@ pub struct Aof {
     /// The manifest as last persisted.
     pub manifest: Manifest,
     incr: Option<File>,
+    /// Length of the current incremental file (where a short write is
+    /// truncated back to).
+    incr_file_len: u64,
     /// Commands fed but not yet written.
     pub buf: Vec<u8>,
     last_db: Option<usize>,
@@ -150,6 +153,7 @@ impl Aof {
             prefix: config.appendfilename.clone(),
             manifest: Manifest::default(),
             incr: None,
+            incr_file_len: 0,
             buf: Vec::new(),
             last_db: None,
             fed: 0,
@@ -221,6 +225,7 @@ impl Aof {
             .map(|f| aof.dir.join(&f.name))
             .unwrap_or_default();
         aof.incr = Some(open_append(&last)?);
+        aof.incr_file_len = file_len(&last);
         m.persist(&aof.dir, &manifest_name(&aof.prefix))?;
         aof.delete_history(&mut m);
         aof.manifest = m;
@@ -314,7 +319,7 @@ impl Aof {
         let Some(file) = self.incr.as_mut() else {
             return;
         };
-        let size_before = self.incr_size;
+        let size_before = self.incr_file_len;
         let mut done = 0;
         let mut error = None;
         while done < self.buf.len() {
@@ -358,6 +363,7 @@ impl Aof {
         self.buf.drain(..n);
         self.written += n as u64;
         self.incr_size += n as u64;
+        self.incr_file_len += n as u64;
         if self.buf.capacity() > 1 << 20 && self.buf.len() < 1 << 16 {
             self.buf.shrink_to(1 << 16);
         }
@@ -454,6 +460,7 @@ impl Aof {
         let base = BaseWriter::create(tmp)?;
         if file.is_some() {
             self.incr = file;
+            self.incr_file_len = 0;
         }
         self.last_db = None;
         self.rewrite_gen += 1;
@@ -585,6 +592,11 @@ impl Aof {
             self.last_rewrite_secs = job.started.elapsed().as_secs() as i64;
             self.last_rewrite_ok = false;
         }
+    }
+
+    /// Whether the rewrite in progress is the one enabling the AOF.
+    pub fn enabling_in_progress(&self) -> bool {
+        self.rewrite.as_ref().is_some_and(|j| j.initial)
     }
 
     /// Seconds the current rewrite has been running (-1: none).
