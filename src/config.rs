@@ -71,6 +71,22 @@ pub struct Config {
     pub aof_use_rdb_preamble: bool,
     /// Accepted for compatibility (no annotations are written).
     pub aof_timestamp_enabled: bool,
+    /// `list-max-listpack-size`.
+    pub list_max_listpack_size: i64,
+    /// `hash-max-listpack-entries`.
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`.
+    pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`.
+    pub set_max_intset_entries: usize,
+    /// `set-max-listpack-entries`.
+    pub set_max_listpack_entries: usize,
+    /// `set-max-listpack-value`.
+    pub set_max_listpack_value: usize,
+    /// `zset-max-listpack-entries`.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`.
+    pub zset_max_listpack_value: usize,
     /// Refuse non-loopback clients when no password is set.
     pub protected_mode: bool,
     /// Memory limit in bytes (0: none).
@@ -115,6 +131,14 @@ impl Default for Config {
             auto_aof_rewrite_min_size: 0,
             aof_use_rdb_preamble: false,
             aof_timestamp_enabled: false,
+            list_max_listpack_size: 0,
+            hash_max_listpack_entries: 0,
+            hash_max_listpack_value: 0,
+            set_max_intset_entries: 0,
+            set_max_listpack_entries: 0,
+            set_max_listpack_value: 0,
+            zset_max_listpack_entries: 0,
+            zset_max_listpack_value: 0,
             protected_mode: false,
             maxmemory: 0,
             maxmemory_policy: String::new(),
@@ -542,6 +566,149 @@ pub static PARAMS: &[Param] = &[
         get: |c| yn(c.aof_timestamp_enabled),
         set: |c, v| {
             c.aof_timestamp_enabled = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "list-max-listpack-size",
+        default: "-2",
+        mode: Mode::Mutable,
+        help: "list node size: positive = entries, -1..-5 = 4..64 KB",
+        get: |c| c.list_max_listpack_size.to_string(),
+        set: |c, v| {
+            c.list_max_listpack_size = int_in(v, -2147483648, 2147483647)? as i64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "list-max-ziplist-size",
+        default: "-2",
+        mode: Mode::Mutable,
+        help: "alias of list-max-listpack-size",
+        get: |c| c.list_max_listpack_size.to_string(),
+        set: |c, v| {
+            c.list_max_listpack_size = int_in(v, -2147483648, 2147483647)? as i64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-listpack-entries",
+        default: "512",
+        mode: Mode::Mutable,
+        help: "hashes up to this many fields use a listpack",
+        get: |c| c.hash_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-ziplist-entries",
+        default: "512",
+        mode: Mode::Mutable,
+        help: "alias of hash-max-listpack-entries",
+        get: |c| c.hash_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-listpack-value",
+        default: "64",
+        mode: Mode::Mutable,
+        help: "hashes whose fields and values fit this stay a listpack",
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-ziplist-value",
+        default: "64",
+        mode: Mode::Mutable,
+        help: "alias of hash-max-listpack-value",
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "set-max-intset-entries",
+        default: "512",
+        mode: Mode::Mutable,
+        help: "integer sets up to this size use an intset",
+        get: |c| c.set_max_intset_entries.to_string(),
+        set: |c, v| {
+            c.set_max_intset_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "set-max-listpack-entries",
+        default: "128",
+        mode: Mode::Mutable,
+        help: "accepted (Redis 7.2 name); sets of strings are hashtables as in 7.0",
+        get: |c| c.set_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.set_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "set-max-listpack-value",
+        default: "64",
+        mode: Mode::Mutable,
+        help: "accepted (Redis 7.2 name)",
+        get: |c| c.set_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.set_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-listpack-entries",
+        default: "128",
+        mode: Mode::Mutable,
+        help: "sorted sets up to this size use a listpack",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-ziplist-entries",
+        default: "128",
+        mode: Mode::Mutable,
+        help: "alias of zset-max-listpack-entries",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-listpack-value",
+        default: "64",
+        mode: Mode::Mutable,
+        help: "sorted sets whose members fit this stay a listpack",
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-ziplist-value",
+        default: "64",
+        mode: Mode::Mutable,
+        help: "alias of zset-max-listpack-value",
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
             Ok(())
         },
     },

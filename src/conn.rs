@@ -27,6 +27,8 @@ pub struct ClientState {
     pub close_after_reply: bool,
     /// Whether the client has authenticated (always, without requirepass).
     pub authenticated: bool,
+    /// Inside MULTI (blocking commands then do not block).
+    pub in_multi: bool,
     /// Name of the last command run (CLIENT LIST `cmd`).
     pub last_cmd: &'static str,
 }
@@ -44,6 +46,7 @@ impl ClientState {
             last_interaction_ms: now_ms,
             close_after_reply: false,
             authenticated: true,
+            in_multi: false,
             last_cmd: "NULL",
         }
     }

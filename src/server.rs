@@ -259,6 +259,7 @@ impl Server {
                 last_interaction_ms: self.st.now_ms,
                 close_after_reply: false,
                 authenticated: self.st.config.requirepass.is_empty(),
+                in_multi: false,
                 last_cmd: "NULL",
             },
         ));

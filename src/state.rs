@@ -104,6 +104,8 @@ pub struct State {
     pub aof: Option<Aof>,
     /// Replaying the AOF: keys never expire, nothing is propagated.
     pub loading: bool,
+    /// Blocked clients and the keys they wait on.
+    pub blocking: crate::cmd::blocking::Blocking,
 }
 
 impl State {
@@ -135,6 +137,7 @@ impl State {
             connected_clients: 0,
             aof: None,
             loading: false,
+            blocking: Default::default(),
         }
     }
 
@@ -305,6 +308,17 @@ impl State {
             aof.flush_and_sync();
         }
         self.set_log_expired(false);
+    }
+
+    /// Notes that `key` in `db` may serve blocked clients.
+    pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
+        let b = &mut self.blocking;
+        if b.waiters.is_empty() || !b.waiters.contains_key(&(db, key.into())) {
+            return;
+        }
+        if !b.ready.iter().any(|(d, k)| *d == db && **k == *key) {
+            b.ready.push((db, key.into()));
+        }
     }
 
     /// Total expired keys across databases.

@@ -602,7 +602,10 @@ fn rewrite_survives_swapdb_flush_rename_and_move() {
         preload(&mut c, 20_000);
     }
     c.expect(&["SELECT", "0"], "+OK\r\n");
-    c.expect(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    c.expect(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
     let script: &[&[&str]] = &[
         &["SWAPDB", "0", "1"],
         &["RENAME", "pre:5", "renamed"],
@@ -631,5 +634,8 @@ fn rewrite_survives_swapdb_flush_rename_and_move() {
     c.send(b"SHUTDOWN\r\n");
     c.read_to_close();
     let srv = Server::start_in(dir.path(), &[]);
-    assert!(dump(&mut srv.conn()) == live, "replayed dataset differs from the live one");
+    assert!(
+        dump(&mut srv.conn()) == live,
+        "replayed dataset differs from the live one"
+    );
 }

@@ -8,13 +8,14 @@ use std::path::PathBuf;
 
 use crate::db::{Entry, Str, Value};
 use crate::resp::write_command;
-use crate::util::fmt_f64_g17;
 
 /// Items per command for collections, as Redis's
 /// `AOF_REWRITE_ITEMS_PER_CMD`.
 const ITEMS_PER_CMD: usize = 64;
 
-fn emit_batched<'a>(
+/// Writes `cmd key item...` commands with at most 64 items each (each item
+/// one or more arguments), as Redis's rewrite does for collections.
+pub fn emit_batched<'a>(
     out: &mut Vec<u8>,
     cmd: &[u8],
     key: &[u8],
@@ -46,30 +47,10 @@ pub fn emit_entry(key: &[u8], e: &Entry, out: &mut Vec<u8>) {
             };
             write_command(out, &[b"SET", key, v]);
         }
-        Value::List(items) => {
-            emit_batched(out, b"RPUSH", key, items.iter().map(|i| vec![&i[..]]));
-        }
-        Value::Hash(map) => {
-            emit_batched(
-                out,
-                b"HMSET",
-                key,
-                map.iter().map(|(f, v)| vec![&f[..], &v[..]]),
-            );
-        }
-        Value::Set(set) => {
-            emit_batched(out, b"SADD", key, set.iter().map(|m| vec![&m[..]]));
-        }
-        Value::ZSet(z) => {
-            let scored: Vec<(String, &Vec<u8>)> =
-                z.iter().map(|(m, s)| (fmt_f64_g17(*s), m)).collect();
-            emit_batched(
-                out,
-                b"ZADD",
-                key,
-                scored.iter().map(|(s, m)| vec![s.as_bytes(), &m[..]]),
-            );
-        }
+        Value::List(l) => l.emit(key, out),
+        Value::Hash(h) => h.emit(key, out),
+        Value::Set(x) => x.emit(key, out),
+        Value::ZSet(z) => z.emit(key, out),
         Value::Stream(entries) => {
             for ((ms, seq), fields) in entries {
                 let id = format!("{ms}-{seq}");

@@ -5,11 +5,17 @@
 //! command group and receive a [`Ctx`].
 
 pub mod args;
+pub mod blocking;
 pub mod connection;
+pub mod hash;
 pub mod keys;
+pub mod list;
 pub mod server;
+pub mod set;
+pub mod sort;
 pub mod string;
 pub mod table;
+pub mod zset;
 
 use std::sync::OnceLock;
 

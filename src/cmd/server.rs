@@ -459,7 +459,7 @@ fn categories(c: &CommandSpec, group: &str) -> Vec<&'static str> {
         return vec!["@slow"];
     }
     let mut v = Vec::new();
-    if group == "generic" {
+    if group == "generic" && !c.name.starts_with("sort") {
         v.push("@keyspace");
     }
     if c.has(flags::READONLY) {
@@ -468,14 +468,25 @@ fn categories(c: &CommandSpec, group: &str) -> Vec<&'static str> {
     if c.has(flags::WRITE) {
         v.push("@write");
     }
-    if group == "string" {
-        v.push("@string");
+    match group {
+        "string" => v.push("@string"),
+        "list" => v.push("@list"),
+        "hash" => v.push("@hash"),
+        "set" => v.push("@set"),
+        "sorted_set" => v.push("@sortedset"),
+        _ => {}
+    }
+    if c.name.starts_with("sort") && group == "generic" {
+        v.extend(["@set", "@sortedset", "@list"]);
     }
     if c.has(flags::ADMIN) {
         v.push("@admin");
     }
     v.push(if c.has(flags::FAST) { "@fast" } else { "@slow" });
-    if c.has(flags::ADMIN) {
+    if c.has(flags::BLOCKING) {
+        v.push("@blocking");
+    }
+    if c.has(flags::ADMIN) || c.name.starts_with("sort") {
         v.push("@dangerous");
     }
     if group == "connection" {

@@ -11,8 +11,12 @@
 //! dataset as it was when it started without forking.
 
 pub mod dict;
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod snapshot;
 pub mod value;
+pub mod zset;
 
 use dict::{Dict, Probe};
 use snapshot::Snap;

@@ -2,8 +2,6 @@
 //! string representation (integers stored as `i64`, short strings in one
 //! exact-size allocation).
 
-use std::collections::{HashMap, HashSet, VecDeque};
-
 /// Longest string Redis stores as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
 pub const EMBSTR_LIMIT: usize = 44;
 
@@ -111,21 +109,19 @@ impl Str {
 /// A stream entry placeholder: id (ms, seq) and field/value pairs.
 pub type StreamEntry = ((u64, u64), Vec<Vec<u8>>);
 
-/// A stored value. Collection variants hold simple std containers for now;
-/// the data-types work replaces them with compact encodings behind the
-/// same variants.
+/// A stored value: one variant per Redis type, each type in its own module.
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A string.
     Str(Str),
     /// A list.
-    List(VecDeque<Vec<u8>>),
+    List(super::list::List),
     /// A hash.
-    Hash(HashMap<Vec<u8>, Vec<u8>>),
+    Hash(super::hash::Hash),
     /// A set.
-    Set(HashSet<Vec<u8>>),
-    /// A sorted set: member to score.
-    ZSet(HashMap<Vec<u8>, f64>),
+    Set(super::set::Set),
+    /// A sorted set.
+    ZSet(super::zset::ZSet),
     /// A stream: entries by (ms, seq).
     Stream(Vec<StreamEntry>),
 }
@@ -147,9 +143,10 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
-            Value::List(_) => "quicklist",
-            Value::Hash(_) | Value::Set(_) => "hashtable",
-            Value::ZSet(_) => "skiplist",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(x) => x.encoding(),
+            Value::ZSet(z) => z.encoding(),
             Value::Stream(_) => "stream",
         }
     }
