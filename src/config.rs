@@ -576,7 +576,7 @@ pub static PARAMS: &[Param] = &[
         help: "list node size: positive = entries, -1..-5 = 4..64 KB",
         get: |c| c.list_max_listpack_size.to_string(),
         set: |c, v| {
-            c.list_max_listpack_size = int_in(v, -2147483648, 2147483647)? as i64;
+            c.list_max_listpack_size = int_in(v, i32::MIN as i64, i32::MAX as i64)?;
             Ok(())
         },
     },
@@ -587,7 +587,7 @@ pub static PARAMS: &[Param] = &[
         help: "alias of list-max-listpack-size",
         get: |c| c.list_max_listpack_size.to_string(),
         set: |c, v| {
-            c.list_max_listpack_size = int_in(v, -2147483648, 2147483647)? as i64;
+            c.list_max_listpack_size = int_in(v, i32::MIN as i64, i32::MAX as i64)?;
             Ok(())
         },
     },
@@ -598,7 +598,7 @@ pub static PARAMS: &[Param] = &[
         help: "hashes up to this many fields use a listpack",
         get: |c| c.hash_max_listpack_entries.to_string(),
         set: |c, v| {
-            c.hash_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            c.hash_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -609,7 +609,7 @@ pub static PARAMS: &[Param] = &[
         help: "alias of hash-max-listpack-entries",
         get: |c| c.hash_max_listpack_entries.to_string(),
         set: |c, v| {
-            c.hash_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            c.hash_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -620,7 +620,7 @@ pub static PARAMS: &[Param] = &[
         help: "hashes whose fields and values fit this stay a listpack",
         get: |c| c.hash_max_listpack_value.to_string(),
         set: |c, v| {
-            c.hash_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            c.hash_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -631,7 +631,7 @@ pub static PARAMS: &[Param] = &[
         help: "alias of hash-max-listpack-value",
         get: |c| c.hash_max_listpack_value.to_string(),
         set: |c, v| {
-            c.hash_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            c.hash_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -642,7 +642,7 @@ pub static PARAMS: &[Param] = &[
         help: "integer sets up to this size use an intset",
         get: |c| c.set_max_intset_entries.to_string(),
         set: |c, v| {
-            c.set_max_intset_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            c.set_max_intset_entries = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -653,7 +653,7 @@ pub static PARAMS: &[Param] = &[
         help: "accepted (Redis 7.2 name); sets of strings are hashtables as in 7.0",
         get: |c| c.set_max_listpack_entries.to_string(),
         set: |c, v| {
-            c.set_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            c.set_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -664,7 +664,7 @@ pub static PARAMS: &[Param] = &[
         help: "accepted (Redis 7.2 name)",
         get: |c| c.set_max_listpack_value.to_string(),
         set: |c, v| {
-            c.set_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            c.set_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -675,7 +675,7 @@ pub static PARAMS: &[Param] = &[
         help: "sorted sets up to this size use a listpack",
         get: |c| c.zset_max_listpack_entries.to_string(),
         set: |c, v| {
-            c.zset_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            c.zset_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -686,7 +686,7 @@ pub static PARAMS: &[Param] = &[
         help: "alias of zset-max-listpack-entries",
         get: |c| c.zset_max_listpack_entries.to_string(),
         set: |c, v| {
-            c.zset_max_listpack_entries = int_in(v, 0, 9223372036854775807)? as usize;
+            c.zset_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -697,7 +697,7 @@ pub static PARAMS: &[Param] = &[
         help: "sorted sets whose members fit this stay a listpack",
         get: |c| c.zset_max_listpack_value.to_string(),
         set: |c, v| {
-            c.zset_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            c.zset_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -708,7 +708,7 @@ pub static PARAMS: &[Param] = &[
         help: "alias of zset-max-listpack-value",
         get: |c| c.zset_max_listpack_value.to_string(),
         set: |c, v| {
-            c.zset_max_listpack_value = int_in(v, 0, 9223372036854775807)? as usize;
+            c.zset_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
