@@ -9,7 +9,7 @@ use crate::util::*;
 
 /// How two replies are compared.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Cmp {
+pub enum Cmp {
     /// Byte for byte.
     Exact,
     /// An array whose order does not matter (KEYS).
@@ -71,16 +71,19 @@ fn pairs(v: Value) -> Result<Vec<String>, Value> {
 }
 
 /// A connection to each server.
-struct Pair {
-    cin: Conn,
-    red: Conn,
+pub struct Pair {
+    /// The cinnabar-server connection.
+    pub cin: Conn,
+    /// The redis-server connection.
+    pub red: Conn,
     log: Vec<String>,
     _srv: Server,
     _redis: Redis,
 }
 
 impl Pair {
-    fn new() -> Option<Pair> {
+    /// Both servers, or None (skip) when redis-server is missing.
+    pub fn new() -> Option<Pair> {
         let redis = redis()?;
         let srv = Server::start();
         Some(Pair {
@@ -94,7 +97,15 @@ impl Pair {
 
     /// Runs one command on both; panics with the history on a mismatch.
     #[track_caller]
-    fn check(&mut self, args: &[&[u8]]) {
+    pub fn check(&mut self, args: &[&[u8]]) {
+        self.check_with(args, cmp_for(args));
+    }
+
+    /// Runs one command on both and compares the replies with `cmp`
+    /// (for unordered or random replies); panics with the history on a
+    /// mismatch.
+    #[track_caller]
+    pub fn check_with(&mut self, args: &[&[u8]], cmp: Cmp) {
         let a = self.cin.cmdb(args);
         let b = self.red.cmdb(args);
         let line: Vec<String> = args
@@ -102,7 +113,7 @@ impl Pair {
             .map(|x| String::from_utf8_lossy(x).into_owned())
             .collect();
         self.log.push(line.join(" "));
-        if !same(cmp_for(args), &a, &b) {
+        if !same(cmp, &a, &b) {
             let history = self.log[self.log.len().saturating_sub(30)..].join("\n  ");
             panic!(
                 "replies differ for {:?}\n cinnabar: {}\n    redis: {}\nlast commands:\n  {}",
@@ -114,13 +125,14 @@ impl Pair {
         }
     }
 
-    fn check_str(&mut self, args: &[&str]) {
+    /// [`Pair::check`] with string arguments.
+    pub fn check_str(&mut self, args: &[&str]) {
         let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
         self.check(&a);
     }
 
     /// Compares the whole dataset of dbs 0..2: keys, values, TTL classes.
-    fn check_dataset(&mut self) {
+    pub fn check_dataset(&mut self) {
         for db in ["0", "1"] {
             self.check_str(&["SELECT", db]);
             self.check_str(&["KEYS", "*"]);
@@ -131,7 +143,15 @@ impl Pair {
             };
             for k in keys {
                 let k = k.as_bytes().unwrap().to_vec();
-                self.check(&[b"GET", &k]);
+                self.check(&[b"TYPE", &k]);
+                let ty = self.red.cmdb(&[b"TYPE", &k]);
+                match &ty[..] {
+                    b"+list\r\n" => self.check(&[b"LRANGE", &k, b"0", b"-1"]),
+                    b"+hash\r\n" => self.check_with(&[b"HGETALL", &k], Cmp::Pairs),
+                    b"+set\r\n" => self.check_with(&[b"SMEMBERS", &k], Cmp::Unordered),
+                    b"+zset\r\n" => self.check(&[b"ZRANGE", &k, b"0", b"-1", b"WITHSCORES"]),
+                    _ => self.check(&[b"GET", &k]),
+                }
                 self.check(&[b"TTL", &k]);
                 self.check(&[b"OBJECT", b"ENCODING", &k]);
             }

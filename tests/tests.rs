@@ -5,9 +5,13 @@ mod util;
 
 mod connection;
 mod differential;
+mod hash;
 mod keys;
+mod list;
 mod persistence;
 mod protocol;
 mod server_cmds;
+mod set;
 mod strings;
 mod tools;
+mod zset;

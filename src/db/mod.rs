@@ -13,6 +13,7 @@
 pub mod dict;
 pub mod hash;
 pub mod list;
+pub mod listpack;
 pub mod set;
 pub mod snapshot;
 pub mod value;

@@ -1,0 +1,223 @@
+//! A listpack: a sequence of byte strings packed into one allocation, the
+//! compact form Redis uses for small lists, hashes and sorted sets.
+//!
+//! Each entry is a LEB128 length followed by its bytes, so a short entry
+//! costs one byte of overhead and there is no per-entry allocation.
+//! Positional access walks the buffer (O(n)); it is meant for small
+//! collections (bounded by the `*-max-listpack-*` settings) and for the
+//! fixed-size nodes of a quicklist.
+
+/// A packed sequence of byte strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listpack {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+fn put_len(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Reads the entry at byte offset `at`: (start of data, data length).
+fn read_len(buf: &[u8], at: usize) -> (usize, usize) {
+    let (mut n, mut shift, mut i) = (0usize, 0, at);
+    loop {
+        let b = buf[i];
+        n |= usize::from(b & 0x7f) << shift;
+        i += 1;
+        if b & 0x80 == 0 {
+            return (i, n);
+        }
+        shift += 7;
+    }
+}
+
+fn encode(s: &[u8]) -> Vec<u8> {
+    let mut e = Vec::with_capacity(s.len() + 2);
+    put_len(&mut e, s.len());
+    e.extend_from_slice(s);
+    e
+}
+
+impl Listpack {
+    /// An empty listpack.
+    pub fn new() -> Listpack {
+        Listpack::default()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes used by the packed entries.
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Heap bytes allocated.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Iterates over the entries in order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            buf: &self.buf,
+            at: 0,
+        }
+    }
+
+    /// Byte offset of entry `i` (`i == len` gives the end).
+    fn offset(&self, i: usize) -> usize {
+        let mut at = 0;
+        for _ in 0..i {
+            let (start, n) = read_len(&self.buf, at);
+            at = start + n;
+        }
+        at
+    }
+
+    /// The entry at `i`.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.len {
+            return None;
+        }
+        let (start, n) = read_len(&self.buf, self.offset(i));
+        Some(&self.buf[start..start + n])
+    }
+
+    /// Appends an entry.
+    pub fn push_back(&mut self, s: &[u8]) {
+        put_len(&mut self.buf, s.len());
+        self.buf.extend_from_slice(s);
+        self.len += 1;
+    }
+
+    /// Prepends an entry.
+    pub fn push_front(&mut self, s: &[u8]) {
+        self.insert(0, s);
+    }
+
+    /// Inserts an entry before position `i` (`i <= len`).
+    pub fn insert(&mut self, i: usize, s: &[u8]) {
+        let at = self.offset(i.min(self.len));
+        self.buf.splice(at..at, encode(s));
+        self.len += 1;
+    }
+
+    /// Replaces entry `i` (`i < len`).
+    pub fn replace(&mut self, i: usize, s: &[u8]) {
+        let at = self.offset(i);
+        let (start, n) = read_len(&self.buf, at);
+        self.buf.splice(at..start + n, encode(s));
+    }
+
+    /// Removes entry `i`, returning it.
+    pub fn remove(&mut self, i: usize) -> Option<Vec<u8>> {
+        if i >= self.len {
+            return None;
+        }
+        let at = self.offset(i);
+        let (start, n) = read_len(&self.buf, at);
+        let out = self.buf[start..start + n].to_vec();
+        self.buf.drain(at..start + n);
+        self.len -= 1;
+        Some(out)
+    }
+
+    /// Removes `count` entries starting at `i`.
+    pub fn remove_range(&mut self, i: usize, count: usize) {
+        let count = count.min(self.len.saturating_sub(i));
+        if count == 0 {
+            return;
+        }
+        let from = self.offset(i);
+        let mut to = from;
+        for _ in 0..count {
+            let (start, n) = read_len(&self.buf, to);
+            to = start + n;
+        }
+        self.buf.drain(from..to);
+        self.len -= count;
+    }
+
+    /// Removes and returns the first entry.
+    pub fn pop_front(&mut self) -> Option<Vec<u8>> {
+        self.remove(0)
+    }
+
+    /// Removes and returns the last entry.
+    pub fn pop_back(&mut self) -> Option<Vec<u8>> {
+        self.len.checked_sub(1).and_then(|i| self.remove(i))
+    }
+
+    /// Frees spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+}
+
+/// Iterator over a [`Listpack`].
+pub struct Iter<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.at >= self.buf.len() {
+            return None;
+        }
+        let (start, n) = read_len(self.buf, self.at);
+        self.at = start + n;
+        Some(&self.buf[start..start + n])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A listpack behaves like a Vec of byte strings.
+        #[test]
+        fn matches_vec_model(ops in proptest::collection::vec((0u8..7, 0usize..20, proptest::collection::vec(any::<u8>(), 0..300)), 0..200)) {
+            let mut lp = Listpack::new();
+            let mut model: Vec<Vec<u8>> = Vec::new();
+            for (op, i, s) in ops {
+                match op {
+                    0 => { lp.push_back(&s); model.push(s); }
+                    1 => { lp.push_front(&s); model.insert(0, s); }
+                    2 => { let i = i.min(model.len()); lp.insert(i, &s); model.insert(i, s); }
+                    3 => if i < model.len() { lp.replace(i, &s); model[i] = s; },
+                    4 => { let want = (i < model.len()).then(|| model.remove(i)); prop_assert_eq!(lp.remove(i), want); }
+                    5 => { prop_assert_eq!(lp.pop_back(), model.pop()); }
+                    _ => { let c = s.len() % 4; lp.remove_range(i, c); let end = (i + c).min(model.len()); if i < model.len() { model.drain(i..end); } }
+                }
+                prop_assert_eq!(lp.len(), model.len());
+            }
+            let got: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
+            prop_assert_eq!(&got, &model);
+            for (i, m) in model.iter().enumerate() {
+                prop_assert_eq!(lp.get(i), Some(&m[..]));
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! hash tests (in progress).

@@ -1,0 +1,1 @@
+//! list tests (in progress).

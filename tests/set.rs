@@ -1,0 +1,1 @@
+//! set tests (in progress).

@@ -1,0 +1,1 @@
+//! zset tests (in progress).
