@@ -21,6 +21,7 @@ use slab::Slab;
 
 use crate::aof::{load, Aof, Fsync};
 use crate::cmd;
+use crate::cmd::blocking::TimeoutReply;
 use crate::config::Config;
 use crate::conn::{ClientState, Conn};
 use crate::resp::Out;
@@ -51,6 +52,8 @@ pub struct Server {
     listeners: Vec<TcpListener>,
     signals: Signals,
     clients: Slab<Conn>,
+    /// Client id to slab key, to find blocked clients.
+    ids: std::collections::HashMap<u64, usize>,
     st: State,
     pending_write: Vec<usize>,
     pending_read: Vec<usize>,
@@ -103,6 +106,7 @@ impl Server {
             listeners,
             signals,
             clients: Slab::new(),
+            ids: std::collections::HashMap::new(),
             st,
             pending_write: Vec::new(),
             pending_read: Vec::new(),
@@ -127,7 +131,14 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         loop {
             let timeout = if self.pending_read.is_empty() && !self.st.rewriting() {
-                self.next_cron.saturating_duration_since(Instant::now())
+                let mut t = self.next_cron.saturating_duration_since(Instant::now());
+                // Blocked clients time out with millisecond resolution.
+                let deadline = self.st.blocking.next_deadline();
+                if deadline > 0 {
+                    let left = (deadline - unix_ms()).max(0) as u64;
+                    t = t.min(Duration::from_millis(left));
+                }
+                t
             } else {
                 Duration::ZERO
             };
@@ -158,6 +169,7 @@ impl Server {
                     self.read_client(key);
                 }
             }
+            self.expire_blocked();
             if self.st.rewriting() {
                 // About a millisecond of snapshot work per iteration.
                 self.st.rewrite_step(Duration::from_millis(1));
@@ -247,6 +259,7 @@ impl Server {
         }
         let id = self.st.next_client_id;
         self.st.next_client_id += 1;
+        self.ids.insert(id, key);
         entry.insert(Conn::new(
             sock,
             ClientState {
@@ -271,6 +284,9 @@ impl Server {
     fn close_client(&mut self, key: usize) {
         if let Some(mut c) = self.clients.try_remove(key) {
             let _ = self.poll.registry().deregister(&mut c.sock);
+            // A client that disconnects while blocked leaves no trace.
+            self.st.blocking.unblock(c.state.id);
+            self.ids.remove(&c.state.id);
             debug!("Client closed connection {}", c.state.addr);
         }
         self.st.connected_clients = self.clients.len();
@@ -344,12 +360,19 @@ impl Server {
     /// Executes every complete command in the client's read buffer, until
     /// input runs out or output backpressure pauses it.
     fn process_client(&mut self, key: usize) {
-        let Some(c) = self.clients.get_mut(key) else {
-            return;
-        };
-        let st = &mut self.st;
-        let pause_at = st.config.client_output_pause;
-        while !c.paused && !c.close_asap && !c.state.close_after_reply && st.shutdown.is_none() {
+        loop {
+            let Some(c) = self.clients.get_mut(key) else {
+                return;
+            };
+            let st = &mut self.st;
+            if c.paused
+                || c.close_asap
+                || c.state.close_after_reply
+                || st.shutdown.is_some()
+                || st.blocking.is_blocked(c.state.id)
+            {
+                break;
+            }
             c.parser.unauthenticated = !c.state.authenticated;
             match c
                 .parser
@@ -359,8 +382,14 @@ impl Server {
                     execute(c, st, &argv);
                     c.parser.recycle(argv);
                     check_output_limits(c, st);
+                    let pause_at = st.config.client_output_pause;
                     if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
                         c.paused = true;
+                    }
+                    // Clients blocked on keys this command fed are served
+                    // before the next command runs, as in Redis.
+                    if !st.blocking.ready.is_empty() || !st.blocking.unblock_requests.is_empty() {
+                        self.serve_blocked();
                     }
                 }
                 Ok(None) => break,
@@ -376,6 +405,9 @@ impl Server {
                 }
             }
         }
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
         // Give memory back after a large command went through.
         if c.rbuf.is_empty() && c.rbuf.capacity() > KEEP_CAPACITY {
             c.rbuf = BytesMut::new();
@@ -444,6 +476,91 @@ impl Server {
     }
 
     /// Runs before the loop sleeps: writes every pending reply.
+    /// Serves clients blocked on keys that may now have data, re-running
+    /// each one's command in FIFO order per key, and CLIENT UNBLOCK
+    /// requests. Serving can feed other keys (BLMOVE), so this repeats
+    /// until nothing is ready.
+    fn serve_blocked(&mut self) {
+        loop {
+            let requests = std::mem::take(&mut self.st.blocking.unblock_requests);
+            for (id, error) in requests {
+                let reply = if error {
+                    Unblocked::Error
+                } else {
+                    Unblocked::Timeout
+                };
+                self.finish_blocked(id, reply);
+            }
+            let ready = std::mem::take(&mut self.st.blocking.ready);
+            if ready.is_empty() {
+                return;
+            }
+            for slot in ready {
+                let waiting: Vec<u64> = match self.st.blocking.waiters.get(&slot) {
+                    Some(q) => q.iter().copied().collect(),
+                    None => continue,
+                };
+                for id in waiting {
+                    let (Some(&key), Some(b)) =
+                        (self.ids.get(&id), self.st.blocking.clients.get(&id))
+                    else {
+                        continue;
+                    };
+                    let argv = b.argv.clone();
+                    let Some(c) = self.clients.get_mut(key) else {
+                        continue;
+                    };
+                    self.st.blocking.reblocked = false;
+                    execute(c, &mut self.st, &argv);
+                    if !self.st.blocking.reblocked {
+                        // Served (or failed): the command replied.
+                        self.st.blocking.unblock(id);
+                        self.queue_write(key);
+                        self.queue_read(key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Unblocks client `id` with a timeout reply or an UNBLOCKED error.
+    fn finish_blocked(&mut self, id: u64, how: Unblocked) {
+        let Some(b) = self.st.blocking.unblock(id) else {
+            return;
+        };
+        let Some(&key) = self.ids.get(&id) else {
+            return;
+        };
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        match how {
+            Unblocked::Error => c.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+            Unblocked::Timeout => match b.reply {
+                TimeoutReply::NullArray => c.out.null_array(),
+                TimeoutReply::NullBulk => c.out.null(),
+            },
+        }
+        self.queue_write(key);
+        self.queue_read(key);
+    }
+
+    /// Answers blocked clients whose timeout has passed.
+    fn expire_blocked(&mut self) {
+        let now = self.st.now_ms;
+        let due: Vec<u64> = self
+            .st
+            .blocking
+            .clients
+            .iter()
+            .filter(|(_, b)| b.deadline > 0 && b.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            self.finish_blocked(id, Unblocked::Timeout);
+        }
+    }
+
     /// Runs before the loop sleeps: writes the AOF buffer (and fsyncs it
     /// with `appendfsync always`), then every pending reply whose AOF
     /// bytes are safe; replies still waiting stay queued.
@@ -495,7 +612,8 @@ impl Server {
         let mut dead = Vec::new();
         for (key, c) in self.clients.iter() {
             let idle = now - c.state.last_interaction_ms;
-            if timeout > 0 && idle > (timeout as i64) * 1000 {
+            let blocked = self.st.blocking.is_blocked(c.state.id);
+            if timeout > 0 && idle > (timeout as i64) * 1000 && !blocked {
                 info!("Closing idle client {}", c.state.addr);
                 dead.push(key);
             } else if let Some(since) = c.obuf_soft_since {
@@ -603,4 +721,12 @@ fn load_aof(st: &mut State) -> Result<(), String> {
     st.aof = Some(aof);
     st.set_log_expired(true);
     Ok(())
+}
+
+/// How a blocked client is released without being served.
+enum Unblocked {
+    /// Its timeout passed (or CLIENT UNBLOCK ... TIMEOUT).
+    Timeout,
+    /// CLIENT UNBLOCK ... ERROR.
+    Error,
 }

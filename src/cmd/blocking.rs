@@ -49,6 +49,10 @@ pub struct Blocking {
     pub waiters: HashMap<(usize, Box<[u8]>), VecDeque<u64>>,
     /// Keys that may now serve waiters, noted during the current command.
     pub ready: Vec<(usize, Box<[u8]>)>,
+    /// CLIENT UNBLOCK requests: (client id, reply with an error).
+    pub unblock_requests: Vec<(u64, bool)>,
+    /// Set when a re-run command blocked again (it stays in its place).
+    pub reblocked: bool,
 }
 
 impl Blocking {
@@ -117,6 +121,7 @@ impl Ctx<'_> {
         let id = self.client.id;
         let b = &mut self.srv.blocking;
         if b.clients.contains_key(&id) {
+            b.reblocked = true;
             return;
         }
         let db = self.client.db;

@@ -166,6 +166,29 @@ pub fn client_getname(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+pub fn client_unblock(ctx: &mut Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    let id = a.next_i64()?;
+    let error = match a.next_bytes() {
+        Err(_) => false,
+        Ok(r) if is(r, "timeout") => false,
+        Ok(r) if is(r, "error") => true,
+        Ok(_) => {
+            return Err(CmdError::Msg(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    a.finish()?;
+    let blocked = u64::try_from(id).is_ok_and(|id| ctx.srv.blocking.is_blocked(id));
+    if blocked {
+        ctx.srv.blocking.unblock_requests.push((id as u64, error));
+    }
+    ctx.out.int(i64::from(blocked));
+    Ok(())
+}
+
 /// CLIENT SETNAME connection-name
 pub fn client_setname(ctx: &mut Ctx) -> CmdResult {
     let n = ctx.args().next_bytes()?;

@@ -197,6 +197,14 @@ static CLIENT_SUBS: &[CommandSpec] = &[
         "connection",
         conn::client_setname,
     ),
+    cmd(
+        "unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "connection",
+        conn::client_unblock,
+    ),
 ];
 
 /// Every command. Order does not matter: lookup sorts an index at startup.
