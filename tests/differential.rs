@@ -528,14 +528,21 @@ fn random_command(g: &mut Gen) -> Vec<String> {
         _ => vec!["MOVE", k, g.pick(&["0", "1"])],
     };
     // Random options: sometimes valid, sometimes conflicting or garbage.
-    if matches!(cmd[0], "SET" | "GETEX" | "EXPIRE" | "PEXPIRE" | "COPY") && g.chance(50) {
+    if matches!(
+        cmd[0],
+        "SET" | "GETEX" | "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "COPY"
+    ) && g.chance(50)
+    {
         let opts: &[&str] = match cmd[0] {
             "SET" => &[
                 "NX", "XX", "GET", "KEEPTTL", "EX", "PX", "EXAT", "PXAT", "BOGUS",
             ],
             "GETEX" => &["EX", "PX", "PERSIST", "EXAT", "NX"],
             "COPY" => &["REPLACE", "DB", "BOGUS"],
-            _ => &["NX", "XX", "GT", "LT", "BOGUS"],
+            // GT/LT between two relative times depends on the milliseconds
+            // between the commands on each server: only absolute ones here.
+            "EXPIREAT" => &["NX", "XX", "GT", "LT", "BOGUS"],
+            _ => &["NX", "XX", "BOGUS"],
         };
         for _ in 0..(g.next() % 3 + 1) {
             let o = g.pick(opts);
