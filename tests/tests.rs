@@ -12,6 +12,7 @@ mod persistence;
 mod protocol;
 mod server_cmds;
 mod set;
+mod sort;
 mod strings;
 mod tools;
 mod zset;

@@ -3,7 +3,7 @@
 //! blocking pops live in [`pop`], unions, intersections and differences
 //! in [`setops`], number and range parsing in [`parse`].
 
-mod parse;
+pub mod parse;
 mod pop;
 mod setops;
 

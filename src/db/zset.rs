@@ -308,6 +308,15 @@ impl ZSet {
         }
     }
 
+    /// Converts a listpack to the skiplist encoding (SORT does this to the
+    /// sorted set it sorts, as Redis does).
+    pub fn to_skiplist(&mut self) {
+        if let ZSet::Listpack(_) = self {
+            let sl = SkipList::from_sorted(self.iter());
+            *self = ZSet::Skiplist(Box::new(sl));
+        }
+    }
+
     /// [`ZSet::from_sorted`] for elements in any order (members distinct).
     pub fn from_unsorted(mut items: Vec<(Vec<u8>, f64)>, lim: Limits) -> ZSet {
         items.sort_by(|a, b| cmp_elems((a.1, &a.0), (b.1, &b.0)));
