@@ -29,6 +29,12 @@ pub struct ClientState {
     pub authenticated: bool,
     /// Inside MULTI (blocking commands then do not block).
     pub in_multi: bool,
+    /// Commands queued by MULTI.
+    pub multi_queue: Vec<Vec<bytes::Bytes>>,
+    /// A command failed to queue: EXEC will abort.
+    pub multi_error: bool,
+    /// EXEC is running this client's queued commands.
+    pub exec_running: bool,
     /// Name of the last command run (CLIENT LIST `cmd`).
     pub last_cmd: &'static str,
 }
@@ -47,6 +53,9 @@ impl ClientState {
             close_after_reply: false,
             authenticated: true,
             in_multi: false,
+            multi_queue: Vec::new(),
+            multi_error: false,
+            exec_running: false,
             last_cmd: "NULL",
         }
     }

@@ -273,6 +273,9 @@ impl Server {
                 close_after_reply: false,
                 authenticated: self.st.config.requirepass.is_empty(),
                 in_multi: false,
+                multi_queue: Vec::new(),
+                multi_error: false,
+                exec_running: false,
                 last_cmd: "NULL",
             },
         ));

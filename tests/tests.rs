@@ -15,4 +15,5 @@ mod set;
 mod sort;
 mod strings;
 mod tools;
+mod tx;
 mod zset;

@@ -98,6 +98,9 @@ pub fn scan_file(
     let mut eof = false;
     let mut first = true;
     let mut last_log = Instant::now();
+    // Where an open MULTI began: a file that ends inside a transaction is
+    // truncated there, so it is applied whole or not at all.
+    let mut multi_start: Option<u64> = None;
     loop {
         // Parse every whole command in the buffer.
         loop {
@@ -133,7 +136,13 @@ pub fn scan_file(
             let before = buf.len();
             match parser.next_command(&mut buf, i64::MAX) {
                 Ok(Some(argv)) => {
+                    let start = consumed;
                     consumed += (before - buf.len()) as u64;
+                    if argv[0].eq_ignore_ascii_case(b"multi") {
+                        multi_start = Some(start);
+                    } else if argv[0].eq_ignore_ascii_case(b"exec") {
+                        multi_start = None;
+                    }
                     exec(&argv).map_err(LoadError::Command)?;
                     scan.commands += 1;
                     scan.valid_up_to = consumed;
@@ -169,6 +178,16 @@ pub fn scan_file(
             );
             last_log = Instant::now();
         }
+    }
+    if let Some(offset) = multi_start {
+        warn!(
+            "Revert incomplete MULTI/EXEC transaction in AOF file {}",
+            path.display()
+        );
+        return Err(LoadError::Truncated {
+            file: path.into(),
+            offset,
+        });
     }
     if scan.valid_up_to < size {
         return Err(LoadError::Truncated {

@@ -295,6 +295,21 @@ impl Aof {
         self.fed += (self.buf.len() - before) as u64;
     }
 
+    /// A point in the buffer to roll back to (see [`Aof::rollback`]).
+    pub fn mark(&self) -> (usize, u64, Option<usize>) {
+        (self.buf.len(), self.fed, self.last_db)
+    }
+
+    /// Drops what was fed since `mark` (a MULTI with no writes after it).
+    pub fn rollback(&mut self, mark: (usize, u64, Option<usize>)) {
+        let (len, fed, last_db) = mark;
+        if self.buf.len() >= len && self.fed - fed == (self.buf.len() - len) as u64 {
+            self.buf.truncate(len);
+            self.fed = fed;
+            self.last_db = last_db;
+        }
+    }
+
     /// The offset up to which replies may be released.
     pub fn durable(&self) -> u64 {
         match self.fsync {

@@ -143,6 +143,9 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
 
 /// RESET
 pub fn reset(ctx: &mut Ctx) -> CmdResult {
+    ctx.client.in_multi = false;
+    ctx.client.multi_error = false;
+    ctx.client.multi_queue.clear();
     ctx.client.db = 0;
     ctx.client.name = None;
     ctx.out.resp = 2;

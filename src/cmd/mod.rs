@@ -15,6 +15,7 @@ pub mod set;
 pub mod sort;
 pub mod string;
 pub mod table;
+pub mod tx;
 pub mod zset;
 
 use std::sync::OnceLock;
@@ -366,10 +367,20 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         Resolved::Err(msg) => {
             out.error(&msg);
             st.stats.total_error_replies += 1;
+            // A bad command inside MULTI dooms the transaction.
+            client.multi_error |= client.in_multi;
             return;
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
+    if client.in_multi && !matches!(spec.name, "exec" | "discard" | "multi" | "quit" | "reset") {
+        // Queued, copied out of the read buffer (it may be long-lived).
+        client
+            .multi_queue
+            .push(argv.iter().map(|a| Bytes::copy_from_slice(a)).collect());
+        out.simple("QUEUED");
+        return;
+    }
     let Some(handler) = spec.handler else { return };
     if !client.authenticated && !spec.has(flags::NO_AUTH) {
         out.error("NOAUTH Authentication required.");

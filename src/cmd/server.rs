@@ -492,6 +492,9 @@ fn categories(c: &CommandSpec, group: &str) -> Vec<&'static str> {
     if group == "connection" {
         v.push("@connection");
     }
+    if group == "transactions" {
+        v.push("@transaction");
+    }
     v
 }
 

@@ -4,8 +4,8 @@
 
 use super::flags::*;
 use super::{
-    connection as conn, hash, keys, list, server as srv, set, sort, string as s, zset, CommandSpec,
-    Handler,
+    connection as conn, hash, keys, list, server as srv, set, sort, string as s, tx, zset,
+    CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -913,6 +913,31 @@ pub static COMMANDS: &[CommandSpec] = &[
         NOKEY,
         "connection",
         conn::select,
+    ),
+    // Transactions
+    cmd(
+        "discard",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        NOKEY,
+        "transactions",
+        tx::discard,
+    ),
+    cmd(
+        "exec",
+        1,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
+        NOKEY,
+        "transactions",
+        tx::exec,
+    ),
+    cmd(
+        "multi",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        NOKEY,
+        "transactions",
+        tx::multi,
     ),
     // Server
     container_with(
