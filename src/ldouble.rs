@@ -232,6 +232,16 @@ impl F80 {
         }
     }
 
+    /// The nearest f64 (overflowing to infinity).
+    pub fn to_f64(self) -> f64 {
+        let v = (self.mant as f64) * 2f64.powi(self.exp.clamp(-2000, 2000) as i32);
+        if self.neg {
+            -v
+        } else {
+            v
+        }
+    }
+
     /// Whether the value is zero.
     pub fn is_zero(&self) -> bool {
         self.mant == 0

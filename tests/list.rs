@@ -920,3 +920,27 @@ fn concurrent_pushers_and_waiters_lose_nothing() {
     assert_eq!(all, (0..100).collect::<Vec<_>>());
     c.expect(&["EXISTS", "work"], ":0\r\n");
 }
+
+/// Blocking timeouts parse as Redis 7.0 does, including its x86 quirk of
+/// calling values too large for 64 bits "negative".
+#[test]
+fn blocking_timeout_errors_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    for t in [
+        "abc",
+        "-1",
+        "inf",
+        "-inf",
+        "9223372036854775807",
+        "1e400",
+        "nan",
+        "",
+    ] {
+        p.check_str(&["BLPOP", "nokey", t]);
+        p.check_str(&["BZPOPMIN", "nokey", t]);
+    }
+    // Valid ones that time out quickly.
+    for t in ["0.01", "0x0.01p0", "1e-2"] {
+        p.check_str(&["BLPOP", "nokey", t]);
+    }
+}

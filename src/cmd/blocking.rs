@@ -14,7 +14,6 @@ use std::collections::{HashMap, VecDeque};
 use bytes::Bytes;
 
 use super::{CmdError, Ctx};
-use crate::util::parse_f64;
 
 /// What a blocked command replies when its timeout passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,24 +86,27 @@ impl Blocking {
     }
 }
 
-/// Parses a blocking timeout in seconds (decimals allowed), as Redis's
-/// `getTimeoutFromObjectOrReply`: returns the absolute deadline in Unix ms,
-/// or 0 to wait forever.
+/// Parses a blocking timeout in seconds (decimals allowed), as Redis
+/// 7.0's `getTimeoutFromObjectOrReply`: a long double (so hex and `inf`
+/// parse), times 1000, rounded up, converted to a 64-bit integer; a value
+/// too large for that conversion comes out negative on x86, hence "timeout
+/// is negative". Returns the absolute deadline in Unix ms, or 0 to wait
+/// forever (also when adding the current time would overflow).
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<i64, CmdError> {
-    let secs = parse_f64(arg).ok_or(CmdError::Msg("ERR timeout is not a float or out of range"))?;
+    let secs = match crate::ldouble::parse(arg) {
+        Some(crate::ldouble::Num::Finite(f)) => f.to_f64(),
+        Some(crate::ldouble::Num::Inf) => f64::INFINITY,
+        None => return Err(CmdError::Msg("ERR timeout is not a float or out of range")),
+    };
     let ms = (secs * 1000.0).ceil();
-    if ms > i64::MAX as f64 {
-        return Err(CmdError::Msg("ERR timeout is out of range"));
-    }
-    if ms < 0.0 {
+    if !(ms < 9.223_372_036_854_776e18) || ms < 0.0 {
         return Err(CmdError::Msg("ERR timeout is negative"));
     }
     let ms = ms as i64;
     if ms == 0 {
         return Ok(0);
     }
-    ms.checked_add(now_ms)
-        .ok_or(CmdError::Msg("ERR timeout is out of range"))
+    Ok(ms.checked_add(now_ms).unwrap_or(0))
 }
 
 impl Ctx<'_> {
