@@ -99,7 +99,7 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<i64, CmdError> {
         None => return Err(CmdError::Msg("ERR timeout is not a float or out of range")),
     };
     let ms = (secs * 1000.0).ceil();
-    if ms.is_nan() || ms >= 9.223_372_036_854_776e18 || ms < 0.0 {
+    if !(0.0..9.223_372_036_854_776e18).contains(&ms) {
         return Err(CmdError::Msg("ERR timeout is negative"));
     }
     let ms = ms as i64;
