@@ -68,6 +68,8 @@ pub struct RewriteJob {
     new_incr: AofFile,
     /// Enabling the AOF at runtime: no manifest exists until this finishes.
     initial: bool,
+    /// The snapshot is fully written; waiting for the final fsync.
+    final_sync: bool,
 }
 
 /// The append-only file and its write, fsync and rewrite state.
@@ -488,6 +490,7 @@ impl Aof {
             started: Instant::now(),
             new_incr,
             initial: !self.active,
+            final_sync: false,
         });
         info!("Background append only file rewriting started");
         Ok(())
@@ -518,29 +521,49 @@ impl Aof {
                 out.clear();
             }
         }
-        match result {
-            Err(e) => {
-                self.abort_rewrite(dbs, &strerror(&e));
-                true
-            }
-            Ok(()) if all_done => {
-                if let Err(e) = self.finish_rewrite(dbs) {
-                    self.abort_rewrite(dbs, &strerror(&e));
-                }
-                true
-            }
-            Ok(()) => false,
+        // fsyncs run in a helper thread: one every 32 MB keeps the final
+        // one short; the switch waits for the final one.
+        if let Some(Err(e)) = job.base.poll_sync() {
+            result = Err(e);
         }
+        if result.is_ok() && job.base.bytes - job.base.synced_at >= 32 << 20 {
+            result = job.base.start_sync();
+        }
+        if let Err(e) = result {
+            self.abort_rewrite(dbs, &strerror(&e));
+            return true;
+        }
+        if !all_done {
+            return false;
+        }
+        if !job.final_sync {
+            if job.base.syncing() {
+                return false;
+            }
+            if let Err(e) = job.base.start_sync() {
+                self.abort_rewrite(dbs, &strerror(&e));
+                return true;
+            }
+            job.final_sync = true;
+            return false;
+        }
+        if job.base.syncing() {
+            return false;
+        }
+        if let Err(e) = self.finish_rewrite(dbs) {
+            self.abort_rewrite(dbs, &strerror(&e));
+        }
+        true
     }
 
     fn finish_rewrite(&mut self, dbs: &mut [Db]) -> io::Result<()> {
-        let Some(mut job) = self.rewrite.take() else {
+        let Some(job) = self.rewrite.take() else {
             return Ok(());
         };
         for db in dbs.iter_mut() {
             db.end_snapshot();
         }
-        job.base.sync()?;
+        // The base file was fsynced by the helper thread (rewrite_step).
         let base_seq = self.manifest.base_seq() + 1;
         let base = AofFile {
             name: base_name(&self.prefix, base_seq),
