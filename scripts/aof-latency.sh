@@ -55,7 +55,7 @@ FSYNC_SECS=${AOF_FSYNC_SECS:-10}
 PYTHON=${PYTHON:-python3}
 
 die() { echo "aof-latency.sh: $*" >&2; exit 1; }
-say() { echo "== $*" >&2; }
+say() { echo "== $(date +%T) $*" >&2; }
 
 for v in KEYS PRELOAD_N VALUE_SIZE CYCLES REWRITE_TIMEOUT LOAD_CLIENTS LOAD_PIPE PROBE_INTERVAL_US; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
@@ -79,7 +79,7 @@ fi
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd -- "$SCRIPT_DIR/.." && pwd)
-BIN="$REPO/target/release/cinnabar-server"
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/cinnabar-server"
 
 TMP=""
 PIDS=() # every background process we started, stopped in reverse order
@@ -201,7 +201,10 @@ mono = time.monotonic_ns
 
 s = socket.create_connection((host, port), timeout=30)
 f = s.makefile("rb")
+sent_cmds = 0  # our own commands, subtracted from total_commands_processed
 def cmd(*args):
+    global sent_cmds
+    sent_cmds += 1
     s.sendall(b"".join([b"*%d\r\n" % len(args)] + [b"$%d\r\n%s\r\n" % (len(a), a) for a in (x.encode() for x in args)]))
     line = f.readline()
     if line[:1] == b"$":
@@ -281,7 +284,7 @@ res["steady_rss_kb"], res["steady_pss_kb"] = st.rss, st.pss
 for c in range(cycles):
     cyc = {}
     wait_no_rewrite(rw_timeout)
-    ops0 = int(info("stats")["total_commands_processed"])
+    ops0, c0 = int(info("stats")["total_commands_processed"]), sent_cmds
     rw = Sampler(); rw.sample()
     t0 = mono()
     r = cmd("BGREWRITEAOF")
@@ -296,7 +299,7 @@ for c in range(cycles):
             raise SystemExit("control: rewrite %d did not finish within %ss" % (c + 1, rw_timeout))
         time.sleep(0.02)
     t1 = mono()
-    ops1 = int(info("stats")["total_commands_processed"])
+    ops1, c1 = int(info("stats")["total_commands_processed"]), sent_cmds
     inf = info("all")
     cyc.update(rw_start=t0, rw_end=t1, rw_secs=(t1 - t0) / 1e9, reply=r,
                rw_status=inf.get("aof_last_bgrewrite_status"),
@@ -305,20 +308,19 @@ for c in range(cycles):
                cow_bytes=int(inf.get("aof_last_cow_size", 0)),
                aof_base_size=int(inf.get("aof_base_size", 0)),
                rw_peak_rss_kb=rw.rss, rw_peak_pss_kb=rw.pss, rw_procs=rw.procs,
-               rw_ops_per_sec=(ops1 - ops0) / ((t1 - t0) / 1e9))
+               rw_ops=ops1 - ops0 - (c1 - c0))
     idle(settle)
     b = Sampler()
-    ops0 = int(info("stats")["total_commands_processed"])
+    ops0, c0 = int(info("stats")["total_commands_processed"]), sent_cmds
     b0 = mono()
     idle((t1 - t0) / 1e9, b)
     b1 = mono()
-    ops1 = int(info("stats")["total_commands_processed"])
+    ops1, c1 = int(info("stats")["total_commands_processed"]), sent_cmds
     cyc.update(base_start=b0, base_end=b1, base_peak_rss_kb=b.rss, base_peak_pss_kb=b.pss,
-               base_ops_per_sec=(ops1 - ops0) / ((b1 - b0) / 1e9))
+               base_ops=ops1 - ops0 - (c1 - c0))
     res["cycles"].append(cyc)
-    print("   cycle %d: rewrite %.2f s (%s), peak RSS %d MB rewrite / %d MB baseline, load %.0f / %.0f ops/s"
-          % (c + 1, cyc["rw_secs"], cyc["rw_status"], rw.rss // 1024, b.rss // 1024,
-             cyc["rw_ops_per_sec"], cyc["base_ops_per_sec"]), file=sys.stderr)
+    print("   cycle %d: rewrite %.2f s (%s), peak RSS %d MB rewrite / %d MB baseline"
+          % (c + 1, cyc["rw_secs"], cyc["rw_status"], rw.rss // 1024, b.rss // 1024), file=sys.stderr)
     idle(settle)
 json.dump(res, open(out, "w"))
 EOF
@@ -345,6 +347,12 @@ allrw, allb = [], []
 for c in ctl["cycles"]:
     rw = window(c["rw_start"], c["rw_end"]); bl = window(c["base_start"], c["base_end"])
     c["probe_rw"], c["probe_base"] = stats(rw), stats(bl)
+    # when the slowest rewrite-window probe was sent, from the rewrite start
+    worst = max(((r, t) for t, r in samples if c["rw_start"] <= t < c["rw_end"]), default=(0, c["rw_start"]))
+    c["rw_max_at"] = (worst[1] - c["rw_start"]) / 1e9
+    # load throughput: commands processed minus ours (controller, probe)
+    c["rw_ops_per_sec"] = (c["rw_ops"] - len(rw)) / ((c["rw_end"] - c["rw_start"]) / 1e9)
+    c["base_ops_per_sec"] = (c["base_ops"] - len(bl)) / ((c["base_end"] - c["base_start"]) / 1e9)
     allrw += rw; allb += bl
 ctl["probe_rw"], ctl["probe_base"] = stats(allrw), stats(allb)
 ctl["probe_total"] = len(samples)
@@ -398,17 +406,15 @@ startup_failed() { # name log
     die "$1 exited during startup"
 }
 
-# The real server pid: $1 itself, or (under strace) its child.
-server_pid_of() {
-    local top=$1 i c
-    if [[ $2 == none ]]; then echo "$top"; return; fi
-    for ((i = 0; i < 100; i++)); do
-        c=$(cat /proc/"$top"/task/*/children 2>/dev/null | awk '{ print $1; exit }')
-        [[ -n $c ]] && { echo "$c"; return; }
-        kill -0 "$top" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo ""
+# The server's own pid (INFO process_id), checked to be top or (under
+# strace, which may fork a short-lived test child first) a descendant of it.
+server_pid_of() { # top port
+    local pid
+    pid=$(info_field "$2" process_id)
+    [[ -n $pid ]] || return 0
+    if [[ $pid == "$1" ]] || descendants "$1" | grep -x "$pid" >/dev/null; then
+        echo "$pid"
+    fi
 }
 
 # start_server kind dir trace_file|none -> SRV_PID, SRV_PORT (top pid in PIDS)
@@ -429,11 +435,11 @@ start_server() {
             sleep 0.1
         done
         [[ -n $SRV_PORT ]] || startup_failed cinnabar "$log"
-        SRV_PID=$(server_pid_of "$top" "$trace")
+        wait_ready "$top" "$SRV_PORT" || startup_failed cinnabar "$log"
+        SRV_PID=$(server_pid_of "$top" "$SRV_PORT")
         [[ -n $SRV_PID ]] || startup_failed cinnabar "$log"
         # Under strace: stop the server first (gracefully), then strace.
         [[ $SRV_PID != "$top" ]] && PIDS+=("$SRV_PID")
-        wait_ready "$SRV_PID" "$SRV_PORT" || startup_failed cinnabar "$log"
         return 0
     fi
     for ((try = 0; try < 10; try++)); do
@@ -446,9 +452,10 @@ start_server() {
             --dir "$dir" >"$log" 2>&1 &
         top=$!
         PIDS+=("$top")
-        SRV_PID=$(server_pid_of "$top" "$trace")
-        [[ -n $SRV_PID && $SRV_PID != "$top" ]] && PIDS+=("$SRV_PID")
-        if [[ -n $SRV_PID ]] && wait_ready "$SRV_PID" "$SRV_PORT"; then
+        if wait_ready "$top" "$SRV_PORT"; then
+            SRV_PID=$(server_pid_of "$top" "$SRV_PORT")
+            [[ -n $SRV_PID ]] || startup_failed redis "$log"
+            [[ $SRV_PID != "$top" ]] && PIDS+=("$SRV_PID")
             return 0
         fi
         stop_all # only this attempt's processes are running here
@@ -472,7 +479,7 @@ load_stop() {
 
 info_field() { # port field
     timeout 10 redis-cli -h 127.0.0.1 -p "$1" info all 2>/dev/null | tr -d '\r' |
-        awk -F: -v f="$2" '$1 == f { print $2; exit }'
+        awk -F: -v f="$2" '$1 == f && !done { print $2; done = 1 }'
 }
 
 # ---------------------------------------------------------------------------
@@ -584,14 +591,15 @@ if fsync_secs:
                                                           rd(s, "fsync-%s.mbps" % label), d["threads"])
         row("fsync %s: n / p50 / p99 / max ms" % desc, f)
 print()
-print("Per cycle (ms): rewrite-window probe p99 / p99.9 / max vs baseline p99 / p99.9 / max")
+print("Per cycle: probe p99 / p99.9 / max in ms, rewrite window vs baseline window; \"max sent at\" = when")
+print("the slowest rewrite-window probe was sent, in s after BGREWRITEAOF.")
 print()
-print("| server | cycle | rewrite s | rewrite p99 / p99.9 / max | baseline p99 / p99.9 / max | peak RSS MB rw / base | load ops/s rw / base |")
-print("|---|---:|---:|---|---|---|---|")
+print("| server | cycle | rewrite s | rewrite p99 / p99.9 / max | max sent at s | baseline p99 / p99.9 / max | peak RSS MB rw / base | load ops/s rw / base |")
+print("|---|---:|---:|---|---:|---|---|---|")
 for s in servers:
     for i, c in enumerate(R[s]["cycles"]):
         a, b = c["probe_rw"], c["probe_base"]
-        print("| %s | %d | %.2f | %.2f / %.2f / %.1f | %.2f / %.2f / %.1f | %s / %s | %.0f / %.0f |" % (
-            s, i + 1, c["rw_secs"], a["p99"], a["p999"], a["max"], b["p99"], b["p999"], b["max"],
+        print("| %s | %d | %.2f | %.2f / %.2f / %.1f | %.2f | %.2f / %.2f / %.1f | %s / %s | %.0f / %.0f |" % (
+            s, i + 1, c["rw_secs"], a["p99"], a["p999"], a["max"], c["rw_max_at"], b["p99"], b["p999"], b["max"],
             mb(c["rw_peak_rss_kb"]), mb(c["base_peak_rss_kb"]), c["rw_ops_per_sec"], c["base_ops_per_sec"]))
 EOF

@@ -2,6 +2,16 @@
 # Throughput and server-CPU-per-request benchmark: cinnabar-server vs
 # redis-server, driven by redis-benchmark over loopback.
 #
+# Table 1: both servers without persistence (cinnabar --appendonly no,
+# redis --save '' --appendonly no), SET and GET at -P 1, 16 and 64.
+# Table 2: a second pair of servers in fresh directories with
+# --appendonly yes --appendfsync everysec (and
+# --auto-aof-rewrite-percentage $BENCH_AOF_AUTO_REWRITE, default 0: no
+# automatic rewrites, so the numbers are the cost of appending and fsyncing
+# alone; Redis keeps its default aof-use-rdb-preamble, which only matters
+# for rewrites), SET at -P 16 and -P 1. Same method: prefill, interleaved
+# rounds, medians, CPU per request.
+#
 # Usage: scripts/bench.sh            (from any directory)
 #
 # Environment:
@@ -13,6 +23,8 @@
 #   BENCH_KEYS=100000 redis-benchmark -r
 #   BENCH_TIMEOUT=300 seconds before a single redis-benchmark run is killed
 #   NO_REDIS=1        benchmark cinnabar only, even if redis-server exists.
+#   BENCH_AOF=1       run table 2 (AOF everysec); 0 skips it.
+#   BENCH_AOF_AUTO_REWRITE=0  auto-aof-rewrite-percentage for table 2.
 #
 # Per run, server CPU is the sum of the first field (ns on CPU) of
 # /proc/PID/task/*/schedstat over all threads of the server process, read
@@ -24,6 +36,8 @@ BENCH_N_SCALE=${BENCH_N_SCALE:-1}
 CLIENTS=${BENCH_CLIENTS:-50}
 KEYS=${BENCH_KEYS:-100000}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
+BENCH_AOF=${BENCH_AOF:-1}
+AOF_AUTO_REWRITE=${BENCH_AOF_AUTO_REWRITE:-0}
 
 # Workloads: name test pipeline base-n. -n is chosen so one run takes
 # roughly 1-3 s on a 2-core machine; GET runs after the SETs (and after the
@@ -36,10 +50,17 @@ WORKLOADS=(
     "GET_P16 get 16 1500000"
     "GET_P64 get 64 2000000"
 )
+# Table 2 (AOF on): same -n as the matching table-1 rows.
+AOF_WORKLOADS=(
+    "AOF_SET_P16 set 16 1500000"
+    "AOF_SET_P1  set 1  150000"
+)
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
+[[ $BENCH_AOF == 0 || $BENCH_AOF == 1 ]] || die "BENCH_AOF must be 0 or 1"
+[[ $AOF_AUTO_REWRITE =~ ^[0-9]+$ ]] || die "BENCH_AOF_AUTO_REWRITE must be a non-negative integer"
 awk -v s="$BENCH_N_SCALE" 'BEGIN { exit !(s + 0 > 0) }' ||
     die "BENCH_N_SCALE must be a positive number"
 for tool in redis-benchmark redis-cli timeout cargo; do
@@ -48,7 +69,7 @@ done
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd -- "$SCRIPT_DIR/.." && pwd)
-BIN="$REPO/target/release/cinnabar-server"
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/cinnabar-server"
 
 WITH_REDIS=0
 if [[ ${NO_REDIS:-0} != 1 ]] && command -v redis-server >/dev/null; then
@@ -90,7 +111,6 @@ echo "== building release binary in $REPO" >&2
 [[ -x $BIN ]] || die "$BIN not built"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cinnabar-bench.XXXXXX")
-mkdir -p "$TMP/cinnabar" "$TMP/redis"
 
 # Wait until pid answers PING on port. Returns 1 if the process exited.
 wait_ready() { # name pid port
@@ -114,9 +134,12 @@ startup_failed() { # name log
 # cinnabar: --port 0 binds an ephemeral port, which the server logs as
 # "Ready to accept connections tcp 127.0.0.1:PORT" (no race with other users
 # of the machine picking the same port).
+# start_cinnabar name extra-args... : data in $TMP/name, log in $TMP/name.log
 start_cinnabar() {
-    local log="$TMP/cinnabar.log" i
-    "$BIN" --port 0 --dir "$TMP/cinnabar" --appendonly no >"$log" 2>&1 &
+    local dir="$TMP/$1" log="$TMP/$1.log" i
+    shift
+    mkdir -p "$dir"
+    "$BIN" --port 0 --dir "$dir" "$@" >"$log" 2>&1 &
     CIN_PID=$!
     CIN_PORT=""
     for ((i = 0; i < 100; i++)); do
@@ -132,15 +155,18 @@ start_cinnabar() {
 # redis: a random port below the ephemeral range (so it cannot collide with
 # outgoing connections or other servers started with port 0) that nothing is
 # listening on; retried if the bind still fails.
+# start_redis name extra-args... : data in $TMP/name, log in $TMP/name.log
 start_redis() {
-    local log="$TMP/redis.log" try
+    local dir="$TMP/$1" log="$TMP/$1.log" try
+    shift
+    mkdir -p "$dir"
     for ((try = 0; try < 10; try++)); do
         RED_PORT=$((20000 + RANDOM % 12000))
         if (exec 3<>"/dev/tcp/127.0.0.1/$RED_PORT") 2>/dev/null; then
             continue # something already listens there
         fi
-        redis-server --port "$RED_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-            --dir "$TMP/redis" >"$log" 2>&1 &
+        redis-server --port "$RED_PORT" --bind 127.0.0.1 --save '' "$@" \
+            --dir "$dir" >"$log" 2>&1 &
         RED_PID=$!
         if wait_ready redis "$RED_PID" "$RED_PORT"; then
             return 0
@@ -152,8 +178,8 @@ start_redis() {
     startup_failed redis "$log"
 }
 
-start_cinnabar
-((WITH_REDIS)) && start_redis
+start_cinnabar cinnabar --appendonly no
+((WITH_REDIS)) && start_redis redis --appendonly no
 
 # ns on CPU, summed over all threads of a process.
 cpu_ns() {
@@ -218,33 +244,64 @@ measure() {
 
 scaled_n() { awk -v b="$1" -v s="$BENCH_N_SCALE" 'BEGIN { n = int(b * s); print (n < 1000 ? 1000 : n) }'; }
 
-echo "== cinnabar $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo unknown) on port $CIN_PORT (pid $CIN_PID)" >&2
-if ((WITH_REDIS)); then
-    echo "== $(redis-server --version | awk '{print $1, $2, $3}') on port $RED_PORT (pid $RED_PID)" >&2
-else
-    echo "== redis-server not used: cinnabar columns only" >&2
-fi
-echo "== load average before start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+announce() { # what
+    echo "== $1: cinnabar $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo unknown) on port $CIN_PORT (pid $CIN_PID)" >&2
+    if ((WITH_REDIS)); then
+        echo "== $1: $(redis-server --version | awk '{print $1, $2, $3}') on port $RED_PORT (pid $RED_PID)" >&2
+    else
+        echo "== redis-server not used: cinnabar columns only" >&2
+    fi
+    echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+}
 
 # Prefill (unmeasured, also a warm-up): 10x the key space in random SETs
 # leaves (1 - e^-10) of the keys present, so GETs are hits on both servers.
-prefill_n=$((KEYS * 10))
-echo "== prefill: SET -r $KEYS -n $prefill_n -P 64" >&2
-run_bench "$CIN_PORT" set 64 "$prefill_n"
-((WITH_REDIS)) && run_bench "$RED_PORT" set 64 "$prefill_n"
+prefill() {
+    local prefill_n=$((KEYS * 10))
+    echo "== prefill: SET -r $KEYS -n $prefill_n -P 64" >&2
+    run_bench "$CIN_PORT" set 64 "$prefill_n"
+    if ((WITH_REDIS)); then run_bench "$RED_PORT" set 64 "$prefill_n"; fi
+}
+
+run_rounds() { # workload-array-name title
+    local -n wls=$1
+    local round w wl test pipe base n
+    for ((round = 1; round <= ROUNDS; round++)); do
+        echo "== $2: round $round/$ROUNDS" >&2
+        for w in "${wls[@]}"; do
+            read -r wl test pipe base <<<"$w"
+            n=$(scaled_n "$base")
+            measure cinnabar "$CIN_PID" "$CIN_PORT" "$wl" "$test" "$pipe" "$n"
+            if ((WITH_REDIS)); then
+                measure redis "$RED_PID" "$RED_PORT" "$wl" "$test" "$pipe" "$n"
+            fi
+        done
+    done
+}
 
 : >"$TMP/results"
-for ((round = 1; round <= ROUNDS; round++)); do
-    echo "== round $round/$ROUNDS" >&2
-    for w in "${WORKLOADS[@]}"; do
-        read -r wl test pipe base <<<"$w"
-        n=$(scaled_n "$base")
-        measure cinnabar "$CIN_PID" "$CIN_PORT" "$wl" "$test" "$pipe" "$n"
-        if ((WITH_REDIS)); then
-            measure redis "$RED_PID" "$RED_PORT" "$wl" "$test" "$pipe" "$n"
-        fi
-    done
-done
+announce "table 1 (no persistence)"
+prefill
+run_rounds WORKLOADS "table 1 (no persistence)"
+
+AOF_SIZES=""
+if ((BENCH_AOF)); then
+    stop_pid "$CIN_PID"
+    CIN_PID=""
+    stop_pid "$RED_PID"
+    RED_PID=""
+    aof_args=(--appendonly yes --appendfsync everysec --auto-aof-rewrite-percentage "$AOF_AUTO_REWRITE")
+    start_cinnabar cinnabar-aof "${aof_args[@]}"
+    if ((WITH_REDIS)); then start_redis redis-aof "${aof_args[@]}"; fi
+    announce "table 2 (appendonly yes, appendfsync everysec)"
+    prefill
+    run_rounds AOF_WORKLOADS "table 2 (AOF everysec)"
+    aof_mb() { du -sm "$1" | cut -f1; }
+    AOF_SIZES="cinnabar $(aof_mb "$TMP/cinnabar-aof/appendonlydir") MB"
+    if ((WITH_REDIS)); then
+        AOF_SIZES="$AOF_SIZES, redis $(aof_mb "$TMP/redis-aof/appendonlydir") MB"
+    fi
+fi
 
 # median server workload column(3=rps 4=us/req 5=server% 6=client%)
 median() {
@@ -254,32 +311,67 @@ median() {
             if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# print_table workload-array-name: req/s and CPU us/req medians; for table 2
+# (AOF_ names) also req/s relative to the same workload in table 1.
+print_table() {
+    local -n wls=$1
+    local w wl pipe base label c_rps c_us r_rps r_us c_t1 r_t1 extra=0
+    [[ $1 == AOF_WORKLOADS ]] && extra=1
+    if ((WITH_REDIS)); then
+        if ((extra)); then
+            echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) | cinnabar req/s vs no AOF | redis req/s vs no AOF |"
+            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        else
+            echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) |"
+            echo "|---|---:|---:|---:|---:|---:|---:|"
+        fi
+    elif ((extra)); then
+        echo "| workload | cinnabar req/s | cinnabar CPU us/req | cinnabar req/s vs no AOF |"
+        echo "|---|---:|---:|---:|"
+    else
+        echo "| workload | cinnabar req/s | cinnabar CPU us/req |"
+        echo "|---|---:|---:|"
+    fi
+    for w in "${wls[@]}"; do
+        read -r wl _ pipe _ <<<"$w"
+        base=${wl#AOF_}
+        label="${base%%_*} -P $pipe"
+        c_rps=$(median cinnabar "$wl" 3)
+        c_us=$(median cinnabar "$wl" 4)
+        c_t1=$(median cinnabar "$base" 3)
+        if ((WITH_REDIS)); then
+            r_rps=$(median redis "$wl" 3)
+            r_us=$(median redis "$wl" 4)
+            r_t1=$(median redis "$base" 3)
+            awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v x="$c_us" -v y="$r_us" \
+                -v e="$extra" -v ca="$c_t1" -v ra="$r_t1" 'BEGIN {
+                printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |", l, a, b, a / b, x, y, x / y
+                if (e) printf " %.2f | %.2f |", a / ca, b / ra
+                printf "\n" }'
+        else
+            awk -v l="$label" -v a="$c_rps" -v x="$c_us" -v e="$extra" -v ca="$c_t1" 'BEGIN {
+                printf "| %s | %.0f | %.3f |", l, a, x
+                if (e) printf " %.2f |", a / ca
+                printf "\n" }'
+        fi
+    done
+}
+
 echo
 echo "Medians of $ROUNDS round(s); -c $CLIENTS -r $KEYS, n scale $BENCH_N_SCALE."
 echo "CPU us/req = server CPU time (all threads, /proc/PID/task/*/schedstat) / requests."
 echo
-if ((WITH_REDIS)); then
-    echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
-else
-    echo "| workload | cinnabar req/s | cinnabar CPU us/req |"
-    echo "|---|---:|---:|"
+echo "Table 1: no persistence (appendonly no)."
+echo
+print_table WORKLOADS
+if ((BENCH_AOF)); then
+    echo
+    echo "Table 2: appendonly yes, appendfsync everysec, auto-aof-rewrite-percentage $AOF_AUTO_REWRITE"
+    echo "(separate server instances, fresh directories; AOF directory size at the end: $AOF_SIZES)."
+    echo "\"vs no AOF\" = req/s / the same workload's req/s in table 1."
+    echo
+    print_table AOF_WORKLOADS
 fi
-for w in "${WORKLOADS[@]}"; do
-    read -r wl _ pipe _ <<<"$w"
-    label="${wl%%_*} -P $pipe"
-    c_rps=$(median cinnabar "$wl" 3)
-    c_us=$(median cinnabar "$wl" 4)
-    if ((WITH_REDIS)); then
-        r_rps=$(median redis "$wl" 3)
-        r_us=$(median redis "$wl" 4)
-        awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v x="$c_us" -v y="$r_us" 'BEGIN {
-            printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |\n", l, a, b, a / b, x, y, x / y }'
-    else
-        awk -v l="$label" -v a="$c_rps" -v x="$c_us" 'BEGIN {
-            printf "| %s | %.0f | %.3f |\n", l, a, x }'
-    fi
-done
 
 echo
 echo "Median CPU utilisation during the runs (100% = one core busy):"
@@ -291,9 +383,13 @@ else
     echo "| workload | cinnabar server % | benchmark client % |"
     echo "|---|---:|---:|"
 fi
-for w in "${WORKLOADS[@]}"; do
+all_workloads=("${WORKLOADS[@]}")
+if ((BENCH_AOF)); then all_workloads+=("${AOF_WORKLOADS[@]}"); fi
+for w in "${all_workloads[@]}"; do
     read -r wl _ pipe _ <<<"$w"
-    label="${wl%%_*} -P $pipe"
+    base=${wl#AOF_}
+    label="${base%%_*} -P $pipe"
+    [[ $wl == AOF_* ]] && label="$label (AOF)"
     if ((WITH_REDIS)); then
         echo "| $label | $(median cinnabar "$wl" 5) | $(median redis "$wl" 5) | $(median cinnabar "$wl" 6) | $(median redis "$wl" 6) |"
     else

@@ -236,7 +236,7 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
                 field!("aof_pending_rewrite:0");
                 field!("aof_buffer_length:{}", a.buf.len());
                 field!("aof_pending_bio_fsync:0");
-                field!("aof_delayed_fsync:0");
+                field!("aof_delayed_fsync:{}", a.delayed_fsync);
             }
         }
         "stats" => {
