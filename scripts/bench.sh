@@ -49,6 +49,15 @@ WORKLOADS=(
     "GET_P1  get 1  150000"
     "GET_P16 get 16 1500000"
     "GET_P64 get 64 2000000"
+    "INCR_P16 incr 16 500000"
+    "LPUSH_P16 lpush 16 500000"
+    "LPOP_P16 lpop 16 500000"
+    "SADD_P16 sadd 16 500000"
+    "HSET_P16 hset 16 500000"
+    "ZADD_P16 zadd 16 500000"
+    "ZPOPMIN_P16 zpopmin 16 500000"
+    "LRANGE_100_P16 lrange_100 16 100000"
+    "MSET_P16 mset 16 300000"
 )
 # Table 2 (AOF on): same -n as the matching table-1 rows.
 AOF_WORKLOADS=(
@@ -218,7 +227,10 @@ run_bench() {
         die "redis-benchmark failed or timed out (port $port, -t $test -P $pipe -n $n)"
     fi
     BENCH_PID=""
-    RPS=$(awk -F'"' -v t="${test^^}" '$2 == t { print $4; exit }' "$out")
+    # Match by prefix: redis-benchmark names some tests "MSET (10 keys)",
+    # "LRANGE_100 (first 100 elements)"; the LPUSH that prepares LRANGE is
+    # named "LPUSH (needed ...)" and never matches "LRANGE_100".
+    RPS=$(awk -F'"' -v t="${test^^}" '$2 == t || index($2, t " (") == 1 { print $4; exit }' "$out")
     [[ -n $RPS ]] || { cat "$out" "$TMP/bench.err" >&2; die "no $test result in redis-benchmark output"; }
 }
 
