@@ -37,6 +37,10 @@ impl<V> Default for Dict<V> {
 
 const MIN_BUCKETS: usize = 4;
 
+/// Chains longer than this are rare at load factor <= 1; `random` is
+/// exactly uniform while no chain exceeds it.
+const FAIR_CHAIN: usize = 8;
+
 impl<V> Dict<V> {
     /// An empty table; buckets are allocated on first insert.
     pub fn new() -> Dict<V> {
@@ -305,7 +309,14 @@ impl<V> Dict<V> {
                 chain += 1;
                 cur = n.next.as_deref();
             }
-            let mut pick = rng.below(chain);
+            // Rejection sampling makes every key equally likely: a slot in
+            // 0..FAIR_CHAIN is drawn and kept only if a key sits there, so
+            // keys in short chains are not favoured over long ones.
+            let slot = rng.below(FAIR_CHAIN.max(chain));
+            if slot >= chain {
+                continue;
+            }
+            let mut pick = slot;
             let mut cur = head;
             while pick > 0 {
                 pick -= 1;
@@ -433,6 +444,24 @@ mod tests {
         for i in 0..1000u32 {
             assert!(seen.contains(i.to_be_bytes().as_slice()), "missed {i}");
         }
+    }
+
+    /// Keys in long and short chains are picked equally often.
+    #[test]
+    fn random_is_fair() {
+        let mut d = Dict::new();
+        for i in 0..64u32 {
+            d.insert(&i.to_be_bytes(), ());
+        }
+        let mut rng = crate::util::Rng::from_entropy();
+        let mut hits = std::collections::HashMap::new();
+        let draws = 64_000;
+        for _ in 0..draws {
+            let (k, _) = d.random(&mut rng).unwrap();
+            *hits.entry(k.to_vec()).or_insert(0u32) += 1;
+        }
+        // Expected 1000 each; a fair draw stays well inside +-25%.
+        assert!(hits.values().all(|&h| (750..1250).contains(&h)), "{hits:?}");
     }
 
     #[test]

@@ -214,13 +214,6 @@ impl Member<'_> {
 // Set
 // ---------------------------------------------------------------------------
 
-/// Hashtables this small are sampled by walking to a random position,
-/// which is exact and cheap.
-const SMALL_TABLE: usize = 32;
-
-/// Chains assumed no longer than this when evening out bucket sampling.
-const MAX_CHAIN: usize = 8;
-
 /// A set value: 16 bytes (the tag hides in a pointer niche), so it does
 /// not widen [`Value`].
 ///
@@ -478,26 +471,9 @@ impl Set {
     }
 }
 
-/// A uniformly random key of a non-empty table. `Dict::random` picks a
-/// non-empty bucket, then a key of its chain, so a key sharing its bucket
-/// with L-1 others is L times less likely than a lone one; accepting the
-/// pick with probability L / MAX_CHAIN evens that out.
+/// A uniformly random key of a table (`Dict::random` is fair).
 fn fair_random<'a>(d: &'a Dict<()>, rng: &mut Rng) -> Option<&'a [u8]> {
-    if d.len() <= SMALL_TABLE {
-        if d.is_empty() {
-            return None;
-        }
-        return d.iter().nth(rng.below(d.len())).map(|(k, _)| k);
-    }
-    let mask = d.buckets() as u64 - 1;
-    loop {
-        let (k, _) = d.random(rng)?;
-        let mut chain = 0;
-        d.scan(d.hash(k) & mask, |_, _| chain += 1);
-        if chain >= MAX_CHAIN || rng.below(MAX_CHAIN) < chain {
-            return Some(k);
-        }
-    }
+    d.random(rng).map(|(k, _)| k)
 }
 
 /// Iterator over a [`Set`]'s members.
