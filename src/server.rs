@@ -175,10 +175,10 @@ impl Server {
             self.expire_blocked();
             if self.st.rewriting() {
                 // Snapshot work gets as much time as the loop spent on
-                // everything else since the last slice (100 µs to 1 ms):
+                // everything else since the last slice (20 µs to 1 ms):
                 // half the CPU under load, nearly all of it when idle.
                 let other = self.rewrite_slice_end.elapsed();
-                let budget = other.clamp(Duration::from_micros(100), Duration::from_millis(1));
+                let budget = other.clamp(Duration::from_micros(20), Duration::from_millis(1));
                 self.st.rewrite_step(budget);
                 self.rewrite_slice_end = Instant::now();
             }

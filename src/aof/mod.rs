@@ -283,9 +283,15 @@ impl Aof {
         if m.history.is_empty() {
             return;
         }
-        for f in &m.history {
-            let _ = fs::remove_file(self.dir.join(&f.name));
-        }
+        // Unlinking a large old base file can take tens of milliseconds:
+        // a helper thread does it. A crash before it leaves only garbage
+        // that no manifest names.
+        let doomed: Vec<PathBuf> = m.history.iter().map(|f| self.dir.join(&f.name)).collect();
+        std::thread::spawn(move || {
+            for f in doomed {
+                let _ = fs::remove_file(f);
+            }
+        });
         m.history.clear();
         if let Err(e) = m.persist(&self.dir, &manifest_name(&self.prefix)) {
             warn!("Can't persist the AOF manifest after deleting history files: {e}");
@@ -659,9 +665,10 @@ impl Aof {
             new
         };
         m.history = history;
-        // Make sure everything the new incr file holds is on disk before
-        // the manifest points at it.
-        self.flush_and_sync();
+        // What the new incr file holds is written (the kernel has it, as
+        // for every acknowledged write); its fsync follows the policy as
+        // usual rather than stalling the loop here.
+        self.write_buffer();
         m.persist(&self.dir, &manifest_name(&self.prefix))?;
         self.manifest = m.clone();
         self.delete_history(&mut m);
