@@ -87,6 +87,8 @@ fi
 
 TMP=""
 CIN_PID=""
+CIN_LOG=""
+RED_LOG=""
 RED_PID=""
 BENCH_PID=""
 
@@ -148,6 +150,7 @@ start_cinnabar() {
     local dir="$TMP/$1" log="$TMP/$1.log" i
     shift
     mkdir -p "$dir"
+    CIN_LOG=$log
     "$BIN" --port 0 --dir "$dir" "$@" >"$log" 2>&1 &
     CIN_PID=$!
     CIN_PORT=""
@@ -169,6 +172,7 @@ start_redis() {
     local dir="$TMP/$1" log="$TMP/$1.log" try
     shift
     mkdir -p "$dir"
+    RED_LOG=$log
     for ((try = 0; try < 10; try++)); do
         RED_PORT=$((20000 + RANDOM % 12000))
         if (exec 3<>"/dev/tcp/127.0.0.1/$RED_PORT") 2>/dev/null; then
@@ -214,6 +218,21 @@ child_ticks() {
 
 now_ns() { date +%s%N; }
 
+# After a failed run: is each server still up, and the end of its log.
+server_diag() {
+    local name pid log
+    for name in cinnabar redis; do
+        if [[ $name == cinnabar ]]; then pid=$CIN_PID log=$CIN_LOG; else pid=$RED_PID log=$RED_LOG; fi
+        [[ -n $pid ]] || continue
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "--- $name (pid $pid) is running; end of $log:" >&2
+        else
+            echo "--- $name (pid $pid) has EXITED; end of $log:" >&2
+        fi
+        tail -n 15 "$log" >&2 || true
+    done
+}
+
 # run_bench port test pipeline n -> sets RPS
 run_bench() {
     local port=$1 test=$2 pipe=$3 n=$4 out="$TMP/bench.out"
@@ -224,6 +243,7 @@ run_bench() {
     if ! wait "$BENCH_PID"; then
         BENCH_PID=""
         cat "$TMP/bench.err" >&2
+        server_diag
         die "redis-benchmark failed or timed out (port $port, -t $test -P $pipe -n $n)"
     fi
     BENCH_PID=""
