@@ -3,7 +3,8 @@
 # redis-server, driven by redis-benchmark over loopback.
 #
 # Table 1: both servers without persistence (cinnabar --appendonly no,
-# redis --save '' --appendonly no), SET and GET at -P 1, 16 and 64.
+# redis --save '' --appendonly no), SET and GET at -P 1, 16 and 64, and
+# the data-type workloads (INCR ... MSET) at -P 16.
 # Table 2: a second pair of servers in fresh directories with
 # --appendonly yes --appendfsync everysec (and
 # --auto-aof-rewrite-percentage $BENCH_AOF_AUTO_REWRITE, default 0: no
@@ -367,7 +368,7 @@ print_table() {
     for w in "${wls[@]}"; do
         read -r wl _ pipe _ <<<"$w"
         base=${wl#AOF_}
-        label="${base%%_*} -P $pipe"
+        label="${base%_P*} -P $pipe"
         c_rps=$(median cinnabar "$wl" 3)
         c_us=$(median cinnabar "$wl" 4)
         c_t1=$(median cinnabar "$base" 3)
@@ -420,7 +421,7 @@ if ((BENCH_AOF)); then all_workloads+=("${AOF_WORKLOADS[@]}"); fi
 for w in "${all_workloads[@]}"; do
     read -r wl _ pipe _ <<<"$w"
     base=${wl#AOF_}
-    label="${base%%_*} -P $pipe"
+    label="${base%_P*} -P $pipe"
     [[ $wl == AOF_* ]] && label="$label (AOF)"
     if ((WITH_REDIS)); then
         echo "| $label | $(median cinnabar "$wl" 5) | $(median redis "$wl" 5) | $(median cinnabar "$wl" 6) | $(median redis "$wl" 6) |"
