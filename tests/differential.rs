@@ -433,26 +433,6 @@ fn auth_replies_match_redis() {
     p.check_str(&["CONFIG", "SET", "requirepass", ""]);
 }
 
-/// A small deterministic PRNG, so a failing seed can be replayed.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "k4"];
 const VALUES: &[&str] = &[
     "0",
@@ -566,10 +546,7 @@ fn random_command(g: &mut Gen) -> Vec<String> {
 /// servers, and leave identical datasets.
 #[test]
 fn random_commands_match_redis() {
-    let seeds: Vec<u64> = match std::env::var("CINNABAR_SEED") {
-        Ok(s) => vec![s.parse().expect("CINNABAR_SEED is a number")],
-        Err(_) => (1..=8).map(|i| 0x5EED_0000 + i * 7919).collect(),
-    };
+    let seeds: Vec<u64> = seeds((1..=8).map(|i| 0x5EED_0000 + i * 7919));
     let Some(mut p) = Pair::new() else { return };
     for seed in seeds {
         p.check_str(&["FLUSHALL"]);

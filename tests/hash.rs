@@ -998,26 +998,6 @@ fn scripted_hash_sequences_match_redis() {
     p.check_dataset();
 }
 
-/// A small deterministic PRNG, so a failing seed can be replayed.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 const KEYS: &[&str] = &["k0", "k1", "k2", "k3"];
 const FIELDS: &[&str] = &["f0", "f1", "f2", "f3", "f4"];
 const INTS: &[&str] = &[
@@ -1111,10 +1091,7 @@ fn random_command(g: &mut Gen, long: &str) -> Vec<String> {
 /// dataset, encodings included.
 #[test]
 fn random_hash_commands_match_redis() {
-    let seeds: Vec<u64> = match std::env::var("CINNABAR_SEED") {
-        Ok(s) => vec![s.parse().expect("CINNABAR_SEED is a number")],
-        Err(_) => (1..=8).map(|i| 0xA5A5_0000 + i * 104_729).collect(),
-    };
+    let seeds: Vec<u64> = seeds((1..=8).map(|i| 0xA5A5_0000 + i * 104_729));
     let Some(mut p) = Pair::new() else { return };
     for (n, seed) in seeds.into_iter().enumerate() {
         p.check_str(&["FLUSHALL"]);

@@ -1,9 +1,8 @@
 //! Lists: exact replies (also with tiny nodes, so every multi-node path
 //! runs), differential tests against redis-server 7.0 (scripted edge
 //! cases, RESP3, a seeded random stream), an AOF round trip through a
-//! rewrite, redis-benchmark, and the blocking commands.
+//! rewrite, and the blocking commands (redis-benchmark: tests/tools.rs).
 
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -406,26 +405,6 @@ fn list_scripted_edge_cases_match_redis() {
     }
 }
 
-/// A small deterministic PRNG, so a failing seed can be replayed.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 const KEYS: &[&str] = &["l0", "l1", "l2", "l3"];
 const VALUES: &[&str] = &[
     "a",
@@ -539,10 +518,7 @@ fn blocking_works(addr: &str) -> bool {
 /// identical replies from both servers and leave identical datasets.
 #[test]
 fn list_random_commands_match_redis() {
-    let seeds: Vec<u64> = match std::env::var("CINNABAR_SEED") {
-        Ok(s) => vec![s.parse().expect("CINNABAR_SEED is a number")],
-        Err(_) => (1..=6).map(|i| 0x1157_0000 + i * 7919).collect(),
-    };
+    let seeds: Vec<u64> = seeds((1..=6).map(|i| 0x1157_0000 + i * 7919));
     let Some(mut p) = Pair::new() else { return };
     let addr = p.cin.s.peer_addr().unwrap().to_string();
     let blocking = blocking_works(&addr);
@@ -675,44 +651,6 @@ fn lists_survive_restart_through_a_rewrite() {
     let mut c = srv.conn();
     assert_eq!(lists(&mut c), before);
     c.expect(&["OBJECT", "ENCODING", "big"], "$9\r\nquicklist\r\n");
-}
-
-#[test]
-fn redis_benchmark_list_tests_run_clean() {
-    if !tool("redis-benchmark") {
-        return;
-    }
-    let srv = Server::start();
-    let out = Command::new("redis-benchmark")
-        .args(["-p", &srv.port().to_string()])
-        .args(["-t", "lpush,rpush,lpop,rpop,lrange", "-n", "10000", "-q"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    let all = format!("{stdout}{stderr}");
-    assert!(!all.contains("WARNING") && !all.contains("ERR"), "{all}");
-    let finals: Vec<&str> = stdout
-        .split(['\n', '\r'])
-        .filter(|l| l.contains("requests per second"))
-        .collect();
-    for t in [
-        "LPUSH",
-        "RPUSH",
-        "LPOP",
-        "RPOP",
-        "LRANGE_100 (first 100 elements)",
-        "LRANGE_600 (first 600 elements)",
-    ] {
-        assert!(
-            finals
-                .iter()
-                .any(|l| l.trim_start().starts_with(&format!("{t}:"))),
-            "{t} missing:\n{stdout}"
-        );
-    }
-    srv.conn().expect(&["TYPE", "mylist"], "+list\r\n");
 }
 
 // ---------------------------------------------------------------------------

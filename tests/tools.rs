@@ -12,43 +12,18 @@ fn redis_benchmark_runs_clean() {
         return;
     }
     let srv = Server::start();
-    let out = Command::new("redis-benchmark")
-        .args([
-            "-p",
-            &srv.port().to_string(),
-            "-t",
-            "ping,set,get,incr,mset",
-            "-n",
-            "20000",
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    let all = format!("{stdout}{stderr}");
-    assert!(!all.contains("WARNING") && !all.contains("ERR"), "{all}");
-    // The final line of each test (after \r progress lines).
-    let finals: Vec<&str> = stdout
-        .split(['\n', '\r'])
-        .filter(|l| l.contains("requests per second"))
-        .collect();
-    for t in [
-        "PING_INLINE",
-        "PING_MBULK",
-        "SET",
-        "GET",
-        "INCR",
-        "MSET (10 keys)",
-    ] {
-        assert!(
-            finals
-                .iter()
-                .any(|l| l.trim_start().starts_with(&format!("{t}:"))),
-            "{t} missing:\n{stdout}"
-        );
-    }
+    let finals = run_redis_benchmark(srv.port(), "ping,set,get,incr,mset", "20000");
+    assert_benchmarked(
+        &finals,
+        &[
+            "PING_INLINE",
+            "PING_MBULK",
+            "SET",
+            "GET",
+            "INCR",
+            "MSET (10 keys)",
+        ],
+    );
 }
 
 /// The data-type workloads of redis-benchmark's default run.
@@ -59,49 +34,26 @@ fn redis_benchmark_data_types_run_clean() {
     }
     let srv = Server::start_with(&["--appendonly", "no"]);
     let tests = "lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange";
-    let out = Command::new("redis-benchmark")
-        .args([
-            "-p",
-            &srv.port().to_string(),
-            "-t",
-            tests,
-            "-n",
-            "20000",
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{all}");
-    assert!(!all.contains("WARNING") && !all.contains("ERR"), "{all}");
-    let finals: Vec<&str> = stdout
-        .split(['\n', '\r'])
-        .filter(|l| l.contains("requests per second"))
-        .collect();
-    for t in [
-        "LPUSH",
-        "RPUSH",
-        "LPOP",
-        "RPOP",
-        "SADD",
-        "HSET",
-        "SPOP",
-        "ZADD",
-        "ZPOPMIN",
-        "LPUSH (needed to benchmark LRANGE)",
-        "LRANGE_100 (first 100 elements)",
-        "LRANGE_300 (first 300 elements)",
-        "LRANGE_500 (first 500 elements)",
-        "LRANGE_600 (first 600 elements)",
-    ] {
-        assert!(
-            finals
-                .iter()
-                .any(|l| l.trim_start().starts_with(&format!("{t}:"))),
-            "{t} missing:\n{stdout}"
-        );
-    }
+    let finals = run_redis_benchmark(srv.port(), tests, "20000");
+    assert_benchmarked(
+        &finals,
+        &[
+            "LPUSH",
+            "RPUSH",
+            "LPOP",
+            "RPOP",
+            "SADD",
+            "HSET",
+            "SPOP",
+            "ZADD",
+            "ZPOPMIN",
+            "LPUSH (needed to benchmark LRANGE)",
+            "LRANGE_100 (first 100 elements)",
+            "LRANGE_300 (first 300 elements)",
+            "LRANGE_500 (first 500 elements)",
+            "LRANGE_600 (first 600 elements)",
+        ],
+    );
 }
 
 #[test]

@@ -463,3 +463,72 @@ impl Redis {
         let _ = self.child.wait();
     }
 }
+
+/// A small deterministic PRNG for the random command generators, so a
+/// failing seed can be replayed (CINNABAR_SEED).
+pub struct Gen(pub u64);
+
+impl Gen {
+    /// The next 64 pseudo-random bits (xorshift).
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// One of `items`.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    /// True with the given probability in percent.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// The seeds a random differential test runs: CINNABAR_SEED alone when
+/// set, otherwise `defaults`.
+pub fn seeds(defaults: impl Iterator<Item = u64>) -> Vec<u64> {
+    match std::env::var("CINNABAR_SEED") {
+        Ok(s) => vec![s.parse().expect("CINNABAR_SEED is a number")],
+        Err(_) => defaults.collect(),
+    }
+}
+
+/// Runs `redis-benchmark -t tests -n n -q` against `port`, requires a
+/// clean exit without WARNING or ERR, and returns each test's final line.
+pub fn run_redis_benchmark(port: u16, tests: &str, n: &str) -> Vec<String> {
+    let out = Command::new("redis-benchmark")
+        .args(["-p", &port.to_string(), "-t", tests, "-n", n, "-q"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{all}");
+    assert!(!all.contains("WARNING") && !all.contains("ERR"), "{all}");
+    // The final line of each test (after the \r progress lines).
+    stdout
+        .split(['\n', '\r'])
+        .filter(|l| l.contains("requests per second"))
+        .map(|l| l.trim_start().to_string())
+        .collect()
+}
+
+/// Asserts that `finals` (from [`run_redis_benchmark`]) has a line for
+/// every test in `names`.
+#[track_caller]
+pub fn assert_benchmarked(finals: &[String], names: &[&str]) {
+    for t in names {
+        assert!(
+            finals.iter().any(|l| l.starts_with(&format!("{t}:"))),
+            "{t} missing: {finals:?}"
+        );
+    }
+}

@@ -1118,26 +1118,6 @@ fn scripted_edge_cases_match_redis() {
     }
 }
 
-/// A small deterministic PRNG, so a failing seed can be replayed.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 const KEYS: &[&str] = &["z0", "z1", "z2", "z3"];
 /// Inputs of unions and intersections: sorted sets and a plain set.
 const SOURCES: &[&str] = &["z0", "z1", "z2", "z3", "s0"];
@@ -1301,10 +1281,7 @@ fn random_zcommand(g: &mut Gen, skiplist_mode: bool) -> (Vec<String>, Cmp) {
 /// datasets.
 #[test]
 fn random_commands_match_redis() {
-    let seeds: Vec<u64> = match std::env::var("CINNABAR_SEED") {
-        Ok(s) => vec![s.parse().expect("CINNABAR_SEED is a number")],
-        Err(_) => (1..=6).map(|i| 0x25E7_0000 + i * 104_729).collect(),
-    };
+    let seeds: Vec<u64> = seeds((1..=6).map(|i| 0x25E7_0000 + i * 104_729));
     let Some(mut p) = Pair::new() else { return };
     for seed in seeds {
         // Odd seeds turn almost every set into a skiplist.
