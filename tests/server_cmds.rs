@@ -242,3 +242,41 @@ fn commands_doc_matches_the_table() {
         );
     }
 }
+
+#[test]
+fn time_lastsave_and_debug() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    match c.value(&["TIME"]) {
+        Value::Array(v) => {
+            assert_eq!(v.len(), 2);
+            let secs: i64 = String::from_utf8(v[0].as_bytes().unwrap().to_vec())
+                .unwrap()
+                .parse()
+                .unwrap();
+            let usecs: i64 = String::from_utf8(v[1].as_bytes().unwrap().to_vec())
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((secs - now).abs() <= 2 && (0..1_000_000).contains(&usecs));
+        }
+        other => panic!("{other:?}"),
+    }
+    match c.value(&["LASTSAVE"]) {
+        Value::Int(t) => assert!((t - now).abs() <= 5),
+        other => panic!("{other:?}"),
+    }
+    let t = std::time::Instant::now();
+    c.expect(&["DEBUG", "SLEEP", "0.2"], "+OK\r\n");
+    assert!(t.elapsed() >= Duration::from_millis(200));
+    // inf does not hang the server (Redis's conversion makes it no sleep).
+    c.expect(&["DEBUG", "SLEEP", "inf"], "+OK\r\n");
+    c.expect(
+        &["DEBUG", "NOPE"],
+        "-ERR Unknown subcommand or wrong number of arguments for 'NOPE'. Try DEBUG HELP.\r\n",
+    );
+}

@@ -670,8 +670,9 @@ pub fn debug(ctx: &mut Ctx) -> CmdResult {
     if is(sub, "sleep") && a.remaining() == 1 {
         let secs = a.next_f64()?;
         // Blocks the whole loop, exactly as Redis's DEBUG SLEEP does.
-        let d = std::time::Duration::try_from_secs_f64(secs.max(0.0))
-            .unwrap_or(std::time::Duration::MAX);
+        // Redis converts to integer microseconds: inf and other values too
+        // large come out negative and sleep not at all.
+        let d = std::time::Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or_default();
         std::thread::sleep(d);
         ctx.out.ok();
         return Ok(());
