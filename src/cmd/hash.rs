@@ -4,6 +4,7 @@
 
 use super::args::is;
 use super::keys::parse_cursor;
+use super::keys::{parse_scan_opts, reply_empty_scan, ScanOpts};
 use super::{CmdError, CmdResult, Ctx};
 use crate::db::hash::{Hash, Limits};
 use crate::db::Value;
@@ -408,28 +409,13 @@ pub fn hscan(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let cursor = parse_cursor(a.next_bytes()?)?;
     let Some(h) = read_hash(ctx.srv, ctx.client.db, key)? else {
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        reply_empty_scan(ctx.out);
         return Ok(());
     };
     // Options are checked only once the key is known to be a hash.
-    let (mut count, mut pattern) = (10i64, None);
-    while let Ok(opt) = a.next_bytes() {
-        if is(opt, "count") && !a.is_empty() {
-            count = a.next_i64()?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(opt, "match") && !a.is_empty() {
-            let p = a.next_bytes()?;
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let ScanOpts { count, pattern, .. } = parse_scan_opts(&mut a, false)?;
     let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    let next = h.scan(cursor, count as usize, |f, v| {
+    let next = h.scan(cursor, count, |f, v| {
         if pattern.is_none_or(|p| glob_match(p, f, false)) {
             found.push((f.to_vec(), v.to_vec()));
         }

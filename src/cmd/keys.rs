@@ -3,9 +3,11 @@
 //! SWAPDB family, TTLs and OBJECT.
 
 use super::args::is;
+use super::Args;
 use super::{CmdError, CmdResult, Ctx};
 use crate::db::value::SHARED_INTEGERS;
 use crate::db::{lru_clock, Entry, Str, Value};
+use crate::resp::Out;
 use crate::util::parse_i64;
 
 /// Checks a database index read as an `int`.
@@ -214,30 +216,58 @@ pub fn parse_cursor(b: &[u8]) -> Result<u64, CmdError> {
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 
-/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-pub fn scan(ctx: &mut Ctx) -> CmdResult {
-    let mut a = ctx.args();
-    let cursor = parse_cursor(a.next_bytes()?)?;
-    let (mut count, mut pattern, mut type_name) = (10i64, None, None);
+/// The options of SCAN and its per-type forms.
+pub struct ScanOpts<'a> {
+    /// COUNT (default 10).
+    pub count: usize,
+    /// MATCH, `None` for `*`.
+    pub pattern: Option<&'a [u8]>,
+    /// TYPE (SCAN only).
+    pub type_name: Option<&'a [u8]>,
+}
+
+/// Parses `[MATCH pattern] [COUNT count]` (and `[TYPE type]` for SCAN)
+/// as Redis's `scanGenericCommand`: COUNT below 1 and anything unknown are
+/// syntax errors.
+pub fn parse_scan_opts<'a>(a: &mut Args<'a>, with_type: bool) -> Result<ScanOpts<'a>, CmdError> {
+    let mut o = ScanOpts {
+        count: 10,
+        pattern: None,
+        type_name: None,
+    };
     while let Ok(opt) = a.next_bytes() {
         if is(opt, "count") && !a.is_empty() {
-            count = a.next_i64()?;
-            if count < 1 {
+            let n = a.next_i64()?;
+            if n < 1 {
                 return Err(CmdError::Syntax);
             }
+            o.count = n as usize;
         } else if is(opt, "match") && !a.is_empty() {
             let p = a.next_bytes()?;
-            pattern = (p != b"*").then_some(p);
-        } else if is(opt, "type") && !a.is_empty() {
-            type_name = Some(a.next_bytes()?);
+            o.pattern = (p != b"*").then_some(p);
+        } else if with_type && is(opt, "type") && !a.is_empty() {
+            o.type_name = Some(a.next_bytes()?);
         } else {
             return Err(CmdError::Syntax);
         }
     }
+    Ok(o)
+}
+
+/// The reply to scanning a missing key: cursor 0, no elements.
+pub fn reply_empty_scan(out: &mut Out) {
+    out.array(2);
+    out.bulk(b"0");
+    out.array(0);
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+pub fn scan(ctx: &mut Ctx) -> CmdResult {
+    let mut a = ctx.args();
+    let cursor = parse_cursor(a.next_bytes()?)?;
+    let o = parse_scan_opts(&mut a, true)?;
     let now = ctx.expire_now();
-    let (next, keys) = ctx
-        .db()
-        .scan(cursor, count as usize, pattern, type_name, now);
+    let (next, keys) = ctx.db().scan(cursor, o.count, o.pattern, o.type_name, now);
     ctx.out.array(2);
     ctx.out.bulk(next.to_string().as_bytes());
     ctx.out.bulk_array(&keys);

@@ -9,6 +9,7 @@ use bytes::Bytes;
 
 use super::args::is;
 use super::keys::parse_cursor;
+use super::keys::{parse_scan_opts, reply_empty_scan, ScanOpts};
 use super::{Args, CmdError, CmdResult, Ctx};
 use crate::db::set::{self, partial_shuffle, Member, Set};
 use crate::db::Value;
@@ -668,27 +669,12 @@ pub fn sscan(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     // The key is looked up before the options are read, as Redis does.
     let Some(s) = read_set(ctx.srv, db, key)? else {
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        reply_empty_scan(ctx.out);
         return Ok(());
     };
-    let (mut count, mut pattern) = (10i64, None);
-    while let Ok(opt) = a.next_bytes() {
-        if is(opt, "count") && !a.is_empty() {
-            count = a.next_i64()?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(opt, "match") && !a.is_empty() {
-            let p = a.next_bytes()?;
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let ScanOpts { count, pattern, .. } = parse_scan_opts(&mut a, false)?;
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let next = s.scan(cursor, count as usize, |m| {
+    let next = s.scan(cursor, count, |m| {
         m.with_bytes(|b| {
             if pattern.is_none_or(|p| glob_match(p, b, false)) {
                 found.push(b.to_vec());

@@ -11,6 +11,7 @@ pub use pop::{bzmpop, bzpopmax, bzpopmin, zmpop, zpopmax, zpopmin};
 pub use setops::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 
 use super::args::is;
+use super::keys::{parse_scan_opts, reply_empty_scan, ScanOpts};
 use super::{CmdError, CmdResult, Ctx};
 use crate::db::zset::{LexRange, Limits, ScoreRange, ZSet};
 use crate::db::Value;
@@ -828,31 +829,16 @@ pub fn zscan(ctx: &mut Ctx) -> CmdResult {
     let cursor = super::keys::parse_cursor(a.next_bytes()?)?;
     let db = ctx.client.db;
     if read(ctx.srv, db, key)?.is_none() {
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        reply_empty_scan(ctx.out);
         return Ok(());
     }
-    let (mut count, mut pattern) = (10i64, None);
-    while let Ok(opt) = a.next_bytes() {
-        if is(opt, "count") && !a.is_empty() {
-            count = a.next_i64()?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(opt, "match") && !a.is_empty() {
-            let p = a.next_bytes()?;
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let ScanOpts { count, pattern, .. } = parse_scan_opts(&mut a, false)?;
     let clock = ctx.expire_now();
     let Some(Value::ZSet(z)) = ctx.srv.dbs[db].get(key, clock).map(|e| &e.val) else {
         return Ok(());
     };
     let mut found: Vec<(Vec<u8>, String)> = Vec::new();
-    let next = z.scan(cursor, count as usize, |m, s| {
+    let next = z.scan(cursor, count, |m, s| {
         if pattern.is_none_or(|p| crate::util::glob_match(p, m, false)) {
             found.push((m.to_vec(), crate::util::fmt_f64_g17(s)));
         }
