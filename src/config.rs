@@ -97,6 +97,8 @@ pub struct Config {
     pub maxmemory_samples: u32,
     /// Password for the default user ("" for none).
     pub requirepass: String,
+    /// `notify-keyspace-events` as [`crate::notify`] flags.
+    pub notify_keyspace_events: u32,
     /// Whether the cron expires keys actively (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
     /// The config file the server was started with, if any.
@@ -144,6 +146,7 @@ impl Default for Config {
             maxmemory_policy: String::new(),
             maxmemory_samples: 0,
             requirepass: String::new(),
+            notify_keyspace_events: 0,
             active_expire: true,
             config_file: None,
         };
@@ -780,6 +783,17 @@ pub static PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "notify-keyspace-events",
+        default: "",
+        mode: Mode::Mutable,
+        help: "keyspace event classes to publish (Redis's flag letters)",
+        get: |c| crate::notify::format_flags(c.notify_keyspace_events),
+        set: |c, v| {
+            c.notify_keyspace_events = crate::notify::parse_flags(v)?;
+            Ok(())
+        },
+    },
+    Param {
         name: "daemonize",
         default: "no",
         mode: Mode::Immutable,
@@ -883,6 +897,11 @@ impl Config {
     /// The normal-class output limit.
     pub fn obuf_normal(&self) -> ObufLimit {
         self.obuf_limits[0]
+    }
+
+    /// The output limits of a normal client, or of a Pub/Sub subscriber.
+    pub fn obuf_for(&self, subscriber: bool) -> ObufLimit {
+        self.obuf_limits[if subscriber { 2 } else { 0 }]
     }
 }
 

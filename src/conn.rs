@@ -37,26 +37,43 @@ pub struct ClientState {
     pub exec_running: bool,
     /// Name of the last command run (CLIENT LIST `cmd`).
     pub last_cmd: &'static str,
+    /// Pub/Sub subscriptions.
+    pub subs: crate::pubsub::Subs,
+    /// Keys watched for the next EXEC.
+    pub watched: Vec<crate::cmd::tx::WatchedKey>,
 }
 
 impl ClientState {
     /// The session of an internal client (the AOF loader).
     pub fn internal(now_ms: i64) -> ClientState {
+        ClientState::new(0, String::new(), String::new(), now_ms, true)
+    }
+
+    /// A fresh session for client `id`.
+    pub fn new(
+        id: u64,
+        addr: String,
+        laddr: String,
+        now_ms: i64,
+        authenticated: bool,
+    ) -> ClientState {
         ClientState {
-            id: 0,
-            addr: String::new(),
-            laddr: String::new(),
+            id,
+            addr,
+            laddr,
             name: None,
             db: 0,
             created_ms: now_ms,
             last_interaction_ms: now_ms,
             close_after_reply: false,
-            authenticated: true,
+            authenticated,
             in_multi: false,
             multi_queue: Vec::new(),
             multi_error: false,
             exec_running: false,
             last_cmd: "NULL",
+            subs: Default::default(),
+            watched: Vec::new(),
         }
     }
 }

@@ -34,6 +34,8 @@ pub mod config;
 pub mod conn;
 pub mod db;
 pub mod ldouble;
+pub mod notify;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod state;

@@ -46,6 +46,10 @@ const KEEP_CAPACITY: usize = 256 * 1024;
 /// `client-output-buffer-limit` does not count.
 const REPLY_STATIC_BYTES: u64 = 16 * 1024;
 
+/// Published messages queued before the loop delivers them mid-iteration,
+/// so a long pipeline of PUBLISH does not pile up messages.
+const OUTBOX_FLUSH: usize = 4096;
+
 /// The server: the poll loop and everything it owns.
 pub struct Server {
     poll: Poll,
@@ -268,25 +272,14 @@ impl Server {
         let id = self.st.next_client_id;
         self.st.next_client_id += 1;
         self.ids.insert(id, key);
-        entry.insert(Conn::new(
-            sock,
-            ClientState {
-                id,
-                addr: addr.to_string(),
-                laddr,
-                name: None,
-                db: 0,
-                created_ms: self.st.now_ms,
-                last_interaction_ms: self.st.now_ms,
-                close_after_reply: false,
-                authenticated: self.st.config.requirepass.is_empty(),
-                in_multi: false,
-                multi_queue: Vec::new(),
-                multi_error: false,
-                exec_running: false,
-                last_cmd: "NULL",
-            },
-        ));
+        let state = ClientState::new(
+            id,
+            addr.to_string(),
+            laddr,
+            self.st.now_ms,
+            self.st.config.requirepass.is_empty(),
+        );
+        entry.insert(Conn::new(sock, state));
         self.st.connected_clients = self.clients.len();
         self.st.stats.total_connections_received += 1;
         debug!("Accepted {addr}");
@@ -297,6 +290,8 @@ impl Server {
             let _ = self.poll.registry().deregister(&mut c.sock);
             // A client that disconnects while blocked leaves no trace.
             self.st.blocking.unblock(c.state.id);
+            self.st.pubsub.remove_client(&mut c.state.subs, c.state.id);
+            self.st.watches.unwatch_all(&mut c.state);
             self.ids.remove(&c.state.id);
             debug!("Client closed connection {}", c.state.addr);
         }
@@ -401,6 +396,9 @@ impl Server {
                     // before the next command runs, as in Redis.
                     if !st.blocking.ready.is_empty() || !st.blocking.unblock_requests.is_empty() {
                         self.serve_blocked();
+                    }
+                    if self.st.pubsub.outbox.len() >= OUTBOX_FLUSH {
+                        self.deliver_messages();
                     }
                 }
                 Ok(None) => break,
@@ -572,10 +570,37 @@ impl Server {
         }
     }
 
+    /// Moves published messages into their subscribers' output buffers, in
+    /// publishing order, enforcing the output limits as they grow.
+    fn deliver_messages(&mut self) {
+        let mut outbox = std::mem::take(&mut self.st.pubsub.outbox);
+        for (id, msg) in outbox.drain(..) {
+            let Some(&key) = self.ids.get(&id) else {
+                continue;
+            };
+            let Some(c) = self.clients.get_mut(key) else {
+                continue;
+            };
+            if c.close_asap {
+                continue;
+            }
+            msg.write(&mut c.out);
+            check_output_limits(c, &mut self.st);
+            self.queue_write(key);
+        }
+        // Keep the allocation for the next round.
+        if self.st.pubsub.outbox.is_empty() {
+            self.st.pubsub.outbox = outbox;
+        }
+    }
+
     /// Runs before the loop sleeps: writes the AOF buffer (and fsyncs it
     /// with `appendfsync always`), then every pending reply whose AOF
     /// bytes are safe; replies still waiting stay queued.
     fn before_sleep(&mut self) {
+        if !self.st.pubsub.outbox.is_empty() {
+            self.deliver_messages();
+        }
         let durable = match self.st.aof.as_mut() {
             Some(aof) => {
                 aof.write_buffer();
@@ -619,7 +644,6 @@ impl Server {
             }
         }
         let timeout = self.st.config.timeout;
-        let soft = self.st.config.obuf_normal();
         let mut dead = Vec::new();
         for (key, c) in self.clients.iter() {
             let idle = now - c.state.last_interaction_ms;
@@ -628,6 +652,7 @@ impl Server {
                 info!("Closing idle client {}", c.state.addr);
                 dead.push(key);
             } else if let Some(since) = c.obuf_soft_since {
+                let soft = self.st.config.obuf_for(c.state.subs.active());
                 if soft.soft > 0 && now - since > (soft.soft_secs as i64) * 1000 {
                     dead.push(key);
                 }
@@ -661,9 +686,10 @@ impl Server {
     }
 }
 
-/// Enforces `client-output-buffer-limit` for the normal class.
+/// Enforces `client-output-buffer-limit` for the client's class (pubsub
+/// while it has subscriptions, normal otherwise).
 fn check_output_limits(c: &mut Conn, st: &mut State) {
-    let limit = st.config.obuf_normal();
+    let limit = st.config.obuf_for(c.state.subs.active());
     // Redis does not count the first 16 KB (its static reply buffer), so a
     // tiny limit never cuts off ordinary replies.
     let used = (c.out.buf.len() as u64).saturating_sub(REPLY_STATIC_BYTES);
@@ -730,7 +756,6 @@ fn load_aof(st: &mut State) -> Result<(), String> {
     let aof = Aof::open(&st.config, manifest)
         .map_err(|e| format!("Can't open the append-only file: {e}"))?;
     st.aof = Some(aof);
-    st.set_log_expired(true);
     Ok(())
 }
 

@@ -106,6 +106,10 @@ pub struct State {
     pub loading: bool,
     /// Blocked clients and the keys they wait on.
     pub blocking: crate::cmd::blocking::Blocking,
+    /// Pub/Sub subscriptions and undelivered messages.
+    pub pubsub: crate::pubsub::PubSub,
+    /// Keys clients WATCH.
+    pub watches: crate::cmd::tx::Watches,
 }
 
 impl State {
@@ -116,7 +120,7 @@ impl State {
             .map(|_| format!("{:08x}", rng.next_u64() as u32))
             .collect();
         let dbs = (0..config.databases).map(|_| Db::new()).collect();
-        State {
+        let mut st = State {
             config,
             dbs,
             stats: Stats {
@@ -138,7 +142,11 @@ impl State {
             aof: None,
             loading: false,
             blocking: Default::default(),
-        }
+            pubsub: Default::default(),
+            watches: Default::default(),
+        };
+        st.apply_notify_config();
+        st
     }
 
     /// The clock expiry compares against: never expired while loading.
@@ -150,8 +158,9 @@ impl State {
         }
     }
 
-    /// After a command: writes keys that expired meanwhile as DEL, then
-    /// the command itself (or its `replacement`) if it changed the dataset.
+    /// After a command: announces keys that expired meanwhile, writes
+    /// them to the AOF as DEL, then the command itself (or its
+    /// `replacement`) if it changed the dataset.
     pub fn propagate_changes(
         &mut self,
         db: usize,
@@ -159,15 +168,26 @@ impl State {
         dirty_before: u64,
         replacement: Option<Vec<Vec<Vec<u8>>>>,
     ) {
-        let Some(aof) = self.aof.as_mut() else { return };
-        if self.loading {
-            return;
-        }
-        for (i, d) in self.dbs.iter_mut().enumerate() {
-            for key in d.expired_log.drain(..) {
-                aof.feed(i, &[&b"DEL"[..], &key]);
+        self.flush_db_events();
+        let aof = self.aof.as_mut().filter(|_| !self.loading);
+        match aof {
+            Some(aof) => {
+                for (i, d) in self.dbs.iter_mut().enumerate() {
+                    d.expired_notified = 0;
+                    for key in d.expired_log.drain(..) {
+                        aof.feed(i, &[&b"DEL"[..], &key]);
+                    }
+                }
+            }
+            None => {
+                for d in &mut self.dbs {
+                    d.expired_notified = 0;
+                    d.expired_log.clear();
+                }
+                return;
             }
         }
+        let Some(aof) = self.aof.as_mut() else { return };
         if self.dirty == dirty_before {
             return;
         }
@@ -186,21 +206,14 @@ impl State {
         self.propagate_changes(0, &[], self.dirty, None);
     }
 
-    /// Turns expired-key logging on or off in every database.
-    pub fn set_log_expired(&mut self, on: bool) {
-        for d in &mut self.dbs {
-            d.log_expired = on;
-            if !on {
-                d.expired_log.clear();
-            }
-        }
-    }
-
     /// Looks a key up for reading: counts a keyspace hit or miss and
     /// refreshes the access clock. Side effects: lazy expiry.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
         let clock = self.expire_clock();
+        if self.missed(db, key, clock) {
+            return None;
+        }
         match self.dbs[db].get(key, clock) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
@@ -212,6 +225,20 @@ impl State {
                 None
             }
         }
+    }
+
+    /// With `keymiss` events on: whether a read of `key` misses, in which
+    /// case the miss is counted and announced. (A separate probe, since
+    /// the hit path returns a borrow; it only runs while `m` is on.)
+    fn missed(&mut self, db: usize, key: &[u8], clock: i64) -> bool {
+        if self.config.notify_keyspace_events & crate::notify::KEY_MISS == 0
+            || self.dbs[db].get(key, clock).is_some()
+        {
+            return false;
+        }
+        self.stats.keyspace_misses += 1;
+        self.notify(crate::notify::KEY_MISS, "keymiss", db, key);
+        true
     }
 
     /// Looks a key up before writing it: no hit/miss counting. Side
@@ -228,6 +255,9 @@ impl State {
     /// alone (TYPE, TTL, EXISTS, OBJECT). Side effects: lazy expiry.
     pub fn lookup_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.expire_clock();
+        if self.missed(db, key, now) {
+            return None;
+        }
         match self.dbs[db].get(key, now) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
@@ -276,6 +306,7 @@ impl State {
 
     /// Applies what a CONFIG SET changed beyond the values themselves.
     pub fn apply_config(&mut self, old: &Config) -> Result<(), String> {
+        self.apply_notify_config();
         if let Some(aof) = self.aof.as_mut() {
             aof.fsync = Fsync::from_config(&self.config.appendfsync);
         }
@@ -297,7 +328,6 @@ impl State {
         }
         let aof = Aof::enabling(&self.config).map_err(|e| e.to_string())?;
         self.aof = Some(aof);
-        self.set_log_expired(true);
         self.start_rewrite()
     }
 
@@ -307,7 +337,6 @@ impl State {
             aof.abort_rewrite(&mut self.dbs, "the AOF was disabled");
             aof.flush_and_sync();
         }
-        self.set_log_expired(false);
     }
 
     /// Notes that `key` in `db` may serve blocked clients.
@@ -318,6 +347,52 @@ impl State {
         }
         if !b.ready.iter().any(|(d, k)| *d == db && **k == *key) {
             b.ready.push((db, key.into()));
+        }
+    }
+
+    /// Publishes `payload` to `channel` (PUBLISH); returns the receivers.
+    pub fn publish(&mut self, channel: Bytes, payload: Bytes) -> usize {
+        self.pubsub.publish(&channel, &payload, false)
+    }
+
+    /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
+    /// transactions watching it will not run.
+    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if !self.watches.any() {
+            return;
+        }
+        let ids: Vec<u64> = self.watches.watchers(db, key).to_vec();
+        if ids.is_empty() {
+            return;
+        }
+        let exists = self.dbs[db].contains_raw(key);
+        for id in ids {
+            // Handled per client: a key that had already expired when
+            // watched and is now gone was deleted, not changed.
+            self.watches.touch_client(id, db, key, exists);
+        }
+    }
+
+    /// Dooms transactions watching keys of `db` that FLUSHDB, FLUSHALL or
+    /// SWAPDB (with `other`, the database swapped in) is about to change:
+    /// keys that exist in `db` or in `other` (Redis's
+    /// `touchAllWatchedKeysInDb`). Call before the change.
+    pub fn signal_db_changed(&mut self, db: usize, other: Option<usize>) {
+        if !self.watches.any() {
+            return;
+        }
+        let now = self.now_ms;
+        for key in self.watches.keys_in(db) {
+            let in_db = self.dbs[db].contains_raw(&key);
+            let in_other = other.is_some_and(|o| self.dbs[o].contains_raw(&key));
+            if !in_db && !in_other {
+                continue;
+            }
+            let other_expired = other.is_some_and(|o| self.dbs[o].is_expired_raw(&key, now));
+            for id in self.watches.watchers(db, &key).to_vec() {
+                self.watches
+                    .touch_db_change(id, db, &key, in_db, in_other, other_expired);
+            }
         }
     }
 

@@ -160,6 +160,84 @@ impl Pair {
     }
 }
 
+/// A [`Pair`] plus, on each server, a listener subscribed to every
+/// keyspace event, for comparing the events commands publish.
+pub struct EventPair {
+    /// The command connections.
+    pub pair: Pair,
+    cin_sub: Conn,
+    red_sub: Conn,
+}
+
+/// The channel [`EventPair`] publishes to after each command: every event
+/// the command caused is delivered before it.
+const SENTINEL: &str = "__sentinel__";
+
+fn listen(c: &mut Conn) {
+    c.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+    c.cmd(&["SUBSCRIBE", SENTINEL]);
+}
+
+/// Reads messages up to the sentinel; returns them as `channel payload`.
+fn events_until_sentinel(c: &mut Conn) -> Vec<String> {
+    let mut got = Vec::new();
+    loop {
+        let Value::Array(items) = c.read_value() else {
+            panic!("not a message")
+        };
+        let text: Vec<String> = items
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes().unwrap_or(b"?")).into_owned())
+            .collect();
+        if text[0] == "message" && text[1] == SENTINEL {
+            return got;
+        }
+        // pmessage pattern channel payload
+        got.push(format!("{} {}", text[2], text[3]));
+    }
+}
+
+impl EventPair {
+    /// Both servers with `notify-keyspace-events` set to `flags`, or None
+    /// (skip) when redis-server is missing.
+    pub fn new(flags: &str) -> Option<EventPair> {
+        let mut pair = Pair::new()?;
+        pair.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
+        let mut cin_sub = pair._srv.conn();
+        let mut red_sub = Conn::connect(&pair._redis.addr);
+        listen(&mut cin_sub);
+        listen(&mut red_sub);
+        Some(EventPair {
+            pair,
+            cin_sub,
+            red_sub,
+        })
+    }
+
+    /// Runs `args` on both servers, requires identical replies, then
+    /// identical event sequences (in order); returns the events.
+    #[track_caller]
+    pub fn check(&mut self, args: &[&str]) -> Vec<String> {
+        self.pair.check_str(args);
+        self.pair.cin.cmd(&["PUBLISH", SENTINEL, "x"]);
+        self.pair.red.cmd(&["PUBLISH", SENTINEL, "x"]);
+        let a = events_until_sentinel(&mut self.cin_sub);
+        let b = events_until_sentinel(&mut self.red_sub);
+        assert_eq!(
+            a, b,
+            "events differ for {args:?} (left: cinnabar, right: redis)"
+        );
+        a
+    }
+
+    /// Runs a script of commands through [`EventPair::check`]; returns how
+    /// many events were compared (so a test can insist it saw some).
+    #[track_caller]
+    pub fn script(&mut self, script: &[&[&str]]) -> usize {
+        script.iter().map(|args| self.check(args).len()).sum()
+    }
+}
+
 /// Hand-picked sequences covering every command of this group.
 #[test]
 fn scripted_sequences_match_redis() {

@@ -10,6 +10,7 @@ mod keys;
 mod list;
 mod persistence;
 mod protocol;
+mod pubsub;
 mod server_cmds;
 mod set;
 mod sort;

@@ -10,9 +10,17 @@ pub fn ping(ctx: &mut Ctx) -> CmdResult {
     if ctx.args().remaining() > 1 {
         return Err(CmdError::WrongArgs);
     }
-    match ctx.args().next_bytes() {
-        Ok(msg) => ctx.out.bulk(msg),
-        Err(_) => ctx.out.simple("PONG"),
+    let msg = ctx.args().next_bytes().ok();
+    if ctx.client.subs.active() && !ctx.out.is_resp3() {
+        // RESP2 subscribed mode answers in the shape of a message.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(msg.unwrap_or(b""));
+        return Ok(());
+    }
+    match msg {
+        Some(msg) => ctx.out.bulk(msg),
+        None => ctx.out.simple("PONG"),
     }
     Ok(())
 }
@@ -143,6 +151,9 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
 
 /// RESET
 pub fn reset(ctx: &mut Ctx) -> CmdResult {
+    let id = ctx.client.id;
+    ctx.srv.pubsub.remove_client(&mut ctx.client.subs, id);
+    ctx.srv.watches.unwatch_all(ctx.client);
     ctx.client.in_multi = false;
     ctx.client.multi_error = false;
     ctx.client.multi_queue.clear();

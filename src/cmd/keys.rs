@@ -307,6 +307,8 @@ fn flush_mode(ctx: &Ctx) -> CmdResult {
 /// FLUSHDB [ASYNC|SYNC]
 pub fn flushdb(ctx: &mut Ctx) -> CmdResult {
     flush_mode(ctx)?;
+    let db = ctx.client.db;
+    ctx.srv.signal_db_changed(db, None);
     let n = ctx.db().len_raw() as u64;
     ctx.db().clear();
     ctx.dirty(n.max(1));
@@ -317,6 +319,9 @@ pub fn flushdb(ctx: &mut Ctx) -> CmdResult {
 /// FLUSHALL [ASYNC|SYNC]
 pub fn flushall(ctx: &mut Ctx) -> CmdResult {
     flush_mode(ctx)?;
+    for db in 0..ctx.srv.dbs.len() {
+        ctx.srv.signal_db_changed(db, None);
+    }
     let mut n = 0;
     for d in &mut ctx.srv.dbs {
         n += d.len_raw() as u64;
@@ -341,7 +346,12 @@ pub fn swapdb(ctx: &mut Ctx) -> CmdResult {
     if x < 0 || y < 0 || x >= n || y >= n {
         return Err(CmdError::DbOutOfRange);
     }
-    ctx.srv.dbs.swap(x as usize, y as usize);
+    let (x, y) = (x as usize, y as usize);
+    if x != y {
+        ctx.srv.signal_db_changed(x, Some(y));
+        ctx.srv.signal_db_changed(y, Some(x));
+        ctx.srv.dbs.swap(x, y);
+    }
     ctx.dirty(1);
     ctx.out.ok();
     Ok(())

@@ -10,6 +10,7 @@ pub mod connection;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod sort;
@@ -239,6 +240,20 @@ impl<'a> Ctx<'a> {
         self.srv.expire_clock()
     }
 
+    /// Publishes keyspace event `event` of `class` (a [`crate::notify`]
+    /// flag) for `key` in the client's database, if enabled.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.srv.notify(class, event, db, key);
+    }
+
+    /// Notes that `key` in the client's database changed: transactions
+    /// watching it will not run (Redis's `signalModifiedKey`).
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.srv.signal_modified(db, key);
+    }
+
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).
     pub fn dirty(&mut self, n: u64) {
         self.srv.dirty += n;
@@ -373,7 +388,21 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
-    if client.in_multi && !matches!(spec.name, "exec" | "discard" | "multi" | "quit" | "reset") {
+    if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
+        out.error(&format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            fullname(spec, parent)
+        ));
+        st.stats.total_error_replies += 1;
+        client.multi_error |= client.in_multi;
+        return;
+    }
+    if client.in_multi
+        && !matches!(
+            spec.name,
+            "exec" | "discard" | "multi" | "quit" | "reset" | "watch"
+        )
+    {
         // Queued, copied out of the read buffer (it may be long-lived).
         client
             .multi_queue
@@ -395,6 +424,8 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         }
     }
     let dirty_before = st.dirty;
+    let reply_start = out.buf.len();
+    let caller = std::mem::replace(&mut st.pubsub.current, client.id);
     let mut ctx = Ctx {
         argv,
         out,
@@ -414,4 +445,14 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     st.stats.total_commands_processed += 1;
     client.last_cmd = spec.name;
     st.propagate_changes(client.db, argv, dirty_before, propagate);
+    if !st.pubsub.own.is_empty() {
+        // Messages to the caller precede its reply, as Redis writes them
+        // while the command runs.
+        let reply = out.buf.split_off(reply_start);
+        for m in std::mem::take(&mut st.pubsub.own) {
+            m.write(out);
+        }
+        out.buf.unsplit(reply);
+    }
+    st.pubsub.current = caller;
 }

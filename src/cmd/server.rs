@@ -479,6 +479,9 @@ fn categories(c: &CommandSpec, group: &str) -> Vec<&'static str> {
     if c.name.starts_with("sort") && group == "generic" {
         v.extend(["@set", "@sortedset", "@list"]);
     }
+    if c.has(flags::PUBSUB) {
+        v.push("@pubsub");
+    }
     if c.has(flags::ADMIN) {
         v.push("@admin");
     }

@@ -4,8 +4,8 @@
 
 use super::flags::*;
 use super::{
-    connection as conn, hash, keys, list, server as srv, set, sort, string as s, tx, zset,
-    CommandSpec, Handler,
+    connection as conn, hash, keys, list, pubsub as ps, server as srv, set, sort, string as s, tx,
+    zset, CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -99,6 +99,39 @@ static OBJECT_SUBS: &[CommandSpec] = &[
         (2, 2, 1),
         "generic",
         keys::object_refcount,
+    ),
+];
+
+const PS_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
+const PS_INFO: u32 = PUBSUB | LOADING | STALE;
+
+static PUBSUB_SUBS: &[CommandSpec] = &[
+    cmd(
+        "channels",
+        -2,
+        PS_INFO,
+        NOKEY,
+        "pubsub",
+        ps::pubsub_channels,
+    ),
+    cmd("help", 2, LOADING | STALE, NOKEY, "pubsub", ps::pubsub_help),
+    cmd("numpat", 2, PS_INFO, NOKEY, "pubsub", ps::pubsub_numpat),
+    cmd("numsub", -2, PS_INFO, NOKEY, "pubsub", ps::pubsub_numsub),
+    cmd(
+        "shardchannels",
+        -2,
+        PS_INFO,
+        NOKEY,
+        "pubsub",
+        ps::pubsub_shardchannels,
+    ),
+    cmd(
+        "shardnumsub",
+        -2,
+        PS_INFO,
+        NOKEY,
+        "pubsub",
+        ps::pubsub_shardnumsub,
     ),
 ];
 
@@ -914,6 +947,44 @@ pub static COMMANDS: &[CommandSpec] = &[
         "connection",
         conn::select,
     ),
+    // Pub/Sub
+    cmd("psubscribe", -2, PS_FLAGS, NOKEY, "pubsub", ps::psubscribe),
+    cmd("publish", 3, PS_INFO | FAST, NOKEY, "pubsub", ps::publish),
+    container("pubsub", 0, "pubsub", PUBSUB_SUBS),
+    cmd(
+        "punsubscribe",
+        -1,
+        PS_FLAGS,
+        NOKEY,
+        "pubsub",
+        ps::punsubscribe,
+    ),
+    cmd("spublish", 3, PS_INFO | FAST, KEY1, "pubsub", ps::spublish),
+    cmd(
+        "ssubscribe",
+        -2,
+        PS_FLAGS,
+        KEYS_ALL,
+        "pubsub",
+        ps::ssubscribe,
+    ),
+    cmd("subscribe", -2, PS_FLAGS, NOKEY, "pubsub", ps::subscribe),
+    cmd(
+        "sunsubscribe",
+        -1,
+        PS_FLAGS,
+        KEYS_ALL,
+        "pubsub",
+        ps::sunsubscribe,
+    ),
+    cmd(
+        "unsubscribe",
+        -1,
+        PS_FLAGS,
+        NOKEY,
+        "pubsub",
+        ps::unsubscribe,
+    ),
     // Transactions
     cmd(
         "discard",
@@ -938,6 +1009,22 @@ pub static COMMANDS: &[CommandSpec] = &[
         NOKEY,
         "transactions",
         tx::multi,
+    ),
+    cmd(
+        "unwatch",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        NOKEY,
+        "transactions",
+        tx::unwatch,
+    ),
+    cmd(
+        "watch",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        KEYS_ALL,
+        "transactions",
+        tx::watch,
     ),
     // Server
     container_with(

@@ -33,10 +33,15 @@ pub struct Db {
     volatile: Dict<()>,
     /// Keys removed because they expired (INFO `expired_keys`).
     pub expired: u64,
-    /// Keys removed by expiry since the last drain, to propagate as DEL.
+    /// Keys removed by expiry since the last drain: announced as
+    /// `expired` events and propagated to the AOF as DEL.
     pub expired_log: Vec<Box<[u8]>>,
-    /// Whether to record `expired_log` (only while the AOF is on).
-    pub log_expired: bool,
+    /// How many of `expired_log` have been announced already.
+    pub expired_notified: usize,
+    /// Keys created since the last drain, for `new` events.
+    pub new_log: Vec<Box<[u8]>>,
+    /// Whether to record `new_log` (only while the `n` class is on).
+    pub log_new: bool,
     /// Rewrite generation stamped on new entries (see [`snapshot`]).
     gen_now: u32,
     /// The AOF rewrite snapshot in progress, if any.
@@ -79,9 +84,7 @@ impl Db {
 
     fn note_expired(&mut self, key: Box<[u8]>) {
         self.expired += 1;
-        if self.log_expired {
-            self.expired_log.push(key);
-        }
+        self.expired_log.push(key);
     }
 
     /// Removes every expired key. Returns how many were removed.
@@ -118,13 +121,21 @@ impl Db {
                 // Field by field: `self.keys` is still borrowed here.
                 self.volatile.remove(&k);
                 self.expired += 1;
-                if self.log_expired {
-                    self.expired_log.push(k);
-                }
+                self.expired_log.push(k);
                 None
             }
             Probe::Missing => None,
         }
+    }
+
+    /// Whether `key` is stored at all, live or expired (no side effects).
+    pub fn contains_raw(&self, key: &[u8]) -> bool {
+        self.keys.get(key).is_some()
+    }
+
+    /// Whether `key` is stored but already expired (no side effects).
+    pub fn is_expired_raw(&self, key: &[u8], now: i64) -> bool {
+        self.keys.get(key).is_some_and(|e| e.is_expired(now))
     }
 
     /// Whether `key` is live. Side effects: lazy expiry.
@@ -151,6 +162,9 @@ impl Db {
         } else {
             let entry = Entry::new(val, lru, self.gen_now);
             self.keys.insert_new_hashed(hash, key.into(), entry);
+            if self.log_new {
+                self.new_log.push(key.into());
+            }
         }
     }
 
@@ -165,6 +179,9 @@ impl Db {
         self.keys.insert_new(key.into(), entry);
         if expire >= 0 {
             self.volatile.insert_new(key.into(), ());
+        }
+        if self.log_new {
+            self.new_log.push(key.into());
         }
     }
 
