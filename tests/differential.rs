@@ -131,6 +131,29 @@ impl Pair {
         self.check(&a);
     }
 
+    /// WATCH `key` on a fresh connection to each server, run `args` on the
+    /// main connections, then MULTI / PING / EXEC on the watchers: both
+    /// servers must agree on whether the transaction ran (whether `args`
+    /// touched the key). Returns whether it ran.
+    #[track_caller]
+    pub fn check_watch(&mut self, key: &str, args: &[&str]) -> bool {
+        let mut wc = self._srv.conn();
+        let mut wr = Conn::connect(&self._redis.addr);
+        for w in [&mut wc, &mut wr] {
+            assert_eq!(w.cmd(&["WATCH", key]), b"+OK\r\n");
+            assert_eq!(w.cmd(&["MULTI"]), b"+OK\r\n");
+            assert_eq!(w.cmd(&["PING"]), b"+QUEUED\r\n");
+        }
+        self.check_str(args);
+        let (a, b) = (wc.cmd(&["EXEC"]), wr.cmd(&["EXEC"]));
+        assert_eq!(
+            show(&a),
+            show(&b),
+            "EXEC after WATCH {key} and {args:?} (left: cinnabar, right: redis)"
+        );
+        a != b"*-1\r\n"
+    }
+
     /// Compares the whole dataset of dbs 0..2: keys, values, TTL classes.
     pub fn check_dataset(&mut self) {
         for db in ["0", "1"] {
