@@ -99,6 +99,11 @@ pub struct Config {
     pub requirepass: String,
     /// `notify-keyspace-events` as [`crate::notify`] flags.
     pub notify_keyspace_events: u32,
+    /// Commands slower than this many microseconds go to the slow log
+    /// (negative: none; 0: all).
+    pub slowlog_log_slower_than: i64,
+    /// Entries the slow log keeps.
+    pub slowlog_max_len: usize,
     /// Whether the cron expires keys actively (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
     /// The config file the server was started with, if any.
@@ -147,6 +152,8 @@ impl Default for Config {
             maxmemory_samples: 0,
             requirepass: String::new(),
             notify_keyspace_events: 0,
+            slowlog_log_slower_than: 0,
+            slowlog_max_len: 0,
             active_expire: true,
             config_file: None,
         };
@@ -790,6 +797,28 @@ pub static PARAMS: &[Param] = &[
         get: |c| crate::notify::format_flags(c.notify_keyspace_events),
         set: |c, v| {
             c.notify_keyspace_events = crate::notify::parse_flags(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "slowlog-log-slower-than",
+        default: "10000",
+        mode: Mode::Mutable,
+        help: "log commands slower than this many microseconds (-1: none, 0: all)",
+        get: |c| c.slowlog_log_slower_than.to_string(),
+        set: |c, v| {
+            c.slowlog_log_slower_than = int_in(v, -1, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "slowlog-max-len",
+        default: "128",
+        mode: Mode::Mutable,
+        help: "entries kept in the slow log",
+        get: |c| c.slowlog_max_len.to_string(),
+        set: |c, v| {
+            c.slowlog_max_len = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },

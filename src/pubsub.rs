@@ -225,6 +225,15 @@ impl PubSub {
         map.get(channel).map_or(0, Vec::len)
     }
 
+    /// Channels (or shard channels) with subscribers (INFO).
+    pub fn channel_count(&self, shard: bool) -> usize {
+        if shard {
+            self.shard.len()
+        } else {
+            self.channels.len()
+        }
+    }
+
     /// Distinct patterns subscribed to (PUBSUB NUMPAT).
     pub fn numpat(&self) -> usize {
         self.patterns.len()

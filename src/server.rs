@@ -404,7 +404,7 @@ impl Server {
                 Ok(None) => break,
                 Err(e) => {
                     c.out.error(&e.message());
-                    st.stats.total_error_replies += 1;
+                    st.stats.error(&e.message());
                     info!(
                         "Protocol error from client {}: {}",
                         c.state.addr,

@@ -40,7 +40,31 @@ pub struct Stats {
     pub ops_idx: usize,
     /// Time and command count at the last sample.
     pub ops_last: (i64, u64),
+    /// Per-command counters (INFO commandstats), by command spec address.
+    pub commands: std::collections::HashMap<usize, CmdStat>,
+    /// Error replies by error code (INFO errorstats).
+    pub errors: std::collections::BTreeMap<String, u64>,
 }
+
+/// Counters of one command (INFO commandstats).
+#[derive(Debug, Clone)]
+pub struct CmdStat {
+    /// The command.
+    pub spec: &'static crate::cmd::CommandSpec,
+    /// Its container, for subcommands.
+    pub parent: Option<&'static crate::cmd::CommandSpec>,
+    /// Completed calls.
+    pub calls: u64,
+    /// Microseconds spent in them.
+    pub usec: u64,
+    /// Refused before running (arity, authentication, ...).
+    pub rejected: u64,
+    /// Ran and replied with an error.
+    pub failed: u64,
+}
+
+/// Distinct error codes INFO errorstats tracks, as Redis caps them.
+const MAX_ERROR_CODES: usize = 128;
 
 impl Stats {
     /// Records an ops/sec sample (called by the cron).
@@ -54,6 +78,36 @@ impl Stats {
         self.ops_samples[self.ops_idx] = ops;
         self.ops_idx = (self.ops_idx + 1) % self.ops_samples.len();
         self.ops_last = (now_ms, self.total_commands_processed);
+    }
+
+    /// Counts an error reply, under its code (the first word) in
+    /// errorstats.
+    pub fn error(&mut self, msg: &str) {
+        self.total_error_replies += 1;
+        let code = msg.split(' ').next().unwrap_or(msg);
+        if let Some(n) = self.errors.get_mut(code) {
+            *n += 1;
+        } else if self.errors.len() < MAX_ERROR_CODES {
+            self.errors.insert(code.to_string(), 1);
+        }
+    }
+
+    /// The counters of a command.
+    pub fn command(
+        &mut self,
+        spec: &'static crate::cmd::CommandSpec,
+        parent: Option<&'static crate::cmd::CommandSpec>,
+    ) -> &mut CmdStat {
+        self.commands
+            .entry(spec as *const _ as usize)
+            .or_insert(CmdStat {
+                spec,
+                parent,
+                calls: 0,
+                usec: 0,
+                rejected: 0,
+                failed: 0,
+            })
     }
 
     /// The mean of the recent samples.
@@ -110,6 +164,8 @@ pub struct State {
     pub pubsub: crate::pubsub::PubSub,
     /// Keys clients WATCH.
     pub watches: crate::cmd::tx::Watches,
+    /// Slow commands.
+    pub slowlog: crate::cmd::slowlog::SlowLog,
 }
 
 impl State {
@@ -144,6 +200,7 @@ impl State {
             blocking: Default::default(),
             pubsub: Default::default(),
             watches: Default::default(),
+            slowlog: Default::default(),
         };
         st.apply_notify_config();
         st

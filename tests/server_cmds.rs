@@ -280,3 +280,155 @@ fn time_lastsave_and_debug() {
         "-ERR Unknown subcommand or wrong number of arguments for 'NOPE'. Try DEBUG HELP.\r\n",
     );
 }
+
+/// The lines of an INFO section, with timing fields (`usec=`,
+/// `usec_per_call=`) removed, sorted.
+fn stat_lines(c: &mut Conn, section: &str) -> Vec<String> {
+    let Value::Bulk(text) = c.value(&["INFO", section]) else {
+        panic!("INFO reply")
+    };
+    let mut lines: Vec<String> = String::from_utf8(text)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            l.split(',')
+                .filter(|f| !f.starts_with("usec"))
+                .collect::<Vec<_>>()
+                .join(",")
+                .replace(":calls", " calls")
+        })
+        .map(|l| l.split(",usec").next().unwrap().to_string())
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// INFO commandstats (calls, rejected and failed calls) and errorstats
+/// count the same things as Redis for the same commands.
+#[test]
+fn commandstats_and_errorstats_match_redis() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    let script: &[&[&str]] = &[
+        &["SET", "s", "v"],
+        &["GET", "s"],
+        &["GET", "nokey"],
+        &["GET"],
+        &["LPUSH", "s", "x"],
+        &["INCR", "s"],
+        &["NOSUCH", "x"],
+        &["CONFIG", "GET", "databases"],
+        &["CONFIG", "NOSUCH"],
+        &["CONFIG", "SET", "port"],
+        &["MULTI"],
+        &["INCR", "s"],
+        &["EXEC"],
+        &["SLOWLOG", "LEN"],
+    ];
+    p.check_str(&["CONFIG", "RESETSTAT"]);
+    for c in script {
+        p.check_str(c);
+    }
+    for section in ["commandstats", "errorstats"] {
+        let ours = stat_lines(&mut p.cin, section);
+        let theirs = stat_lines(&mut p.red, section);
+        assert_eq!(ours, theirs, "INFO {section}");
+        assert!(ours.len() >= 2, "{section}: {ours:?}");
+    }
+    // Default INFO has errorstats but not commandstats; `all` has both.
+    for (args, has_cmdstat) in [(&["INFO"][..], false), (&["INFO", "all"], true)] {
+        let Value::Bulk(text) = p.cin.value(args) else {
+            panic!()
+        };
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("# Errorstats\r\nerrorstat_ERR:count="));
+        assert_eq!(text.contains("# Commandstats"), has_cmdstat, "{args:?}");
+    }
+}
+
+#[test]
+fn slowlog_errors_and_help_match_redis() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    for c in [
+        &["SLOWLOG", "GET", "-2"][..],
+        &["SLOWLOG", "GET", "x"],
+        &["SLOWLOG", "GET", "1", "2"],
+        &["SLOWLOG", "LEN", "x"],
+        &["SLOWLOG", "RESET", "x"],
+        &["SLOWLOG"],
+        &["SLOWLOG", "HELP"],
+        &["SLOWLOG", "NOSUCH"],
+        &["CONFIG", "SET", "slowlog-max-len", "-1"],
+        &["CONFIG", "SET", "slowlog-log-slower-than", "-2"],
+        &["CONFIG", "GET", "slowlog-*"],
+    ] {
+        p.check_str(c);
+    }
+}
+
+#[test]
+fn slowlog_records_slow_commands() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    c.expect(&["CLIENT", "SETNAME", "tester"], "+OK\r\n");
+    // The default threshold (10 ms) keeps ordinary commands out.
+    c.expect(&["SET", "k", "v"], "+OK\r\n");
+    c.expect(&["SLOWLOG", "LEN"], ":0\r\n");
+    c.expect(&["DEBUG", "SLEEP", "0.02"], "+OK\r\n");
+    c.expect(&["SLOWLOG", "LEN"], ":1\r\n");
+    let Value::Array(entries) = c.value(&["SLOWLOG", "GET"]) else {
+        panic!()
+    };
+    let Value::Array(e) = &entries[0] else {
+        panic!()
+    };
+    assert_eq!(e.len(), 6);
+    assert_eq!(e[0], Value::Int(0));
+    let Value::Int(duration) = e[2] else { panic!() };
+    assert!(duration >= 20_000, "{duration}");
+    assert_eq!(
+        e[3],
+        Value::Array(vec![
+            Value::Bulk(b"DEBUG".to_vec()),
+            Value::Bulk(b"SLEEP".to_vec()),
+            Value::Bulk(b"0.02".to_vec()),
+        ])
+    );
+    assert_eq!(e[5], Value::Bulk(b"tester".to_vec()));
+    // Log everything, keep two entries, shorten long arguments.
+    c.expect(
+        &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+        "+OK\r\n",
+    );
+    c.expect(&["CONFIG", "SET", "slowlog-max-len", "2"], "+OK\r\n");
+    let long = "x".repeat(200);
+    c.expect(&["ECHO", &long], &format!("$200\r\n{long}\r\n"));
+    // The newest entry first: the ECHO (this GET is logged after it ran).
+    let Value::Array(entries) = c.value(&["SLOWLOG", "GET", "1"]) else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 1);
+    let Value::Array(echo) = &entries[0] else {
+        panic!()
+    };
+    let shortened = format!("{}... (72 more bytes)", &long[..128]);
+    assert_eq!(
+        echo[3],
+        Value::Array(vec![
+            Value::Bulk(b"ECHO".to_vec()),
+            Value::Bulk(shortened.into_bytes()),
+        ])
+    );
+    c.expect(&["SLOWLOG", "LEN"], ":2\r\n");
+    c.expect(
+        &["CONFIG", "SET", "slowlog-log-slower-than", "-1"],
+        "+OK\r\n",
+    );
+    c.expect(&["SLOWLOG", "RESET"], "+OK\r\n");
+    c.expect(&["DEBUG", "SLEEP", "0.02"], "+OK\r\n");
+    c.expect(&["SLOWLOG", "LEN"], ":0\r\n");
+}

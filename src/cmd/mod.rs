@@ -13,6 +13,7 @@ pub mod list;
 pub mod pubsub;
 pub mod server;
 pub mod set;
+pub mod slowlog;
 pub mod sort;
 pub mod string;
 pub mod table;
@@ -308,7 +309,9 @@ pub enum Resolved {
     /// Runnable: the spec, its container (for subcommands) and where its
     /// arguments start.
     Ok(&'static CommandSpec, Option<&'static CommandSpec>, usize),
-    /// An error reply to send instead (unknown command, bad arity).
+    /// A known command with the wrong number of arguments: the error reply.
+    Arity(&'static CommandSpec, Option<&'static CommandSpec>, String),
+    /// An error reply to send instead (unknown command or subcommand).
     Err(String),
 }
 
@@ -328,12 +331,13 @@ pub fn resolve(argv: &[Bytes]) -> Resolved {
             ));
         };
         if !sub.arity_ok(argv.len()) {
-            return Resolved::Err(CmdError::WrongArgs.message(&fullname(sub, Some(cmd))));
+            let msg = CmdError::WrongArgs.message(&fullname(sub, Some(cmd)));
+            return Resolved::Arity(sub, Some(cmd), msg);
         }
         return Resolved::Ok(sub, Some(cmd), 2);
     }
     if !cmd.arity_ok(argv.len()) || cmd.handler.is_none() {
-        return Resolved::Err(CmdError::WrongArgs.message(cmd.name));
+        return Resolved::Arity(cmd, None, CmdError::WrongArgs.message(cmd.name));
     }
     Resolved::Ok(cmd, None, 1)
 }
@@ -381,20 +385,23 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     let (spec, parent, arg0) = match resolve(argv) {
         Resolved::Err(msg) => {
             out.error(&msg);
-            st.stats.total_error_replies += 1;
+            st.stats.error(&msg);
             // A bad command inside MULTI dooms the transaction.
             client.multi_error |= client.in_multi;
+            return;
+        }
+        Resolved::Arity(spec, parent, msg) => {
+            reject(st, client, out, spec, parent, &msg);
             return;
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
     if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
-        out.error(&format!(
+        let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             fullname(spec, parent)
-        ));
-        st.stats.total_error_replies += 1;
-        client.multi_error |= client.in_multi;
+        );
+        reject(st, client, out, spec, parent, &msg);
         return;
     }
     if client.in_multi
@@ -412,20 +419,27 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     }
     let Some(handler) = spec.handler else { return };
     if !client.authenticated && !spec.has(flags::NO_AUTH) {
-        out.error("NOAUTH Authentication required.");
-        st.stats.total_error_replies += 1;
+        reject(
+            st,
+            client,
+            out,
+            spec,
+            parent,
+            "NOAUTH Authentication required.",
+        );
         return;
     }
     if spec.has(flags::WRITE) || spec.name == "ping" {
         if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
-            out.error(&format!("MISCONF Errors writing to the AOF file: {why}"));
-            st.stats.total_error_replies += 1;
+            let msg = format!("MISCONF Errors writing to the AOF file: {why}");
+            reject(st, client, out, spec, parent, &msg);
             return;
         }
     }
     let dirty_before = st.dirty;
     let reply_start = out.buf.len();
     let caller = std::mem::replace(&mut st.pubsub.current, client.id);
+    let start = std::time::Instant::now();
     let mut ctx = Ctx {
         argv,
         out,
@@ -438,9 +452,32 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     };
     let result = handler(&mut ctx);
     let propagate = ctx.propagate.take();
+    let usec = start.elapsed().as_micros() as u64;
+    let failed = result.is_err();
     if let Err(e) = result {
-        out.error(&e.message(&fullname(spec, parent)));
-        st.stats.total_error_replies += 1;
+        let msg = e.message(&fullname(spec, parent));
+        out.error(&msg);
+        st.stats.error(&msg);
+    }
+    // A command that blocked is counted once, when it is finally served.
+    if !st.blocking.is_blocked(client.id) {
+        let s = st.stats.command(spec, parent);
+        s.calls += 1;
+        s.usec += usec;
+        s.failed += u64::from(failed);
+        if !spec.has(flags::SKIP_SLOWLOG) {
+            let cfg = (st.config.slowlog_log_slower_than, st.config.slowlog_max_len);
+            let now_s = st.now_ms / 1000;
+            let entry = |id| slowlog::Entry {
+                id,
+                time: now_s,
+                duration: usec,
+                argv: slowlog::shorten(argv),
+                peer: client.addr.clone(),
+                name: client.name.clone().unwrap_or_default(),
+            };
+            st.slowlog.record(cfg, entry, usec);
+        }
     }
     st.stats.total_commands_processed += 1;
     client.last_cmd = spec.name;
@@ -455,4 +492,20 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         out.buf.unsplit(reply);
     }
     st.pubsub.current = caller;
+}
+
+/// Refuses a known command before it runs: the error reply, errorstats,
+/// the command's `rejected_calls`, and a doomed transaction inside MULTI.
+fn reject(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &mut Out,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    msg: &str,
+) {
+    out.error(msg);
+    st.stats.error(msg);
+    st.stats.command(spec, parent).rejected += 1;
+    client.multi_error |= client.in_multi;
 }

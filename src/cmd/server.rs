@@ -26,6 +26,23 @@ pub fn reply_help(ctx: &mut Ctx, lines: &[&str]) {
 // INFO
 // ---------------------------------------------------------------------------
 
+/// Every section, in Redis's order.
+const ALL_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// Sections INFO shows with no argument (or `default`).
 const DEFAULT_SECTIONS: &[&str] = &[
     "server",
     "clients",
@@ -50,14 +67,13 @@ pub fn info(ctx: &mut Ctx) -> CmdResult {
     for a in args {
         let s = String::from_utf8_lossy(a).to_ascii_lowercase();
         match s.as_str() {
-            "all" | "everything" | "default" => {
-                wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()))
-            }
+            "all" | "everything" => wanted.extend(ALL_SECTIONS.iter().map(|s| s.to_string())),
+            "default" => wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string())),
             _ => wanted.push(s),
         }
     }
     let mut text = String::new();
-    for section in DEFAULT_SECTIONS {
+    for section in ALL_SECTIONS {
         if !wanted.iter().any(|w| w == section) {
             continue;
         }
@@ -266,8 +282,9 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("evicted_clients:0");
             field!("keyspace_hits:{}", s.keyspace_hits);
             field!("keyspace_misses:{}", s.keyspace_misses);
-            field!("pubsub_channels:0");
-            field!("pubsub_patterns:0");
+            field!("pubsub_channels:{}", st.pubsub.channel_count(false));
+            field!("pubsub_patterns:{}", st.pubsub.numpat());
+            field!("pubsubshard_channels:{}", st.pubsub.channel_count(true));
             field!("latest_fork_usec:0");
             field!("total_forks:0");
             field!("total_error_replies:{}", s.total_error_replies);
@@ -305,7 +322,36 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("used_cpu_user_main_thread:{user:.6}");
         }
         "modules" => t.push_str("# Modules\r\n"),
-        "errorstats" => t.push_str("# Errorstats\r\n"),
+        "commandstats" => {
+            t.push_str("# Commandstats\r\n");
+            let mut rows: Vec<(String, &crate::state::CmdStat)> = st
+                .stats
+                .commands
+                .values()
+                .map(|c| (super::fullname(c.spec, c.parent), c))
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, c) in rows {
+                let per_call = if c.calls > 0 {
+                    c.usec as f64 / c.calls as f64
+                } else {
+                    0.0
+                };
+                field!(
+                    "cmdstat_{name}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}",
+                    c.calls,
+                    c.usec,
+                    c.rejected,
+                    c.failed
+                );
+            }
+        }
+        "errorstats" => {
+            t.push_str("# Errorstats\r\n");
+            for (code, n) in &st.stats.errors {
+                field!("errorstat_{code}:count={n}");
+            }
+        }
         "cluster" => {
             t.push_str("# Cluster\r\n");
             field!("cluster_enabled:0");

@@ -4,8 +4,8 @@
 
 use super::flags::*;
 use super::{
-    connection as conn, hash, keys, list, pubsub as ps, server as srv, set, sort, string as s, tx,
-    zset, CommandSpec, Handler,
+    connection as conn, hash, keys, list, pubsub as ps, server as srv, set, slowlog, sort,
+    string as s, tx, zset, CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -132,6 +132,43 @@ static PUBSUB_SUBS: &[CommandSpec] = &[
         NOKEY,
         "pubsub",
         ps::pubsub_shardnumsub,
+    ),
+];
+
+const SLOWLOG_FLAGS: u32 = ADMIN | LOADING | STALE;
+
+static SLOWLOG_SUBS: &[CommandSpec] = &[
+    cmd(
+        "get",
+        -2,
+        SLOWLOG_FLAGS,
+        NOKEY,
+        "server",
+        slowlog::slowlog_get,
+    ),
+    cmd(
+        "help",
+        2,
+        LOADING | STALE,
+        NOKEY,
+        "server",
+        slowlog::slowlog_help,
+    ),
+    cmd(
+        "len",
+        2,
+        SLOWLOG_FLAGS,
+        NOKEY,
+        "server",
+        slowlog::slowlog_len,
+    ),
+    cmd(
+        "reset",
+        2,
+        SLOWLOG_FLAGS,
+        NOKEY,
+        "server",
+        slowlog::slowlog_reset,
     ),
 ];
 
@@ -1065,6 +1102,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "server",
         srv::shutdown,
     ),
+    container("slowlog", 0, "server", SLOWLOG_SUBS),
     cmd(
         "time",
         1,
