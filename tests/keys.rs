@@ -577,3 +577,48 @@ fn watch_invalidation_matches_redis() {
     assert!(!w.check_watch("g", &["SWAPDB", "0", "1"]));
     assert!(w.check_watch("nope", &["SWAPDB", "0", "1"]));
 }
+
+/// RENAME, COPY and MOVE create their destination as any new key: a client
+/// blocked on it is served (as Redis's `dbAdd` signals the key ready), but
+/// only by a value of the type it waits for.
+#[test]
+fn rename_copy_move_serve_blocked_clients() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    let mut blocked = srv.conn();
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["RPUSH", "src", "a"], &["RENAME", "src", "dst"]),
+        (&["RPUSH", "src", "b"], &["RENAMENX", "src", "dst"]),
+        (&["RPUSH", "src", "c"], &["COPY", "src", "dst"]),
+        (&["RPUSH", "src", "d"], &["COPY", "src", "dst", "DB", "1"]),
+        (&["RPUSH", "dst", "e"], &["MOVE", "dst", "1"]),
+    ];
+    for (setup, cmd) in cases {
+        c.cmd(&["FLUSHALL"]);
+        c.cmd(setup);
+        let db = if cmd.contains(&"1") { "1" } else { "0" };
+        blocked.expect(&["SELECT", db], "+OK\r\n");
+        blocked.send(&multibulk(&[b"BLPOP", b"dst", b"0"]));
+        assert!(wait_until(Duration::from_secs(5), || {
+            info_field(&mut c, "blocked_clients") == "1"
+        }));
+        assert!(!c.cmd(cmd).starts_with(b"-"), "{cmd:?}");
+        let want = format!("*2\r\n$3\r\ndst\r\n$1\r\n{}\r\n", setup[2]);
+        assert_eq!(
+            show(&blocked.read_reply()),
+            show(want.as_bytes()),
+            "{cmd:?}"
+        );
+    }
+    // A string renamed onto the key does not serve a list waiter.
+    c.cmd(&["FLUSHALL"]);
+    blocked.expect(&["SELECT", "0"], "+OK\r\n");
+    c.expect(&["SET", "s", "1"], "+OK\r\n");
+    blocked.send(&multibulk(&[b"BLPOP", b"dst", b"0"]));
+    assert!(wait_until(Duration::from_secs(5), || {
+        info_field(&mut c, "blocked_clients") == "1"
+    }));
+    c.expect(&["RENAME", "s", "dst"], "+OK\r\n");
+    c.expect(&["PING"], "+PONG\r\n");
+    assert_eq!(info_field(&mut c, "blocked_clients"), "1");
+}

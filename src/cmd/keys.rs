@@ -119,6 +119,8 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     ctx.signal_modified(dst);
     ctx.notify(GENERIC, "rename_from", src);
     ctx.notify(GENERIC, "rename_to", dst);
+    // As any key Redis adds (`dbAdd`): clients blocked on it may be served.
+    ctx.signal_ready(dst);
     ctx.dirty(1);
     if nx {
         ctx.out.int(1);
@@ -172,6 +174,7 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
     );
     ctx.srv.signal_modified(dst_db, dst);
     ctx.srv.notify(GENERIC, "copy_to", dst_db, dst);
+    ctx.srv.signal_ready(dst_db, dst);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
@@ -203,6 +206,7 @@ pub fn move_(ctx: &mut Ctx) -> CmdResult {
     ctx.srv.signal_modified(dst, key);
     ctx.srv.notify(GENERIC, "move_from", src, key);
     ctx.srv.notify(GENERIC, "move_to", dst, key);
+    ctx.srv.signal_ready(dst, key);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
