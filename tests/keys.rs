@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::differential::EventPair;
 use crate::util::*;
 
 #[test]
@@ -328,4 +329,296 @@ fn randomkey_and_object_idletime() {
     let help = c.cmd(&["OBJECT", "HELP"]);
     assert!(show(&help)
         .starts_with("*15\\r\\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+}
+
+/// Every keyspace write publishes the events redis-server publishes, in
+/// the same order and database; no-ops and errors publish nothing.
+#[test]
+fn keyspace_events_match_redis() {
+    let Some(mut p) = EventPair::new("KEA") else {
+        return;
+    };
+    let mut n = p.script(&[
+        // DEL and UNLINK: one `del` per key removed, in argument order.
+        &["MSET", "a", "1", "b", "2", "c", "3"],
+        &["DEL", "a", "nope", "b", "a"],
+        &["DEL", "nope"],
+        &["UNLINK", "c", "c"],
+        &["UNLINK", "nope"],
+        // The EXPIRE family: `expire`, or `del` for a time already past.
+        &["SET", "e", "1"],
+        &["EXPIRE", "e", "100"],
+        &["EXPIRE", "e", "200", "NX"],
+        &["EXPIRE", "e", "50", "GT"],
+        &["EXPIRE", "e", "200", "GT"],
+        &["EXPIRE", "e", "300", "LT"],
+        &["PEXPIRE", "e", "50000", "LT"],
+        &["PEXPIRE", "e", "60000", "XX"],
+        &["EXPIREAT", "e", "99999999999"],
+        &["PEXPIREAT", "e", "99999999999999", "GT"],
+        &["EXPIRE", "e", "100", "NX", "XX"],
+        &["EXPIRE", "e", "100", "GT", "LT"],
+        &["EXPIRE", "e", "100", "FOO"],
+        &["EXPIRE", "e", "abc"],
+        &["EXPIRE", "e", "9223372036854775807"],
+        &["EXPIRE", "nope", "100"],
+        &["PERSIST", "e"],
+        &["PERSIST", "e"],
+        &["PERSIST", "nope"],
+        &["EXPIRE", "e", "100", "XX"],
+        &["EXPIRE", "e", "100", "GT"],
+        &["EXPIRE", "e", "100", "LT"],
+        &["EXPIRE", "e", "100", "NX"],
+        &["EXPIRE", "e", "-1"],
+        &["SET", "e", "1"],
+        &["PEXPIRE", "e", "0"],
+        &["SET", "e", "1"],
+        &["EXPIREAT", "e", "1"],
+        &["SET", "e", "1"],
+        &["PEXPIREAT", "e", "0"],
+        &["SET", "e", "1", "EX", "100"],
+        &["EXPIRE", "e", "-5", "LT"],
+        // RENAME and RENAMENX: `rename_from` then `rename_to`.
+        &["SET", "r", "1", "EX", "100"],
+        &["RENAME", "r", "r"],
+        &["RENAME", "nope", "r2"],
+        &["RENAME", "r", "r2"],
+        &["TTL", "r2"],
+        &["SET", "r3", "x"],
+        &["RENAME", "r2", "r3"],
+        &["RENAMENX", "r3", "r3"],
+        &["RENAMENX", "nope", "r3"],
+        &["SET", "r4", "y"],
+        &["RENAMENX", "r3", "r4"],
+        &["RENAMENX", "r3", "r5"],
+        // COPY: only `copy_to`, in the destination's database.
+        &["COPY", "r5", "c1"],
+        &["COPY", "r5", "c1"],
+        &["COPY", "r5", "c1", "REPLACE"],
+        &["COPY", "nope", "c2"],
+        &["COPY", "r5", "r5"],
+        &["COPY", "r5", "c1", "DB", "1"],
+        &["COPY", "r5", "c1", "DB", "1"],
+        &["COPY", "r5", "c1", "DB", "1", "REPLACE"],
+        &["COPY", "r5", "r5", "DB", "1", "REPLACE"],
+        &["COPY", "r5", "c1", "DB", "99"],
+        &["COPY", "r5", "c1", "BAD"],
+        // MOVE: `move_from` in the source, `move_to` in the destination.
+        &["MOVE", "c1", "1"],
+        &["MOVE", "r5", "1"],
+        &["SET", "mv", "1", "PX", "100000"],
+        &["MOVE", "mv", "1"],
+        &["MOVE", "mv", "1"],
+        &["MOVE", "nope", "1"],
+        &["MOVE", "r4", "0"],
+        &["MOVE", "r4", "99"],
+        &["MOVE", "r4", "x"],
+        &["SELECT", "1"],
+        &["TTL", "mv"],
+        &["MOVE", "mv", "0"],
+        &["RENAME", "c1", "c9"],
+        &["DEL", "c9", "r5"],
+        &["EXPIRE", "r5", "100"],
+        &["SELECT", "0"],
+        &["TTL", "mv"],
+        // Reads publish nothing.
+        &["EXISTS", "mv", "nope"],
+        &["TYPE", "mv"],
+        &["TTL", "mv"],
+        &["PTTL", "mv"],
+        &["EXPIRETIME", "mv"],
+        &["TOUCH", "mv", "nope"],
+        &["KEYS", "*"],
+        &["DBSIZE"],
+        // Neither does flushing or swapping databases.
+        &["SET", "f", "1"],
+        &["SWAPDB", "0", "1"],
+        &["SWAPDB", "0", "0"],
+        &["FLUSHDB"],
+        &["SET", "f", "1"],
+        &["FLUSHALL"],
+    ]);
+    // A key that expired is announced before what the command does to it
+    // (one key per wait, so active expiry cannot reorder them).
+    for (setup, cmd) in [
+        (&["SET", "x", "1"][..], &["DEL", "x"][..]),
+        (&["SET", "x", "1"], &["EXPIRE", "x", "100"]),
+        (&["SET", "x", "1"], &["PERSIST", "x"]),
+        (&["SET", "x", "1"], &["RENAME", "x", "y"]),
+        (&["SET", "y", "1"], &["RENAME", "y", "x"]),
+        (&["SET", "y", "1"], &["COPY", "y", "x"]),
+        (&["SET", "x", "1"], &["MOVE", "x", "1"]),
+    ] {
+        n += p.check(setup).len();
+        n += p.check(&["PEXPIRE", "x", "100"]).len();
+        std::thread::sleep(Duration::from_millis(150));
+        n += p.check(cmd).len();
+    }
+    // `new` comes before the rename, copy or move that created the key.
+    p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEAn"]);
+    n += p.script(&[
+        &["SET", "n1", "1"],
+        &["SET", "n2", "2"],
+        &["RENAME", "n1", "n2"],
+        &["RENAME", "n2", "n3"],
+        &["RENAMENX", "n3", "n4"],
+        &["COPY", "n4", "n5"],
+        &["COPY", "n4", "n5", "REPLACE"],
+        &["COPY", "n4", "n5", "DB", "1"],
+        &["MOVE", "n4", "2"],
+    ]);
+    assert!(n >= 100, "only {n} events compared");
+}
+
+/// Whether a transaction WATCHing a key runs after each keyspace command:
+/// writes doom it on every key they change, no-ops and errors do not.
+#[test]
+fn watch_invalidation_matches_redis() {
+    let Some(mut p) = EventPair::new("") else {
+        return;
+    };
+    let w = &mut p.pair;
+    w.check_str(&["MSET", "a", "1", "b", "2", "c", "3"]);
+    let cases: &[(&str, &[&str])] = &[
+        // Reads.
+        ("a", &["EXISTS", "a"]),
+        ("a", &["TYPE", "a"]),
+        ("a", &["TTL", "a"]),
+        ("a", &["TOUCH", "a"]),
+        ("a", &["KEYS", "*"]),
+        ("a", &["DBSIZE"]),
+        ("a", &["RANDOMKEY"]),
+        ("a", &["OBJECT", "ENCODING", "a"]),
+        // DEL and UNLINK touch every key they remove.
+        ("x", &["DEL", "x"]),
+        ("b", &["DEL", "a", "b"]),
+        ("a", &["DEL", "a", "b"]),
+        ("c", &["UNLINK", "x", "c"]),
+        ("c", &["UNLINK", "c"]),
+        // The EXPIRE family, including refused options.
+        ("e", &["SET", "e", "1"]),
+        ("x", &["EXPIRE", "x", "100"]),
+        ("e", &["EXPIRE", "e", "100"]),
+        ("e", &["EXPIRE", "e", "100", "NX"]),
+        ("e", &["EXPIRE", "e", "50", "GT"]),
+        ("e", &["EXPIRE", "e", "500", "LT"]),
+        ("e", &["EXPIRE", "e", "50", "LT"]),
+        ("e", &["PEXPIRE", "e", "60000", "XX"]),
+        ("e", &["EXPIREAT", "e", "99999999999", "GT"]),
+        ("e", &["PEXPIREAT", "e", "99999999999999"]),
+        ("e", &["EXPIRE", "e", "abc"]),
+        ("e", &["EXPIRE", "e", "1", "NX", "XX"]),
+        ("e", &["PERSIST", "e"]),
+        ("e", &["PERSIST", "e"]),
+        ("e", &["EXPIRE", "e", "100", "XX"]),
+        ("e", &["EXPIRE", "e", "0"]),
+        ("e", &["SET", "e", "1"]),
+        ("e", &["PEXPIREAT", "e", "1"]),
+        // RENAME touches both keys; RENAMENX only when it renames.
+        ("r", &["SET", "r", "1"]),
+        ("r", &["RENAME", "r", "r"]),
+        ("r", &["RENAME", "r", "r2"]),
+        ("r3", &["SET", "r3", "x"]),
+        ("r3", &["RENAME", "r2", "r3"]),
+        ("r3", &["RENAME", "nope", "r3"]),
+        ("r4", &["SET", "r4", "y"]),
+        ("r3", &["RENAMENX", "r3", "r4"]),
+        ("r4", &["RENAMENX", "r3", "r4"]),
+        ("r5", &["RENAMENX", "r3", "r5"]),
+        // COPY touches only the destination, when it copies.
+        ("r5", &["COPY", "r5", "c1"]),
+        ("c1", &["COPY", "r5", "c1"]),
+        ("c1", &["COPY", "r5", "c1"]),
+        ("c1", &["COPY", "r5", "c1", "REPLACE"]),
+        ("c2", &["COPY", "nope", "c2"]),
+        ("c1", &["COPY", "r5", "c1", "DB", "1"]),
+        // MOVE touches the key in the source database.
+        ("c1", &["MOVE", "c1", "1"]),
+        ("c1", &["MOVE", "nope", "1"]),
+        ("r5", &["MOVE", "r5", "1"]),
+        ("r5", &["MOVE", "r5", "1"]),
+    ];
+    let mut ran = 0;
+    for (key, cmd) in cases {
+        ran += usize::from(w.check_watch(key, cmd));
+    }
+    assert!(ran >= 15 && ran <= cases.len() - 15, "{ran} ran");
+    // From database 1: MOVE and COPY touch the key in the destination
+    // (the watchers are in database 0).
+    w.check_str(&["SELECT", "1"]);
+    w.check_str(&["SET", "m", "1"]);
+    assert!(!w.check_watch("m", &["MOVE", "m", "0"]));
+    assert!(w.check_watch("m", &["MOVE", "m", "0"]));
+    assert!(!w.check_watch("k", &["COPY", "r5", "k", "DB", "0"]));
+    assert!(w.check_watch("k", &["COPY", "r5", "k", "DB", "0"]));
+    assert!(w.check_watch("r5", &["DEL", "r5"]));
+    w.check_str(&["SELECT", "0"]);
+    // A key watched after it expired (but before anything removed it):
+    // removing it is no change, overwriting it is.
+    for (cmd, runs) in [
+        (&["DEL", "t"][..], true),
+        (&["EXPIRE", "t", "100"], true),
+        (&["SET", "t", "2"], false),
+    ] {
+        w.check_str(&["SET", "t", "1", "PX", "100"]);
+        std::thread::sleep(Duration::from_millis(150));
+        assert_eq!(w.check_watch("t", cmd), runs, "{cmd:?}");
+    }
+    // FLUSHDB, FLUSHALL and SWAPDB touch the keys that exist.
+    w.check_str(&["SET", "f", "1"]);
+    assert!(w.check_watch("nope", &["FLUSHDB"]));
+    w.check_str(&["SET", "f", "1"]);
+    assert!(!w.check_watch("f", &["FLUSHDB"]));
+    w.check_str(&["SET", "f", "1"]);
+    assert!(!w.check_watch("f", &["FLUSHALL"]));
+    w.check_str(&["SET", "g", "1"]);
+    assert!(w.check_watch("g", &["SWAPDB", "0", "0"]));
+    assert!(!w.check_watch("g", &["SWAPDB", "0", "1"]));
+    assert!(!w.check_watch("g", &["SWAPDB", "0", "1"]));
+    assert!(w.check_watch("nope", &["SWAPDB", "0", "1"]));
+}
+
+/// RENAME, COPY and MOVE create their destination as any new key: a client
+/// blocked on it is served (as Redis's `dbAdd` signals the key ready), but
+/// only by a value of the type it waits for.
+#[test]
+fn rename_copy_move_serve_blocked_clients() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    let mut blocked = srv.conn();
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["RPUSH", "src", "a"], &["RENAME", "src", "dst"]),
+        (&["RPUSH", "src", "b"], &["RENAMENX", "src", "dst"]),
+        (&["RPUSH", "src", "c"], &["COPY", "src", "dst"]),
+        (&["RPUSH", "src", "d"], &["COPY", "src", "dst", "DB", "1"]),
+        (&["RPUSH", "dst", "e"], &["MOVE", "dst", "1"]),
+    ];
+    for (setup, cmd) in cases {
+        c.cmd(&["FLUSHALL"]);
+        c.cmd(setup);
+        let db = if cmd.contains(&"1") { "1" } else { "0" };
+        blocked.expect(&["SELECT", db], "+OK\r\n");
+        blocked.send(&multibulk(&[b"BLPOP", b"dst", b"0"]));
+        assert!(wait_until(Duration::from_secs(5), || {
+            info_field(&mut c, "blocked_clients") == "1"
+        }));
+        assert!(!c.cmd(cmd).starts_with(b"-"), "{cmd:?}");
+        let want = format!("*2\r\n$3\r\ndst\r\n$1\r\n{}\r\n", setup[2]);
+        assert_eq!(
+            show(&blocked.read_reply()),
+            show(want.as_bytes()),
+            "{cmd:?}"
+        );
+    }
+    // A string renamed onto the key does not serve a list waiter.
+    c.cmd(&["FLUSHALL"]);
+    blocked.expect(&["SELECT", "0"], "+OK\r\n");
+    c.expect(&["SET", "s", "1"], "+OK\r\n");
+    blocked.send(&multibulk(&[b"BLPOP", b"dst", b"0"]));
+    assert!(wait_until(Duration::from_secs(5), || {
+        info_field(&mut c, "blocked_clients") == "1"
+    }));
+    c.expect(&["RENAME", "s", "dst"], "+OK\r\n");
+    c.expect(&["PING"], "+PONG\r\n");
+    assert_eq!(info_field(&mut c, "blocked_clients"), "1");
 }

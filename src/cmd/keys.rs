@@ -1,12 +1,18 @@
 //! Keyspace commands (Redis's `db.c` and `expire.c` command halves): DEL,
 //! EXISTS, TYPE, RENAME, COPY, MOVE, KEYS, SCAN, RANDOMKEY, the FLUSH and
 //! SWAPDB family, TTLs and OBJECT.
+//!
+//! Every write signals WATCH and publishes the keyspace events Redis's
+//! `db.c` and `expire.c` publish, in the same order. FLUSHDB, FLUSHALL and
+//! SWAPDB publish none; they touch watched keys through
+//! [`crate::state::State::signal_db_changed`].
 
 use super::args::is;
 use super::Args;
 use super::{CmdError, CmdResult, Ctx};
 use crate::db::value::SHARED_INTEGERS;
 use crate::db::{lru_clock, Entry, Str, Value};
+use crate::notify::GENERIC;
 use crate::resp::Out;
 use crate::util::parse_i64;
 
@@ -18,7 +24,8 @@ fn db_index(ctx: &Ctx, n: i32) -> Result<usize, CmdError> {
         .ok_or(CmdError::DbOutOfRange)
 }
 
-/// DEL key [key ...] (also UNLINK). Side effects: dirty.
+/// DEL key [key ...] (also UNLINK). Side effects: dirty, WATCH, a `del`
+/// event per key removed (keys that had expired announce `expired`).
 pub fn del(ctx: &mut Ctx) -> CmdResult {
     let keys = ctx.args().rest();
     let now = ctx.expire_now();
@@ -27,6 +34,8 @@ pub fn del(ctx: &mut Ctx) -> CmdResult {
     for k in keys {
         let d = &mut ctx.srv.dbs[db];
         if d.get(k, now).is_some() && d.remove(k).is_some() {
+            ctx.signal_modified(k);
+            ctx.notify(GENERIC, "del", k);
             n += 1;
         }
     }
@@ -81,7 +90,8 @@ pub fn renamenx(ctx: &mut Ctx) -> CmdResult {
     rename_generic(ctx, true)
 }
 
-/// The core of RENAME and RENAMENX. Keeps the TTL. Side effects: dirty.
+/// The core of RENAME and RENAMENX. Keeps the TTL. Side effects: dirty,
+/// WATCH on both keys, events `rename_from` then `rename_to`.
 fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     let mut a = ctx.args();
     let (src, dst) = (a.next_bytes()?, a.next_bytes()?);
@@ -105,6 +115,12 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     if let Some(entry) = d.remove(src) {
         d.insert_entry(dst, entry);
     }
+    ctx.signal_modified(src);
+    ctx.signal_modified(dst);
+    ctx.notify(GENERIC, "rename_from", src);
+    ctx.notify(GENERIC, "rename_to", dst);
+    // As any key Redis adds (`dbAdd`): clients blocked on it may be served.
+    ctx.signal_ready(dst);
     ctx.dirty(1);
     if nx {
         ctx.out.int(1);
@@ -115,6 +131,9 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
 }
 
 /// COPY source destination [DB destination-db] [REPLACE]
+///
+/// Side effects: dirty, WATCH and a `copy_to` event on the destination
+/// only (in its database); the source is merely read.
 pub fn copy(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (src, dst) = (a.next_bytes()?, a.next_bytes()?);
@@ -153,12 +172,18 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
             ..entry
         },
     );
+    ctx.srv.signal_modified(dst_db, dst);
+    ctx.srv.notify(GENERIC, "copy_to", dst_db, dst);
+    ctx.srv.signal_ready(dst_db, dst);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
 }
 
 /// MOVE key db
+///
+/// Side effects: dirty, WATCH on the key in both databases, events
+/// `move_from` (source database) then `move_to` (destination).
 pub fn move_(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
@@ -177,6 +202,11 @@ pub fn move_(ctx: &mut Ctx) -> CmdResult {
     if let Some(entry) = ctx.srv.dbs[src].remove(key) {
         ctx.srv.dbs[dst].insert_entry(key, entry);
     }
+    ctx.srv.signal_modified(src, key);
+    ctx.srv.signal_modified(dst, key);
+    ctx.srv.notify(GENERIC, "move_from", src, key);
+    ctx.srv.notify(GENERIC, "move_to", dst, key);
+    ctx.srv.signal_ready(dst, key);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
@@ -382,7 +412,8 @@ pub fn pexpireat(ctx: &mut Ctx) -> CmdResult {
 }
 
 /// The core of the EXPIRE family (Redis's `expireGenericCommand`).
-/// Side effects: dirty; a time in the past deletes the key.
+/// Side effects: dirty, WATCH, event `expire`; a time in the past deletes
+/// the key instead, announced as `del`. A refused option changes nothing.
 fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
     let mut a = ctx.args();
     let (key, when) = (a.next_bytes()?, a.next_bytes()?);
@@ -443,13 +474,17 @@ fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
     }
     let past = when <= ctx.srv.expire_clock();
     let d = &mut ctx.srv.dbs[db];
-    if past {
+    let event = if past {
         d.remove(key);
         ctx.propagate_as(&[b"DEL", key]);
+        "del"
     } else {
         d.set_expire(key, when);
         ctx.propagate_as(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
-    }
+        "expire"
+    };
+    ctx.signal_modified(key);
+    ctx.notify(GENERIC, event, key);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
@@ -503,11 +538,15 @@ fn ttl_generic(ctx: &mut Ctx, ms: bool, absolute: bool) -> CmdResult {
 }
 
 /// PERSIST key
+///
+/// Side effects: when a TTL was removed, dirty, WATCH, event `persist`.
 pub fn persist(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let db = ctx.client.db;
     let removed = ctx.srv.lookup_write(db, key).is_some() && ctx.srv.dbs[db].persist(key);
     if removed {
+        ctx.signal_modified(key);
+        ctx.notify(GENERIC, "persist", key);
         ctx.dirty(1);
     }
     ctx.out.int(i64::from(removed));

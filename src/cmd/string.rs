@@ -1,10 +1,16 @@
 //! String commands (Redis's `t_string.c`): GET/SET and their variants,
 //! counters, ranges and LCS.
+//!
+//! Every write signals WATCH and publishes the keyspace events
+//! `t_string.c` publishes, in the same order; a command that changes
+//! nothing (SET NX on an existing key, SETRANGE with an empty value, GETEX
+//! without options) publishes and signals nothing.
 
 use super::args::is;
 use super::{Args, CmdError, CmdResult, Ctx};
 use crate::db::{Str, Value};
 use crate::ldouble::{self, Num, F80};
+use crate::notify::{GENERIC, STRING};
 use crate::state::State;
 use crate::util::parse_i64;
 
@@ -146,7 +152,7 @@ enum SetReply {
 }
 
 /// The core of SET, SETNX, SETEX, PSETEX (Redis's `setGenericCommand`).
-/// Side effects: dirty.
+/// Side effects: dirty, WATCH, events `set` and (with a TTL) `expire`.
 fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetReply) -> CmdResult {
     let expire = match o.expire {
         Some((arg, unit, relative)) => Some(expire_at_ms(ctx, arg, unit, relative)?),
@@ -167,14 +173,18 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
         return Ok(());
     }
     let now = ctx.now();
-    let d = &mut ctx.srv.dbs[db];
-    d.set(key, Value::Str(Str::from_bytes(val)), o.keepttl, now);
+    ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), o.keepttl, now);
+    ctx.signal_modified(key);
+    ctx.dirty(1);
+    ctx.notify(STRING, "set", key);
     if let Some(ms) = expire {
-        d.set_expire(key, ms);
+        // A time already past still sets it (Redis 7.0 does too): the key
+        // then expires on its next access, with an `expired` event.
+        ctx.srv.dbs[db].set_expire(key, ms);
         // Logged with an absolute time, so replaying gives the same expiry.
         ctx.propagate_as(&[b"SET", key, val, b"PXAT", ms.to_string().as_bytes()]);
+        ctx.notify(GENERIC, "expire", key);
     }
-    ctx.dirty(1);
     if !o.get {
         match reply {
             SetReply::Ok => ctx.out.ok(),
@@ -184,11 +194,14 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
     Ok(())
 }
 
-/// Stores a computed string keeping any TTL (INCR, INCRBYFLOAT).
-fn store_keep_ttl(ctx: &mut Ctx, key: &[u8], s: Str) {
+/// Stores a computed string keeping any TTL (INCR, INCRBYFLOAT) and
+/// announces it as `event`. Side effects: dirty, WATCH, the event.
+fn store_keep_ttl(ctx: &mut Ctx, key: &[u8], s: Str, event: &str) {
     let now = ctx.now();
     let db = ctx.client.db;
     ctx.srv.dbs[db].set(key, Value::Str(s), true, now);
+    ctx.signal_modified(key);
+    ctx.notify(STRING, event, key);
     ctx.dirty(1);
 }
 
@@ -249,6 +262,8 @@ pub fn getset(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
     let db = ctx.client.db;
     ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), false, now);
+    ctx.signal_modified(key);
+    ctx.notify(STRING, "set", key);
     ctx.dirty(1);
     Ok(())
 }
@@ -260,6 +275,8 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     if ctx.srv.dbs[db].remove(key).is_some() {
         ctx.propagate_as(&[b"DEL", key]);
+        ctx.signal_modified(key);
+        ctx.notify(GENERIC, "del", key);
         ctx.dirty(1);
     }
     Ok(())
@@ -282,20 +299,25 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.expire_now();
     let db = ctx.client.db;
     let d = &mut ctx.srv.dbs[db];
-    match expire {
+    let event = match expire {
+        // Only an absolute time can be already past.
         Some((ms, false)) if ms <= now => {
             d.remove(key);
             ctx.propagate_as(&[b"DEL", key]);
-            ctx.dirty(1);
+            "del"
         }
         Some((ms, _)) => {
             d.set_expire(key, ms);
             ctx.propagate_as(&[b"PEXPIREAT", key, ms.to_string().as_bytes()]);
-            ctx.dirty(1);
+            "expire"
         }
-        None if o.persist && d.persist(key) => ctx.dirty(1),
-        None => {}
-    }
+        None if o.persist && d.persist(key) => "persist",
+        // No option, or PERSIST on a key without a TTL: nothing changed.
+        None => return Ok(()),
+    };
+    ctx.signal_modified(key);
+    ctx.notify(GENERIC, event, key);
+    ctx.dirty(1);
     Ok(())
 }
 
@@ -344,6 +366,9 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     for kv in pairs.chunks(2) {
         ctx.srv.dbs[db].get(&kv[0], clock);
         ctx.srv.dbs[db].set(&kv[0], Value::Str(Str::from_bytes(&kv[1])), false, now);
+        // Key by key, so each key's `new` (if any) precedes its `set`.
+        ctx.signal_modified(&kv[0]);
+        ctx.notify(STRING, "set", &kv[0]);
     }
     ctx.dirty((pairs.len() / 2) as u64);
     if nx {
@@ -378,6 +403,9 @@ pub fn append(ctx: &mut Ctx) -> CmdResult {
             raw.len()
         }
     };
+    // Even an empty append counts as a change, as in Redis.
+    ctx.signal_modified(key);
+    ctx.notify(STRING, "append", key);
     ctx.dirty(1);
     ctx.out.int(total as i64);
     Ok(())
@@ -417,7 +445,7 @@ pub fn decrby(ctx: &mut Ctx) -> CmdResult {
 }
 
 /// The core of INCR, DECR, INCRBY, DECRBY. Keeps the key's TTL.
-/// Side effects: dirty.
+/// Side effects: dirty, WATCH, event `incrby` (for all four, as Redis).
 fn incr_generic(ctx: &mut Ctx, by: i64) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let db = ctx.client.db;
@@ -429,7 +457,7 @@ fn incr_generic(ctx: &mut Ctx, by: i64) -> CmdResult {
         },
     };
     let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
-    store_keep_ttl(ctx, key, Str::Int(new));
+    store_keep_ttl(ctx, key, Str::Int(new), "incrby");
     ctx.out.int(new);
     Ok(())
 }
@@ -457,7 +485,12 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
         return Err(CmdError::Msg("ERR increment would produce NaN or Infinity"));
     };
     let text = new.to_human();
-    store_keep_ttl(ctx, key, Str::from_bytes_no_int(text.as_bytes()));
+    store_keep_ttl(
+        ctx,
+        key,
+        Str::from_bytes_no_int(text.as_bytes()),
+        "incrbyfloat",
+    );
     // The exact result, not the increment: replay must not re-round.
     ctx.propagate_as(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.out.bulk(text.as_bytes());
@@ -537,6 +570,8 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
     }
     raw[offset as usize..end].copy_from_slice(val);
     let len = raw.len();
+    ctx.signal_modified(key);
+    ctx.notify(STRING, "setrange", key);
     ctx.dirty(1);
     ctx.out.int(len as i64);
     Ok(())
