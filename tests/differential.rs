@@ -131,6 +131,16 @@ impl Pair {
         self.check(&a);
     }
 
+    /// The cinnabar-server under test.
+    pub fn cin_server(&self) -> &Server {
+        &self._srv
+    }
+
+    /// The redis-server's address.
+    pub fn redis_addr(&self) -> String {
+        self._redis.addr.clone()
+    }
+
     /// WATCH `key` on a fresh connection to each server, run `args` on the
     /// main connections, then MULTI / PING / EXEC on the watchers: both
     /// servers must agree on whether the transaction ran (whether `args`

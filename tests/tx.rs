@@ -132,3 +132,159 @@ fn transactions_are_logged_whole_and_replayed() {
     c.expect(&["EXISTS", "half"], ":0\r\n");
     assert_eq!(std::fs::metadata(&incr).unwrap().len(), good);
 }
+
+/// WATCH paths: nested errors, EXECABORT with watched keys, UNWATCH, and
+/// every way a watched key can change, compared with redis-server.
+#[test]
+fn watch_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["WATCH"],
+        &["UNWATCH", "x"],
+        &["UNWATCH"],
+        &["MULTI"],
+        &["WATCH", "a"],
+        &["SET", "a", "1"],
+        &["EXEC"],
+        &["GET", "a"],
+        // A queueing error wins over WATCH, and unwatches.
+        &["WATCH", "a"],
+        &["MULTI"],
+        &["NOSUCH"],
+        &["EXEC"],
+        &["WATCH", "a", "b", "a"],
+        &["UNWATCH"],
+        &["MULTI"],
+        &["DISCARD"],
+        &["WATCH", "a"],
+        &["MULTI"],
+        &["DISCARD"],
+        &["EXEC"],
+    ];
+    for c in script {
+        p.check_str(c);
+    }
+    // Changes by another client doom the transaction; untouched keys,
+    // other databases and failed writes do not.
+    p.check_str(&["SET", "k", "1"]);
+    assert!(!p.check_watch("k", &["SET", "k", "2"]));
+    assert!(
+        !p.check_watch("k", &["SET", "k", "2"]),
+        "same value still counts"
+    );
+    assert!(p.check_watch("k", &["SET", "other", "2"]));
+    assert!(
+        p.check_watch("k", &["LPUSH", "k", "x"]),
+        "WRONGTYPE changes nothing"
+    );
+    assert!(!p.check_watch("k", &["EXPIRE", "k", "100"]));
+    assert!(!p.check_watch("k", &["PERSIST", "k"]));
+    assert!(!p.check_watch("k", &["RENAME", "k", "k2"]));
+    assert!(!p.check_watch("k2", &["RENAME", "k2", "k"]));
+    assert!(!p.check_watch("k", &["DEL", "k"]));
+    assert!(p.check_watch("k", &["DEL", "k"]), "deleting nothing");
+    assert!(
+        p.check_watch("missing", &["FLUSHDB"]),
+        "FLUSHDB of a missing key"
+    );
+    p.check_str(&["SET", "k", "1"]);
+    assert!(!p.check_watch("k", &["FLUSHDB"]));
+    p.check_str(&["SET", "k", "1"]);
+    assert!(!p.check_watch("k", &["FLUSHALL"]));
+    p.check_str(&["SELECT", "1"]);
+    p.check_str(&["SET", "k", "in1"]);
+    p.check_str(&["SELECT", "0"]);
+    assert!(!p.check_watch("k", &["SWAPDB", "0", "1"]), "swapped in");
+    assert!(!p.check_watch("k", &["SWAPDB", "0", "1"]), "swapped out");
+    assert!(p.check_watch("k", &["SWAPDB", "0", "0"]));
+    p.check_str(&["SELECT", "1"]);
+    p.check_str(&["FLUSHDB"]);
+    p.check_str(&["SELECT", "0"]);
+    p.check_str(&["FLUSHDB"]);
+    assert!(p.check_watch("k", &["SWAPDB", "0", "1"]), "both empty");
+    p.check_dataset();
+}
+
+/// Redis 7: a watched key that expires before EXEC dooms the transaction
+/// even if nothing deleted it; a key already expired when watched does
+/// not, even when it is deleted meanwhile.
+#[test]
+fn watch_and_expiry_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    p.check_str(&["SET", "k", "v", "PX", "100"]);
+    p.check_str(&["WATCH", "k"]);
+    p.check_str(&["MULTI"]);
+    p.check_str(&["PING"]);
+    std::thread::sleep(Duration::from_millis(150));
+    p.check_str(&["EXEC"]);
+    // Watched while already expired (not yet collected), then collected by
+    // another client's read: no logical change.
+    p.check_str(&["SET", "e", "v", "PX", "1"]);
+    std::thread::sleep(Duration::from_millis(10));
+    p.check_str(&["WATCH", "e"]);
+    let mut other_c = p.cin_server().conn();
+    let mut other_r = Conn::connect(&p.redis_addr());
+    other_c.cmd(&["GET", "e"]);
+    other_r.cmd(&["GET", "e"]);
+    p.check_str(&["MULTI"]);
+    p.check_str(&["PING"]);
+    p.check_str(&["EXEC"]);
+    // Collected by active expiry while watched: the transaction is doomed.
+    p.check_str(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    p.check_str(&["SET", "a", "v", "PX", "50"]);
+    p.check_str(&["WATCH", "a"]);
+    assert!(wait_until(Duration::from_secs(5), || {
+        p.cin.cmd(&["DBSIZE"]) == b":0\r\n" && p.red.cmd(&["DBSIZE"]) == b":0\r\n"
+    }));
+    p.check_str(&["MULTI"]);
+    p.check_str(&["PING"]);
+    p.check_str(&["EXEC"]);
+}
+
+/// Optimistic locking under contention: several clients increment one
+/// counter with WATCH/GET/MULTI/SET/EXEC, retrying when EXEC fails. The
+/// count must be exact, and some attempts must actually have collided.
+#[test]
+fn watch_race_counts_exactly() {
+    let srv = Server::start();
+    let addr = format!("127.0.0.1:{}", srv.port());
+    const CLIENTS: usize = 8;
+    const INCREMENTS: usize = 200;
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut c = Conn::connect(&addr);
+                let mut retries = 0;
+                for _ in 0..INCREMENTS {
+                    loop {
+                        c.cmd(&["WATCH", "counter"]);
+                        let n = match c.value(&["GET", "counter"]) {
+                            Value::Bulk(b) => String::from_utf8(b).unwrap().parse().unwrap(),
+                            _ => 0u64,
+                        };
+                        c.cmd(&["MULTI"]);
+                        c.cmd(&["SET", "counter", &(n + 1).to_string()]);
+                        if c.cmd(&["EXEC"]) != b"*-1\r\n" {
+                            break;
+                        }
+                        retries += 1;
+                    }
+                }
+                retries
+            })
+        })
+        .collect();
+    let retries: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let mut c = srv.conn();
+    let want = (CLIENTS * INCREMENTS).to_string();
+    c.expect(
+        &["GET", "counter"],
+        &format!("${}\r\n{want}\r\n", want.len()),
+    );
+    assert!(
+        retries > 0,
+        "no transaction ever collided: the test proves nothing"
+    );
+}

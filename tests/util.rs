@@ -329,6 +329,8 @@ pub fn redis() -> Option<Redis> {
                 "",
                 "--appendonly",
                 "no",
+                "--enable-debug-command",
+                "yes",
             ])
             .args(["--dir", dir.path()])
             .stdout(Stdio::null())
