@@ -2,6 +2,10 @@
 //! random sampling and popping, SMOVE, the set algebra with its STORE and
 //! CARD variants, and SSCAN. The structure, its encodings and the algebra
 //! live in [`crate::db::set`].
+//!
+//! A command that changes a key publishes the keyspace events Redis does,
+//! in the same order, and signals the key for WATCH; one that changes
+//! nothing (or fails) does neither.
 
 use std::collections::HashMap;
 
