@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::differential::{Cmp, EventPair, Pair};
-use crate::set::{with_events_off, EVENTS};
+use crate::set::{check_events_with_lazy_expiry, with_events_off, EVENTS};
 use crate::util::*;
 
 // ---------------------------------------------------------------------------
@@ -1658,4 +1658,27 @@ fn watch_invalidation_matches_redis() {
     for &(key, cmd, runs) in cases {
         assert_eq!(p.check_watch(key, cmd), runs, "WATCH {key}; {cmd:?}");
     }
+}
+
+/// A STORE whose result is empty deletes a destination that expired but
+/// is still stored as Redis's `dbDelete` does: announced as `del`, not
+/// `expired`; a non-empty result first expires it (`expired`), then
+/// stores.
+#[test]
+fn store_over_an_expired_destination_matches_redis() {
+    let mut script: Vec<&[&str]> = vec![&["ZADD", "z", "1", "a"], &["ZADD", "e", "1", "b"]];
+    for store in [
+        &["ZUNIONSTORE", "d", "1", "nokey"][..],
+        &["ZINTERSTORE", "d", "2", "z", "e"],
+        &["ZDIFFSTORE", "d", "2", "z", "z"],
+        &["ZRANGESTORE", "d", "nokey", "0", "-1"],
+        &["ZRANGESTORE", "d", "z", "5", "6"],
+        &["ZRANGESTORE", "d", "z", "0", "-1"],
+        &["ZUNIONSTORE", "d", "2", "z", "e"],
+    ] {
+        script.extend([&["ZADD", "d", "1", "x"][..], &["PEXPIRE", "d", "1"]]);
+        script.extend([&["DEBUG", "SLEEP", "0.01"][..], store, &["EXISTS", "d"]]);
+    }
+    let events = check_events_with_lazy_expiry(&["PEXPIRE", "DEBUG"], &script);
+    assert!(events == 0 || events >= 25, "only {events} events");
 }
