@@ -1,11 +1,12 @@
 //! Set commands: exact replies (RESP2 and RESP3), the intset/hashtable
 //! encodings and their conversion, random sampling and popping, SSCAN, an
-//! AOF round trip, and differential runs against redis-server.
+//! AOF round trip, and differential runs against redis-server: replies,
+//! keyspace events and WATCH invalidation.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::differential::{Cmp, Pair};
+use crate::differential::{Cmp, EventPair, Pair};
 use crate::util::*;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
@@ -905,4 +906,308 @@ fn random_set_commands_match_redis() {
         p.check_dataset();
     }
     p.check_str(&["CONFIG", "SET", "set-max-intset-entries", "512"]);
+}
+
+/// The event classes compared: all of them, key misses and new keys too
+/// (which show whether a command reads or writes its keys, and when it
+/// creates one).
+pub const EVENTS: &str = "KEAmn";
+
+/// Runs `cmd` on both servers with keyspace events off, for setting up
+/// keys of other types whose events are not this group's concern.
+pub fn with_events_off(p: &mut EventPair, cmd: &[&str]) {
+    p.pair
+        .check_str(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+    p.pair.check_str(cmd);
+    p.pair
+        .check_str(&["CONFIG", "SET", "notify-keyspace-events", EVENTS]);
+}
+
+/// Every write command of the group publishes the keyspace events Redis
+/// does, in Redis's order: normal cases, emptied keys (`del` after the
+/// command's own event), no-ops and errors (nothing), STORE destinations
+/// that existed or not. Replies must match too, so random pops stay
+/// deterministic (whole sets, single members) except where noted.
+#[test]
+fn keyspace_events_match_redis() {
+    let Some(mut p) = EventPair::new(EVENTS) else {
+        return;
+    };
+    with_events_off(&mut p, &["MSET", "str", "x", "str2", "x", "str3", "x"]);
+    let mut events = p.script(&[
+        // SADD: a new key, an existing one, nothing new, a wrong type.
+        &["SADD", "s", "a", "b", "c"],
+        &["SADD", "s", "a"],
+        &["SADD", "s", "a", "d"],
+        &["SADD", "str", "a"],
+        // SREM: nothing there, the wrong type, some, the rest (`del`).
+        &["SREM", "s", "x"],
+        &["SREM", "nokey", "a"],
+        &["SREM", "str", "a"],
+        &["SREM", "s", "a", "b"],
+        &["SREM", "s", "c", "d", "x"],
+        &["EXISTS", "s"],
+        // SPOP: count 0, missing keys, errors, whole sets, last members.
+        &["SADD", "s", "1", "2", "3"],
+        &["SPOP", "s", "0"],
+        &["SPOP", "nokey"],
+        &["SPOP", "nokey", "2"],
+        &["SPOP", "str"],
+        &["SPOP", "str", "1"],
+        &["SPOP", "s", "-1"],
+        &["SPOP", "s", "1", "2"],
+        &["SPOP", "s", "3"],
+        &["SADD", "s", "5"],
+        &["SPOP", "s"],
+        &["SADD", "s", "x"],
+        &["SPOP", "s", "1"],
+        &["SADD", "s", "7", "8"],
+        &["SPOP", "s", "100"],
+        // SMOVE: to a new key, a missing member or source, the same key,
+        // wrong types, a destination that has the member, emptied sources.
+        &["SADD", "a", "1", "2"],
+        &["SMOVE", "a", "b", "1"],
+        &["SMOVE", "a", "b", "9"],
+        &["SMOVE", "nokey", "b", "1"],
+        &["SMOVE", "a", "a", "2"],
+        &["SMOVE", "a", "a", "9"],
+        &["SMOVE", "a", "str", "2"],
+        &["SMOVE", "str", "a", "2"],
+        &["SMOVE", "nokey", "str", "2"],
+        &["SADD", "b", "2"],
+        &["SMOVE", "a", "b", "2"],
+        &["SMOVE", "b", "c", "1"],
+        &["SMOVE", "b", "c", "2"],
+        &["SMEMBERS", "c"],
+        // SINTERSTORE: new and existing destinations, a missing source
+        // (with and without a destination to delete), the destination as
+        // a source, empty intersections, wrong types.
+        &["SADD", "x", "1", "2", "3"],
+        &["SADD", "y", "2", "3", "4"],
+        &["SINTERSTORE", "d", "x", "y"],
+        &["SINTERSTORE", "d", "x", "y"],
+        &["SINTERSTORE", "d", "x", "nokey"],
+        &["SINTERSTORE", "d", "x", "nokey"],
+        &["SINTERSTORE", "d", "nokey", "str"],
+        &["SINTERSTORE", "d", "x", "str"],
+        &["SINTERSTORE", "d", "x"],
+        &["SADD", "e", "9"],
+        &["SINTERSTORE", "d", "e", "x"],
+        &["SINTERSTORE", "d", "e", "x"],
+        &["SINTERSTORE", "str2", "x", "y"],
+        &["TYPE", "str2"],
+        &["SINTERSTORE", "d", "d", "x"],
+        // SUNIONSTORE
+        &["SUNIONSTORE", "d", "x", "y"],
+        &["SUNIONSTORE", "d", "x", "nokey"],
+        &["SUNIONSTORE", "d", "nokey"],
+        &["SUNIONSTORE", "d", "nokey"],
+        &["SUNIONSTORE", "d", "x", "str"],
+        &["SUNIONSTORE", "str3", "x"],
+        &["TYPE", "str3"],
+        &["SUNIONSTORE", "x", "x", "e"],
+        &["SMEMBERS", "x"],
+        // SDIFFSTORE
+        &["SDIFFSTORE", "d", "x", "y"],
+        &["SDIFFSTORE", "d", "x", "nokey"],
+        &["SDIFFSTORE", "d", "x", "x"],
+        &["SDIFFSTORE", "d", "x", "x"],
+        &["SDIFFSTORE", "d", "nokey", "x"],
+        &["SDIFFSTORE", "d", "x", "str"],
+        &["SDIFFSTORE", "d", "str", "x"],
+        &["SDIFFSTORE", "y", "y", "x"],
+        // Reads publish nothing.
+        &["SISMEMBER", "x", "1"],
+        &["SMISMEMBER", "x", "1", "0"],
+        &["SCARD", "x"],
+        &["SMEMBERS", "x"],
+        &["SINTER", "x", "y"],
+        &["SUNION", "x", "nokey"],
+        &["SDIFF", "x", "y"],
+        &["SINTERCARD", "2", "x", "y"],
+        &["SRANDMEMBER", "e"],
+        &["SSCAN", "e", "0"],
+        // Events name the client's database.
+        &["SELECT", "1"],
+        &["SADD", "s", "a"],
+        &["SMOVE", "s", "t", "a"],
+        &["SUNIONSTORE", "u", "t"],
+        &["SREM", "t", "a"],
+        &["SPOP", "u"],
+        &["SELECT", "0"],
+    ]);
+    // Pops of some of a set pick members at random, so the replies
+    // differ; run them on each server directly and compare only the
+    // events, which the next checked command collects. Both strategies:
+    // popping a few members, and keeping a few.
+    for count in ["2", "7"] {
+        p.check(&["SADD", "r", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        p.pair.cin.cmd(&["SPOP", "r", count]);
+        p.pair.red.cmd(&["SPOP", "r", count]);
+        p.pair.cin.cmd(&["SPOP", "r"]);
+        p.pair.red.cmd(&["SPOP", "r"]);
+        events += p.check(&["SCARD", "r"]).len();
+        events += p
+            .check(&["SREM", "r", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
+            .len();
+    }
+    assert!(events >= 150, "only {events} events");
+}
+
+/// WATCH: every write command dooms a transaction watching a key it
+/// changed, and only those; no-ops, errors and untouched keys leave the
+/// transaction alone, as in Redis.
+#[test]
+fn watch_invalidation_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["SET", "str", "x"]);
+    // (watched key, command, whether the transaction still runs)
+    let cases: &[(&str, &[&str], bool)] = &[
+        ("s", &["SADD", "s", "a", "b"], false),
+        ("s", &["SADD", "s", "a"], true),
+        ("str", &["SADD", "str", "a"], true),
+        ("s", &["SREM", "s", "x"], true),
+        ("s", &["SREM", "s", "a"], false),
+        ("s", &["SREM", "s", "b"], false),
+        ("s", &["SREM", "s", "b"], true),
+        ("s", &["SADD", "s", "1", "2", "3"], false),
+        ("s", &["SPOP", "s", "0"], true),
+        ("s", &["SPOP", "s", "-1"], true),
+        ("nokey", &["SPOP", "nokey"], true),
+        ("nokey", &["SPOP", "nokey", "3"], true),
+        ("s", &["SPOP", "s", "5"], false),
+        ("s", &["SADD", "s", "1"], false),
+        ("s", &["SPOP", "s"], false),
+        // SMOVE: each key only when it changed.
+        ("a", &["SADD", "a", "1", "2", "3"], false),
+        ("a", &["SMOVE", "a", "b", "9"], true),
+        ("b", &["SMOVE", "a", "b", "9"], true),
+        ("a", &["SMOVE", "a", "a", "1"], true),
+        ("a", &["SMOVE", "a", "str", "1"], true),
+        ("a", &["SMOVE", "a", "b", "1"], false),
+        ("b", &["SMOVE", "a", "b", "2"], false),
+        ("b", &["SADD", "b", "3"], false),
+        ("a", &["SMOVE", "a", "b", "3"], false),
+        ("b", &["SMOVE", "b", "a", "3"], false),
+        ("b", &["SADD", "b", "3"], false),
+        ("b", &["SMOVE", "a", "b", "3"], true),
+        ("a", &["EXISTS", "a"], true),
+        ("nokey", &["SMOVE", "nokey", "b", "1"], true),
+        ("b", &["SMOVE", "nokey", "b", "1"], true),
+        // STORE destinations: written, deleted, or (empty result, no
+        // destination) untouched; sources are only read.
+        ("x", &["SADD", "x", "1", "2"], false),
+        ("d", &["SINTERSTORE", "d", "x", "b"], false),
+        ("x", &["SINTERSTORE", "d", "x", "b"], true),
+        ("d", &["SINTERSTORE", "d", "x", "b"], false),
+        ("d", &["SINTERSTORE", "d", "x", "nokey"], false),
+        ("d", &["SINTERSTORE", "d", "x", "nokey"], true),
+        ("d", &["SINTERSTORE", "d", "x", "str"], true),
+        ("d", &["SUNIONSTORE", "d", "x"], false),
+        ("d", &["SUNIONSTORE", "d", "nokey"], false),
+        ("d", &["SUNIONSTORE", "d", "nokey"], true),
+        ("d", &["SUNIONSTORE", "d", "str"], true),
+        ("d", &["SDIFFSTORE", "d", "b", "x"], false),
+        ("d", &["SDIFFSTORE", "d", "x", "x"], false),
+        ("d", &["SDIFFSTORE", "d", "x", "x"], true),
+        ("b", &["SDIFFSTORE", "d", "b", "x"], true),
+        // Reads never touch.
+        ("x", &["SMEMBERS", "x"], true),
+        ("x", &["SINTERCARD", "1", "x"], true),
+        ("x", &["SINTER", "x", "b"], true),
+    ];
+    for &(key, cmd, runs) in cases {
+        assert_eq!(p.check_watch(key, cmd), runs, "WATCH {key}; {cmd:?}");
+    }
+}
+
+/// Runs `script` on cinnabar and on a redis-server that allows DEBUG, both
+/// with active expiry off (so an expired key stays stored until a command
+/// touches it), requiring identical replies and identical keyspace events
+/// per command. Commands named in `quiet` (setup from other groups) run
+/// with events off. Returns how many events were compared (0: no
+/// redis-server).
+pub fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usize {
+    let dir = TempDir::new("redis-debug");
+    let Some(redis) = redis_in(dir.path(), &["--enable-debug-command", "yes"]) else {
+        return 0;
+    };
+    let srv = Server::start();
+    let mut cmds = [srv.conn(), Conn::connect(&redis.addr)];
+    let mut subs = [srv.conn(), Conn::connect(&redis.addr)];
+    for c in &mut cmds {
+        c.expect(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+        c.expect(
+            &["CONFIG", "SET", "notify-keyspace-events", EVENTS],
+            "+OK\r\n",
+        );
+    }
+    for s in &mut subs {
+        s.cmd(&["PSUBSCRIBE", "__keyevent*"]);
+        s.cmd(&["SUBSCRIBE", "sentinel"]);
+    }
+    let mut compared = 0;
+    for args in script {
+        let hush = quiet.contains(&args[0]);
+        let replies: Vec<String> = cmds
+            .iter_mut()
+            .map(|c| {
+                if hush {
+                    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+                }
+                let r = show(&c.cmd(args));
+                if hush {
+                    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", EVENTS]);
+                }
+                r
+            })
+            .collect();
+        assert_eq!(
+            replies[0], replies[1],
+            "replies to {args:?} (cinnabar, redis)"
+        );
+        let mut events: Vec<Vec<String>> = Vec::new();
+        for (c, s) in cmds.iter_mut().zip(&mut subs) {
+            c.cmd(&["PUBLISH", "sentinel", "x"]);
+            let mut got = Vec::new();
+            loop {
+                let Value::Array(m) = s.read_value() else {
+                    panic!("not a message")
+                };
+                let text: Vec<String> = m
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v.as_bytes().unwrap_or(b"?")).into_owned())
+                    .collect();
+                if text[0] == "message" {
+                    break;
+                }
+                got.push(format!("{} {}", text[2], text[3]));
+            }
+            events.push(got);
+        }
+        assert_eq!(events[0], events[1], "events of {args:?} (cinnabar, redis)");
+        compared += events[0].len();
+    }
+    compared
+}
+
+/// A STORE whose result is empty deletes a destination that expired but
+/// is still stored as Redis's `dbDelete` does: announced as `del`, not
+/// `expired`; a non-empty result first expires it (`expired`), then
+/// stores.
+#[test]
+fn store_over_an_expired_destination_matches_redis() {
+    let mut script: Vec<&[&str]> = vec![&["SADD", "s", "1"], &["SADD", "e", "9"]];
+    for store in [
+        &["SUNIONSTORE", "d", "nokey"][..],
+        &["SINTERSTORE", "d", "s", "nokey"],
+        &["SINTERSTORE", "d", "s", "e"],
+        &["SDIFFSTORE", "d", "s", "s"],
+        &["SUNIONSTORE", "d", "s"],
+    ] {
+        script.extend([&["SADD", "d", "x"][..], &["PEXPIRE", "d", "1"]]);
+        script.extend([&["DEBUG", "SLEEP", "0.01"][..], store, &["EXISTS", "d"]]);
+    }
+    let events = check_events_with_lazy_expiry(&["PEXPIRE", "DEBUG"], &script);
+    assert!(events == 0 || events >= 20, "only {events} events");
 }

@@ -2,6 +2,10 @@
 //! random sampling and popping, SMOVE, the set algebra with its STORE and
 //! CARD variants, and SSCAN. The structure, its encodings and the algebra
 //! live in [`crate::db::set`].
+//!
+//! A command that changes a key publishes the keyspace events Redis does,
+//! in the same order, and signals the key for WATCH; one that changes
+//! nothing (or fails) does neither.
 
 use std::collections::HashMap;
 
@@ -13,6 +17,7 @@ use super::keys::{parse_scan_opts, reply_empty_scan, ScanOpts};
 use super::{Args, CmdError, CmdResult, Ctx};
 use crate::db::set::{self, partial_shuffle, Member, Set};
 use crate::db::Value;
+use crate::notify;
 use crate::resp::Out;
 use crate::state::State;
 use crate::util::{glob_match, parse_i64, Rng};
@@ -97,20 +102,28 @@ fn reply_member(out: &mut Out, m: Member) {
 }
 
 /// Stores the result of a STORE variant at `dst`, replacing any value and
-/// TTL, or deletes `dst` when the result is empty; replies with its size.
-/// Side effects: lazy expiry of `dst`, dirty.
-fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set) {
+/// TTL, and publishes `event` (`sinterstore`, ...); or, when the result is
+/// empty, deletes `dst` (`del`) if it was there. Replies with the size.
+/// An empty result removes even a `dst` that expired but is still
+/// stored, announcing `del` rather than `expired`, as Redis's `dbDelete`
+/// does. Side effects: lazy expiry of `dst`, dirty, keyspace events,
+/// WATCH.
+fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let db = ctx.client.db;
-    ctx.srv.lookup_write(db, dst);
     let n = result.len();
     if n == 0 {
         if ctx.srv.dbs[db].remove(dst).is_some() {
             ctx.dirty(1);
+            ctx.signal_modified(dst);
+            ctx.notify(notify::GENERIC, "del", dst);
         }
     } else {
+        ctx.srv.lookup_write(db, dst);
         let now = ctx.now();
         ctx.srv.dbs[db].set(dst, Value::Set(result), false, now);
         ctx.dirty(1);
+        ctx.signal_modified(dst);
+        ctx.notify(notify::SET, event, dst);
     }
     ctx.out.int(n as i64);
 }
@@ -196,7 +209,8 @@ enum InterTo<'a> {
     Card(usize),
 }
 
-/// SINTER, SINTERSTORE and SINTERCARD (Redis's `sinterGenericCommand`). Side effects: for STORE, dirty.
+/// SINTER, SINTERSTORE and SINTERCARD (Redis's `sinterGenericCommand`).
+/// Side effects: for STORE, dirty, keyspace events, WATCH.
 fn inter_generic(ctx: &mut Ctx, keys: &[Bytes], to: InterTo) -> CmdResult {
     let db = ctx.client.db;
     let present = Loan::check(ctx, keys)?;
@@ -204,7 +218,7 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Bytes], to: InterTo) -> CmdResult {
         match to {
             InterTo::Reply => ctx.out.set(0),
             InterTo::Card(_) => ctx.out.int(0),
-            InterTo::Store(dst) => store_result(ctx, dst, Set::new()),
+            InterTo::Store(dst) => store_result(ctx, dst, Set::new(), "sinterstore"),
         }
         return Ok(());
     }
@@ -237,7 +251,7 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Bytes], to: InterTo) -> CmdResult {
     drop(sets);
     loan.give_back(ctx.srv, db);
     if let (InterTo::Store(dst), Some(result)) = (to, stored) {
-        store_result(ctx, dst, result);
+        store_result(ctx, dst, result, "sinterstore");
     }
     Ok(())
 }
@@ -249,7 +263,8 @@ enum Op {
 }
 
 /// SUNION, SDIFF and their STORE variants (Redis's
-/// `sunionDiffGenericCommand`). Side effects: for STORE, dirty.
+/// `sunionDiffGenericCommand`). Side effects: for STORE, dirty, keyspace
+/// events, WATCH.
 fn union_diff_generic(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, op: Op) -> CmdResult {
     let db = ctx.client.db;
     let max = max_ints(ctx);
@@ -263,7 +278,13 @@ fn union_diff_generic(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, op: Op)
     drop(sets);
     loan.give_back(ctx.srv, db);
     match dst {
-        Some(dst) => store_result(ctx, dst, result),
+        Some(dst) => {
+            let event = match op {
+                Op::Union => "sunionstore",
+                Op::Diff => "sdiffstore",
+            };
+            store_result(ctx, dst, result, event);
+        }
         None => {
             ctx.out.set(result.len());
             for m in result.iter() {
@@ -279,6 +300,8 @@ fn union_diff_generic(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, op: Op)
 // ---------------------------------------------------------------------------
 
 /// SADD key member [member ...]
+///
+/// Side effects: dirty; `sadd` and WATCH when a member was added.
 pub fn sadd(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
@@ -295,12 +318,19 @@ pub fn sadd(ctx: &mut Ctx) -> CmdResult {
             n
         }
     };
+    if added > 0 {
+        ctx.signal_modified(key);
+        ctx.notify(notify::SET, "sadd", key);
+    }
     ctx.dirty(added as u64);
     ctx.out.int(added as i64);
     Ok(())
 }
 
 /// SREM key member [member ...]
+///
+/// Side effects: dirty; when a member went, `srem` (then `del` if the
+/// set emptied) and WATCH.
 pub fn srem(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
@@ -319,8 +349,16 @@ pub fn srem(ctx: &mut Ctx) -> CmdResult {
             }
         }
     }
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         ctx.srv.dbs[db].remove(key);
+    }
+    if removed > 0 {
+        ctx.signal_modified(key);
+        ctx.notify(notify::SET, "srem", key);
+        if emptied {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
     }
     ctx.dirty(removed);
     ctx.out.int(removed as i64);
@@ -390,8 +428,9 @@ pub fn spop(ctx: &mut Ctx) -> CmdResult {
     }
 }
 
-/// SPOP without a count. Side effects: dirty; propagated as SREM of the
-/// member popped, since replaying a random pop would pick another.
+/// SPOP without a count. Side effects: dirty, `spop` (then `del` if the
+/// set emptied), WATCH; propagated as SREM of the member popped, since
+/// replaying a random pop would pick another.
 fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let db = ctx.client.db;
     if write_set(ctx.srv, db, key)?.is_none() {
@@ -404,9 +443,15 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let Some(m) = s.pop_random(rng) else {
         return Ok(());
     };
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         ctx.srv.dbs[db].remove(key);
     }
+    ctx.notify(notify::SET, "spop", key);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+    ctx.signal_modified(key);
     ctx.out.bulk(&m);
     ctx.propagate_as(&[b"SREM", key, &m]);
     ctx.dirty(1);
@@ -416,8 +461,9 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
 /// SPOP with a count (Redis's `spopWithCountCommand`): the whole set when
 /// the count covers it (propagated as DEL); otherwise random pops when few
 /// members go, or, when most go, a new set of the random few that stay
-/// (which takes the encoding a fresh set would). Side effects: dirty;
-/// propagated as SREM of the members popped.
+/// (which takes the encoding a fresh set would). Side effects: dirty,
+/// `spop` (then `del` for the whole set), WATCH; propagated as SREM of
+/// the members popped.
 fn spop_count(ctx: &mut Ctx, key: &[u8], count: u64) -> CmdResult {
     let db = ctx.client.db;
     let max = max_ints(ctx);
@@ -436,6 +482,9 @@ fn spop_count(ctx: &mut Ctx, key: &[u8], count: u64) -> CmdResult {
             reply_member(ctx.out, m);
         }
         ctx.srv.dbs[db].remove(key);
+        ctx.notify(notify::SET, "spop", key);
+        ctx.notify(notify::GENERIC, "del", key);
+        ctx.signal_modified(key);
         ctx.propagate_as(&[b"DEL", key]);
         ctx.dirty(size + 1);
         return Ok(());
@@ -471,6 +520,8 @@ fn spop_count(ctx: &mut Ctx, key: &[u8], count: u64) -> CmdResult {
         args.extend(chunk.iter().map(|m| &m[..]));
         ctx.propagate_as(&args);
     }
+    ctx.notify(notify::SET, "spop", key);
+    ctx.signal_modified(key);
     ctx.dirty(count + 1);
     Ok(())
 }
@@ -544,6 +595,10 @@ fn srandmember_count(ctx: &mut Ctx, key: &[u8], count: i64) -> CmdResult {
 }
 
 /// SMOVE source destination member
+///
+/// Side effects: dirty; on a move, `srem` on the source (then `del` if it
+/// emptied) and, if the destination lacked the member, `sadd` on it;
+/// WATCH on each key that changed.
 pub fn smove(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (src, dst, m) = (a.next_bytes()?, a.next_bytes()?, a.next_bytes()?);
@@ -579,9 +634,15 @@ pub fn smove(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         ctx.srv.dbs[db].remove(src);
     }
+    ctx.notify(notify::SET, "srem", src);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", src);
+    }
+    ctx.signal_modified(src);
     let added = match set_mut(ctx.srv, db, dst) {
         Some(d) => d.add(m, max),
         None => {
@@ -591,6 +652,11 @@ pub fn smove(ctx: &mut Ctx) -> CmdResult {
             true
         }
     };
+    // The destination changed only if it did not have the member yet.
+    if added {
+        ctx.signal_modified(dst);
+        ctx.notify(notify::SET, "sadd", dst);
+    }
     ctx.dirty(1 + u64::from(added));
     ctx.out.int(1);
     Ok(())

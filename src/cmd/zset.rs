@@ -2,6 +2,10 @@
 //! the ZRANGE family, removals by range, ZRANDMEMBER and ZSCAN. Pops and
 //! blocking pops live in [`pop`], unions, intersections and differences
 //! in [`setops`], number and range parsing in [`parse`].
+//!
+//! A command that changes a key publishes the keyspace events Redis does,
+//! in the same order, and signals the key for WATCH; one that changes
+//! nothing (or fails) does neither.
 
 pub mod parse;
 mod pop;
@@ -15,6 +19,7 @@ use super::keys::{parse_scan_opts, reply_empty_scan, ScanOpts};
 use super::{CmdError, CmdResult, Ctx};
 use crate::db::zset::{LexRange, Limits, ScoreRange, ZSet};
 use crate::db::Value;
+use crate::notify;
 use crate::resp::Out;
 use crate::state::State;
 
@@ -55,7 +60,8 @@ fn write<'s>(srv: &'s mut State, db: usize, key: &[u8]) -> Result<Option<&'s mut
 
 /// After removals from the set at `key`: deletes it if it became empty
 /// (an empty collection is never stored), else releases spare capacity.
-fn after_removal(ctx: &mut Ctx, key: &[u8]) {
+/// Returns whether the key was deleted.
+fn after_removal(ctx: &mut Ctx, key: &[u8]) -> bool {
     let db = ctx.client.db;
     let clock = ctx.expire_now();
     let empty = match ctx.srv.dbs[db].get(key, clock).map(|e| &mut e.val) {
@@ -69,6 +75,7 @@ fn after_removal(ctx: &mut Ctx, key: &[u8]) {
     if empty {
         ctx.srv.dbs[db].remove(key);
     }
+    empty
 }
 
 /// Replies with members, and their scores if asked: a flat array in
@@ -211,8 +218,10 @@ pub fn zincrby(ctx: &mut Ctx) -> CmdResult {
     zadd_generic(ctx, true)
 }
 
-/// ZADD and ZINCRBY (Redis's `zaddGenericCommand`). Side effects: dirty,
-/// wakes clients blocked on the key when members were added.
+/// ZADD and ZINCRBY (Redis's `zaddGenericCommand`). Side effects: dirty;
+/// when a member was added or its score changed, `zadd` (`zincr` with
+/// INCR) and WATCH; wakes clients blocked on the key when members were
+/// added.
 fn zadd_generic(ctx: &mut Ctx, incr: bool) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
@@ -287,6 +296,10 @@ fn zadd_generic(ctx: &mut Ctx, incr: bool) -> CmdResult {
         }
     };
     ctx.dirty((totals.added + totals.updated) as u64);
+    if totals.added + totals.updated > 0 {
+        ctx.signal_modified(key);
+        ctx.notify(notify::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     if totals.added > 0 {
         ctx.signal_ready(key);
     }
@@ -598,7 +611,8 @@ pub fn zrevrangebylex(ctx: &mut Ctx) -> CmdResult {
 
 /// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 ///
-/// Side effects: dirty; replaces (or, for an empty result, deletes) dst.
+/// Side effects: dirty, keyspace events, WATCH; replaces (or, for an
+/// empty result, deletes) dst.
 pub fn zrangestore(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let dst = a.next_bytes()?;
@@ -615,21 +629,23 @@ pub fn zrangestore(ctx: &mut Ctx) -> CmdResult {
     if req.rev {
         items.reverse();
     }
-    store_result(ctx, dst, &items);
+    store_result(ctx, dst, &items, "zrangestore");
     Ok(())
 }
 
 /// Stores a computed, ordered result at `dst` in the encoding it calls
-/// for and replies with its size; an empty result deletes `dst`.
-/// Side effects: dirty, wakes clients blocked on `dst`.
-fn store_result(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)]) {
+/// for, publishes `event` (`zunionstore`, ...) and replies with its size.
+/// An empty result deletes `dst` (`del`) if it is stored at all, expired
+/// or not, as Redis's `dbDelete` does.
+/// Side effects: dirty, keyspace events, WATCH, wakes clients blocked on
+/// `dst`.
+fn store_result(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)], event: &str) {
     let db = ctx.client.db;
     if items.is_empty() {
-        let clock = ctx.expire_now();
-        let existed = ctx.srv.dbs[db].get(dst, clock).is_some();
-        if existed {
-            ctx.srv.dbs[db].remove(dst);
+        if ctx.srv.dbs[db].remove(dst).is_some() {
             ctx.dirty(1);
+            ctx.signal_modified(dst);
+            ctx.notify(notify::GENERIC, "del", dst);
         }
         ctx.out.int(0);
         return;
@@ -640,6 +656,8 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)]) {
     ctx.srv.dbs[db].get(dst, clock);
     ctx.srv.dbs[db].set(dst, Value::ZSet(z), false, now);
     ctx.dirty(1);
+    ctx.signal_modified(dst);
+    ctx.notify(notify::ZSET, event, dst);
     ctx.signal_ready(dst);
     ctx.out.int(items.len() as i64);
 }
@@ -649,6 +667,9 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)]) {
 // ---------------------------------------------------------------------------
 
 /// ZREM key member [member ...]
+///
+/// Side effects: dirty; when a member went, `zrem` (then `del` if the set
+/// emptied) and WATCH.
 pub fn zrem(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
@@ -663,7 +684,14 @@ pub fn zrem(ctx: &mut Ctx) -> CmdResult {
             }
         }
     }
-    after_removal(ctx, key);
+    let emptied = after_removal(ctx, key);
+    if deleted > 0 {
+        ctx.notify(notify::ZSET, "zrem", key);
+        if emptied {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+        ctx.signal_modified(key);
+    }
     ctx.dirty(deleted as u64);
     ctx.out.int(deleted as i64);
     Ok(())
@@ -674,7 +702,7 @@ pub fn zremrangebyrank(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let (start, stop) = (a.next_i64()?, a.next_i64()?);
-    remrange_generic(ctx, key, By::Rank(start, stop))
+    remrange_generic(ctx, key, By::Rank(start, stop), "zremrangebyrank")
 }
 
 /// ZREMRANGEBYSCORE key min max
@@ -682,7 +710,7 @@ pub fn zremrangebyscore(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let r = parse::score_range(a.next_bytes()?, a.next_bytes()?)?;
-    remrange_generic(ctx, key, By::Score(r))
+    remrange_generic(ctx, key, By::Score(r), "zremrangebyscore")
 }
 
 /// ZREMRANGEBYLEX key min max
@@ -690,12 +718,13 @@ pub fn zremrangebylex(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let r = parse::lex_range(a.next_bytes()?, a.next_bytes()?)?;
-    remrange_generic(ctx, key, By::Lex(r))
+    remrange_generic(ctx, key, By::Lex(r), "zremrangebylex")
 }
 
 /// Redis's `zremrangeGenericCommand`: removes the run of elements from
-/// the first in range. Side effects: dirty; deletes an emptied key.
-fn remrange_generic(ctx: &mut Ctx, key: &[u8], by: By) -> CmdResult {
+/// the first in range. Side effects: dirty; deletes an emptied key; when
+/// something went, `event` (then `del` if emptied) and WATCH.
+fn remrange_generic(ctx: &mut Ctx, key: &[u8], by: By, event: &str) -> CmdResult {
     let db = ctx.client.db;
     let Some(z) = write(ctx.srv, db, key)? else {
         ctx.out.int(0);
@@ -719,7 +748,14 @@ fn remrange_generic(ctx: &mut Ctx, key: &[u8], by: By) -> CmdResult {
         }),
     };
     let deleted = span.map_or(0, |(s, e)| z.remove_range(s, e));
-    after_removal(ctx, key);
+    let emptied = after_removal(ctx, key);
+    if deleted > 0 {
+        ctx.signal_modified(key);
+        ctx.notify(notify::ZSET, event, key);
+        if emptied {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+    }
     ctx.dirty(deleted as u64);
     ctx.out.int(deleted as i64);
     Ok(())

@@ -12,6 +12,7 @@ use super::super::args::is;
 use super::super::blocking::{parse_timeout, TimeoutReply};
 use super::super::{CmdError, CmdResult, Ctx};
 use super::write;
+use crate::notify;
 
 /// How a pop replies (Redis's `genericZpopCommand` flags).
 #[derive(Clone, Copy)]
@@ -27,7 +28,7 @@ struct Shape {
 /// Pops up to `count` elements (-1: one, in the single-pop reply form)
 /// from the first of `keys` that exists (Redis's `genericZpopCommand`);
 /// returns the key popped from. Side effects: dirty; deletes an emptied
-/// key.
+/// key; `zpopmin` or `zpopmax` (then `del` if emptied) and WATCH.
 fn pop_generic<'k>(
     ctx: &mut Ctx,
     keys: &'k [Bytes],
@@ -81,11 +82,17 @@ fn pop_generic<'k>(
         out.bulk(&m);
         out.double(s);
     }
-    if z.is_empty() {
+    let emptied = z.is_empty();
+    if emptied {
         ctx.srv.dbs[db].remove(key);
     } else {
         z.shrink_to_fit();
     }
+    ctx.notify(notify::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+    ctx.signal_modified(key);
     ctx.dirty(n as u64);
     Ok(Some(key))
 }

@@ -192,8 +192,8 @@ fn parse_opts(
     Ok(o)
 }
 
-/// The shared body. Side effects (STORE forms): dirty; replaces or
-/// deletes the destination.
+/// The shared body. Side effects (STORE forms): dirty, keyspace events,
+/// WATCH; replaces or deletes the destination.
 fn setop_generic(ctx: &mut Ctx, op: Op, store: bool, card: bool) -> CmdResult {
     let mut a = ctx.args();
     let dst = if store { Some(a.next_bytes()?) } else { None };
@@ -245,7 +245,14 @@ fn setop_generic(ctx: &mut Ctx, op: Op, store: bool, card: bool) -> CmdResult {
     }
     result.sort_by(|a, b| cmp_elems((a.1, &a.0), (b.1, &b.0)));
     match dst {
-        Some(dst) => store_result(ctx, dst, &result),
+        Some(dst) => {
+            let event = match op {
+                Op::Union => "zunionstore",
+                Op::Inter => "zinterstore",
+                Op::Diff => "zdiffstore",
+            };
+            store_result(ctx, dst, &result, event)
+        }
         None => reply_elems(ctx.out, &result, o.withscores),
     }
     Ok(())
