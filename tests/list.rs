@@ -1079,11 +1079,11 @@ fn keyspace_events_match_redis() {
     same_replies(&mut w);
 }
 
-/// Events are published under Redis's classes: with only `l` selected the
-/// `del` of emptied lists is not announced.
+/// Events are published under Redis's classes (`l`, and `g` for `del`),
+/// and a created key's `new` event comes first.
 #[test]
 fn keyspace_event_classes_match_redis() {
-    for (flags, want) in [("El", 40), ("Kg", 8)] {
+    for (flags, want) in [("El", 40), ("Kg", 8), ("KEAn", 120)] {
         let Some(mut p) = EventPair::new(flags) else {
             return;
         };
