@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::differential::{Cmp, Pair};
+use crate::differential::{Cmp, EventPair, Pair};
 use crate::util::*;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
@@ -1110,4 +1110,158 @@ fn random_hash_commands_match_redis() {
         }
         p.check_dataset();
     }
+}
+
+// ---------------------------------------------------------------------------
+// Keyspace events and WATCH
+// ---------------------------------------------------------------------------
+
+/// Every hash write, with its edge cases: emptied keys, no-ops, errors.
+const EVENT_SCRIPT: &[&[&str]] = &[
+    &["HSET", "h", "a", "1", "b", "2"],
+    // Published even when no value changes, as in Redis.
+    &["HSET", "h", "a", "1"],
+    &["HMSET", "h", "c", "3", "a", "0"],
+    &["HSET", "h", "a"],
+    &["HMSET", "h"],
+    &["HSETNX", "h", "a", "x"],
+    &["HSETNX", "h", "d", "4"],
+    &["HSETNX", "hn", "f", "v"],
+    &["HDEL", "h", "nofield"],
+    &["HDEL", "nokey", "a"],
+    &["HDEL", "h", "a", "b", "nofield"],
+    &["HGET", "h", "c"],
+    &["HMGET", "h", "c", "nofield"],
+    &["HLEN", "h"],
+    &["HEXISTS", "nokey", "a"],
+    &["HSTRLEN", "h", "c"],
+    &["HDEL", "h", "c", "d"],
+    &["HDEL", "hn", "f", "f"],
+    // Counters.
+    &["HINCRBY", "c", "f", "5"],
+    &["HINCRBY", "c", "f", "-7"],
+    &["HINCRBY", "c", "f", "x"],
+    &["HSET", "c", "s", "abc", "inf", "inf"],
+    &["HINCRBY", "c", "s", "1"],
+    &["HINCRBY", "c", "f", "9223372036854775807"],
+    &["HINCRBY", "nokey", "f", "x"],
+    &["HINCRBYFLOAT", "c", "g", "1.5"],
+    &["HINCRBYFLOAT", "c", "f", "0.25"],
+    &["HINCRBYFLOAT", "c", "g", "inf"],
+    &["HINCRBYFLOAT", "c", "g", "x"],
+    &["HINCRBYFLOAT", "c", "s", "1"],
+    &["HINCRBYFLOAT", "c", "inf", "1"],
+    &["HINCRBYFLOAT", "nf", "f", "0"],
+    &["HINCRBYFLOAT", "nokey", "f", "nan"],
+    // A key of another type.
+    &["RPUSH", "lst", "a"],
+    &["HSET", "lst", "f", "v"],
+    &["HMSET", "lst", "f", "v"],
+    &["HSETNX", "lst", "f", "v"],
+    &["HDEL", "lst", "f"],
+    &["HINCRBY", "lst", "f", "1"],
+    &["HINCRBYFLOAT", "lst", "f", "1"],
+    &["HGET", "lst", "f"],
+    // A hashtable-encoded hash, emptied field by field.
+    &["HSET", "big", "a", LONG, "b", "2", "c", "3"],
+    &["HSET", "big", "a", "short"],
+    &["HDEL", "big", "a", "nofield"],
+    &["HINCRBY", "big", "b", "1"],
+    &["HSETNX", "big", "b", "1"],
+    &["HDEL", "big", "b", "c"],
+    &["HRANDFIELD", "nokey", "-2"],
+    &["HSCAN", "nokey", "0"],
+];
+
+/// A value long enough to make a hash a hashtable.
+const LONG: &str = "a value longer than hash-max-listpack-value, which is 64 by default";
+
+/// Runs `cmds` as one transaction on both servers of `p`; returns the
+/// events EXEC published. (The sentinel [`EventPair::check`] publishes
+/// would be queued, so only EXEC goes through it.)
+fn transaction(p: &mut EventPair, cmds: &[&[&str]]) -> Vec<String> {
+    p.pair.check_str(&["MULTI"]);
+    for c in cmds {
+        p.pair.check_str(c);
+    }
+    p.check(&["EXEC"])
+}
+
+/// Every hash write publishes the events redis-server does, in order.
+#[test]
+fn keyspace_events_match_redis() {
+    let Some(mut p) = EventPair::new("KEA") else {
+        return;
+    };
+    let seen = p.script(EVENT_SCRIPT);
+    assert!(seen >= 45, "only {seen} events");
+    let tx: &[&[&str]] = &[
+        &["HSET", "t", "a", "1"],
+        &["HINCRBY", "t", "a", "x"],
+        &["HINCRBY", "t", "a", "1"],
+        &["HSETNX", "t", "a", "1"],
+        &["HDEL", "t", "a"],
+    ];
+    assert_eq!(transaction(&mut p, tx).len(), 8);
+}
+
+/// Events are published under Redis's classes (`h`, and `g` for `del`),
+/// and a created key's `new` event comes first.
+#[test]
+fn keyspace_event_classes_match_redis() {
+    for (flags, want) in [("Eh", 20), ("Kg", 3), ("KEAn", 60)] {
+        let Some(mut p) = EventPair::new(flags) else {
+            return;
+        };
+        let seen = p.script(EVENT_SCRIPT);
+        assert!(seen >= want, "{flags}: only {seen} events");
+    }
+}
+
+/// Each hash write invalidates WATCH on its key exactly when redis-server
+/// does: no-ops and errors leave transactions alone.
+#[test]
+fn watch_invalidation_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let cases: &[(&str, &[&str])] = &[
+        ("h", &["HSET", "h", "a", "1", "b", "2", "c", "3"]),
+        ("h", &["HSET", "h", "a", "1"]),
+        ("h", &["HMSET", "h", "a", "2"]),
+        ("h", &["HSET", "h", "a"]),
+        ("h", &["HSETNX", "h", "a", "1"]),
+        ("h", &["HSETNX", "h", "d", "1"]),
+        ("n", &["HSETNX", "n", "d", "1"]),
+        ("h", &["HDEL", "h", "nofield"]),
+        ("m", &["HDEL", "m", "a"]),
+        ("h", &["HDEL", "h", "nofield", "d"]),
+        ("h", &["HINCRBY", "h", "a", "1"]),
+        ("h", &["HINCRBY", "h", "a", "x"]),
+        ("h", &["HINCRBY", "h", "a", "9223372036854775807"]),
+        ("h", &["HINCRBYFLOAT", "h", "a", "1.5"]),
+        ("h", &["HINCRBY", "h", "a", "1"]),
+        ("h", &["HINCRBYFLOAT", "h", "a", "inf"]),
+        ("m", &["HINCRBYFLOAT", "m", "a", "1"]),
+        ("m", &["HINCRBY", "m2", "a", "1"]),
+        ("h", &["HGET", "h", "a"]),
+        ("h", &["HGETALL", "h"]),
+        ("h", &["HLEN", "h"]),
+        ("h", &["HSCAN", "h", "0"]),
+        ("h", &["HRANDFIELD", "h", "0"]),
+        ("h", &["HEXISTS", "h", "a"]),
+        ("l", &["RPUSH", "l", "a"]),
+        ("l", &["HSET", "l", "a", "1"]),
+        ("l", &["HDEL", "l", "a"]),
+        ("l", &["HINCRBY", "l", "a", "1"]),
+        ("h", &["HDEL", "h", "a", "b", "c", "d"]),
+        ("h", &["HDEL", "h", "a"]),
+    ];
+    let mut ran = 0;
+    for (key, cmd) in cases {
+        ran += usize::from(p.check_watch(key, cmd));
+    }
+    assert!(
+        ran > 10 && ran < cases.len() - 10,
+        "{ran} of {}",
+        cases.len()
+    );
 }

@@ -6,7 +6,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::differential::{Cmp, Pair};
+use crate::differential::{Cmp, EventPair, Pair};
 use crate::util::*;
 
 /// Bulk-string array bytes for `items`.
@@ -881,4 +881,290 @@ fn blocking_timeout_errors_match_redis() {
     for t in ["0.01", "0x0.01p0", "1e-2"] {
         p.check_str(&["BLPOP", "nokey", t]);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Keyspace events and WATCH
+// ---------------------------------------------------------------------------
+
+/// Every list write, with its edge cases: emptied keys, no-ops, errors.
+const EVENT_SCRIPT: &[&[&str]] = &[
+    &["RPUSH", "l", "a", "b", "c", "d"],
+    &["LPUSH", "l", "z", "y"],
+    &["LPUSHX", "l", "x"],
+    &["RPUSHX", "l", "e"],
+    &["LPUSHX", "nokey", "a"],
+    &["RPUSHX", "nokey", "a"],
+    // A key of another type (a hash: strings are not this file's).
+    &["HSET", "str", "f", "v"],
+    &["LPUSH", "str", "a"],
+    &["RPUSHX", "str", "a"],
+    &["LPUSH", "l"],
+    &["LPOP", "l"],
+    &["RPOP", "l"],
+    &["LPOP", "l", "2"],
+    &["RPOP", "l", "0"],
+    &["RPOP", "l", "-1"],
+    &["LPOP", "l", "1", "2"],
+    &["LPOP", "nokey"],
+    &["LPOP", "nokey", "3"],
+    &["RPOP", "str"],
+    &["RPOP", "l", "100"],
+    &["RPUSH", "l", "x"],
+    &["LPOP", "l"],
+    &["RPUSH", "l", "a", "b", "a", "c", "a"],
+    &["LSET", "l", "1", "B"],
+    &["LSET", "l", "-1", "A"],
+    &["LSET", "l", "99", "x"],
+    &["LSET", "l", "x", "x"],
+    &["LSET", "nokey", "0", "x"],
+    &["LINSERT", "l", "BEFORE", "c", "x"],
+    &["LINSERT", "l", "AFTER", "B", "y"],
+    &["LINSERT", "l", "AFTER", "nopivot", "x"],
+    &["LINSERT", "nokey", "AFTER", "a", "x"],
+    &["LINSERT", "l", "MIDDLE", "a", "x"],
+    &["LREM", "l", "1", "a"],
+    &["LREM", "l", "-1", "A"],
+    &["LREM", "l", "0", "nothere"],
+    &["LREM", "nokey", "0", "a"],
+    &["LREM", "l", "x", "a"],
+    // LTRIM publishes even when it trims nothing.
+    &["LTRIM", "l", "0", "-1"],
+    &["LTRIM", "l", "1", "2"],
+    &["LTRIM", "nokey", "0", "1"],
+    &["LTRIM", "str", "0", "1"],
+    &["LTRIM", "l", "5", "1"],
+    &["RPUSH", "r", "a", "a"],
+    &["LREM", "r", "0", "a"],
+    // Moves: the push on the destination is announced before the pop.
+    &["RPUSH", "src", "1", "2", "3"],
+    &["LMOVE", "src", "dst", "LEFT", "RIGHT"],
+    &["LMOVE", "src", "dst", "RIGHT", "LEFT"],
+    &["RPOPLPUSH", "src", "dst"],
+    &["RPOPLPUSH", "src", "dst"],
+    &["LMOVE", "dst", "dst", "LEFT", "RIGHT"],
+    &["LMOVE", "dst", "str", "LEFT", "LEFT"],
+    &["LMOVE", "str", "dst", "LEFT", "LEFT"],
+    &["LMOVE", "dst", "d2", "UP", "LEFT"],
+    &["RPUSH", "one", "x"],
+    &["LMOVE", "one", "one", "LEFT", "RIGHT"],
+    &["RPOPLPUSH", "one", "one"],
+    &["RPOPLPUSH", "one", "other"],
+    // LMPOP.
+    &["LMPOP", "2", "nokey", "dst", "LEFT", "COUNT", "2"],
+    &["LMPOP", "1", "dst", "RIGHT", "COUNT", "10"],
+    &["LMPOP", "1", "nokey", "LEFT"],
+    &["LMPOP", "0", "nokey", "LEFT"],
+    &["LMPOP", "1", "str", "LEFT"],
+    // The blocking forms when there is something to pop.
+    &["RPUSH", "b", "1", "2", "3", "4"],
+    &["BLPOP", "nokey", "b", "0"],
+    &["BRPOP", "b", "0"],
+    &["BLMOVE", "b", "bd", "LEFT", "LEFT", "0"],
+    &["BRPOPLPUSH", "b", "bd", "0"],
+    &["BRPOPLPUSH", "bd", "b", "0"],
+    &["BLMPOP", "0", "1", "b", "LEFT", "COUNT", "5"],
+    &["BLMOVE", "bd", "str", "LEFT", "LEFT", "0"],
+    &["BLPOP", "str", "0"],
+    &["BLPOP", "nokey", "x"],
+];
+
+/// Inside MULTI the blocking forms do not block; EXEC publishes the
+/// transaction's events in order.
+const EVENT_TRANSACTION: &[&[&str]] = &[
+    &["BLPOP", "nokey", "0"],
+    &["BLMOVE", "nokey", "bd", "LEFT", "LEFT", "0"],
+    &["RPUSH", "m", "a", "b"],
+    &["LMOVE", "m", "m2", "LEFT", "LEFT"],
+    &["BRPOP", "m", "0"],
+    &["LPOP", "m"],
+];
+
+/// Runs `cmds` as one transaction on both servers of `p`; returns the
+/// events EXEC published. (The sentinel [`EventPair::check`] publishes
+/// would be queued, so only EXEC goes through it.)
+fn transaction(p: &mut EventPair, cmds: &[&[&str]]) -> Vec<String> {
+    p.pair.check_str(&["MULTI"]);
+    for c in cmds {
+        p.pair.check_str(c);
+    }
+    p.check(&["EXEC"])
+}
+
+/// The address `c` is connected to.
+fn peer(c: &Conn) -> String {
+    c.s.peer_addr().unwrap().to_string()
+}
+
+/// Sends `cmd` on a new connection to each server of `p` and waits until
+/// `n` clients are blocked on each; returns the (cinnabar, redis)
+/// connections, whose replies are pending.
+fn block_on_both(p: &mut Pair, cmd: &[&str], n: usize) -> (Conn, Conn) {
+    let argv: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
+    let mut conns = Vec::new();
+    for main in [&mut p.cin, &mut p.red] {
+        let mut c = Conn::connect(&peer(main));
+        c.s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c.send(&multibulk(&argv));
+        wait_blocked(main, n);
+        conns.push(c);
+    }
+    let red = conns.pop().unwrap();
+    (conns.pop().unwrap(), red)
+}
+
+/// The pending replies of blocked clients, which must be the same.
+fn same_replies(waiters: &mut [(Conn, Conn)]) {
+    for (cin, red) in waiters {
+        assert_eq!(show(&cin.read_reply()), show(&red.read_reply()));
+    }
+}
+
+/// Every list write publishes the events redis-server does, in order,
+/// including clients blocked on a key that a later command serves.
+#[test]
+fn keyspace_events_match_redis() {
+    let Some(mut p) = EventPair::new("KEA") else {
+        return;
+    };
+    let seen = p.script(EVENT_SCRIPT);
+    assert!(seen >= 100, "only {seen} events");
+    assert_eq!(transaction(&mut p, EVENT_TRANSACTION).len(), 10);
+
+    // Served blocked pops: the pusher's event, then each waiter's.
+    let served: &[(&[&str], &[&str])] = &[
+        (&["BLPOP", "w1", "0"], &["RPUSH", "w1", "a"]),
+        (&["BRPOP", "w2", "0"], &["RPUSH", "w2", "a", "b"]),
+        (
+            &["BLMOVE", "w3", "w3d", "RIGHT", "LEFT", "0"],
+            &["LPUSH", "w3", "a"],
+        ),
+        (
+            &["BRPOPLPUSH", "w4", "w4d", "0"],
+            &["RPUSH", "w4", "a", "b"],
+        ),
+        (
+            &["BLMPOP", "0", "2", "w5", "w6", "LEFT", "COUNT", "3"],
+            &["RPUSH", "w6", "a", "b"],
+        ),
+        (
+            &["BLMPOP", "0", "1", "w5", "RIGHT"],
+            &["LPUSH", "w5", "a", "b"],
+        ),
+        // A destination of the wrong type: the waiter gets an error.
+        (
+            &["BLMOVE", "w7", "str", "LEFT", "LEFT", "0"],
+            &["RPUSH", "w7", "a"],
+        ),
+    ];
+    for (block, push) in served {
+        let mut w = [block_on_both(&mut p.pair, block, 1)];
+        let n = p.check(push).len();
+        assert!(n >= 2, "{push:?}: {n} events");
+        same_replies(&mut w);
+    }
+    // A BLMOVE feeding another waiter, and a transaction feeding two.
+    let mut w = [
+        block_on_both(&mut p.pair, &["BLMOVE", "c1", "c2", "LEFT", "LEFT", "0"], 1),
+        block_on_both(&mut p.pair, &["BLPOP", "c2", "0"], 2),
+    ];
+    assert_eq!(p.check(&["RPUSH", "c1", "x"]).len(), 12);
+    same_replies(&mut w);
+    let mut w = [
+        block_on_both(&mut p.pair, &["BRPOP", "t", "0"], 1),
+        block_on_both(&mut p.pair, &["BLPOP", "t", "0"], 2),
+    ];
+    let tx: &[&[&str]] = &[&["RPUSH", "t", "a", "b", "c"], &["LPUSH", "t", "d"]];
+    assert_eq!(transaction(&mut p, tx).len(), 8);
+    same_replies(&mut w);
+}
+
+/// Events are published under Redis's classes (`l`, and `g` for `del`),
+/// and a created key's `new` event comes first.
+#[test]
+fn keyspace_event_classes_match_redis() {
+    for (flags, want) in [("El", 40), ("Kg", 8), ("KEAn", 120)] {
+        let Some(mut p) = EventPair::new(flags) else {
+            return;
+        };
+        let seen = p.script(EVENT_SCRIPT);
+        assert!(seen >= want, "{flags}: only {seen} events");
+        assert!(!transaction(&mut p, EVENT_TRANSACTION).is_empty());
+    }
+}
+
+/// Each list write invalidates WATCH on exactly the keys it changed, as
+/// in redis-server: no-ops and errors leave transactions alone.
+#[test]
+fn watch_invalidation_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let cases: &[(&str, &[&str])] = &[
+        ("l", &["RPUSH", "l", "a", "b", "c", "d", "e", "f", "g", "h"]),
+        ("l", &["RPUSH", "l", "i", "j", "k", "l", "m", "n", "o", "p"]),
+        ("l", &["LPUSH", "l", "x"]),
+        ("l", &["LPUSHX", "l", "x"]),
+        ("l", &["RPUSHX", "l", "x"]),
+        ("n", &["LPUSHX", "n", "x"]),
+        ("n", &["RPUSHX", "n", "x"]),
+        ("n", &["LPUSH", "n"]),
+        ("l", &["LPOP", "l"]),
+        ("l", &["RPOP", "l", "2"]),
+        ("l", &["RPOP", "l", "0"]),
+        ("n", &["LPOP", "n"]),
+        ("n", &["LPOP", "n", "2"]),
+        ("l", &["LSET", "l", "0", "v"]),
+        ("l", &["LSET", "l", "99", "v"]),
+        ("l", &["LINSERT", "l", "BEFORE", "v", "w"]),
+        ("l", &["LINSERT", "l", "BEFORE", "nopivot", "w"]),
+        ("n", &["LINSERT", "n", "BEFORE", "v", "w"]),
+        ("l", &["LREM", "l", "0", "nothere"]),
+        ("l", &["LREM", "l", "0", "w"]),
+        ("n", &["LREM", "n", "0", "w"]),
+        ("l", &["LTRIM", "l", "0", "-1"]),
+        ("l", &["LTRIM", "l", "1", "-1"]),
+        ("n", &["LTRIM", "n", "0", "-1"]),
+        ("l", &["LRANGE", "l", "0", "-1"]),
+        ("l", &["LPOS", "l", "x"]),
+        // Moves touch both keys; a move that fails touches neither.
+        ("l", &["LMOVE", "l", "d", "LEFT", "RIGHT"]),
+        ("d", &["LMOVE", "l", "d", "LEFT", "RIGHT"]),
+        ("l", &["RPOPLPUSH", "l", "d"]),
+        ("d", &["RPOPLPUSH", "l", "d"]),
+        ("d", &["LMOVE", "n", "d", "LEFT", "RIGHT"]),
+        ("n", &["LMOVE", "n", "d", "LEFT", "RIGHT"]),
+        ("d", &["HSET", "str", "f", "v"]),
+        ("l", &["LMOVE", "l", "str", "LEFT", "RIGHT"]),
+        ("d", &["LMOVE", "str", "d", "LEFT", "RIGHT"]),
+        ("l", &["LMPOP", "2", "n", "l", "LEFT"]),
+        ("n", &["LMPOP", "2", "n", "l", "LEFT"]),
+        ("d", &["LMPOP", "2", "n", "l", "LEFT"]),
+        ("l", &["BLPOP", "n", "l", "0"]),
+        ("n", &["BRPOP", "n", "l", "0"]),
+        ("l", &["BLMOVE", "l", "d", "LEFT", "LEFT", "0"]),
+        ("d", &["BRPOPLPUSH", "l", "d", "0"]),
+        ("l", &["BLMPOP", "0", "1", "l", "LEFT", "COUNT", "2"]),
+        ("l", &["LTRIM", "l", "5", "-1"]),
+        ("d", &["LREM", "d", "0", "a"]),
+        ("d", &["LTRIM", "d", "1", "0"]),
+    ];
+    let mut ran = 0;
+    for (key, cmd) in cases {
+        ran += usize::from(p.check_watch(key, cmd));
+    }
+    assert!(
+        ran > 10 && ran < cases.len() - 10,
+        "{ran} of {}",
+        cases.len()
+    );
+    // A served waiter invalidates the destination it pushed to.
+    let mut w = [block_on_both(
+        &mut p,
+        &["BLMOVE", "w", "wd", "LEFT", "LEFT", "0"],
+        1,
+    )];
+    assert!(!p.check_watch("wd", &["RPUSH", "w", "a"]));
+    same_replies(&mut w);
+    let mut w = [block_on_both(&mut p, &["BLPOP", "w", "0"], 1)];
+    assert!(!p.check_watch("w", &["RPUSH", "w", "a"]));
+    same_replies(&mut w);
 }

@@ -1,6 +1,9 @@
 //! SORT and SORT_RO, differentially against redis-server.
 
-use crate::differential::{Cmp, Pair};
+use std::thread;
+use std::time::Duration;
+
+use crate::differential::{Cmp, EventPair, Pair};
 use crate::util::*;
 
 #[test]
@@ -95,5 +98,211 @@ fn sort_store_is_persisted() {
     srv.conn().expect(
         &["LRANGE", "sorted", "0", "-1"],
         "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Keyspace events and WATCH
+// ---------------------------------------------------------------------------
+
+/// Keys to sort (and to sort by) on both servers of `p`, created while
+/// keyspace events are off: sets, sorted sets and strings belong to other
+/// files, whose events are checked there.
+fn quiet_setup(p: &mut Pair, flags: &str) {
+    p.check_str(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+    for c in [
+        &["RPUSH", "l", "3", "1", "2"][..],
+        &["SADD", "s", "5", "3", "9", "1"],
+        &["ZADD", "z", "1", "c", "2", "a", "3", "b"],
+        &[
+            "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "str", "v", "old", "x",
+        ],
+        &["RPUSH", "bad", "1", "x"],
+    ] {
+        p.check_str(c);
+    }
+    p.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
+}
+
+/// SORT with and without STORE, onto new, existing and other-typed
+/// destinations, with empty results, and failing.
+const EVENT_SCRIPT: &[&[&str]] = &[
+    &["SORT", "l", "STORE", "dst"],
+    &["SORT", "l", "STORE", "dst"],
+    &["SORT", "l", "DESC", "LIMIT", "0", "2", "STORE", "dst"],
+    &["SORT", "s", "STORE", "dst"],
+    &["SORT", "z", "BY", "nosort", "STORE", "dst"],
+    &["SORT", "s", "BY", "nosort", "STORE", "sdst"],
+    &[
+        "SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*", "STORE", "dst",
+    ],
+    &["SORT", "l", "GET", "nokey_*", "STORE", "dst"],
+    &["SORT", "l", "BY", "nosort", "STORE", "dst"],
+    // An empty result deletes the destination, if there is one.
+    &["SORT", "nokey", "STORE", "dst"],
+    &["SORT", "nokey", "STORE", "dst"],
+    &["SORT", "l", "LIMIT", "10", "5", "STORE", "old"],
+    &["SORT", "l", "STORE", "str"],
+    &["SORT", "l", "DESC", "STORE", "l"],
+    // Reads, and errors, publish nothing.
+    &["SORT", "l"],
+    &["SORT_RO", "l", "ALPHA"],
+    &["SORT", "str", "STORE", "dst"],
+    &["SORT", "bad", "STORE", "dst"],
+    &["SORT", "l", "STORE"],
+    &["SORT", "l", "LIMIT", "x", "1", "STORE", "dst"],
+    &["SORT_RO", "l", "STORE", "dst"],
+    &["EXISTS", "dst"],
+];
+
+/// SORT ... STORE publishes what redis-server does, including for a
+/// client blocked on the destination.
+#[test]
+fn keyspace_events_match_redis() {
+    let Some(mut p) = EventPair::new("KEA") else {
+        return;
+    };
+    quiet_setup(&mut p.pair, "KEA");
+    let seen = p.script(EVENT_SCRIPT);
+    assert!(seen >= 26, "only {seen} events");
+    // A client blocked on the destination is served from the stored list.
+    let mut waiters = Vec::new();
+    for main in [&mut p.pair.cin, &mut p.pair.red] {
+        let mut w = Conn::connect(&main.s.peer_addr().unwrap().to_string());
+        w.s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        w.send(&multibulk(&[b"BLPOP", b"q", b"0"]));
+        let blocked = wait_until(Duration::from_secs(5), || {
+            info_field(main, "blocked_clients") == "1"
+        });
+        assert!(blocked);
+        waiters.push(w);
+    }
+    assert_eq!(p.check(&["SORT", "l", "STORE", "q"]).len(), 4);
+    let (a, b) = (waiters[0].read_reply(), waiters[1].read_reply());
+    assert_eq!(show(&a), show(&b));
+}
+
+/// Events are published under Redis's classes (`sortstore` is a list
+/// event, `del` a generic one), and a created key's `new` event first.
+#[test]
+fn keyspace_event_classes_match_redis() {
+    for (flags, want) in [("El", 11), ("Kg", 2), ("KEAn", 30)] {
+        let Some(mut p) = EventPair::new(flags) else {
+            return;
+        };
+        quiet_setup(&mut p.pair, flags);
+        let seen = p.script(EVENT_SCRIPT);
+        assert!(seen >= want, "{flags}: only {seen} events");
+    }
+}
+
+/// Reads keyspace events from `sub` up to the message on `sentinel`.
+fn events_until(sub: &mut Conn, sentinel: &str) -> Vec<String> {
+    let mut got = Vec::new();
+    loop {
+        let Value::Array(m) = sub.read_value() else {
+            panic!("not a message")
+        };
+        let text: Vec<String> = m
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes().unwrap_or(b"?")).into_owned())
+            .collect();
+        if text[0] == "message" && text[1] == sentinel {
+            return got;
+        }
+        if text[0] == "pmessage" {
+            got.push(format!("{} {}", text[2], text[3]));
+        }
+    }
+}
+
+/// The events of storing the sort of `src` into a key that has just
+/// expired. With `retry` (a server whose active expiry is on), on the
+/// first of several attempts where the key was still stored when SORT
+/// ran, that is, where active expiry did not get there first.
+fn store_onto_expired(c: &mut Conn, sub: &mut Conn, src: &str, retry: bool) -> Vec<String> {
+    for i in 0..20 {
+        let dst = format!("exp{i}{src}");
+        assert_eq!(c.cmd(&["SET", &dst, "x", "PX", "1"]), b"+OK\r\n");
+        // Only SORT's events count (SET's belong to the string tests).
+        c.cmd(&["PUBLISH", "sentinel", "x"]);
+        events_until(sub, "sentinel");
+        thread::sleep(Duration::from_millis(5));
+        assert!(c.cmd(&["SORT", src, "STORE", &dst]).starts_with(b":"));
+        c.cmd(&["PUBLISH", "sentinel", "x"]);
+        let events: Vec<String> = events_until(sub, "sentinel")
+            .into_iter()
+            .map(|e| e.replace(&dst, "DST"))
+            .collect();
+        // With an empty result an active expiry shows as `expired`.
+        if !retry || src == "l" || !events.iter().any(|e| e.contains("expired")) {
+            return events;
+        }
+    }
+    panic!("active expiry always came first");
+}
+
+/// Storing onto a destination that has expired but is still stored: an
+/// empty result deletes it without looking it up (`del`, as Redis's
+/// `dbDelete`), a non-empty one expires it first (`expired`).
+#[test]
+fn store_onto_an_expired_destination_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["RPUSH", "l", "2", "1"]);
+    p.check_str(&["CONFIG", "SET", "notify-keyspace-events", "Kgxl"]);
+    // Keep active expiry out of the way: off here, rare in redis-server.
+    assert_eq!(p.cin.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), b"+OK\r\n");
+    assert_eq!(p.red.cmd(&["CONFIG", "SET", "hz", "1"]), b"+OK\r\n");
+    let mut subs = Vec::new();
+    for main in [&p.cin, &p.red] {
+        let mut sub = Conn::connect(&main.s.peer_addr().unwrap().to_string());
+        sub.cmd(&["PSUBSCRIBE", "__keyspace@0__:*"]);
+        sub.cmd(&["SUBSCRIBE", "sentinel"]);
+        subs.push(sub);
+    }
+    let (cin_sub, red_sub) = subs.split_at_mut(1);
+    for src in ["nokey", "l"] {
+        let a = store_onto_expired(&mut p.cin, &mut cin_sub[0], src, false);
+        let b = store_onto_expired(&mut p.red, &mut red_sub[0], src, true);
+        assert_eq!(a, b, "SORT {src} STORE onto an expired key");
+        assert!(!a.is_empty(), "{a:?}");
+    }
+}
+
+/// SORT ... STORE invalidates WATCH on its destination exactly when
+/// redis-server does; the sorted key and the BY/GET keys are only read.
+#[test]
+fn watch_invalidation_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    quiet_setup(&mut p, "");
+    let cases: &[(&str, &[&str])] = &[
+        ("dst", &["SORT", "l", "STORE", "dst"]),
+        ("dst", &["SORT", "l", "STORE", "dst"]),
+        ("l", &["SORT", "l", "STORE", "dst"]),
+        (
+            "w_3",
+            &["SORT", "l", "BY", "w_*", "GET", "w_*", "STORE", "dst"],
+        ),
+        ("dst", &["SORT", "s", "BY", "nosort", "STORE", "dst"]),
+        ("dst", &["SORT", "l"]),
+        ("dst", &["SORT_RO", "l"]),
+        ("dst", &["SORT", "str", "STORE", "dst"]),
+        ("dst", &["SORT", "bad", "STORE", "dst"]),
+        ("dst", &["SORT", "l", "STORE"]),
+        ("dst", &["SORT", "nokey", "STORE", "dst"]),
+        ("dst", &["SORT", "nokey", "STORE", "dst"]),
+        ("dst", &["SORT", "l", "LIMIT", "5", "1", "STORE", "dst"]),
+        ("old", &["SORT", "l", "LIMIT", "5", "1", "STORE", "old"]),
+        ("str", &["SORT", "z", "STORE", "str"]),
+        ("l", &["SORT", "l", "DESC", "STORE", "l"]),
+    ];
+    let mut ran = 0;
+    for (key, cmd) in cases {
+        ran += usize::from(p.check_watch(key, cmd));
+    }
+    assert!(
+        ran >= 8 && ran <= cases.len() - 6,
+        "{ran} of {}",
+        cases.len()
     );
 }

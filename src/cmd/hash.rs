@@ -1,6 +1,11 @@
 //! Hash commands (Redis's `t_hash.c`): fields and values under one key,
 //! counters, random sampling and HSCAN. The structure and its encodings
 //! live in [`crate::db::hash`].
+//!
+//! Every write publishes the keyspace event Redis 7.0 does (`hset`,
+//! `hdel`, `hincrby`, `hincrbyfloat`, then `del` for an emptied hash) and
+//! invalidates WATCH on its key; one that changes nothing publishes
+//! nothing.
 
 use super::args::is;
 use super::keys::parse_cursor;
@@ -9,6 +14,7 @@ use super::{CmdError, CmdResult, Ctx};
 use crate::db::hash::{Hash, Limits};
 use crate::db::Value;
 use crate::ldouble::{self, Num, F80};
+use crate::notify;
 use crate::resp::Out;
 use crate::state::State;
 use crate::util::{glob_match, i64_digits, parse_i64, Rng};
@@ -69,6 +75,14 @@ fn with_hash<R>(
     }
 }
 
+/// Announces a change to the hash at `key`: WATCH invalidation and the
+/// keyspace event `event` (Redis's `signalModifiedKey` and
+/// `notifyKeyspaceEvent`).
+fn changed(ctx: &mut Ctx, key: &[u8], event: &str) {
+    ctx.signal_modified(key);
+    ctx.notify(notify::HASH, event, key);
+}
+
 /// One element of an HRANDFIELD reply: the field, its value with
 /// WITHVALUES (a 2-element array in RESP3, flat in RESP2).
 fn reply_pair(out: &mut Out, field: &[u8], value: &[u8], withvalues: bool) {
@@ -96,7 +110,8 @@ pub fn hmset(ctx: &mut Ctx) -> CmdResult {
 }
 
 /// The core of HSET and HMSET (which only differ in their reply).
-/// Side effects: dirty by the number of pairs, as Redis counts them.
+/// Side effects: dirty by the number of pairs, as Redis counts them; an
+/// `hset` event even when no value changed, as in Redis.
 fn hset_generic(ctx: &mut Ctx, hmset: bool) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
@@ -113,6 +128,7 @@ fn hset_generic(ctx: &mut Ctx, hmset: bool) -> CmdResult {
             .count())
     })?;
     ctx.dirty((pairs.len() / 2) as u64);
+    changed(ctx, key, "hset");
     if hmset {
         ctx.out.ok();
     } else {
@@ -136,6 +152,7 @@ pub fn hsetnx(ctx: &mut Ctx) -> CmdResult {
     })?;
     if set {
         ctx.dirty(1);
+        changed(ctx, key, "hset");
     }
     ctx.out.int(i64::from(set));
     Ok(())
@@ -190,13 +207,18 @@ pub fn hdel(ctx: &mut Ctx) -> CmdResult {
             }
         }
     }
-    if h.is_empty() {
+    let emptied = h.is_empty();
+    if emptied {
         ctx.srv.dbs[db].remove(key);
     } else {
         h.compact();
     }
     if deleted > 0 {
         ctx.dirty(deleted);
+        changed(ctx, key, "hdel");
+        if emptied {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
     }
     ctx.out.int(deleted as i64);
     Ok(())
@@ -283,6 +305,7 @@ pub fn hincrby(ctx: &mut Ctx) -> CmdResult {
         Ok(new)
     })?;
     ctx.dirty(1);
+    changed(ctx, key, "hincrby");
     ctx.out.int(new);
     Ok(())
 }
@@ -313,6 +336,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx) -> CmdResult {
         Ok(text)
     })?;
     ctx.dirty(1);
+    changed(ctx, key, "hincrbyfloat");
     // The exact result, not the increment: replay must not re-round.
     ctx.propagate_as(&[b"HSET", key, field, text.as_bytes()]);
     ctx.out.bulk(text.as_bytes());

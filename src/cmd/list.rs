@@ -6,6 +6,12 @@
 //! Every command that adds elements signals its key as ready
 //! ([`Ctx::signal_ready`]) so blocked clients are served; a list emptied
 //! by a command is deleted, as no empty list is ever stored.
+//!
+//! Every change publishes the keyspace events Redis 7.0 does, in its
+//! order (the command's own event, then `del` for an emptied list), and
+//! invalidates WATCH on the keys it touched; a command that changes
+//! nothing publishes nothing. A blocked pop re-runs its handler when
+//! served, so it publishes what the same pop would, as Redis does.
 
 use bytes::Bytes;
 
@@ -14,6 +20,7 @@ use super::blocking::{parse_timeout, TimeoutReply};
 use super::{Args, CmdError, CmdResult, Ctx};
 use crate::db::list::{End, List};
 use crate::db::Value;
+use crate::notify;
 use crate::state::State;
 use crate::util::parse_i64;
 
@@ -49,11 +56,39 @@ fn read_list<'s>(srv: &'s mut State, db: usize, key: &[u8]) -> Result<Option<&'s
     }
 }
 
-/// Deletes `key` if the list there was emptied (no empty list is stored).
+/// Deletes `key` if the list there was emptied (no empty list is
+/// stored), publishing `del` as Redis does after the command's own event.
 fn drop_if_empty(ctx: &mut Ctx, key: &[u8], empty: bool) {
     if empty {
         let db = ctx.client.db;
         ctx.srv.dbs[db].remove(key);
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+}
+
+/// Finishes a pop of `count` elements from `end` of the list at `key`
+/// (Redis's `listElementsRemoved`): the pop event, then `del` if that
+/// emptied the list. Side effects: dirty, may delete the key, signals it.
+fn elements_removed(ctx: &mut Ctx, key: &[u8], end: End, empty: bool, count: usize) {
+    ctx.notify(notify::LIST, pop_event(end), key);
+    drop_if_empty(ctx, key, empty);
+    ctx.signal_modified(key);
+    ctx.dirty(count as u64);
+}
+
+/// The keyspace event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The keyspace event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
     }
 }
 
@@ -172,7 +207,7 @@ pub fn rpushx(ctx: &mut Ctx) -> CmdResult {
 
 /// The core of the four pushes (Redis's `pushGenericCommand`); with
 /// `only_existing` a missing key is left alone. Side effects: dirty,
-/// signals the key.
+/// signals the key (ready for waiters, modified for WATCH).
 fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
@@ -203,6 +238,8 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) -> CmdResult {
     };
     ctx.dirty(items.len() as u64);
     ctx.signal_ready(key);
+    ctx.signal_modified(key);
+    ctx.notify(notify::LIST, push_event(end), key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -254,8 +291,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
         }
     };
     let empty = l.is_empty();
-    drop_if_empty(ctx, key, empty);
-    ctx.dirty(popped as u64);
+    elements_removed(ctx, key, end, empty, popped);
     Ok(())
 }
 
@@ -428,6 +464,8 @@ pub fn lset(ctx: &mut Ctx) -> CmdResult {
     if !done {
         return Err(CmdError::Msg("ERR index out of range"));
     }
+    ctx.signal_modified(key);
+    ctx.notify(notify::LIST, "lset", key);
     ctx.dirty(1);
     ctx.out.ok();
     Ok(())
@@ -458,6 +496,8 @@ pub fn linsert(ctx: &mut Ctx) -> CmdResult {
     let len = l.len();
     ctx.dirty(1);
     ctx.signal_ready(key);
+    ctx.signal_modified(key);
+    ctx.notify(notify::LIST, "linsert", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -474,7 +514,11 @@ pub fn lrem(ctx: &mut Ctx) -> CmdResult {
     };
     let removed = l.remove_matching(v, count, fill);
     let empty = l.is_empty();
-    drop_if_empty(ctx, key, empty);
+    if removed > 0 {
+        ctx.notify(notify::LIST, "lrem", key);
+        drop_if_empty(ctx, key, empty);
+        ctx.signal_modified(key);
+    }
     ctx.dirty(removed as u64);
     ctx.out.int(removed as i64);
     Ok(())
@@ -494,7 +538,10 @@ pub fn ltrim(ctx: &mut Ctx) -> CmdResult {
     let (first, n) = clamp_range(start, stop, len).unwrap_or((0, 0));
     l.retain_range(first, n, fill);
     let empty = l.is_empty();
+    // Published and signalled even when nothing was trimmed, as in Redis.
+    ctx.notify(notify::LIST, "ltrim", key);
     drop_if_empty(ctx, key, empty);
+    ctx.signal_modified(key);
     ctx.dirty((len - n) as u64);
     ctx.out.ok();
     Ok(())
@@ -522,7 +569,9 @@ pub fn rpoplpush(ctx: &mut Ctx) -> CmdResult {
 /// The core of LMOVE and its relatives (Redis's `lmoveGenericCommand`):
 /// pops from `src` at `from`, pushes onto `dst` at `to`, replies with the
 /// element (null if `src` is missing). The same key may be both, which
-/// rotates the list. Side effects: dirty, signals `dst`, may delete `src`.
+/// rotates the list. As in Redis, the push event on `dst` comes before the
+/// pop event on `src`. Side effects: dirty, signals both keys, may delete
+/// `src`.
 fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult {
     let db = ctx.client.db;
     let fill = ctx.srv.config.list_max_listpack_size;
@@ -545,10 +594,11 @@ fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Cm
             ctx.srv.dbs[db].set(dst, Value::List(l), false, now);
         }
     }
+    ctx.signal_modified(dst);
+    ctx.notify(notify::LIST, push_event(to), dst);
     // Only now: when src is dst, the list was never empty in between.
     let empty = write_list(ctx.srv, db, src)?.is_some_and(|l| l.is_empty());
-    drop_if_empty(ctx, src, empty);
-    ctx.dirty(1);
+    elements_removed(ctx, src, from, empty, 1);
     ctx.signal_ready(dst);
     ctx.out.bulk(&v);
     Ok(())
@@ -621,8 +671,7 @@ fn mpop_generic(ctx: &mut Ctx, m: &MPop, deadline: Option<i64>) -> CmdResult {
         out.array(n);
         l.pop_n(m.end, n, |e| out.bulk(e));
         let empty = l.is_empty();
-        drop_if_empty(ctx, key, empty);
-        ctx.dirty(n as u64);
+        elements_removed(ctx, key, m.end, empty, n);
         ctx.propagate_as(&[pop_name(m.end), key, n.to_string().as_bytes()]);
         return Ok(());
     }
@@ -667,8 +716,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
         out.bulk(key);
         l.pop_n(end, 1, |e| out.bulk(e));
         let empty = l.is_empty();
-        drop_if_empty(ctx, key, empty);
-        ctx.dirty(1);
+        elements_removed(ctx, key, end, empty, 1);
         ctx.propagate_as(&[pop_name(end), key]);
         return Ok(());
     }

@@ -2,6 +2,10 @@
 //! sorted set numerically or lexicographically, optionally by the values
 //! of other keys (`BY pattern`), fetching other keys' values (`GET`),
 //! with LIMIT, and STORE the result as a list.
+//!
+//! STORE publishes `sortstore` on the destination, or, for an empty
+//! result, `del` if a destination was there to delete, and invalidates
+//! WATCH on it, as Redis 7.0 does.
 
 use std::cmp::Ordering;
 
@@ -10,6 +14,7 @@ use super::zset::parse::strtod;
 use super::{CmdError, CmdResult, Ctx};
 use crate::db::list::List;
 use crate::db::Value;
+use crate::notify;
 
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]
 pub fn sort(ctx: &mut Ctx) -> CmdResult {
@@ -235,8 +240,12 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
             let now = ctx.now();
             let fill = ctx.srv.config.list_max_listpack_size;
             if rows.is_empty() {
-                if ctx.srv.lookup_write(db, dst).is_some() && ctx.srv.dbs[db].remove(dst).is_some()
-                {
+                // Redis deletes the destination without looking it up
+                // first, so one that has expired but is still stored is
+                // deleted (`del`), not expired.
+                if ctx.srv.dbs[db].remove(dst).is_some() {
+                    ctx.signal_modified(dst);
+                    ctx.notify(notify::GENERIC, "del", dst);
                     ctx.dirty(1);
                 }
             } else {
@@ -246,6 +255,8 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
                 }
                 ctx.srv.lookup_write(db, dst);
                 ctx.srv.dbs[db].set(dst, Value::List(list), false, now);
+                ctx.signal_modified(dst);
+                ctx.notify(notify::LIST, "sortstore", dst);
                 ctx.dirty(rows.len() as u64);
                 ctx.signal_ready(dst);
             }
