@@ -41,7 +41,7 @@ pub struct Stats {
     /// Time and command count at the last sample.
     pub ops_last: (i64, u64),
     /// Per-command counters (INFO commandstats), by command spec address.
-    pub commands: std::collections::HashMap<usize, CmdStat>,
+    pub commands: std::collections::HashMap<usize, CmdStat, AddrHash>,
     /// Error replies by error code (INFO errorstats).
     pub errors: std::collections::BTreeMap<String, u64>,
 }
@@ -61,6 +61,30 @@ pub struct CmdStat {
     pub rejected: u64,
     /// Ran and replied with an error.
     pub failed: u64,
+}
+
+/// Hashes the address of a static command spec: distinct, trusted keys,
+/// so a multiply is enough (SipHash would cost more than the counting).
+pub type AddrHash = std::hash::BuildHasherDefault<AddrHasher>;
+
+/// The hasher behind [`AddrHash`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64 >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Distinct error codes INFO errorstats tracks, as Redis caps them.
