@@ -971,7 +971,14 @@ pub static COMMANDS: &[CommandSpec] = &[
     // Connection
     cmd("auth", -2, CONN_FLAGS, NOKEY, "connection", conn::auth),
     container("client", 0, "connection", CLIENT_SUBS),
-    cmd("echo", 2, FAST, NOKEY, "connection", conn::echo),
+    cmd(
+        "echo",
+        2,
+        LOADING | STALE | FAST,
+        NOKEY,
+        "connection",
+        conn::echo,
+    ),
     cmd("hello", -1, CONN_FLAGS, NOKEY, "connection", conn::hello),
     cmd("ping", -1, FAST, NOKEY, "connection", conn::ping),
     cmd("quit", -1, CONN_FLAGS, NOKEY, "connection", conn::quit),
@@ -1079,7 +1086,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd(
         "bgrewriteaof",
         1,
-        ADMIN | NOSCRIPT,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
         NOKEY,
         "server",
         srv::bgrewriteaof,
