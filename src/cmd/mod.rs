@@ -6,9 +6,12 @@
 
 pub mod args;
 pub mod blocking;
+pub mod command;
 pub mod connection;
+pub mod docs;
 pub mod hash;
 pub mod keys;
+pub mod keyspec;
 pub mod list;
 pub mod pubsub;
 pub mod server;
