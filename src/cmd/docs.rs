@@ -311,6 +311,34 @@ mod tests {
         );
     }
 
+    /// The table's flags agree with the categories Redis derives from its
+    /// own flags (`setImplicitACLCategories`), so a wrong flag in the table
+    /// shows up even without a redis-server to compare with.
+    #[test]
+    fn table_flags_imply_redis_categories() {
+        use super::super::flags::*;
+        for c in all_commands() {
+            let subs = c.subcommands.iter().map(|s| (s, Some(*c)));
+            for (spec, parent) in std::iter::once((*c, None)).chain(subs) {
+                let name = fullname(spec, parent);
+                let Some(m) = meta(&name) else { continue };
+                let has = |cat: &str| m.in_category(cat.as_bytes());
+                for (flag, cat) in [
+                    (WRITE, "write"),
+                    (READONLY, "read"),
+                    (ADMIN, "admin"),
+                    (ADMIN, "dangerous"),
+                    (PUBSUB, "pubsub"),
+                    (BLOCKING, "blocking"),
+                ] {
+                    assert!(!spec.has(flag) || has(cat), "{name} lacks @{cat}");
+                }
+                assert_eq!(spec.has(FAST), has("fast"), "{name}: fast");
+                assert_eq!(spec.has(FAST), !has("slow"), "{name}: slow");
+            }
+        }
+    }
+
     /// The table's group is the one Redis documents.
     #[test]
     fn table_groups_match_docs() {
