@@ -511,6 +511,26 @@ fn docs_restricted(doc: Value, ours: &BTreeSet<String>) -> Vec<(Value, Value)> {
         .collect()
 }
 
+/// The bytes of a container's COMMAND INFO or DOCS reply before its list
+/// of subcommands (whose length and order differ from Redis's).
+fn container_head(raw: &[u8]) -> &[u8] {
+    let find = |from: usize, pat: &[u8]| {
+        raw[from..]
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|i| from + i)
+    };
+    if let Some(i) = find(0, b"subcommands\r\n") {
+        return &raw[..i + 13];
+    }
+    // COMMAND INFO: the second entry header is the first subcommand's;
+    // drop the array header line before it.
+    let first = find(0, b"*10\r\n").unwrap();
+    let second = find(first + 1, b"*10\r\n").unwrap();
+    let header = raw[..second - 2].iter().rposition(|&c| c == b'\n').unwrap();
+    &raw[..=header]
+}
+
 /// COMMAND INFO and COMMAND DOCS of every command we implement are Redis's,
 /// byte for byte, in RESP2 and RESP3; containers list only our
 /// subcommands, in table order (Redis's order is its hash table's).
@@ -532,7 +552,14 @@ fn command_info_and_docs_match_redis() {
                     p.check_str(&args);
                     continue;
                 }
-                let (a, b) = (p.cin.value(&args), p.red.value(&args));
+                let (raw_a, raw_b) = (p.cin.cmd(&args), p.red.cmd(&args));
+                assert_eq!(
+                    show(container_head(&raw_a)),
+                    show(container_head(&raw_b)),
+                    "{args:?} (RESP{proto})"
+                );
+                let parse = |r: &[u8]| parse_reply(r).unwrap().unwrap().0;
+                let (a, b) = (parse(&raw_a), parse(&raw_b));
                 if sub == "INFO" {
                     let one = |v: Value| match v {
                         Value::Array(mut e) => info_restricted(e.remove(0), &ours),
