@@ -127,7 +127,8 @@ def wait_port(port, proc):
 
 def start_cinnabar(tmp):
     subprocess.run(["cargo", "build", "--quiet", "--bin", "cinnabar-server"], cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, "target", "debug", "cinnabar-server")
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    binary = os.path.join(target, "debug", "cinnabar-server")
     port = free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp],
