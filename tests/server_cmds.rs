@@ -1,5 +1,6 @@
 //! Server commands, configuration, command line and shutdown.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::Duration;
 
@@ -431,4 +432,581 @@ fn slowlog_records_slow_commands() {
     c.expect(&["SLOWLOG", "RESET"], "+OK\r\n");
     c.expect(&["DEBUG", "SLEEP", "0.02"], "+OK\r\n");
     c.expect(&["SLOWLOG", "LEN"], ":0\r\n");
+}
+
+// ---------------------------------------------------------------------------
+// COMMAND DOCS, INFO, LIST, GETKEYS
+// ---------------------------------------------------------------------------
+
+/// The bulk strings of an array reply.
+fn strings(v: Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|x| String::from_utf8(x.as_bytes().unwrap().to_vec()).unwrap())
+            .collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The pairs of a RESP3 map or of its RESP2 form, a flat array.
+fn pairs_of(v: Value) -> Vec<(Value, Value)> {
+    match v {
+        Value::Map(kv) => kv,
+        Value::Array(items) => {
+            let mut it = items.into_iter();
+            let mut out = Vec::new();
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                out.push((k, v));
+            }
+            out
+        }
+        other => panic!("not a map: {other:?}"),
+    }
+}
+
+fn text(v: &Value) -> String {
+    String::from_utf8_lossy(v.as_bytes().unwrap()).into_owned()
+}
+
+/// Items sorted by their debug form, for comparing as sets.
+fn sorted<T: std::fmt::Debug>(mut v: Vec<T>) -> Vec<T> {
+    v.sort_by_key(|x| format!("{x:?}"));
+    v
+}
+
+/// A container's COMMAND INFO entry with only the subcommands in `ours`
+/// (Redis lists subcommands in hash order, and has some we lack).
+fn info_restricted(entry: Value, ours: &BTreeSet<String>) -> Value {
+    let Value::Array(mut fields) = entry else {
+        panic!("{entry:?}")
+    };
+    if let Some(Value::Array(subs)) = fields.pop() {
+        let kept = subs
+            .into_iter()
+            .filter(|s| matches!(s, Value::Array(f) if ours.contains(&text(&f[0]))))
+            .collect();
+        fields.push(Value::Array(sorted(kept)));
+    }
+    Value::Array(fields)
+}
+
+/// A container's COMMAND DOCS map restricted the same way.
+fn docs_restricted(doc: Value, ours: &BTreeSet<String>) -> Vec<(Value, Value)> {
+    pairs_of(doc)
+        .into_iter()
+        .map(|(k, v)| {
+            if k.as_bytes() != Some(b"subcommands") {
+                return (k, v);
+            }
+            let kept: Vec<(Value, Value)> = pairs_of(v)
+                .into_iter()
+                .filter(|(name, _)| ours.contains(&text(name)))
+                .collect();
+            (
+                k,
+                Value::Array(sorted(kept).into_iter().flat_map(|(a, b)| [a, b]).collect()),
+            )
+        })
+        .collect()
+}
+
+/// The bytes of a container's COMMAND INFO or DOCS reply before its list
+/// of subcommands (whose length and order differ from Redis's).
+fn container_head(raw: &[u8]) -> &[u8] {
+    let find = |from: usize, pat: &[u8]| {
+        raw[from..]
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|i| from + i)
+    };
+    if let Some(i) = find(0, b"subcommands\r\n") {
+        return &raw[..i + 13];
+    }
+    // COMMAND INFO: the second entry header is the first subcommand's;
+    // drop the array header line before it.
+    let first = find(0, b"*10\r\n").unwrap();
+    let second = find(first + 1, b"*10\r\n").unwrap();
+    let header = raw[..second - 2].iter().rposition(|&c| c == b'\n').unwrap();
+    &raw[..=header]
+}
+
+/// COMMAND INFO and COMMAND DOCS of every command we implement are Redis's,
+/// byte for byte, in RESP2 and RESP3; containers list only our
+/// subcommands, in table order (Redis's order is its hash table's).
+#[test]
+fn command_info_and_docs_match_redis() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    let names = strings(p.cin.value(&["COMMAND", "LIST"]));
+    let ours: BTreeSet<String> = names.iter().cloned().collect();
+    let is_container = |n: &str| ours.iter().any(|o| o.starts_with(&format!("{n}|")));
+    for proto in ["2", "3"] {
+        p.cin.cmd(&["HELLO", proto]);
+        p.red.cmd(&["HELLO", proto]);
+        for name in &names {
+            for sub in ["INFO", "DOCS"] {
+                let args = ["COMMAND", sub, name.as_str()];
+                if !is_container(name) {
+                    p.check_str(&args);
+                    continue;
+                }
+                let (raw_a, raw_b) = (p.cin.cmd(&args), p.red.cmd(&args));
+                assert_eq!(
+                    show(container_head(&raw_a)),
+                    show(container_head(&raw_b)),
+                    "{args:?} (RESP{proto})"
+                );
+                let parse = |r: &[u8]| parse_reply(r).unwrap().unwrap().0;
+                let (a, b) = (parse(&raw_a), parse(&raw_b));
+                if sub == "INFO" {
+                    let one = |v: Value| match v {
+                        Value::Array(mut e) => info_restricted(e.remove(0), &ours),
+                        other => panic!("{other:?}"),
+                    };
+                    assert_eq!(one(a), one(b), "COMMAND INFO {name} (RESP{proto})");
+                } else {
+                    let one = |v: Value| {
+                        let mut kv = pairs_of(v);
+                        assert_eq!(kv.len(), 1);
+                        let (k, doc) = kv.remove(0);
+                        (k, docs_restricted(doc, &ours))
+                    };
+                    assert_eq!(one(a), one(b), "COMMAND DOCS {name} (RESP{proto})");
+                }
+            }
+        }
+    }
+}
+
+/// COMMAND, COMMAND INFO and COMMAND DOCS without names cover exactly the
+/// table's commands, each as Redis describes it; COMMAND COUNT agrees.
+#[test]
+fn whole_table_replies_match_redis() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    let ours: BTreeSet<String> = strings(p.cin.value(&["COMMAND", "LIST"]))
+        .into_iter()
+        .collect();
+    let top: BTreeSet<String> = ours.iter().filter(|n| !n.contains('|')).cloned().collect();
+    let Value::Int(count) = p.cin.value(&["COMMAND", "COUNT"]) else {
+        panic!()
+    };
+    assert_eq!(count as usize, top.len());
+    for proto in ["2", "3"] {
+        p.cin.cmd(&["HELLO", proto]);
+        p.red.cmd(&["HELLO", proto]);
+        for args in [&["COMMAND"][..], &["COMMAND", "INFO"]] {
+            let by_name = |v: Value| -> BTreeMap<String, Value> {
+                let Value::Array(entries) = v else { panic!() };
+                entries
+                    .into_iter()
+                    .map(|e| {
+                        let Value::Array(f) = &e else { panic!() };
+                        (text(&f[0]), info_restricted(e, &ours))
+                    })
+                    .collect()
+            };
+            let mine = by_name(p.cin.value(args));
+            let theirs = by_name(p.red.value(args));
+            assert_eq!(mine.keys().cloned().collect::<BTreeSet<_>>(), top);
+            for (name, entry) in mine {
+                assert_eq!(
+                    Some(&entry),
+                    theirs.get(&name),
+                    "{args:?} {name} RESP{proto}"
+                );
+            }
+        }
+        let by_name = |v: Value| -> BTreeMap<String, Vec<(Value, Value)>> {
+            pairs_of(v)
+                .into_iter()
+                .map(|(k, doc)| (text(&k), docs_restricted(doc, &ours)))
+                .collect()
+        };
+        let mine = by_name(p.cin.value(&["COMMAND", "DOCS"]));
+        let theirs = by_name(p.red.value(&["COMMAND", "DOCS"]));
+        assert_eq!(mine.keys().cloned().collect::<BTreeSet<_>>(), top);
+        for (name, doc) in mine {
+            assert_eq!(
+                Some(&doc),
+                theirs.get(&name),
+                "COMMAND DOCS: {name} RESP{proto}"
+            );
+        }
+    }
+    // Unknown names: null in INFO, left out of DOCS.
+    for args in [
+        &[
+            "COMMAND",
+            "INFO",
+            "get",
+            "nosuch",
+            "config|get",
+            "config|nosuch",
+        ][..],
+        &[
+            "COMMAND",
+            "INFO",
+            "get|x",
+            "config|",
+            "|get",
+            "config|get|x",
+            "Config|GET",
+        ],
+        &[
+            "COMMAND",
+            "DOCS",
+            "nosuch",
+            "get",
+            "config|nosuch",
+            "Config|Get",
+            "get",
+        ],
+        &["COMMAND", "DOCS", "nosuch"],
+        &["COMMAND", "HELP"],
+        &["COMMAND", "HELP", "x"],
+        &["COMMAND", "COUNT", "x"],
+        &["COMMAND", "NOSUCH"],
+    ] {
+        p.check_str(args);
+    }
+}
+
+/// COMMAND LIST and its filters give Redis's answer restricted to the
+/// commands we implement; malformed filters are Redis's errors.
+#[test]
+fn command_list_filters_match_redis() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    let ours: BTreeSet<String> = strings(p.cin.value(&["COMMAND", "LIST"]))
+        .into_iter()
+        .collect();
+    let mut filters: Vec<Vec<String>> = vec![vec![]];
+    let mut by = |kind: &str, arg: &str| {
+        filters.push(vec!["FILTERBY".into(), kind.into(), arg.into()]);
+    };
+    for pattern in [
+        "*", "c*g", "*|get", "CONFIG*", "z*store", "[sg]et", "nosuch", "",
+    ] {
+        by("PATTERN", pattern);
+    }
+    for cat in strings(p.red.value(&["ACL", "CAT"])) {
+        by("ACLCAT", &cat);
+    }
+    for cat in ["READ", "Connection", "@read", "nosuch", ""] {
+        by("aclcat", cat);
+    }
+    by("MODULE", "x");
+    for f in &filters {
+        let mut args = vec!["COMMAND", "LIST"];
+        args.extend(f.iter().map(String::as_str));
+        let mine: BTreeSet<String> = strings(p.cin.value(&args)).into_iter().collect();
+        let theirs: BTreeSet<String> = strings(p.red.value(&args))
+            .into_iter()
+            .filter(|n| ours.contains(n))
+            .collect();
+        assert_eq!(mine, theirs, "{args:?}");
+    }
+    for args in [
+        &["COMMAND", "LIST", "FILTERBY"][..],
+        &["COMMAND", "LIST", "FILTERBY", "ACLCAT"],
+        &["COMMAND", "LIST", "FILTERBY", "NOSUCH", "x"],
+        &["COMMAND", "LIST", "FILTERBY", "ACLCAT", "read", "extra"],
+        &["COMMAND", "LIST", "foo"],
+        &["COMMAND", "LIST", "foo", "bar", "baz"],
+    ] {
+        p.check_str(args);
+    }
+}
+
+/// Command lines for GETKEYS: every key-taking shape we implement, movable
+/// keys, fallbacks to Redis's key functions, and each error.
+const GETKEYS_LINES: &[&str] = &[
+    "get k",
+    "GET k",
+    "get a b",
+    "nosuch a",
+    "ping x",
+    "dbsize x",
+    "keys *",
+    "subscribe a",
+    "spublish ch msg",
+    "ssubscribe a b",
+    "sunsubscribe a",
+    "config get x",
+    "config nosuch",
+    "object encoding k",
+    "Object Encoding k",
+    "object encoding",
+    "object encoding a b",
+    "object nosuch k",
+    "object help",
+    "object help x",
+    "object freq k",
+    "pubsub numsub x",
+    "client id",
+    "command info get",
+    "command x y",
+    "set k v",
+    "set k v get",
+    "set k v GET",
+    "set k v nx get",
+    "set k get",
+    "set get get get",
+    "set k v px get",
+    "set k v px 1 get",
+    "getex k",
+    "getdel k",
+    "mget a b c",
+    "mset a 1 b 2",
+    "mset a 1 b",
+    "msetnx a 1 b 2",
+    "lcs a b",
+    "copy a b",
+    "del a",
+    "unlink a b",
+    "exists a b",
+    "touch a b",
+    "rename a b",
+    "renamenx a b",
+    "move a 1",
+    "pexpire k 10",
+    "watch a b",
+    "blpop a b 0",
+    "blpop a",
+    "bzpopmin a b 0",
+    "brpoplpush a b 0",
+    "blmove a b left right 0",
+    "lmove a b left right",
+    "rpoplpush a b",
+    "smove a b m",
+    "sinterstore d a b",
+    "sdiff a b c",
+    "zrangestore d s 0 -1",
+    "zunionstore d 2 a b weights 1 2",
+    "zunionstore d 1 a b",
+    "zunionstore d 1 d",
+    "zunionstore d 0 a",
+    "zunionstore d 2 a",
+    "zunionstore d 3 a b",
+    "zunionstore d -1 a b",
+    "zunionstore d x a b",
+    "zunionstore d 1x a b",
+    "zunionstore d 02 a b",
+    "zunionstore d 03 a b",
+    "zunionstore d  2 a b",
+    "zunionstore d 4294967296 a",
+    "zunionstore d 4294967295 a",
+    "zunionstore d 4294967297 a",
+    "zunionstore d -4294967295 a",
+    "zunionstore d 2147483648 a",
+    "zunionstore d 9223372036854775807 a",
+    "zunionstore d 9223372036854775808 a",
+    "zinterstore d 2 a b aggregate sum",
+    "zinterstore d 1x a b",
+    "zdiffstore d 1 a b",
+    "zdiffstore d 1x a b",
+    "zunion 2 a b withscores",
+    "zunion 0 a",
+    "zunion 3 a b",
+    "zunion x a b",
+    "zinter 1x a b",
+    "zdiff 1 a",
+    "zintercard 2 a b limit 1",
+    "zintercard 3 a b",
+    "zintercard 0 a b",
+    "zintercard 1x a b",
+    "sintercard 2 a b",
+    "sintercard 0 a b",
+    "sintercard 1x a b",
+    "lmpop 2 a b left",
+    "lmpop 3 a b left",
+    "lmpop 0 a b",
+    "lmpop 1x a b",
+    "lmpop -1 a b",
+    "blmpop 0 2 a b left",
+    "blmpop 0 3 a b left",
+    "blmpop 0 0 a b",
+    "blmpop 0 x a b left",
+    "blmpop 0 1x a b left",
+    "zmpop 2 a b min",
+    "zmpop 1x a b min",
+    "zmpop 02 a min",
+    "zmpop 03 a min",
+    "zmpop +1 a b min",
+    "zmpop 4294967297 a b min",
+    "zmpop 4294967296 a min",
+    "bzmpop 1 2 a b min",
+    "bzmpop 0 1x a b min",
+    "sort k",
+    "sort k store d",
+    "sort k STORE d GET x",
+    "sort k by x get y store d",
+    "sort k store d store e",
+    "sort k store",
+    "sort k store limit 1",
+    "sort k by store d",
+    "sort k limit store d x",
+    "sort k limit 0 store d",
+    "sort k limit 0 1 store d",
+    "sort k get store d",
+    "sort k get",
+    "sort_ro k",
+    "sort_ro k store d",
+];
+
+/// COMMAND GETKEYS and GETKEYSANDFLAGS answer as Redis does, byte for byte.
+#[test]
+fn getkeys_match_redis() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    for proto in ["2", "3"] {
+        p.cin.cmd(&["HELLO", proto]);
+        p.red.cmd(&["HELLO", proto]);
+        for line in GETKEYS_LINES {
+            for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {
+                let mut args = vec!["COMMAND", sub];
+                args.extend(line.split(' '));
+                p.check_str(&args);
+            }
+        }
+    }
+    for args in [
+        &["COMMAND", "GETKEYS"][..],
+        &["COMMAND", "GETKEYS", "get"],
+        &["COMMAND", "GETKEYSANDFLAGS", "get"],
+        &["COMMAND", "GETKEYS", "ping"],
+        &["COMMAND", "GETKEYS", "object"],
+        &["COMMAND", "GETKEYS", "config|get", "x"],
+        &["COMMAND", "GETKEYS", "", "x"],
+    ] {
+        p.check_str(args);
+    }
+}
+
+/// Every command and subcommand we implement, with 0 to 6 arguments of
+/// two shapes, gives the same GETKEYS and GETKEYSANDFLAGS reply as Redis.
+#[test]
+fn getkeys_sweep_matches_redis() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    let fillers = [
+        ["2", "a", "b", "c", "d", "e"],
+        ["1", "k", "STORE", "d", "GET", "x"],
+    ];
+    for name in strings(p.cin.value(&["COMMAND", "LIST"])) {
+        for filler in &fillers {
+            for n in 0..=filler.len() {
+                for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {
+                    let mut args = vec!["COMMAND", sub];
+                    args.extend(name.split('|'));
+                    args.extend(&filler[..n]);
+                    p.check_str(&args);
+                }
+            }
+        }
+    }
+}
+
+/// Exact replies that need no redis-server: a whole COMMAND DOCS entry,
+/// key specs in COMMAND INFO, GETKEYS and its errors.
+#[test]
+fn command_docs_and_getkeys_replies() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    c.expect(
+        &["COMMAND", "DOCS", "get"],
+        "*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n$22\r\nGet the value of a key\r\n\
+         $5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n\
+         $10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n*6\r\n\
+         $4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n",
+    );
+    c.expect(&["COMMAND", "DOCS", "nosuch"], "*0\r\n");
+    let info = show(&c.cmd(&["COMMAND", "INFO", "get"]));
+    assert!(
+        info.ends_with(
+            "*3\\r\\n+@read\\r\\n+@string\\r\\n+@fast\\r\\n*0\\r\\n*1\\r\\n*6\\r\\n\
+             $5\\r\\nflags\\r\\n*2\\r\\n+RO\\r\\n+access\\r\\n\
+             $12\\r\\nbegin_search\\r\\n*4\\r\\n$4\\r\\ntype\\r\\n$5\\r\\nindex\\r\\n\
+             $4\\r\\nspec\\r\\n*2\\r\\n$5\\r\\nindex\\r\\n:1\\r\\n\
+             $9\\r\\nfind_keys\\r\\n*4\\r\\n$4\\r\\ntype\\r\\n$5\\r\\nrange\\r\\n\
+             $4\\r\\nspec\\r\\n*6\\r\\n$7\\r\\nlastkey\\r\\n:0\\r\\n$7\\r\\nkeystep\\r\\n:1\\r\\n\
+             $5\\r\\nlimit\\r\\n:0\\r\\n*0\\r\\n"
+        ),
+        "{info}"
+    );
+    c.expect(
+        &["COMMAND", "GETKEYS", "zunionstore", "d", "2", "a", "b"],
+        "*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n",
+    );
+    c.expect(
+        &[
+            "COMMAND",
+            "GETKEYSANDFLAGS",
+            "lmove",
+            "a",
+            "b",
+            "left",
+            "right",
+        ],
+        "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n\
+         *2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n",
+    );
+    // A count that only C's atoi reads: Redis's fallback, without flags.
+    c.expect(
+        &["COMMAND", "GETKEYSANDFLAGS", "zunionstore", "d", "1x", "a"],
+        "*2\r\n*2\r\n$1\r\na\r\n*0\r\n*2\r\n$1\r\nd\r\n*0\r\n",
+    );
+    c.expect(
+        &["COMMAND", "GETKEYS", "sort", "k", "store", "d"],
+        "*2\r\n$1\r\nk\r\n$1\r\nd\r\n",
+    );
+    for (args, err) in [
+        (
+            &["COMMAND", "GETKEYS", "nosuch", "a"][..],
+            "Invalid command specified",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "ping", "a"],
+            "The command has no key arguments",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "get", "a", "b"],
+            "Invalid number of arguments specified for command",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "zunion", "0", "a"],
+            "Invalid arguments specified for command",
+        ),
+        (
+            &["COMMAND", "GETKEYS", "get"],
+            "wrong number of arguments for 'command|getkeys' command",
+        ),
+    ] {
+        c.expect(args, &format!("-ERR {err}\r\n"));
+    }
+}
+
+/// redis-cli's one-shot mode prints COMMAND DOCS as Redis's would.
+#[test]
+fn redis_cli_prints_command_docs() {
+    if !tool("redis-cli") {
+        return;
+    }
+    let srv = Server::start();
+    let out = Command::new("redis-cli")
+        .args(["-p", &srv.port().to_string(), "COMMAND", "DOCS", "get"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "get\nsummary\nGet the value of a key\nsince\n1.0.0\ngroup\nstring\n\
+         complexity\nO(1)\narguments\nname\nkey\ntype\nkey\nkey_spec_index\n0\n"
+    );
 }

@@ -6,9 +6,12 @@
 
 pub mod args;
 pub mod blocking;
+pub mod command;
 pub mod connection;
+pub mod docs;
 pub mod hash;
 pub mod keys;
+pub mod keyspec;
 pub mod list;
 pub mod pubsub;
 pub mod server;
@@ -75,6 +78,8 @@ pub mod flags {
     pub const ALLOW_BUSY: u32 = 1 << 16;
     /// Key positions cannot be derived from first/last/step alone.
     pub const MOVABLEKEYS: u32 = 1 << 17;
+    /// Refused while a replica loads its dataset asynchronously.
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
 
     /// Flag names in COMMAND INFO order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -93,6 +98,7 @@ pub mod flags {
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
         (MOVABLEKEYS, "movablekeys"),

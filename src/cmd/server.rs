@@ -1,9 +1,10 @@
-//! Server commands: INFO, CONFIG, COMMAND, SHUTDOWN, TIME, DEBUG, LASTSAVE.
+//! Server commands: INFO, CONFIG, SHUTDOWN, TIME, DEBUG, LASTSAVE (COMMAND
+//! has its own file, [`super::command`]).
 
 use std::fmt::Write as _;
 
 use super::args::is;
-use super::{all_commands, flags, lookup, lookup_sub, CmdError, CmdResult, CommandSpec, Ctx};
+use super::{CmdError, CmdResult, Ctx};
 use crate::config::{self, Mode};
 use crate::state::{Shutdown, Stats};
 
@@ -489,165 +490,6 @@ pub fn config_help(ctx: &mut Ctx) -> CmdResult {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
-        ],
-    );
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------
-// COMMAND
-// ---------------------------------------------------------------------------
-
-/// ACL categories derived from flags and group (COMMAND INFO field 7),
-/// in Redis's category order.
-fn categories(c: &CommandSpec, group: &str) -> Vec<&'static str> {
-    if c.handler.is_none() {
-        return vec!["@slow"];
-    }
-    let mut v = Vec::new();
-    if group == "generic" && !c.name.starts_with("sort") {
-        v.push("@keyspace");
-    }
-    if c.has(flags::READONLY) {
-        v.push("@read");
-    }
-    if c.has(flags::WRITE) {
-        v.push("@write");
-    }
-    match group {
-        "string" => v.push("@string"),
-        "list" => v.push("@list"),
-        "hash" => v.push("@hash"),
-        "set" => v.push("@set"),
-        "sorted_set" => v.push("@sortedset"),
-        _ => {}
-    }
-    if c.name.starts_with("sort") && group == "generic" {
-        v.extend(["@set", "@sortedset", "@list"]);
-    }
-    if c.has(flags::PUBSUB) {
-        v.push("@pubsub");
-    }
-    if c.has(flags::ADMIN) {
-        v.push("@admin");
-    }
-    v.push(if c.has(flags::FAST) { "@fast" } else { "@slow" });
-    if c.has(flags::BLOCKING) {
-        v.push("@blocking");
-    }
-    if c.has(flags::ADMIN) || c.name.starts_with("sort") {
-        v.push("@dangerous");
-    }
-    if group == "connection" {
-        v.push("@connection");
-    }
-    if group == "transactions" {
-        v.push("@transaction");
-    }
-    v
-}
-
-fn command_info(ctx: &mut Ctx, c: &CommandSpec, parent: Option<&CommandSpec>) {
-    ctx.out.array(10);
-    ctx.out.bulk(super::fullname(c, parent).as_bytes());
-    ctx.out.int(i64::from(c.arity));
-    let names: Vec<&str> = flags::NAMES
-        .iter()
-        .filter(|(f, _)| c.has(*f))
-        .map(|(_, n)| *n)
-        .collect();
-    ctx.out.set(names.len());
-    for n in names {
-        ctx.out.simple(n);
-    }
-    ctx.out.int(i64::from(c.first_key));
-    ctx.out.int(i64::from(c.last_key));
-    ctx.out.int(i64::from(c.step));
-    let cats = categories(c, parent.map_or(c.group, |p| p.group));
-    ctx.out.set(cats.len());
-    for cat in cats {
-        ctx.out.simple(cat);
-    }
-    ctx.out.set(0);
-    ctx.out.array(0);
-    ctx.out.array(c.subcommands.len());
-    for s in c.subcommands {
-        command_info(ctx, s, Some(c));
-    }
-}
-
-/// COMMAND
-pub fn command(ctx: &mut Ctx) -> CmdResult {
-    let all = all_commands();
-    ctx.out.array(all.len());
-    for c in all {
-        command_info(ctx, c, None);
-    }
-    Ok(())
-}
-
-/// COMMAND COUNT
-pub fn command_count(ctx: &mut Ctx) -> CmdResult {
-    ctx.out.int(all_commands().len() as i64);
-    Ok(())
-}
-
-/// COMMAND INFO [command-name ...]
-pub fn command_info_cmd(ctx: &mut Ctx) -> CmdResult {
-    let names = ctx.args().rest();
-    if names.is_empty() {
-        return command(ctx);
-    }
-    ctx.out.array(names.len());
-    for n in names {
-        let (cmd, sub) = match n.iter().position(|&b| b == b'|') {
-            Some(i) => (&n[..i], Some(&n[i + 1..])),
-            None => (&n[..], None),
-        };
-        match (lookup(cmd), sub) {
-            (Some(c), None) => command_info(ctx, c, None),
-            (Some(c), Some(s)) => match lookup_sub(c, s) {
-                Some(sc) => command_info(ctx, sc, Some(c)),
-                None => ctx.out.null(),
-            },
-            _ => ctx.out.null(),
-        }
-    }
-    Ok(())
-}
-
-/// COMMAND LIST
-pub fn command_list(ctx: &mut Ctx) -> CmdResult {
-    if !ctx.args().is_empty() {
-        return Err(CmdError::Syntax);
-    }
-    let all = all_commands();
-    let mut names = Vec::new();
-    for c in all {
-        names.push(c.name.to_string());
-        for s in c.subcommands {
-            names.push(format!("{}|{}", c.name, s.name));
-        }
-    }
-    ctx.out.bulk_array(&names);
-    Ok(())
-}
-
-/// COMMAND HELP
-pub fn command_help(ctx: &mut Ctx) -> CmdResult {
-    reply_help(
-        ctx,
-        &[
-            "(no subcommand)",
-            "    Return details about all Redis commands.",
-            "COUNT",
-            "    Return the total number of commands in this Redis server.",
-            "LIST",
-            "    Return a list of all commands in this Redis server.",
-            "INFO [<command-name> ...]",
-            "    Return details about multiple Redis commands.",
-            "    If no command names are given, documentation details for all",
-            "    commands are returned.",
         ],
     );
     Ok(())

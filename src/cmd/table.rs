@@ -4,7 +4,7 @@
 
 use super::flags::*;
 use super::{
-    connection as conn, hash, keys, list, pubsub as ps, server as srv, set, slowlog, sort,
+    command, connection as conn, hash, keys, list, pubsub as ps, server as srv, set, slowlog, sort,
     string as s, tx, zset, CommandSpec, Handler,
 };
 
@@ -214,7 +214,31 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         LOADING | STALE,
         NOKEY,
         "server",
-        srv::command_count,
+        command::command_count,
+    ),
+    cmd(
+        "docs",
+        -2,
+        LOADING | STALE,
+        NOKEY,
+        "server",
+        command::command_docs,
+    ),
+    cmd(
+        "getkeys",
+        -4,
+        LOADING | STALE,
+        NOKEY,
+        "server",
+        command::command_getkeys,
+    ),
+    cmd(
+        "getkeysandflags",
+        -4,
+        LOADING | STALE,
+        NOKEY,
+        "server",
+        command::command_getkeysandflags,
     ),
     cmd(
         "help",
@@ -222,7 +246,7 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         LOADING | STALE,
         NOKEY,
         "server",
-        srv::command_help,
+        command::command_help,
     ),
     cmd(
         "info",
@@ -230,7 +254,7 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         LOADING | STALE,
         NOKEY,
         "server",
-        srv::command_info_cmd,
+        command::command_info,
     ),
     cmd(
         "list",
@@ -238,7 +262,7 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         LOADING | STALE,
         NOKEY,
         "server",
-        srv::command_list,
+        command::command_list,
     ),
 ];
 
@@ -971,7 +995,14 @@ pub static COMMANDS: &[CommandSpec] = &[
     // Connection
     cmd("auth", -2, CONN_FLAGS, NOKEY, "connection", conn::auth),
     container("client", 0, "connection", CLIENT_SUBS),
-    cmd("echo", 2, FAST, NOKEY, "connection", conn::echo),
+    cmd(
+        "echo",
+        2,
+        LOADING | STALE | FAST,
+        NOKEY,
+        "connection",
+        conn::echo,
+    ),
     cmd("hello", -1, CONN_FLAGS, NOKEY, "connection", conn::hello),
     cmd("ping", -1, FAST, NOKEY, "connection", conn::ping),
     cmd("quit", -1, CONN_FLAGS, NOKEY, "connection", conn::quit),
@@ -1071,7 +1102,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             LOADING | STALE,
             NOKEY,
             "server",
-            srv::command,
+            command::command,
         ),
         COMMAND_SUBS,
     ),
@@ -1079,7 +1110,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd(
         "bgrewriteaof",
         1,
-        ADMIN | NOSCRIPT,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
         NOKEY,
         "server",
         srv::bgrewriteaof,
