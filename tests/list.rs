@@ -665,16 +665,6 @@ fn conn5(srv: &Server) -> Conn {
     c
 }
 
-/// Waits until `n` clients are blocked.
-fn wait_blocked(c: &mut Conn, n: usize) {
-    let want = n.to_string();
-    assert!(
-        wait_until(Duration::from_secs(5), || info_field(c, "blocked_clients")
-            == want),
-        "expected {n} blocked clients"
-    );
-}
-
 #[test]
 fn blocking_pop_times_out_with_a_null_reply() {
     let srv = Server::start();

@@ -603,27 +603,12 @@ fn large_skiplist_matches_a_model() {
 // Blocking pops
 // ---------------------------------------------------------------------------
 
-/// Sends a command without waiting for its reply.
-fn send(c: &mut Conn, args: &[&str]) {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    c.send(&multibulk(&a));
-}
-
-/// Waits until `n` clients are blocked.
-fn wait_blocked(c: &mut Conn, n: usize) {
-    assert!(
-        wait_until(Duration::from_secs(5), || info_field(c, "blocked_clients")
-            == n.to_string()),
-        "expected {n} blocked clients"
-    );
-}
-
 #[test]
 fn bzpopmin_is_served_by_a_zadd_from_another_client() {
     let srv = Server::start();
     let mut waiter = srv.conn();
     let mut other = srv.conn();
-    send(&mut waiter, &["BZPOPMIN", "nokey", "z", "0"]);
+    waiter.send_cmd(&["BZPOPMIN", "nokey", "z", "0"]);
     wait_blocked(&mut other, 1);
     other.expect(&["ZADD", "z", "2", "b", "1", "a"], ":2\r\n");
     assert_eq!(
@@ -632,10 +617,7 @@ fn bzpopmin_is_served_by_a_zadd_from_another_client() {
     );
     other.expect(&["ZRANGE", "z", "0", "-1"], "*1\r\n$1\r\nb\r\n");
     // BZMPOP, served by a ZUNIONSTORE into the key.
-    send(
-        &mut waiter,
-        &["BZMPOP", "0", "1", "dst", "MAX", "COUNT", "5"],
-    );
+    waiter.send_cmd(&["BZMPOP", "0", "1", "dst", "MAX", "COUNT", "5"]);
     wait_blocked(&mut other, 1);
     other.expect(&["ZUNIONSTORE", "dst", "1", "z"], ":1\r\n");
     assert_eq!(
@@ -667,9 +649,9 @@ fn blocked_clients_are_served_in_fifo_order() {
     let mut first = srv.conn();
     let mut second = srv.conn();
     let mut other = srv.conn();
-    send(&mut first, &["BZPOPMIN", "z", "0"]);
+    first.send_cmd(&["BZPOPMIN", "z", "0"]);
     wait_blocked(&mut other, 1);
-    send(&mut second, &["BZPOPMIN", "z", "0"]);
+    second.send_cmd(&["BZPOPMIN", "z", "0"]);
     wait_blocked(&mut other, 2);
     other.expect(&["ZADD", "z", "1", "a"], ":1\r\n");
     assert_eq!(
@@ -692,7 +674,7 @@ fn blocked_zpop_ignores_a_key_of_another_type() {
     let srv = Server::start();
     let mut waiter = srv.conn();
     let mut other = srv.conn();
-    send(&mut waiter, &["BZPOPMIN", "k", "0"]);
+    waiter.send_cmd(&["BZPOPMIN", "k", "0"]);
     wait_blocked(&mut other, 1);
     other.cmd(&["LPUSH", "k", "x"]);
     other.expect(&["PING"], "+PONG\r\n");
@@ -784,7 +766,7 @@ fn aof_rewrite_and_restart_keep_sorted_sets() {
         ]);
         c.cmd(&["ZREMRANGEBYSCORE", "big", "(50", "+inf"]);
         let mut w = srv.conn();
-        send(&mut w, &["BZPOPMIN", "served", "0"]);
+        w.send_cmd(&["BZPOPMIN", "served", "0"]);
         wait_blocked(&mut c, 1);
         c.cmd(&["ZADD", "served", "1", "p", "2", "q"]);
         w.read_reply();
@@ -1559,8 +1541,8 @@ fn served_blocked_pops(p: &mut EventPair) -> usize {
     ];
     let mut events = 0;
     for &(block, write) in cases {
-        send(&mut cin, block);
-        send(&mut red, block);
+        cin.send_cmd(block);
+        red.send_cmd(block);
         wait_blocked(&mut p.pair.cin, 1);
         wait_blocked(&mut p.pair.red, 1);
         events += p.check(write).len();
