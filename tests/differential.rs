@@ -4,6 +4,7 @@
 //! CINNABAR_REQUIRE_REDIS=1.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use crate::util::*;
 
@@ -141,14 +142,36 @@ impl Pair {
         self._redis.addr.clone()
     }
 
+    /// A new connection to each server: (cinnabar, redis).
+    pub fn extra_conns(&self) -> (Conn, Conn) {
+        (self._srv.conn(), Conn::connect(&self._redis.addr))
+    }
+
+    /// Sends `cmd` (a blocking command) on a new connection to each server
+    /// and waits until `n` clients are blocked on each; returns the
+    /// (cinnabar, redis) connections, whose replies are pending (see
+    /// [`same_replies`]).
+    pub fn block_on_both(&mut self, cmd: &[&str], n: usize) -> (Conn, Conn) {
+        let (mut cin, mut red) = self.extra_conns();
+        for (waiter, main) in [(&mut cin, &mut self.cin), (&mut red, &mut self.red)] {
+            // A missing wake-up fails the test quickly.
+            waiter
+                .s
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            waiter.send_cmd(cmd);
+            wait_blocked(main, n);
+        }
+        (cin, red)
+    }
+
     /// WATCH `key` on a fresh connection to each server, run `args` on the
     /// main connections, then MULTI / PING / EXEC on the watchers: both
     /// servers must agree on whether the transaction ran (whether `args`
     /// touched the key). Returns whether it ran.
     #[track_caller]
     pub fn check_watch(&mut self, key: &str, args: &[&str]) -> bool {
-        let mut wc = self._srv.conn();
-        let mut wr = Conn::connect(&self._redis.addr);
+        let (mut wc, mut wr) = self.extra_conns();
         for w in [&mut wc, &mut wr] {
             assert_eq!(w.cmd(&["WATCH", key]), b"+OK\r\n");
             assert_eq!(w.cmd(&["MULTI"]), b"+OK\r\n");
@@ -190,6 +213,15 @@ impl Pair {
             }
         }
         self.check_str(&["SELECT", "0"]);
+    }
+}
+
+/// The pending replies of clients blocked by [`Pair::block_on_both`],
+/// which must be the same.
+#[track_caller]
+pub fn same_replies(waiters: &mut [(Conn, Conn)]) {
+    for (cin, red) in waiters {
+        assert_eq!(show(&cin.read_reply()), show(&red.read_reply()));
     }
 }
 
@@ -236,8 +268,7 @@ impl EventPair {
     pub fn new(flags: &str) -> Option<EventPair> {
         let mut pair = Pair::new()?;
         pair.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
-        let mut cin_sub = pair._srv.conn();
-        let mut red_sub = Conn::connect(&pair._redis.addr);
+        let (mut cin_sub, mut red_sub) = pair.extra_conns();
         listen(&mut cin_sub);
         listen(&mut red_sub);
         Some(EventPair {
@@ -268,6 +299,20 @@ impl EventPair {
     #[track_caller]
     pub fn script(&mut self, script: &[&[&str]]) -> usize {
         script.iter().map(|args| self.check(args).len()).sum()
+    }
+
+    /// Runs `cmds` as one MULTI ... EXEC transaction on both servers,
+    /// requiring identical replies; returns the events EXEC published,
+    /// which must be identical. (Only EXEC goes through
+    /// [`EventPair::check`]: inside MULTI its sentinel PUBLISH would be
+    /// queued.)
+    #[track_caller]
+    pub fn transaction(&mut self, cmds: &[&[&str]]) -> Vec<String> {
+        self.pair.check_str(&["MULTI"]);
+        for c in cmds {
+            self.pair.check_str(c);
+        }
+        self.check(&["EXEC"])
     }
 }
 
@@ -516,8 +561,7 @@ fn config_replies_match_redis() {
 fn auth_replies_match_redis() {
     let Some(mut p) = Pair::new() else { return };
     p.check_str(&["CONFIG", "SET", "requirepass", "pw"]);
-    let fresh = |p: &Pair| (Conn::connect(&p._srv.addr), Conn::connect(&p._redis.addr));
-    let (mut a, mut b) = fresh(&p);
+    let (mut a, mut b) = p.extra_conns();
     for cmd in [
         &["GET", "k"][..],
         &["HELLO", "3"],
@@ -530,7 +574,7 @@ fn auth_replies_match_redis() {
         assert_eq!(show(&a.cmd(cmd)), show(&b.cmd(cmd)), "{cmd:?}");
     }
     for input in [&b"*20\r\n"[..], b"*2\r\n$3\r\nGET\r\n$20000\r\n"] {
-        let (mut a, mut b) = fresh(&p);
+        let (mut a, mut b) = p.extra_conns();
         a.send(input);
         b.send(input);
         assert_eq!(

@@ -1176,17 +1176,6 @@ const EVENT_SCRIPT: &[&[&str]] = &[
 /// A value long enough to make a hash a hashtable.
 const LONG: &str = "a value longer than hash-max-listpack-value, which is 64 by default";
 
-/// Runs `cmds` as one transaction on both servers of `p`; returns the
-/// events EXEC published. (The sentinel [`EventPair::check`] publishes
-/// would be queued, so only EXEC goes through it.)
-fn transaction(p: &mut EventPair, cmds: &[&[&str]]) -> Vec<String> {
-    p.pair.check_str(&["MULTI"]);
-    for c in cmds {
-        p.pair.check_str(c);
-    }
-    p.check(&["EXEC"])
-}
-
 /// Every hash write publishes the events redis-server does, in order.
 #[test]
 fn keyspace_events_match_redis() {
@@ -1202,7 +1191,7 @@ fn keyspace_events_match_redis() {
         &["HSETNX", "t", "a", "1"],
         &["HDEL", "t", "a"],
     ];
-    assert_eq!(transaction(&mut p, tx).len(), 8);
+    assert_eq!(p.transaction(tx).len(), 8);
 }
 
 /// Events are published under Redis's classes (`h`, and `g` for `del`),

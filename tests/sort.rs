@@ -3,7 +3,7 @@
 use std::thread;
 use std::time::Duration;
 
-use crate::differential::{Cmp, EventPair, Pair};
+use crate::differential::{same_replies, Cmp, EventPair, Pair};
 use crate::util::*;
 
 #[test]
@@ -166,20 +166,9 @@ fn keyspace_events_match_redis() {
     let seen = p.script(EVENT_SCRIPT);
     assert!(seen >= 26, "only {seen} events");
     // A client blocked on the destination is served from the stored list.
-    let mut waiters = Vec::new();
-    for main in [&mut p.pair.cin, &mut p.pair.red] {
-        let mut w = Conn::connect(&main.s.peer_addr().unwrap().to_string());
-        w.s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        w.send(&multibulk(&[b"BLPOP", b"q", b"0"]));
-        let blocked = wait_until(Duration::from_secs(5), || {
-            info_field(main, "blocked_clients") == "1"
-        });
-        assert!(blocked);
-        waiters.push(w);
-    }
+    let mut waiters = [p.pair.block_on_both(&["BLPOP", "q", "0"], 1)];
     assert_eq!(p.check(&["SORT", "l", "STORE", "q"]).len(), 4);
-    let (a, b) = (waiters[0].read_reply(), waiters[1].read_reply());
-    assert_eq!(show(&a), show(&b));
+    same_replies(&mut waiters);
 }
 
 /// Events are published under Redis's classes (`sortstore` is a list
@@ -253,17 +242,14 @@ fn store_onto_an_expired_destination_matches_redis() {
     // Keep active expiry out of the way: off here, rare in redis-server.
     assert_eq!(p.cin.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), b"+OK\r\n");
     assert_eq!(p.red.cmd(&["CONFIG", "SET", "hz", "1"]), b"+OK\r\n");
-    let mut subs = Vec::new();
-    for main in [&p.cin, &p.red] {
-        let mut sub = Conn::connect(&main.s.peer_addr().unwrap().to_string());
+    let (mut cin_sub, mut red_sub) = p.extra_conns();
+    for sub in [&mut cin_sub, &mut red_sub] {
         sub.cmd(&["PSUBSCRIBE", "__keyspace@0__:*"]);
         sub.cmd(&["SUBSCRIBE", "sentinel"]);
-        subs.push(sub);
     }
-    let (cin_sub, red_sub) = subs.split_at_mut(1);
     for src in ["nokey", "l"] {
-        let a = store_onto_expired(&mut p.cin, &mut cin_sub[0], src, false);
-        let b = store_onto_expired(&mut p.red, &mut red_sub[0], src, true);
+        let a = store_onto_expired(&mut p.cin, &mut cin_sub, src, false);
+        let b = store_onto_expired(&mut p.red, &mut red_sub, src, true);
         assert_eq!(a, b, "SORT {src} STORE onto an expired key");
         assert!(!a.is_empty(), "{a:?}");
     }

@@ -1513,9 +1513,6 @@ fn keyspace_events_match_redis() {
 /// Blocked pops served by a later write publish their pop events after
 /// the write's, as in Redis; returns how many events were compared.
 fn served_blocked_pops(p: &mut EventPair) -> usize {
-    let addr = |c: &Conn| c.s.peer_addr().unwrap().to_string();
-    let mut cin = Conn::connect(&addr(&p.pair.cin));
-    let mut red = Conn::connect(&addr(&p.pair.red));
     // (blocking command, the write that serves it); the key is emptied
     // after each.
     let cases: &[(&[&str], &[&str])] = &[
@@ -1541,10 +1538,7 @@ fn served_blocked_pops(p: &mut EventPair) -> usize {
     ];
     let mut events = 0;
     for &(block, write) in cases {
-        cin.send_cmd(block);
-        red.send_cmd(block);
-        wait_blocked(&mut p.pair.cin, 1);
-        wait_blocked(&mut p.pair.red, 1);
+        let (mut cin, mut red) = p.pair.block_on_both(block, 1);
         events += p.check(write).len();
         let (a, b) = (cin.read_reply(), red.read_reply());
         assert_eq!(show(&a), show(&b), "served {block:?} after {write:?}");
