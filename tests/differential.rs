@@ -142,6 +142,17 @@ impl Pair {
         self._redis.addr.clone()
     }
 
+    /// Runs `cmds` on both with keyspace events off, then sets
+    /// `notify-keyspace-events` to `flags`: for setting up keys (often of
+    /// other types) whose events are not the test's concern.
+    pub fn quietly(&mut self, flags: &str, cmds: &[&[&str]]) {
+        self.check_str(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+        for c in cmds {
+            self.check_str(c);
+        }
+        self.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
+    }
+
     /// A new connection to each server: (cinnabar, redis).
     pub fn extra_conns(&self) -> (Conn, Conn) {
         (self._srv.conn(), Conn::connect(&self._redis.addr))
@@ -234,20 +245,30 @@ pub struct EventPair {
     red_sub: Conn,
 }
 
-/// The channel [`EventPair`] publishes to after each command: every event
-/// the command caused is delivered before it.
+/// The event classes the command groups' event tests compare: all of
+/// them, key misses and new keys too (which show whether a command reads
+/// or writes its keys, and when it creates one).
+pub const EVENTS: &str = "KEAmn";
+
+/// The channel [`pending_events`] publishes to: every event published
+/// before it is delivered before it.
 const SENTINEL: &str = "__sentinel__";
 
-fn listen(c: &mut Conn) {
-    c.cmd(&["PSUBSCRIBE", "__key*__:*"]);
-    c.cmd(&["SUBSCRIBE", SENTINEL]);
+/// Subscribes `sub` to the channels matching `pattern` (keyspace or
+/// keyevent channels) and to the sentinel, for [`pending_events`].
+pub fn listen(sub: &mut Conn, pattern: &str) {
+    sub.cmd(&["PSUBSCRIBE", pattern]);
+    sub.cmd(&["SUBSCRIBE", SENTINEL]);
 }
 
-/// Reads messages up to the sentinel; returns them as `channel payload`.
-fn events_until_sentinel(c: &mut Conn) -> Vec<String> {
+/// The events a [`listen`]ing `sub` has been sent and has not read, as
+/// `channel payload`: publishes the sentinel on `c`, a connection to the
+/// same server, and reads up to it.
+pub fn pending_events(c: &mut Conn, sub: &mut Conn) -> Vec<String> {
+    c.cmd(&["PUBLISH", SENTINEL, "x"]);
     let mut got = Vec::new();
     loop {
-        let Value::Array(items) = c.read_value() else {
+        let Value::Array(items) = sub.read_value() else {
             panic!("not a message")
         };
         let text: Vec<String> = items
@@ -266,11 +287,17 @@ impl EventPair {
     /// Both servers with `notify-keyspace-events` set to `flags`, or None
     /// (skip) when redis-server is missing.
     pub fn new(flags: &str) -> Option<EventPair> {
+        EventPair::listening(flags, "__key*__:*")
+    }
+
+    /// [`EventPair::new`], listening only to the channels matching
+    /// `pattern`.
+    fn listening(flags: &str, pattern: &str) -> Option<EventPair> {
         let mut pair = Pair::new()?;
         pair.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
         let (mut cin_sub, mut red_sub) = pair.extra_conns();
-        listen(&mut cin_sub);
-        listen(&mut red_sub);
+        listen(&mut cin_sub, pattern);
+        listen(&mut red_sub, pattern);
         Some(EventPair {
             pair,
             cin_sub,
@@ -283,10 +310,8 @@ impl EventPair {
     #[track_caller]
     pub fn check(&mut self, args: &[&str]) -> Vec<String> {
         self.pair.check_str(args);
-        self.pair.cin.cmd(&["PUBLISH", SENTINEL, "x"]);
-        self.pair.red.cmd(&["PUBLISH", SENTINEL, "x"]);
-        let a = events_until_sentinel(&mut self.cin_sub);
-        let b = events_until_sentinel(&mut self.red_sub);
+        let a = pending_events(&mut self.pair.cin, &mut self.cin_sub);
+        let b = pending_events(&mut self.pair.red, &mut self.red_sub);
         assert_eq!(
             a, b,
             "events differ for {args:?} (left: cinnabar, right: redis)"
@@ -314,6 +339,29 @@ impl EventPair {
         }
         self.check(&["EXEC"])
     }
+}
+
+/// Runs `script` through [`EventPair::check`] (keyevent channels only)
+/// with active expiry off on both servers, so an expired key stays stored
+/// until a command touches it. Commands named in `quiet` (setup from
+/// other groups) run with events off. Returns how many events were
+/// compared (0: no redis-server).
+pub fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usize {
+    let Some(mut p) = EventPair::listening(EVENTS, "__keyevent*") else {
+        return 0;
+    };
+    for c in [&mut p.pair.cin, &mut p.pair.red] {
+        c.expect(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+    }
+    let mut compared = 0;
+    for args in script {
+        if quiet.contains(&args[0]) {
+            p.pair.quietly(EVENTS, &[args]);
+        } else {
+            compared += p.check(args).len();
+        }
+    }
+    compared
 }
 
 /// Hand-picked sequences covering every command of this group.

@@ -3,7 +3,7 @@
 use std::thread;
 use std::time::Duration;
 
-use crate::differential::{same_replies, Cmp, EventPair, Pair};
+use crate::differential::{listen, pending_events, same_replies, Cmp, EventPair, Pair};
 use crate::util::*;
 
 #[test]
@@ -105,24 +105,18 @@ fn sort_store_is_persisted() {
 // Keyspace events and WATCH
 // ---------------------------------------------------------------------------
 
-/// Keys to sort (and to sort by) on both servers of `p`, created while
-/// keyspace events are off: sets, sorted sets and strings belong to other
-/// files, whose events are checked there.
-fn quiet_setup(p: &mut Pair, flags: &str) {
-    p.check_str(&["CONFIG", "SET", "notify-keyspace-events", ""]);
-    for c in [
-        &["RPUSH", "l", "3", "1", "2"][..],
-        &["SADD", "s", "5", "3", "9", "1"],
-        &["ZADD", "z", "1", "c", "2", "a", "3", "b"],
-        &[
-            "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "str", "v", "old", "x",
-        ],
-        &["RPUSH", "bad", "1", "x"],
-    ] {
-        p.check_str(c);
-    }
-    p.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
-}
+/// Keys to sort (and to sort by), created with [`Pair::quietly`]: sets,
+/// sorted sets and strings belong to other files, whose events are
+/// checked there.
+const SETUP: &[&[&str]] = &[
+    &["RPUSH", "l", "3", "1", "2"],
+    &["SADD", "s", "5", "3", "9", "1"],
+    &["ZADD", "z", "1", "c", "2", "a", "3", "b"],
+    &[
+        "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "str", "v", "old", "x",
+    ],
+    &["RPUSH", "bad", "1", "x"],
+];
 
 /// SORT with and without STORE, onto new, existing and other-typed
 /// destinations, with empty results, and failing.
@@ -162,7 +156,7 @@ fn keyspace_events_match_redis() {
     let Some(mut p) = EventPair::new("KEA") else {
         return;
     };
-    quiet_setup(&mut p.pair, "KEA");
+    p.pair.quietly("KEA", SETUP);
     let seen = p.script(EVENT_SCRIPT);
     assert!(seen >= 26, "only {seen} events");
     // A client blocked on the destination is served from the stored list.
@@ -179,29 +173,9 @@ fn keyspace_event_classes_match_redis() {
         let Some(mut p) = EventPair::new(flags) else {
             return;
         };
-        quiet_setup(&mut p.pair, flags);
+        p.pair.quietly(flags, SETUP);
         let seen = p.script(EVENT_SCRIPT);
         assert!(seen >= want, "{flags}: only {seen} events");
-    }
-}
-
-/// Reads keyspace events from `sub` up to the message on `sentinel`.
-fn events_until(sub: &mut Conn, sentinel: &str) -> Vec<String> {
-    let mut got = Vec::new();
-    loop {
-        let Value::Array(m) = sub.read_value() else {
-            panic!("not a message")
-        };
-        let text: Vec<String> = m
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes().unwrap_or(b"?")).into_owned())
-            .collect();
-        if text[0] == "message" && text[1] == sentinel {
-            return got;
-        }
-        if text[0] == "pmessage" {
-            got.push(format!("{} {}", text[2], text[3]));
-        }
     }
 }
 
@@ -214,12 +188,10 @@ fn store_onto_expired(c: &mut Conn, sub: &mut Conn, src: &str, retry: bool) -> V
         let dst = format!("exp{i}{src}");
         assert_eq!(c.cmd(&["SET", &dst, "x", "PX", "1"]), b"+OK\r\n");
         // Only SORT's events count (SET's belong to the string tests).
-        c.cmd(&["PUBLISH", "sentinel", "x"]);
-        events_until(sub, "sentinel");
+        pending_events(c, sub);
         thread::sleep(Duration::from_millis(5));
         assert!(c.cmd(&["SORT", src, "STORE", &dst]).starts_with(b":"));
-        c.cmd(&["PUBLISH", "sentinel", "x"]);
-        let events: Vec<String> = events_until(sub, "sentinel")
+        let events: Vec<String> = pending_events(c, sub)
             .into_iter()
             .map(|e| e.replace(&dst, "DST"))
             .collect();
@@ -243,10 +215,8 @@ fn store_onto_an_expired_destination_matches_redis() {
     assert_eq!(p.cin.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), b"+OK\r\n");
     assert_eq!(p.red.cmd(&["CONFIG", "SET", "hz", "1"]), b"+OK\r\n");
     let (mut cin_sub, mut red_sub) = p.extra_conns();
-    for sub in [&mut cin_sub, &mut red_sub] {
-        sub.cmd(&["PSUBSCRIBE", "__keyspace@0__:*"]);
-        sub.cmd(&["SUBSCRIBE", "sentinel"]);
-    }
+    listen(&mut cin_sub, "__keyspace@0__:*");
+    listen(&mut red_sub, "__keyspace@0__:*");
     for src in ["nokey", "l"] {
         let a = store_onto_expired(&mut p.cin, &mut cin_sub, src, false);
         let b = store_onto_expired(&mut p.red, &mut red_sub, src, true);
@@ -260,7 +230,7 @@ fn store_onto_an_expired_destination_matches_redis() {
 #[test]
 fn watch_invalidation_matches_redis() {
     let Some(mut p) = Pair::new() else { return };
-    quiet_setup(&mut p, "");
+    p.quietly("", SETUP);
     let cases: &[(&str, &[&str])] = &[
         ("dst", &["SORT", "l", "STORE", "dst"]),
         ("dst", &["SORT", "l", "STORE", "dst"]),
