@@ -198,6 +198,25 @@ impl Pair {
         a != b"*-1\r\n"
     }
 
+    /// [`Pair::check_watch`] for each `(watched key, command)`; returns how
+    /// many of the transactions ran (a test can insist on both outcomes).
+    #[track_caller]
+    pub fn check_watches(&mut self, cases: &[(&str, &[&str])]) -> usize {
+        cases
+            .iter()
+            .filter(|(key, cmd)| self.check_watch(key, cmd))
+            .count()
+    }
+
+    /// [`Pair::check_watch`] for each `(watched key, command, whether the
+    /// transaction still runs)`, requiring that outcome too.
+    #[track_caller]
+    pub fn check_watch_outcomes(&mut self, cases: &[(&str, &[&str], bool)]) {
+        for &(key, cmd, runs) in cases {
+            assert_eq!(self.check_watch(key, cmd), runs, "WATCH {key}; {cmd:?}");
+        }
+    }
+
     /// Compares the whole dataset of dbs 0..2: keys, values, TTL classes.
     pub fn check_dataset(&mut self) {
         for db in ["0", "1"] {
@@ -341,12 +360,30 @@ impl EventPair {
     }
 }
 
+/// For each `(flags, at least)`: a new [`EventPair`] with
+/// `notify-keyspace-events` set to `flags`, on which `run(p, flags)`
+/// compares events and returns how many; there must be at least that
+/// many. For checking that events are published under Redis's classes.
+#[track_caller]
+pub fn check_event_classes(
+    classes: &[(&str, usize)],
+    mut run: impl FnMut(&mut EventPair, &str) -> usize,
+) {
+    for &(flags, want) in classes {
+        let Some(mut p) = EventPair::new(flags) else {
+            return;
+        };
+        let seen = run(&mut p, flags);
+        assert!(seen >= want, "{flags}: only {seen} events");
+    }
+}
+
 /// Runs `script` through [`EventPair::check`] (keyevent channels only)
 /// with active expiry off on both servers, so an expired key stays stored
 /// until a command touches it. Commands named in `quiet` (setup from
 /// other groups) run with events off. Returns how many events were
 /// compared (0: no redis-server).
-pub fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usize {
+fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usize {
     let Some(mut p) = EventPair::listening(EVENTS, "__keyevent*") else {
         return 0;
     };
@@ -362,6 +399,21 @@ pub fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usiz
         }
     }
     compared
+}
+
+/// STORE commands onto a destination that expired but is still stored:
+/// after `setup`, for each of `stores`, `create` makes the destination
+/// `d`, which expires (PEXPIRE 1 ms, DEBUG SLEEP 10 ms) before the store
+/// runs, then EXISTS looks at it; all through
+/// [`check_events_with_lazy_expiry`]. Returns how many events were
+/// compared.
+pub fn check_stores_onto_expired(setup: &[&[&str]], create: &[&str], stores: &[&[&str]]) -> usize {
+    let mut script: Vec<&[&str]> = setup.to_vec();
+    for &store in stores {
+        script.extend([create, &["PEXPIRE", "d", "1"]]);
+        script.extend([&["DEBUG", "SLEEP", "0.01"][..], store, &["EXISTS", "d"]]);
+    }
+    check_events_with_lazy_expiry(&["PEXPIRE", "DEBUG"], &script)
 }
 
 /// Hand-picked sequences covering every command of this group.

@@ -3,7 +3,9 @@
 use std::thread;
 use std::time::Duration;
 
-use crate::differential::{listen, pending_events, same_replies, Cmp, EventPair, Pair};
+use crate::differential::{
+    check_event_classes, listen, pending_events, same_replies, Cmp, EventPair, Pair,
+};
 use crate::util::*;
 
 #[test]
@@ -169,14 +171,10 @@ fn keyspace_events_match_redis() {
 /// event, `del` a generic one), and a created key's `new` event first.
 #[test]
 fn keyspace_event_classes_match_redis() {
-    for (flags, want) in [("El", 11), ("Kg", 2), ("KEAn", 30)] {
-        let Some(mut p) = EventPair::new(flags) else {
-            return;
-        };
+    check_event_classes(&[("El", 11), ("Kg", 2), ("KEAn", 30)], |p, flags| {
         p.pair.quietly(flags, SETUP);
-        let seen = p.script(EVENT_SCRIPT);
-        assert!(seen >= want, "{flags}: only {seen} events");
-    }
+        p.script(EVENT_SCRIPT)
+    });
 }
 
 /// The events of storing the sort of `src` into a key that has just
@@ -252,10 +250,7 @@ fn watch_invalidation_matches_redis() {
         ("str", &["SORT", "z", "STORE", "str"]),
         ("l", &["SORT", "l", "DESC", "STORE", "l"]),
     ];
-    let mut ran = 0;
-    for (key, cmd) in cases {
-        ran += usize::from(p.check_watch(key, cmd));
-    }
+    let ran = p.check_watches(cases);
     assert!(
         ran >= 8 && ran <= cases.len() - 6,
         "{ran} of {}",

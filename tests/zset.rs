@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::differential::{check_events_with_lazy_expiry, Cmp, EventPair, Pair, EVENTS};
+use crate::differential::{check_stores_onto_expired, Cmp, EventPair, Pair, EVENTS};
 use crate::util::*;
 
 // ---------------------------------------------------------------------------
@@ -1631,9 +1631,7 @@ fn watch_invalidation_matches_redis() {
         ("src", &["ZINTERCARD", "1", "src"], true),
         ("src", &["ZRANDMEMBER", "src", "5"], true),
     ];
-    for &(key, cmd, runs) in cases {
-        assert_eq!(p.check_watch(key, cmd), runs, "WATCH {key}; {cmd:?}");
-    }
+    p.check_watch_outcomes(cases);
 }
 
 /// A STORE whose result is empty deletes a destination that expired but
@@ -1642,19 +1640,18 @@ fn watch_invalidation_matches_redis() {
 /// stores.
 #[test]
 fn store_over_an_expired_destination_matches_redis() {
-    let mut script: Vec<&[&str]> = vec![&["ZADD", "z", "1", "a"], &["ZADD", "e", "1", "b"]];
-    for store in [
-        &["ZUNIONSTORE", "d", "1", "nokey"][..],
-        &["ZINTERSTORE", "d", "2", "z", "e"],
-        &["ZDIFFSTORE", "d", "2", "z", "z"],
-        &["ZRANGESTORE", "d", "nokey", "0", "-1"],
-        &["ZRANGESTORE", "d", "z", "5", "6"],
-        &["ZRANGESTORE", "d", "z", "0", "-1"],
-        &["ZUNIONSTORE", "d", "2", "z", "e"],
-    ] {
-        script.extend([&["ZADD", "d", "1", "x"][..], &["PEXPIRE", "d", "1"]]);
-        script.extend([&["DEBUG", "SLEEP", "0.01"][..], store, &["EXISTS", "d"]]);
-    }
-    let events = check_events_with_lazy_expiry(&["PEXPIRE", "DEBUG"], &script);
+    let events = check_stores_onto_expired(
+        &[&["ZADD", "z", "1", "a"], &["ZADD", "e", "1", "b"]],
+        &["ZADD", "d", "1", "x"],
+        &[
+            &["ZUNIONSTORE", "d", "1", "nokey"],
+            &["ZINTERSTORE", "d", "2", "z", "e"],
+            &["ZDIFFSTORE", "d", "2", "z", "z"],
+            &["ZRANGESTORE", "d", "nokey", "0", "-1"],
+            &["ZRANGESTORE", "d", "z", "5", "6"],
+            &["ZRANGESTORE", "d", "z", "0", "-1"],
+            &["ZUNIONSTORE", "d", "2", "z", "e"],
+        ],
+    );
     assert!(events == 0 || events >= 25, "only {events} events");
 }
