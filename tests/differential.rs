@@ -2,6 +2,10 @@
 //! real redis-server 7.0; replies must be identical (unordered replies are
 //! compared as sets). Skipped when redis-server is not installed, unless
 //! CINNABAR_REQUIRE_REDIS=1.
+//!
+//! The command groups' modules share what is here: [`Pair`] (replies,
+//! datasets, blocked clients, WATCH invalidation) and [`EventPair`]
+//! (keyspace events, also inside MULTI and under lazy expiry).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
