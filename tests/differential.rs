@@ -2,8 +2,13 @@
 //! real redis-server 7.0; replies must be identical (unordered replies are
 //! compared as sets). Skipped when redis-server is not installed, unless
 //! CINNABAR_REQUIRE_REDIS=1.
+//!
+//! The command groups' modules share what is here: [`Pair`] (replies,
+//! datasets, blocked clients, WATCH invalidation) and [`EventPair`]
+//! (keyspace events, also inside MULTI and under lazy expiry).
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use crate::util::*;
 
@@ -141,14 +146,47 @@ impl Pair {
         self._redis.addr.clone()
     }
 
+    /// Runs `cmds` on both with keyspace events off, then sets
+    /// `notify-keyspace-events` to `flags`: for setting up keys (often of
+    /// other types) whose events are not the test's concern.
+    pub fn quietly(&mut self, flags: &str, cmds: &[&[&str]]) {
+        self.check_str(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+        for c in cmds {
+            self.check_str(c);
+        }
+        self.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
+    }
+
+    /// A new connection to each server: (cinnabar, redis).
+    pub fn extra_conns(&self) -> (Conn, Conn) {
+        (self._srv.conn(), Conn::connect(&self._redis.addr))
+    }
+
+    /// Sends `cmd` (a blocking command) on a new connection to each server
+    /// and waits until `n` clients are blocked on each; returns the
+    /// (cinnabar, redis) connections, whose replies are pending (see
+    /// [`same_replies`]).
+    pub fn block_on_both(&mut self, cmd: &[&str], n: usize) -> (Conn, Conn) {
+        let (mut cin, mut red) = self.extra_conns();
+        for (waiter, main) in [(&mut cin, &mut self.cin), (&mut red, &mut self.red)] {
+            // A missing wake-up fails the test quickly.
+            waiter
+                .s
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            waiter.send_cmd(cmd);
+            wait_blocked(main, n);
+        }
+        (cin, red)
+    }
+
     /// WATCH `key` on a fresh connection to each server, run `args` on the
     /// main connections, then MULTI / PING / EXEC on the watchers: both
     /// servers must agree on whether the transaction ran (whether `args`
     /// touched the key). Returns whether it ran.
     #[track_caller]
     pub fn check_watch(&mut self, key: &str, args: &[&str]) -> bool {
-        let mut wc = self._srv.conn();
-        let mut wr = Conn::connect(&self._redis.addr);
+        let (mut wc, mut wr) = self.extra_conns();
         for w in [&mut wc, &mut wr] {
             assert_eq!(w.cmd(&["WATCH", key]), b"+OK\r\n");
             assert_eq!(w.cmd(&["MULTI"]), b"+OK\r\n");
@@ -162,6 +200,25 @@ impl Pair {
             "EXEC after WATCH {key} and {args:?} (left: cinnabar, right: redis)"
         );
         a != b"*-1\r\n"
+    }
+
+    /// [`Pair::check_watch`] for each `(watched key, command)`; returns how
+    /// many of the transactions ran (a test can insist on both outcomes).
+    #[track_caller]
+    pub fn check_watches(&mut self, cases: &[(&str, &[&str])]) -> usize {
+        cases
+            .iter()
+            .filter(|(key, cmd)| self.check_watch(key, cmd))
+            .count()
+    }
+
+    /// [`Pair::check_watch`] for each `(watched key, command, whether the
+    /// transaction still runs)`, requiring that outcome too.
+    #[track_caller]
+    pub fn check_watch_outcomes(&mut self, cases: &[(&str, &[&str], bool)]) {
+        for &(key, cmd, runs) in cases {
+            assert_eq!(self.check_watch(key, cmd), runs, "WATCH {key}; {cmd:?}");
+        }
     }
 
     /// Compares the whole dataset of dbs 0..2: keys, values, TTL classes.
@@ -193,6 +250,15 @@ impl Pair {
     }
 }
 
+/// The pending replies of clients blocked by [`Pair::block_on_both`],
+/// which must be the same.
+#[track_caller]
+pub fn same_replies(waiters: &mut [(Conn, Conn)]) {
+    for (cin, red) in waiters {
+        assert_eq!(show(&cin.read_reply()), show(&red.read_reply()));
+    }
+}
+
 /// A [`Pair`] plus, on each server, a listener subscribed to every
 /// keyspace event, for comparing the events commands publish.
 pub struct EventPair {
@@ -202,20 +268,30 @@ pub struct EventPair {
     red_sub: Conn,
 }
 
-/// The channel [`EventPair`] publishes to after each command: every event
-/// the command caused is delivered before it.
+/// The event classes the command groups' event tests compare: all of
+/// them, key misses and new keys too (which show whether a command reads
+/// or writes its keys, and when it creates one).
+pub const EVENTS: &str = "KEAmn";
+
+/// The channel [`pending_events`] publishes to: every event published
+/// before it is delivered before it.
 const SENTINEL: &str = "__sentinel__";
 
-fn listen(c: &mut Conn) {
-    c.cmd(&["PSUBSCRIBE", "__key*__:*"]);
-    c.cmd(&["SUBSCRIBE", SENTINEL]);
+/// Subscribes `sub` to the channels matching `pattern` (keyspace or
+/// keyevent channels) and to the sentinel, for [`pending_events`].
+pub fn listen(sub: &mut Conn, pattern: &str) {
+    sub.cmd(&["PSUBSCRIBE", pattern]);
+    sub.cmd(&["SUBSCRIBE", SENTINEL]);
 }
 
-/// Reads messages up to the sentinel; returns them as `channel payload`.
-fn events_until_sentinel(c: &mut Conn) -> Vec<String> {
+/// The events a [`listen`]ing `sub` has been sent and has not read, as
+/// `channel payload`: publishes the sentinel on `c`, a connection to the
+/// same server, and reads up to it.
+pub fn pending_events(c: &mut Conn, sub: &mut Conn) -> Vec<String> {
+    c.cmd(&["PUBLISH", SENTINEL, "x"]);
     let mut got = Vec::new();
     loop {
-        let Value::Array(items) = c.read_value() else {
+        let Value::Array(items) = sub.read_value() else {
             panic!("not a message")
         };
         let text: Vec<String> = items
@@ -234,12 +310,17 @@ impl EventPair {
     /// Both servers with `notify-keyspace-events` set to `flags`, or None
     /// (skip) when redis-server is missing.
     pub fn new(flags: &str) -> Option<EventPair> {
+        EventPair::listening(flags, "__key*__:*")
+    }
+
+    /// [`EventPair::new`], listening only to the channels matching
+    /// `pattern`.
+    fn listening(flags: &str, pattern: &str) -> Option<EventPair> {
         let mut pair = Pair::new()?;
         pair.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
-        let mut cin_sub = pair._srv.conn();
-        let mut red_sub = Conn::connect(&pair._redis.addr);
-        listen(&mut cin_sub);
-        listen(&mut red_sub);
+        let (mut cin_sub, mut red_sub) = pair.extra_conns();
+        listen(&mut cin_sub, pattern);
+        listen(&mut red_sub, pattern);
         Some(EventPair {
             pair,
             cin_sub,
@@ -252,10 +333,8 @@ impl EventPair {
     #[track_caller]
     pub fn check(&mut self, args: &[&str]) -> Vec<String> {
         self.pair.check_str(args);
-        self.pair.cin.cmd(&["PUBLISH", SENTINEL, "x"]);
-        self.pair.red.cmd(&["PUBLISH", SENTINEL, "x"]);
-        let a = events_until_sentinel(&mut self.cin_sub);
-        let b = events_until_sentinel(&mut self.red_sub);
+        let a = pending_events(&mut self.pair.cin, &mut self.cin_sub);
+        let b = pending_events(&mut self.pair.red, &mut self.red_sub);
         assert_eq!(
             a, b,
             "events differ for {args:?} (left: cinnabar, right: redis)"
@@ -269,6 +348,76 @@ impl EventPair {
     pub fn script(&mut self, script: &[&[&str]]) -> usize {
         script.iter().map(|args| self.check(args).len()).sum()
     }
+
+    /// Runs `cmds` as one MULTI ... EXEC transaction on both servers,
+    /// requiring identical replies; returns the events EXEC published,
+    /// which must be identical. (Only EXEC goes through
+    /// [`EventPair::check`]: inside MULTI its sentinel PUBLISH would be
+    /// queued.)
+    #[track_caller]
+    pub fn transaction(&mut self, cmds: &[&[&str]]) -> Vec<String> {
+        self.pair.check_str(&["MULTI"]);
+        for c in cmds {
+            self.pair.check_str(c);
+        }
+        self.check(&["EXEC"])
+    }
+}
+
+/// For each `(flags, at least)`: a new [`EventPair`] with
+/// `notify-keyspace-events` set to `flags`, on which `run(p, flags)`
+/// compares events and returns how many; there must be at least that
+/// many. For checking that events are published under Redis's classes.
+#[track_caller]
+pub fn check_event_classes(
+    classes: &[(&str, usize)],
+    mut run: impl FnMut(&mut EventPair, &str) -> usize,
+) {
+    for &(flags, want) in classes {
+        let Some(mut p) = EventPair::new(flags) else {
+            return;
+        };
+        let seen = run(&mut p, flags);
+        assert!(seen >= want, "{flags}: only {seen} events");
+    }
+}
+
+/// Runs `script` through [`EventPair::check`] (keyevent channels only)
+/// with active expiry off on both servers, so an expired key stays stored
+/// until a command touches it. Commands named in `quiet` (setup from
+/// other groups) run with events off. Returns how many events were
+/// compared (0: no redis-server).
+fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usize {
+    let Some(mut p) = EventPair::listening(EVENTS, "__keyevent*") else {
+        return 0;
+    };
+    for c in [&mut p.pair.cin, &mut p.pair.red] {
+        c.expect(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+    }
+    let mut compared = 0;
+    for args in script {
+        if quiet.contains(&args[0]) {
+            p.pair.quietly(EVENTS, &[args]);
+        } else {
+            compared += p.check(args).len();
+        }
+    }
+    compared
+}
+
+/// STORE commands onto a destination that expired but is still stored:
+/// after `setup`, for each of `stores`, `create` makes the destination
+/// `d`, which expires (PEXPIRE 1 ms, DEBUG SLEEP 10 ms) before the store
+/// runs, then EXISTS looks at it; all through
+/// [`check_events_with_lazy_expiry`]. Returns how many events were
+/// compared.
+pub fn check_stores_onto_expired(setup: &[&[&str]], create: &[&str], stores: &[&[&str]]) -> usize {
+    let mut script: Vec<&[&str]> = setup.to_vec();
+    for &store in stores {
+        script.extend([create, &["PEXPIRE", "d", "1"]]);
+        script.extend([&["DEBUG", "SLEEP", "0.01"][..], store, &["EXISTS", "d"]]);
+    }
+    check_events_with_lazy_expiry(&["PEXPIRE", "DEBUG"], &script)
 }
 
 /// Hand-picked sequences covering every command of this group.
@@ -516,8 +665,7 @@ fn config_replies_match_redis() {
 fn auth_replies_match_redis() {
     let Some(mut p) = Pair::new() else { return };
     p.check_str(&["CONFIG", "SET", "requirepass", "pw"]);
-    let fresh = |p: &Pair| (Conn::connect(&p._srv.addr), Conn::connect(&p._redis.addr));
-    let (mut a, mut b) = fresh(&p);
+    let (mut a, mut b) = p.extra_conns();
     for cmd in [
         &["GET", "k"][..],
         &["HELLO", "3"],
@@ -530,7 +678,7 @@ fn auth_replies_match_redis() {
         assert_eq!(show(&a.cmd(cmd)), show(&b.cmd(cmd)), "{cmd:?}");
     }
     for input in [&b"*20\r\n"[..], b"*2\r\n$3\r\nGET\r\n$20000\r\n"] {
-        let (mut a, mut b) = fresh(&p);
+        let (mut a, mut b) = p.extra_conns();
         a.send(input);
         b.send(input);
         assert_eq!(

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::differential::{Cmp, EventPair, Pair};
+use crate::differential::{check_event_classes, Cmp, EventPair, Pair};
 use crate::util::*;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
@@ -1176,17 +1176,6 @@ const EVENT_SCRIPT: &[&[&str]] = &[
 /// A value long enough to make a hash a hashtable.
 const LONG: &str = "a value longer than hash-max-listpack-value, which is 64 by default";
 
-/// Runs `cmds` as one transaction on both servers of `p`; returns the
-/// events EXEC published. (The sentinel [`EventPair::check`] publishes
-/// would be queued, so only EXEC goes through it.)
-fn transaction(p: &mut EventPair, cmds: &[&[&str]]) -> Vec<String> {
-    p.pair.check_str(&["MULTI"]);
-    for c in cmds {
-        p.pair.check_str(c);
-    }
-    p.check(&["EXEC"])
-}
-
 /// Every hash write publishes the events redis-server does, in order.
 #[test]
 fn keyspace_events_match_redis() {
@@ -1202,20 +1191,16 @@ fn keyspace_events_match_redis() {
         &["HSETNX", "t", "a", "1"],
         &["HDEL", "t", "a"],
     ];
-    assert_eq!(transaction(&mut p, tx).len(), 8);
+    assert_eq!(p.transaction(tx).len(), 8);
 }
 
 /// Events are published under Redis's classes (`h`, and `g` for `del`),
 /// and a created key's `new` event comes first.
 #[test]
 fn keyspace_event_classes_match_redis() {
-    for (flags, want) in [("Eh", 20), ("Kg", 3), ("KEAn", 60)] {
-        let Some(mut p) = EventPair::new(flags) else {
-            return;
-        };
-        let seen = p.script(EVENT_SCRIPT);
-        assert!(seen >= want, "{flags}: only {seen} events");
-    }
+    check_event_classes(&[("Eh", 20), ("Kg", 3), ("KEAn", 60)], |p, _| {
+        p.script(EVENT_SCRIPT)
+    });
 }
 
 /// Each hash write invalidates WATCH on its key exactly when redis-server
@@ -1255,10 +1240,7 @@ fn watch_invalidation_matches_redis() {
         ("h", &["HDEL", "h", "a", "b", "c", "d"]),
         ("h", &["HDEL", "h", "a"]),
     ];
-    let mut ran = 0;
-    for (key, cmd) in cases {
-        ran += usize::from(p.check_watch(key, cmd));
-    }
+    let ran = p.check_watches(cases);
     assert!(
         ran > 10 && ran < cases.len() - 10,
         "{ran} of {}",

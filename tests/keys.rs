@@ -538,10 +538,7 @@ fn watch_invalidation_matches_redis() {
         ("r5", &["MOVE", "r5", "1"]),
         ("r5", &["MOVE", "r5", "1"]),
     ];
-    let mut ran = 0;
-    for (key, cmd) in cases {
-        ran += usize::from(w.check_watch(key, cmd));
-    }
+    let ran = w.check_watches(cases);
     assert!(ran >= 15 && ran <= cases.len() - 15, "{ran} ran");
     // From database 1: MOVE and COPY touch the key in the destination
     // (the watchers are in database 0).
@@ -598,10 +595,8 @@ fn rename_copy_move_serve_blocked_clients() {
         c.cmd(setup);
         let db = if cmd.contains(&"1") { "1" } else { "0" };
         blocked.expect(&["SELECT", db], "+OK\r\n");
-        blocked.send(&multibulk(&[b"BLPOP", b"dst", b"0"]));
-        assert!(wait_until(Duration::from_secs(5), || {
-            info_field(&mut c, "blocked_clients") == "1"
-        }));
+        blocked.send_cmd(&["BLPOP", "dst", "0"]);
+        wait_blocked(&mut c, 1);
         assert!(!c.cmd(cmd).starts_with(b"-"), "{cmd:?}");
         let want = format!("*2\r\n$3\r\ndst\r\n$1\r\n{}\r\n", setup[2]);
         assert_eq!(
@@ -614,10 +609,8 @@ fn rename_copy_move_serve_blocked_clients() {
     c.cmd(&["FLUSHALL"]);
     blocked.expect(&["SELECT", "0"], "+OK\r\n");
     c.expect(&["SET", "s", "1"], "+OK\r\n");
-    blocked.send(&multibulk(&[b"BLPOP", b"dst", b"0"]));
-    assert!(wait_until(Duration::from_secs(5), || {
-        info_field(&mut c, "blocked_clients") == "1"
-    }));
+    blocked.send_cmd(&["BLPOP", "dst", "0"]);
+    wait_blocked(&mut c, 1);
     c.expect(&["RENAME", "s", "dst"], "+OK\r\n");
     c.expect(&["PING"], "+PONG\r\n");
     assert_eq!(info_field(&mut c, "blocked_clients"), "1");

@@ -6,7 +6,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::differential::{Cmp, EventPair, Pair};
+use crate::differential::{check_event_classes, same_replies, Cmp, EventPair, Pair};
 use crate::util::*;
 
 /// Bulk-string array bytes for `items`.
@@ -520,8 +520,7 @@ fn blocking_works(addr: &str) -> bool {
 fn list_random_commands_match_redis() {
     let seeds: Vec<u64> = seeds((1..=6).map(|i| 0x1157_0000 + i * 7919));
     let Some(mut p) = Pair::new() else { return };
-    let addr = p.cin.s.peer_addr().unwrap().to_string();
-    let blocking = blocking_works(&addr);
+    let blocking = blocking_works(&p.cin_server().addr);
     if !blocking {
         eprintln!("blocking commands left out: the server does not answer their timeouts");
     }
@@ -663,16 +662,6 @@ fn conn5(srv: &Server) -> Conn {
     let c = srv.conn();
     c.s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     c
-}
-
-/// Waits until `n` clients are blocked.
-fn wait_blocked(c: &mut Conn, n: usize) {
-    let want = n.to_string();
-    assert!(
-        wait_until(Duration::from_secs(5), || info_field(c, "blocked_clients")
-            == want),
-        "expected {n} blocked clients"
-    );
 }
 
 #[test]
@@ -980,46 +969,6 @@ const EVENT_TRANSACTION: &[&[&str]] = &[
     &["LPOP", "m"],
 ];
 
-/// Runs `cmds` as one transaction on both servers of `p`; returns the
-/// events EXEC published. (The sentinel [`EventPair::check`] publishes
-/// would be queued, so only EXEC goes through it.)
-fn transaction(p: &mut EventPair, cmds: &[&[&str]]) -> Vec<String> {
-    p.pair.check_str(&["MULTI"]);
-    for c in cmds {
-        p.pair.check_str(c);
-    }
-    p.check(&["EXEC"])
-}
-
-/// The address `c` is connected to.
-fn peer(c: &Conn) -> String {
-    c.s.peer_addr().unwrap().to_string()
-}
-
-/// Sends `cmd` on a new connection to each server of `p` and waits until
-/// `n` clients are blocked on each; returns the (cinnabar, redis)
-/// connections, whose replies are pending.
-fn block_on_both(p: &mut Pair, cmd: &[&str], n: usize) -> (Conn, Conn) {
-    let argv: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
-    let mut conns = Vec::new();
-    for main in [&mut p.cin, &mut p.red] {
-        let mut c = Conn::connect(&peer(main));
-        c.s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        c.send(&multibulk(&argv));
-        wait_blocked(main, n);
-        conns.push(c);
-    }
-    let red = conns.pop().unwrap();
-    (conns.pop().unwrap(), red)
-}
-
-/// The pending replies of blocked clients, which must be the same.
-fn same_replies(waiters: &mut [(Conn, Conn)]) {
-    for (cin, red) in waiters {
-        assert_eq!(show(&cin.read_reply()), show(&red.read_reply()));
-    }
-}
-
 /// Every list write publishes the events redis-server does, in order,
 /// including clients blocked on a key that a later command serves.
 #[test]
@@ -1029,7 +978,7 @@ fn keyspace_events_match_redis() {
     };
     let seen = p.script(EVENT_SCRIPT);
     assert!(seen >= 100, "only {seen} events");
-    assert_eq!(transaction(&mut p, EVENT_TRANSACTION).len(), 10);
+    assert_eq!(p.transaction(EVENT_TRANSACTION).len(), 10);
 
     // Served blocked pops: the pusher's event, then each waiter's.
     let served: &[(&[&str], &[&str])] = &[
@@ -1058,24 +1007,25 @@ fn keyspace_events_match_redis() {
         ),
     ];
     for (block, push) in served {
-        let mut w = [block_on_both(&mut p.pair, block, 1)];
+        let mut w = [p.pair.block_on_both(block, 1)];
         let n = p.check(push).len();
         assert!(n >= 2, "{push:?}: {n} events");
         same_replies(&mut w);
     }
     // A BLMOVE feeding another waiter, and a transaction feeding two.
     let mut w = [
-        block_on_both(&mut p.pair, &["BLMOVE", "c1", "c2", "LEFT", "LEFT", "0"], 1),
-        block_on_both(&mut p.pair, &["BLPOP", "c2", "0"], 2),
+        p.pair
+            .block_on_both(&["BLMOVE", "c1", "c2", "LEFT", "LEFT", "0"], 1),
+        p.pair.block_on_both(&["BLPOP", "c2", "0"], 2),
     ];
     assert_eq!(p.check(&["RPUSH", "c1", "x"]).len(), 12);
     same_replies(&mut w);
     let mut w = [
-        block_on_both(&mut p.pair, &["BRPOP", "t", "0"], 1),
-        block_on_both(&mut p.pair, &["BLPOP", "t", "0"], 2),
+        p.pair.block_on_both(&["BRPOP", "t", "0"], 1),
+        p.pair.block_on_both(&["BLPOP", "t", "0"], 2),
     ];
     let tx: &[&[&str]] = &[&["RPUSH", "t", "a", "b", "c"], &["LPUSH", "t", "d"]];
-    assert_eq!(transaction(&mut p, tx).len(), 8);
+    assert_eq!(p.transaction(tx).len(), 8);
     same_replies(&mut w);
 }
 
@@ -1083,14 +1033,11 @@ fn keyspace_events_match_redis() {
 /// and a created key's `new` event comes first.
 #[test]
 fn keyspace_event_classes_match_redis() {
-    for (flags, want) in [("El", 40), ("Kg", 8), ("KEAn", 120)] {
-        let Some(mut p) = EventPair::new(flags) else {
-            return;
-        };
+    check_event_classes(&[("El", 40), ("Kg", 8), ("KEAn", 120)], |p, _| {
         let seen = p.script(EVENT_SCRIPT);
-        assert!(seen >= want, "{flags}: only {seen} events");
-        assert!(!transaction(&mut p, EVENT_TRANSACTION).is_empty());
-    }
+        assert!(!p.transaction(EVENT_TRANSACTION).is_empty());
+        seen
+    });
 }
 
 /// Each list write invalidates WATCH on exactly the keys it changed, as
@@ -1147,24 +1094,17 @@ fn watch_invalidation_matches_redis() {
         ("d", &["LREM", "d", "0", "a"]),
         ("d", &["LTRIM", "d", "1", "0"]),
     ];
-    let mut ran = 0;
-    for (key, cmd) in cases {
-        ran += usize::from(p.check_watch(key, cmd));
-    }
+    let ran = p.check_watches(cases);
     assert!(
         ran > 10 && ran < cases.len() - 10,
         "{ran} of {}",
         cases.len()
     );
     // A served waiter invalidates the destination it pushed to.
-    let mut w = [block_on_both(
-        &mut p,
-        &["BLMOVE", "w", "wd", "LEFT", "LEFT", "0"],
-        1,
-    )];
+    let mut w = [p.block_on_both(&["BLMOVE", "w", "wd", "LEFT", "LEFT", "0"], 1)];
     assert!(!p.check_watch("wd", &["RPUSH", "w", "a"]));
     same_replies(&mut w);
-    let mut w = [block_on_both(&mut p, &["BLPOP", "w", "0"], 1)];
+    let mut w = [p.block_on_both(&["BLPOP", "w", "0"], 1)];
     assert!(!p.check_watch("w", &["RPUSH", "w", "a"]));
     same_replies(&mut w);
 }

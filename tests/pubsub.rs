@@ -14,9 +14,8 @@ use crate::util::*;
 /// counts follow that order) as a set of names and a list of counts.
 #[track_caller]
 fn both(p: &mut Pair, args: &[&str], n: usize, unordered: bool) {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    p.cin.send(&multibulk(&a));
-    p.red.send(&multibulk(&a));
+    p.cin.send_cmd(args);
+    p.red.send_cmd(args);
     let ours: Vec<Value> = (0..n).map(|_| p.cin.read_value()).collect();
     let theirs: Vec<Value> = (0..n).map(|_| p.red.read_value()).collect();
     if unordered {

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::differential::{Cmp, EventPair, Pair};
+use crate::differential::{check_stores_onto_expired, Cmp, EventPair, Pair, EVENTS};
 use crate::util::*;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
@@ -908,21 +908,6 @@ fn random_set_commands_match_redis() {
     p.check_str(&["CONFIG", "SET", "set-max-intset-entries", "512"]);
 }
 
-/// The event classes compared: all of them, key misses and new keys too
-/// (which show whether a command reads or writes its keys, and when it
-/// creates one).
-pub const EVENTS: &str = "KEAmn";
-
-/// Runs `cmd` on both servers with keyspace events off, for setting up
-/// keys of other types whose events are not this group's concern.
-pub fn with_events_off(p: &mut EventPair, cmd: &[&str]) {
-    p.pair
-        .check_str(&["CONFIG", "SET", "notify-keyspace-events", ""]);
-    p.pair.check_str(cmd);
-    p.pair
-        .check_str(&["CONFIG", "SET", "notify-keyspace-events", EVENTS]);
-}
-
 /// Every write command of the group publishes the keyspace events Redis
 /// does, in Redis's order: normal cases, emptied keys (`del` after the
 /// command's own event), no-ops and errors (nothing), STORE destinations
@@ -933,7 +918,8 @@ fn keyspace_events_match_redis() {
     let Some(mut p) = EventPair::new(EVENTS) else {
         return;
     };
-    with_events_off(&mut p, &["MSET", "str", "x", "str2", "x", "str3", "x"]);
+    p.pair
+        .quietly(EVENTS, &[&["MSET", "str", "x", "str2", "x", "str3", "x"]]);
     let mut events = p.script(&[
         // SADD: a new key, an existing one, nothing new, a wrong type.
         &["SADD", "s", "a", "b", "c"],
@@ -1116,79 +1102,7 @@ fn watch_invalidation_matches_redis() {
         ("x", &["SINTERCARD", "1", "x"], true),
         ("x", &["SINTER", "x", "b"], true),
     ];
-    for &(key, cmd, runs) in cases {
-        assert_eq!(p.check_watch(key, cmd), runs, "WATCH {key}; {cmd:?}");
-    }
-}
-
-/// Runs `script` on cinnabar and on a redis-server that allows DEBUG, both
-/// with active expiry off (so an expired key stays stored until a command
-/// touches it), requiring identical replies and identical keyspace events
-/// per command. Commands named in `quiet` (setup from other groups) run
-/// with events off. Returns how many events were compared (0: no
-/// redis-server).
-pub fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usize {
-    let dir = TempDir::new("redis-debug");
-    let Some(redis) = redis_in(dir.path(), &["--enable-debug-command", "yes"]) else {
-        return 0;
-    };
-    let srv = Server::start();
-    let mut cmds = [srv.conn(), Conn::connect(&redis.addr)];
-    let mut subs = [srv.conn(), Conn::connect(&redis.addr)];
-    for c in &mut cmds {
-        c.expect(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
-        c.expect(
-            &["CONFIG", "SET", "notify-keyspace-events", EVENTS],
-            "+OK\r\n",
-        );
-    }
-    for s in &mut subs {
-        s.cmd(&["PSUBSCRIBE", "__keyevent*"]);
-        s.cmd(&["SUBSCRIBE", "sentinel"]);
-    }
-    let mut compared = 0;
-    for args in script {
-        let hush = quiet.contains(&args[0]);
-        let replies: Vec<String> = cmds
-            .iter_mut()
-            .map(|c| {
-                if hush {
-                    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", ""]);
-                }
-                let r = show(&c.cmd(args));
-                if hush {
-                    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", EVENTS]);
-                }
-                r
-            })
-            .collect();
-        assert_eq!(
-            replies[0], replies[1],
-            "replies to {args:?} (cinnabar, redis)"
-        );
-        let mut events: Vec<Vec<String>> = Vec::new();
-        for (c, s) in cmds.iter_mut().zip(&mut subs) {
-            c.cmd(&["PUBLISH", "sentinel", "x"]);
-            let mut got = Vec::new();
-            loop {
-                let Value::Array(m) = s.read_value() else {
-                    panic!("not a message")
-                };
-                let text: Vec<String> = m
-                    .iter()
-                    .map(|v| String::from_utf8_lossy(v.as_bytes().unwrap_or(b"?")).into_owned())
-                    .collect();
-                if text[0] == "message" {
-                    break;
-                }
-                got.push(format!("{} {}", text[2], text[3]));
-            }
-            events.push(got);
-        }
-        assert_eq!(events[0], events[1], "events of {args:?} (cinnabar, redis)");
-        compared += events[0].len();
-    }
-    compared
+    p.check_watch_outcomes(cases);
 }
 
 /// A STORE whose result is empty deletes a destination that expired but
@@ -1197,17 +1111,16 @@ pub fn check_events_with_lazy_expiry(quiet: &[&str], script: &[&[&str]]) -> usiz
 /// stores.
 #[test]
 fn store_over_an_expired_destination_matches_redis() {
-    let mut script: Vec<&[&str]> = vec![&["SADD", "s", "1"], &["SADD", "e", "9"]];
-    for store in [
-        &["SUNIONSTORE", "d", "nokey"][..],
-        &["SINTERSTORE", "d", "s", "nokey"],
-        &["SINTERSTORE", "d", "s", "e"],
-        &["SDIFFSTORE", "d", "s", "s"],
-        &["SUNIONSTORE", "d", "s"],
-    ] {
-        script.extend([&["SADD", "d", "x"][..], &["PEXPIRE", "d", "1"]]);
-        script.extend([&["DEBUG", "SLEEP", "0.01"][..], store, &["EXISTS", "d"]]);
-    }
-    let events = check_events_with_lazy_expiry(&["PEXPIRE", "DEBUG"], &script);
+    let events = check_stores_onto_expired(
+        &[&["SADD", "s", "1"], &["SADD", "e", "9"]],
+        &["SADD", "d", "x"],
+        &[
+            &["SUNIONSTORE", "d", "nokey"],
+            &["SINTERSTORE", "d", "s", "nokey"],
+            &["SINTERSTORE", "d", "s", "e"],
+            &["SDIFFSTORE", "d", "s", "s"],
+            &["SUNIONSTORE", "d", "s"],
+        ],
+    );
     assert!(events == 0 || events >= 20, "only {events} events");
 }

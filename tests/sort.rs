@@ -3,7 +3,9 @@
 use std::thread;
 use std::time::Duration;
 
-use crate::differential::{Cmp, EventPair, Pair};
+use crate::differential::{
+    check_event_classes, listen, pending_events, same_replies, Cmp, EventPair, Pair,
+};
 use crate::util::*;
 
 #[test]
@@ -105,24 +107,18 @@ fn sort_store_is_persisted() {
 // Keyspace events and WATCH
 // ---------------------------------------------------------------------------
 
-/// Keys to sort (and to sort by) on both servers of `p`, created while
-/// keyspace events are off: sets, sorted sets and strings belong to other
-/// files, whose events are checked there.
-fn quiet_setup(p: &mut Pair, flags: &str) {
-    p.check_str(&["CONFIG", "SET", "notify-keyspace-events", ""]);
-    for c in [
-        &["RPUSH", "l", "3", "1", "2"][..],
-        &["SADD", "s", "5", "3", "9", "1"],
-        &["ZADD", "z", "1", "c", "2", "a", "3", "b"],
-        &[
-            "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "str", "v", "old", "x",
-        ],
-        &["RPUSH", "bad", "1", "x"],
-    ] {
-        p.check_str(c);
-    }
-    p.check_str(&["CONFIG", "SET", "notify-keyspace-events", flags]);
-}
+/// Keys to sort (and to sort by), created with [`Pair::quietly`]: sets,
+/// sorted sets and strings belong to other files, whose events are
+/// checked there.
+const SETUP: &[&[&str]] = &[
+    &["RPUSH", "l", "3", "1", "2"],
+    &["SADD", "s", "5", "3", "9", "1"],
+    &["ZADD", "z", "1", "c", "2", "a", "3", "b"],
+    &[
+        "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "str", "v", "old", "x",
+    ],
+    &["RPUSH", "bad", "1", "x"],
+];
 
 /// SORT with and without STORE, onto new, existing and other-typed
 /// destinations, with empty results, and failing.
@@ -162,58 +158,23 @@ fn keyspace_events_match_redis() {
     let Some(mut p) = EventPair::new("KEA") else {
         return;
     };
-    quiet_setup(&mut p.pair, "KEA");
+    p.pair.quietly("KEA", SETUP);
     let seen = p.script(EVENT_SCRIPT);
     assert!(seen >= 26, "only {seen} events");
     // A client blocked on the destination is served from the stored list.
-    let mut waiters = Vec::new();
-    for main in [&mut p.pair.cin, &mut p.pair.red] {
-        let mut w = Conn::connect(&main.s.peer_addr().unwrap().to_string());
-        w.s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        w.send(&multibulk(&[b"BLPOP", b"q", b"0"]));
-        let blocked = wait_until(Duration::from_secs(5), || {
-            info_field(main, "blocked_clients") == "1"
-        });
-        assert!(blocked);
-        waiters.push(w);
-    }
+    let mut waiters = [p.pair.block_on_both(&["BLPOP", "q", "0"], 1)];
     assert_eq!(p.check(&["SORT", "l", "STORE", "q"]).len(), 4);
-    let (a, b) = (waiters[0].read_reply(), waiters[1].read_reply());
-    assert_eq!(show(&a), show(&b));
+    same_replies(&mut waiters);
 }
 
 /// Events are published under Redis's classes (`sortstore` is a list
 /// event, `del` a generic one), and a created key's `new` event first.
 #[test]
 fn keyspace_event_classes_match_redis() {
-    for (flags, want) in [("El", 11), ("Kg", 2), ("KEAn", 30)] {
-        let Some(mut p) = EventPair::new(flags) else {
-            return;
-        };
-        quiet_setup(&mut p.pair, flags);
-        let seen = p.script(EVENT_SCRIPT);
-        assert!(seen >= want, "{flags}: only {seen} events");
-    }
-}
-
-/// Reads keyspace events from `sub` up to the message on `sentinel`.
-fn events_until(sub: &mut Conn, sentinel: &str) -> Vec<String> {
-    let mut got = Vec::new();
-    loop {
-        let Value::Array(m) = sub.read_value() else {
-            panic!("not a message")
-        };
-        let text: Vec<String> = m
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes().unwrap_or(b"?")).into_owned())
-            .collect();
-        if text[0] == "message" && text[1] == sentinel {
-            return got;
-        }
-        if text[0] == "pmessage" {
-            got.push(format!("{} {}", text[2], text[3]));
-        }
-    }
+    check_event_classes(&[("El", 11), ("Kg", 2), ("KEAn", 30)], |p, flags| {
+        p.pair.quietly(flags, SETUP);
+        p.script(EVENT_SCRIPT)
+    });
 }
 
 /// The events of storing the sort of `src` into a key that has just
@@ -225,12 +186,10 @@ fn store_onto_expired(c: &mut Conn, sub: &mut Conn, src: &str, retry: bool) -> V
         let dst = format!("exp{i}{src}");
         assert_eq!(c.cmd(&["SET", &dst, "x", "PX", "1"]), b"+OK\r\n");
         // Only SORT's events count (SET's belong to the string tests).
-        c.cmd(&["PUBLISH", "sentinel", "x"]);
-        events_until(sub, "sentinel");
+        pending_events(c, sub);
         thread::sleep(Duration::from_millis(5));
         assert!(c.cmd(&["SORT", src, "STORE", &dst]).starts_with(b":"));
-        c.cmd(&["PUBLISH", "sentinel", "x"]);
-        let events: Vec<String> = events_until(sub, "sentinel")
+        let events: Vec<String> = pending_events(c, sub)
             .into_iter()
             .map(|e| e.replace(&dst, "DST"))
             .collect();
@@ -253,17 +212,12 @@ fn store_onto_an_expired_destination_matches_redis() {
     // Keep active expiry out of the way: off here, rare in redis-server.
     assert_eq!(p.cin.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), b"+OK\r\n");
     assert_eq!(p.red.cmd(&["CONFIG", "SET", "hz", "1"]), b"+OK\r\n");
-    let mut subs = Vec::new();
-    for main in [&p.cin, &p.red] {
-        let mut sub = Conn::connect(&main.s.peer_addr().unwrap().to_string());
-        sub.cmd(&["PSUBSCRIBE", "__keyspace@0__:*"]);
-        sub.cmd(&["SUBSCRIBE", "sentinel"]);
-        subs.push(sub);
-    }
-    let (cin_sub, red_sub) = subs.split_at_mut(1);
+    let (mut cin_sub, mut red_sub) = p.extra_conns();
+    listen(&mut cin_sub, "__keyspace@0__:*");
+    listen(&mut red_sub, "__keyspace@0__:*");
     for src in ["nokey", "l"] {
-        let a = store_onto_expired(&mut p.cin, &mut cin_sub[0], src, false);
-        let b = store_onto_expired(&mut p.red, &mut red_sub[0], src, true);
+        let a = store_onto_expired(&mut p.cin, &mut cin_sub, src, false);
+        let b = store_onto_expired(&mut p.red, &mut red_sub, src, true);
         assert_eq!(a, b, "SORT {src} STORE onto an expired key");
         assert!(!a.is_empty(), "{a:?}");
     }
@@ -274,7 +228,7 @@ fn store_onto_an_expired_destination_matches_redis() {
 #[test]
 fn watch_invalidation_matches_redis() {
     let Some(mut p) = Pair::new() else { return };
-    quiet_setup(&mut p, "");
+    p.quietly("", SETUP);
     let cases: &[(&str, &[&str])] = &[
         ("dst", &["SORT", "l", "STORE", "dst"]),
         ("dst", &["SORT", "l", "STORE", "dst"]),
@@ -296,10 +250,7 @@ fn watch_invalidation_matches_redis() {
         ("str", &["SORT", "z", "STORE", "str"]),
         ("l", &["SORT", "l", "DESC", "STORE", "l"]),
     ];
-    let mut ran = 0;
-    for (key, cmd) in cases {
-        ran += usize::from(p.check_watch(key, cmd));
-    }
+    let ran = p.check_watches(cases);
     assert!(
         ran >= 8 && ran <= cases.len() - 6,
         "{ran} of {}",

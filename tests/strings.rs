@@ -262,15 +262,6 @@ fn object_encoding_follows_redis_rules() {
     c.expect(&["OBJECT", "ENCODING", "nokey"], "$-1\r\n");
 }
 
-/// Runs `cmds` on both servers with keyspace events off (to set up keys
-/// of other types without depending on their commands' events), then
-/// turns `flags` back on.
-fn quietly(p: &mut EventPair, flags: &str, cmds: &[&[&str]]) {
-    p.check(&["CONFIG", "SET", "notify-keyspace-events", ""]);
-    p.script(cmds);
-    p.check(&["CONFIG", "SET", "notify-keyspace-events", flags]);
-}
-
 /// Every string write publishes the events redis-server publishes, in the
 /// same order; no-ops and errors publish nothing.
 #[test]
@@ -278,7 +269,7 @@ fn keyspace_events_match_redis() {
     let Some(mut p) = EventPair::new("KEA") else {
         return;
     };
-    quietly(&mut p, "KEA", &[&["RPUSH", "list", "x"]]);
+    p.pair.quietly("KEA", &[&["RPUSH", "list", "x"]]);
     let mut n = p.script(&[
         // SET and its options.
         &["SET", "s", "1"],
@@ -480,10 +471,7 @@ fn watch_invalidation_matches_redis() {
         ("r", &["SETRANGE", "r", "0", "y"]),
         ("r", &["SETRANGE", "r", "-1", "y"]),
     ];
-    let mut ran = 0;
-    for (key, cmd) in cases {
-        ran += usize::from(w.check_watch(key, cmd));
-    }
+    let ran = w.check_watches(cases);
     // Both outcomes occur, so neither answer passes everything.
     assert!(ran >= 15 && ran <= cases.len() - 25, "{ran} ran");
     // In another database only that database's key is touched.

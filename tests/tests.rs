@@ -18,3 +18,5 @@ mod strings;
 mod tools;
 mod tx;
 mod zset;
+mod zset_differential;
+mod zset_events;

@@ -72,10 +72,7 @@ fn waiters_are_served_after_exec() {
     let mut waiter = srv.conn();
     waiter.send(&multibulk(&[b"BZPOPMIN", b"z", b"0"]));
     let mut c = srv.conn();
-    assert!(wait_until(Duration::from_secs(5), || info_field(
-        &mut c,
-        "blocked_clients"
-    ) == "1"));
+    wait_blocked(&mut c, 1);
     c.expect(&["MULTI"], "+OK\r\n");
     c.expect(&["ZADD", "z", "1", "a"], "+QUEUED\r\n");
     c.expect(&["ZCARD", "z"], "+QUEUED\r\n");

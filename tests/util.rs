@@ -197,6 +197,12 @@ impl Conn {
         self.s.write_all(bytes).expect("send");
     }
 
+    /// Sends a command (string arguments) without waiting for its reply.
+    pub fn send_cmd(&mut self, args: &[&str]) {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.send(&multibulk(&a));
+    }
+
     /// Reads exactly one reply and returns its raw bytes.
     pub fn read_reply(&mut self) -> Vec<u8> {
         loop {
@@ -373,6 +379,18 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
     cond()
+}
+
+/// Waits up to 5 s until the server `c` is connected to has `n` blocked
+/// clients; panics if it does not.
+#[track_caller]
+pub fn wait_blocked(c: &mut Conn, n: usize) {
+    let want = n.to_string();
+    assert!(
+        wait_until(Duration::from_secs(5), || info_field(c, "blocked_clients")
+            == want),
+        "expected {n} blocked clients"
+    );
 }
 
 /// The value of one INFO field.
