@@ -317,56 +317,14 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Starts redis-server if installed.
+/// Starts redis-server if installed, in a temporary directory, without
+/// persistence and with DEBUG allowed (tests turn active expiry off).
 pub fn redis() -> Option<Redis> {
-    if !tool("redis-server") {
-        return None;
-    }
-    for _ in 0..5 {
-        let dir = TempDir::new("redis");
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--enable-debug-command",
-                "yes",
-            ])
-            .args(["--dir", dir.path()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let addr = format!("127.0.0.1:{port}");
-        let mut r = Redis {
-            child,
-            addr,
-            _dir: dir,
-        };
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = r.child.try_wait() {
-                break; // port taken: retry on another
-            }
-            if let Ok(mut s) = TcpStream::connect(&r.addr) {
-                s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-                let _ = s.write_all(b"PING\r\n");
-                let mut b = [0u8; 7];
-                if s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
-                    return Some(r);
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = r.child.kill();
-    }
-    panic!("redis-server did not start");
+    let dir = TempDir::new("redis");
+    let args = ["--appendonly", "no", "--enable-debug-command", "yes"];
+    let mut r = redis_in(dir.path(), &args)?;
+    r._dir = dir;
+    Some(r)
 }
 
 /// Polls `cond` every 20 ms for up to `limit`; returns whether it held.
