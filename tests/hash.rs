@@ -8,19 +8,6 @@ use std::time::Duration;
 use crate::differential::{check_event_classes, Cmp, EventPair, Pair};
 use crate::util::*;
 
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-/// The fields of an array reply, or of a flat field/value array.
-fn bulks(v: Value) -> Vec<Vec<u8>> {
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|x| x.as_bytes().expect("bulk").to_vec())
-            .collect(),
-        other => panic!("not an array: {other:?}"),
-    }
-}
-
 /// HGETALL as a sorted map (works for RESP2 and RESP3 replies).
 fn hgetall(c: &mut Conn, key: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
     match c.value(&["HGETALL", key]) {

@@ -103,7 +103,7 @@ fn errors_exact_replies() {
     let mut c = srv.conn();
     c.expect(&["SET", "s", "x"], "+OK\r\n");
     c.expect(&["RPUSH", "l", "a", "b"], ":2\r\n");
-    let wrongtype = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    let wrongtype = WRONGTYPE;
     let notint = "-ERR value is not an integer or out of range\r\n";
     let positive = "-ERR value is out of range, must be positive\r\n";
     for cmd in [

@@ -9,19 +9,6 @@ use std::time::Duration;
 use crate::differential::{check_stores_onto_expired, Cmp, EventPair, Pair, EVENTS};
 use crate::util::*;
 
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-/// The members of an array (or RESP3 set) reply.
-fn bulks(v: Value) -> Vec<Vec<u8>> {
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|x| x.as_bytes().expect("bulk").to_vec())
-            .collect(),
-        other => panic!("not an array: {other:?}"),
-    }
-}
-
 fn members(c: &mut Conn, key: &str) -> BTreeSet<Vec<u8>> {
     bulks(c.value(&["SMEMBERS", key])).into_iter().collect()
 }

@@ -510,3 +510,18 @@ pub fn assert_benchmarked(finals: &[String], names: &[&str]) {
         );
     }
 }
+
+/// The WRONGTYPE error reply, as sent.
+pub const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+/// The elements of an array (or RESP3 set) reply of bulk strings.
+pub fn bulks(v: Value) -> Vec<Vec<u8>> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|x| x.as_bytes().expect("bulk").to_vec())
+            .collect(),
+        other => panic!("not an array: {other:?}"),
+    }
+}
