@@ -250,25 +250,20 @@ impl State {
         replacement: Option<Vec<Vec<Vec<u8>>>>,
     ) {
         self.flush_db_events();
-        let aof = self.aof.as_mut().filter(|_| !self.loading);
-        match aof {
-            Some(aof) => {
-                for (i, d) in self.dbs.iter_mut().enumerate() {
-                    d.expired_notified = 0;
-                    for key in d.expired_log.drain(..) {
-                        aof.feed(i, &[&b"DEL"[..], &key]);
-                    }
-                }
+        let loading = self.loading;
+        let mut aof = self.aof.as_mut().filter(|_| !loading);
+        for (i, d) in self.dbs.iter_mut().enumerate() {
+            if d.expired_log.is_empty() {
+                continue;
             }
-            None => {
-                for d in &mut self.dbs {
-                    d.expired_notified = 0;
-                    d.expired_log.clear();
+            d.expired_notified = 0;
+            for key in d.expired_log.drain(..) {
+                if let Some(aof) = aof.as_deref_mut() {
+                    aof.feed(i, &[&b"DEL"[..], &key]);
                 }
-                return;
             }
         }
-        let Some(aof) = self.aof.as_mut() else { return };
+        let Some(aof) = aof else { return };
         if self.dirty == dirty_before {
             return;
         }

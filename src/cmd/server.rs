@@ -43,33 +43,29 @@ const ALL_SECTIONS: &[&str] = &[
     "keyspace",
 ];
 
-/// Sections INFO shows with no argument (or `default`).
-const DEFAULT_SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
-];
+/// Sections of `ALL_SECTIONS` that INFO leaves out with no argument (or
+/// `default`).
+const NOT_DEFAULT: &[&str] = &["commandstats"];
+
+fn default_sections() -> impl Iterator<Item = String> {
+    ALL_SECTIONS
+        .iter()
+        .filter(|s| !NOT_DEFAULT.contains(s))
+        .map(|s| s.to_string())
+}
 
 /// INFO [section [section ...]]
 pub fn info(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args().rest();
     let mut wanted: Vec<String> = Vec::new();
     if args.is_empty() {
-        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+        wanted.extend(default_sections());
     }
     for a in args {
         let s = String::from_utf8_lossy(a).to_ascii_lowercase();
         match s.as_str() {
             "all" | "everything" => wanted.extend(ALL_SECTIONS.iter().map(|s| s.to_string())),
-            "default" => wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string())),
+            "default" => wanted.extend(default_sections()),
             _ => wanted.push(s),
         }
     }
