@@ -543,8 +543,18 @@ impl Server {
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
+        // The blocked call is counted now, as Redis counts it on unblock.
+        if let cmd::Resolved::Ok(spec, parent, _) = cmd::resolve(&b.argv) {
+            let stat = self.st.stats.command(spec, parent);
+            stat.calls += 1;
+            stat.failed += u64::from(matches!(how, Unblocked::Error));
+        }
         match how {
-            Unblocked::Error => c.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+            Unblocked::Error => {
+                let msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+                c.out.error(msg);
+                self.st.stats.error(msg);
+            }
             Unblocked::Timeout => match b.reply {
                 TimeoutReply::NullArray => c.out.null_array(),
                 TimeoutReply::NullBulk => c.out.null(),

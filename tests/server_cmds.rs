@@ -283,7 +283,7 @@ fn time_lastsave_and_debug() {
 }
 
 /// The lines of an INFO section, with timing fields (`usec=`,
-/// `usec_per_call=`) removed, sorted.
+/// `usec_per_call=`) and INFO's own line removed, sorted.
 fn stat_lines(c: &mut Conn, section: &str) -> Vec<String> {
     let Value::Bulk(text) = c.value(&["INFO", section]) else {
         panic!("INFO reply")
@@ -291,7 +291,8 @@ fn stat_lines(c: &mut Conn, section: &str) -> Vec<String> {
     let mut lines: Vec<String> = String::from_utf8(text)
         .unwrap()
         .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        // INFO itself is polled a varying number of times (wait_blocked).
+        .filter(|l| !l.starts_with('#') && !l.is_empty() && !l.starts_with("cmdstat_info:"))
         .map(|l| {
             l.split(',')
                 .filter(|f| !f.starts_with("usec"))
@@ -346,6 +347,26 @@ fn commandstats_and_errorstats_match_redis() {
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("# Errorstats\r\nerrorstat_ERR:count="));
         assert_eq!(text.contains("# Commandstats"), has_cmdstat, "{args:?}");
+    }
+    // A blocking command that waits is counted once, when it is served;
+    // a timed-out one too (both as Redis).
+    let mut waiter = p.block_on_both(&["BLPOP", "q", "0"], 1);
+    p.check_str(&["LPUSH", "q", "x"]);
+    crate::differential::same_replies(std::slice::from_mut(&mut waiter));
+    p.check_str(&["BLPOP", "empty", "0.01"]);
+    // CONFIG RESETSTAT forgets everything counted before it.
+    for reset in [false, true] {
+        if reset {
+            p.check_str(&["CONFIG", "RESETSTAT"]);
+        }
+        for section in ["commandstats", "errorstats"] {
+            let ours = stat_lines(&mut p.cin, section);
+            assert_eq!(ours, stat_lines(&mut p.red, section), "INFO {section}");
+            if section == "commandstats" {
+                let blpop = ours.iter().any(|l| l.starts_with("cmdstat_blpop calls=2,"));
+                assert_eq!(blpop, !reset, "{ours:?}");
+            }
+        }
     }
 }
 
@@ -1008,5 +1029,34 @@ fn redis_cli_prints_command_docs() {
         String::from_utf8_lossy(&out.stdout),
         "get\nsummary\nGet the value of a key\nsince\n1.0.0\ngroup\nstring\n\
          complexity\nO(1)\narguments\nname\nkey\ntype\nkey\nkey_spec_index\n0\n"
+    );
+}
+
+/// CLIENT UNBLOCK ... ERROR counts the blocked call as failed and its error
+/// in errorstats (the figures redis-server 7.0.15 gives for the same steps).
+#[test]
+fn unblocked_with_error_counts_as_failed() {
+    let srv = Server::start();
+    let mut waiter = srv.conn();
+    let mut c = srv.conn();
+    let Value::Int(id) = waiter.value(&["CLIENT", "ID"]) else {
+        panic!()
+    };
+    waiter.send_cmd(&["BLPOP", "q", "0"]);
+    wait_blocked(&mut c, 1);
+    c.expect(&["CLIENT", "UNBLOCK", &id.to_string(), "ERROR"], ":1\r\n");
+    assert_eq!(
+        show(&waiter.read_reply()),
+        show(b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n")
+    );
+    let stats = stat_lines(&mut c, "commandstats");
+    assert!(
+        stats.contains(&"cmdstat_blpop calls=1,rejected_calls=0,failed_calls=1".to_string()),
+        "{stats:?}"
+    );
+    let errors = stat_lines(&mut c, "errorstats");
+    assert!(
+        errors.contains(&"errorstat_UNBLOCKED:count=1".to_string()),
+        "{errors:?}"
     );
 }

@@ -52,6 +52,9 @@ pub struct Blocking {
     pub unblock_requests: Vec<(u64, bool)>,
     /// Set when a re-run command blocked again (it stays in its place).
     pub reblocked: bool,
+    /// Set whenever a command blocks (first time or again): `cmd::call`
+    /// then leaves its statistics for when it is served.
+    pub blocked_now: bool,
 }
 
 impl Blocking {
@@ -123,6 +126,7 @@ impl Ctx<'_> {
     pub fn block(&mut self, keys: &[&[u8]], deadline: i64, reply: TimeoutReply) {
         let id = self.client.id;
         let b = &mut self.srv.blocking;
+        b.blocked_now = true;
         if b.clients.contains_key(&id) {
             b.reblocked = true;
             return;

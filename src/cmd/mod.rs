@@ -465,8 +465,9 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         out.error(&msg);
         st.stats.error(&msg);
     }
-    // A command that blocked is counted once, when it is finally served.
-    if !st.blocking.is_blocked(client.id) {
+    // A command that blocked is counted once, when it is finally served
+    // (or, in the loop, when it times out).
+    if !std::mem::take(&mut st.blocking.blocked_now) {
         let s = st.stats.command(spec, parent);
         s.calls += 1;
         s.usec += usec;
