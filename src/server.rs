@@ -664,6 +664,11 @@ impl Server {
             } else if let Some(since) = c.obuf_soft_since {
                 let soft = self.st.config.obuf_for(c.state.subs.active());
                 if soft.soft > 0 && now - since > (soft.soft_secs as i64) * 1000 {
+                    warn!(
+                        "Client {} closed for overcoming of output buffer limits.",
+                        c.state.addr
+                    );
+                    self.st.stats.client_output_limit_disconnections += 1;
                     dead.push(key);
                 }
             }

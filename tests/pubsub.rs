@@ -389,3 +389,35 @@ fn active_expiry_publishes_expired() {
     );
     c.expect(&["DBSIZE"], ":0\r\n");
 }
+
+/// The soft part of the pubsub limit: a subscriber that stays above it
+/// for longer than its seconds is closed by the cron, with no new message
+/// needed.
+#[test]
+fn slow_subscriber_is_disconnected_by_the_soft_limit() {
+    let srv = Server::start();
+    let mut publisher = srv.conn();
+    publisher.expect(
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 0 1mb 1",
+        ],
+        "+OK\r\n",
+    );
+    let mut slow = srv.conn();
+    slow.cmd(&["SUBSCRIBE", "big"]);
+    let payload = "x".repeat(4096);
+    // 12 MB: more than the kernel's socket buffers plus the soft limit.
+    for _ in 0..3000 {
+        publisher.expect(&["PUBLISH", "big", &payload], ":1\r\n");
+    }
+    assert!(wait_until(Duration::from_secs(5), || {
+        publisher.cmd(&["PUBSUB", "NUMSUB", "big"]) == b"*2\r\n$3\r\nbig\r\n:0\r\n"
+    }));
+    assert_eq!(
+        info_field(&mut publisher, "client_output_buffer_limit_disconnections"),
+        "1"
+    );
+}
