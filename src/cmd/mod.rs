@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod blocking;
+pub mod client;
 pub mod connection;
 pub mod hash;
 pub mod keys;
@@ -209,6 +210,9 @@ pub struct Ctx<'a> {
     /// What to write to the AOF instead of the command as received, when
     /// it changed the dataset (relative expiries become absolute, ...).
     pub propagate: Option<Vec<Vec<Vec<u8>>>>,
+    /// Positions of arguments MONITOR and the slow log show as
+    /// `(redacted)` (passwords), set by the handler as it parses them.
+    pub redacted: Vec<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -258,6 +262,14 @@ impl<'a> Ctx<'a> {
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).
     pub fn dirty(&mut self, n: u64) {
         self.srv.dirty += n;
+    }
+
+    /// Hides argument `i` (a password) from MONITOR and the slow log, as
+    /// Redis's `redactClientCommandArgument`.
+    pub fn redact(&mut self, i: usize) {
+        if !self.redacted.contains(&i) {
+            self.redacted.push(i);
+        }
     }
 }
 
@@ -382,7 +394,18 @@ fn unknown_command(argv: &[Bytes]) -> String {
 /// the handler, statistics, and propagation to the AOF of what changed the
 /// dataset (expired keys as DEL first).
 pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) {
-    let (spec, parent, arg0) = match resolve(argv) {
+    let resolved = resolve(argv);
+    if !client.exec_running {
+        // CLIENT LIST's `cmd` is set at lookup, as Redis's processCommand
+        // does (EXEC leaves it at `exec`).
+        client.last_cmd = match resolved {
+            Resolved::Ok(spec, parent, _) | Resolved::Arity(spec, parent, _) => {
+                Some((spec, parent))
+            }
+            Resolved::Err(_) => None,
+        };
+    }
+    let (spec, parent, arg0) = match resolved {
         Resolved::Err(msg) => {
             out.error(&msg);
             st.stats.error(&msg);
@@ -402,6 +425,12 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
             fullname(spec, parent)
         );
         reject(st, client, out, spec, parent, &msg);
+        return;
+    }
+    if client.monitor && spec.has(flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) {
+        // MONITOR clients are replicas to Redis, which may not touch keys.
+        let msg = "ERR Replica can't interact with the keyspace";
+        reject(st, client, out, spec, parent, msg);
         return;
     }
     if client.in_multi
@@ -439,6 +468,17 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     let dirty_before = st.dirty;
     let reply_start = out.buf.len();
     let caller = std::mem::replace(&mut st.pubsub.current, client.id);
+    // Monitors see each command once, after it ran: not admin commands,
+    // not a blocked command's re-runs, not the AOF being loaded.
+    let monitored = !st.clients.monitors.is_empty()
+        && !st.loading
+        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
+        && !st.blocking.is_blocked(client.id);
+    let no_touch = client.no_touch;
+    let touch_before = st.no_touch;
+    if no_touch {
+        st.no_touch = spec.name != "touch";
+    }
     let start = std::time::Instant::now();
     let mut ctx = Ctx {
         argv,
@@ -449,9 +489,19 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         parent,
         arg0,
         propagate: None,
+        redacted: Vec::new(),
     };
     let result = handler(&mut ctx);
     let propagate = ctx.propagate.take();
+    let redacted = std::mem::take(&mut ctx.redacted);
+    if no_touch {
+        st.no_touch = touch_before;
+    }
+    let shown = if redacted.is_empty() {
+        std::borrow::Cow::Borrowed(argv)
+    } else {
+        std::borrow::Cow::Owned(client::redact(argv, &redacted))
+    };
     let usec = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
     if let Err(e) = result {
@@ -472,7 +522,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
                 id,
                 time: now_s,
                 duration: usec,
-                argv: slowlog::shorten(argv),
+                argv: slowlog::shorten(&shown),
                 peer: client.addr.clone(),
                 name: client.name.clone().unwrap_or_default(),
             };
@@ -480,7 +530,9 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         }
     }
     st.stats.total_commands_processed += 1;
-    client.last_cmd = spec.name;
+    if monitored {
+        client::feed_monitors(st, client, &shown);
+    }
     st.propagate_changes(client.db, argv, dirty_before, propagate);
     if !st.pubsub.own.is_empty() {
         // Messages to the caller precede its reply, as Redis writes them
