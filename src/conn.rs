@@ -12,28 +12,61 @@ use slab::Slab;
 use crate::cmd::CommandSpec;
 use crate::resp::{Out, RequestParser};
 
-/// Which replies CLIENT REPLY suppresses (Redis's CLIENT_REPLY_OFF,
-/// CLIENT_REPLY_SKIP and CLIENT_REPLY_SKIP_NEXT flags).
+/// Which replies CLIENT REPLY suppresses: Redis's CLIENT_REPLY_OFF,
+/// CLIENT_REPLY_SKIP and CLIENT_REPLY_SKIP_NEXT flags, as bits of one
+/// byte so the per-command test is a single compare.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct ReplyMode {
-    /// CLIENT REPLY OFF: nothing is sent until CLIENT REPLY ON.
-    pub off: bool,
-    /// The reply to the command running now is dropped.
-    pub skip: bool,
-    /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
-    pub skip_next: bool,
-}
+pub struct ReplyMode(u8);
 
 impl ReplyMode {
-    /// Whether output to the client is dropped right now (replies,
-    /// published messages, MONITOR lines alike, as in Redis).
-    pub fn suppressed(self) -> bool {
-        self.off || self.skip
-    }
+    /// CLIENT REPLY OFF: nothing is sent until CLIENT REPLY ON.
+    const OFF: u8 = 1;
+    /// The reply to the command running now is dropped.
+    const SKIP: u8 = 2;
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
+    const SKIP_NEXT: u8 = 4;
 
     /// Whether every reply is sent (the usual case, checked per command).
     pub fn is_on(self) -> bool {
-        self == ReplyMode::default()
+        self.0 == 0
+    }
+
+    /// Whether output to the client is dropped right now (replies,
+    /// published messages, MONITOR lines alike, as in Redis).
+    pub fn suppressed(self) -> bool {
+        self.0 & (Self::OFF | Self::SKIP) != 0
+    }
+
+    /// CLIENT REPLY ON.
+    pub fn on(&mut self) {
+        self.0 &= !(Self::OFF | Self::SKIP);
+    }
+
+    /// CLIENT REPLY OFF.
+    pub fn off(&mut self) {
+        self.0 |= Self::OFF;
+    }
+
+    /// CLIENT REPLY SKIP (ignored while off, as in Redis).
+    pub fn skip_next(&mut self) {
+        if self.0 & Self::OFF == 0 {
+            self.0 |= Self::SKIP_NEXT;
+        }
+    }
+
+    /// After a command replied: a SKIP requested by it now applies.
+    pub fn advance(&mut self) {
+        self.0 = (self.0 & Self::OFF)
+            | if self.0 & Self::SKIP_NEXT != 0 {
+                Self::SKIP
+            } else {
+                0
+            };
+    }
+
+    /// RESET: OFF and a requested SKIP end.
+    pub fn reset(&mut self) {
+        self.0 &= Self::SKIP;
     }
 }
 

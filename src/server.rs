@@ -736,6 +736,7 @@ impl Server {
 
 /// Enforces `client-output-buffer-limit` for the client's class (pubsub
 /// while it has subscriptions, normal otherwise).
+#[inline]
 fn check_output_limits(c: &mut Conn, config: &Config, stats: &mut Stats, now_ms: i64) {
     let limit = config.obuf_for(c.state.subs.active());
     // Redis does not count the first 16 KB (its static reply buffer), so a
@@ -769,7 +770,13 @@ fn step(c: &mut Conn, key: usize, st: &mut State) -> bool {
     {
         return false;
     }
-    let argv = match c.postponed.take() {
+    // (A command held by CLIENT PAUSE is rare: test before taking.)
+    let held = if c.postponed.is_some() {
+        c.postponed.take()
+    } else {
+        None
+    };
+    let argv = match held {
         Some(argv) => argv,
         None => {
             c.parser.unauthenticated = !c.state.authenticated;
@@ -882,8 +889,7 @@ fn load_aof(st: &mut State) -> Result<(), String> {
 
 /// After a command replied: CLIENT REPLY SKIP applies to the next one.
 fn end_reply_skip(c: &mut Conn) {
-    let r = &mut c.state.reply;
-    r.skip = std::mem::take(&mut r.skip_next);
+    c.state.reply.advance();
 }
 
 /// How a blocked client is released without being served.

@@ -206,15 +206,12 @@ pub fn client_reply(ctx: &mut Ctx) -> CmdResult {
     let arg = ctx.args().next_bytes()?;
     let r = &mut ctx.client.reply;
     if is(arg, "on") {
-        r.off = false;
-        r.skip = false;
+        r.on();
         ctx.out.ok();
     } else if is(arg, "off") {
-        r.off = true;
+        r.off();
     } else if is(arg, "skip") {
-        if !r.off {
-            r.skip_next = true;
-        }
+        r.skip_next();
     } else {
         return Err(CmdError::Syntax);
     }
@@ -867,12 +864,17 @@ pub fn repr(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
-/// `argv` with the arguments at `positions` replaced by `(redacted)`.
-pub fn redact(argv: &[Bytes], positions: &[usize]) -> Vec<Bytes> {
+/// `argv` with the arguments marked in `mask` (see `Ctx::redacted`)
+/// replaced by `(redacted)`; borrowed as it is when none are.
+pub fn redact(argv: &[Bytes], mask: u64) -> std::borrow::Cow<'_, [Bytes]> {
+    if mask == 0 {
+        return std::borrow::Cow::Borrowed(argv);
+    }
+    let hidden = |i: usize| mask & (1 << i.min(63)) != 0;
     argv.iter()
         .enumerate()
         .map(|(i, a)| {
-            if positions.contains(&i) {
+            if hidden(i) {
                 Bytes::from_static(b"(redacted)")
             } else {
                 a.clone()
@@ -898,8 +900,9 @@ mod tests {
     #[test]
     fn redact_replaces_positions() {
         let argv: Vec<Bytes> = ["auth", "u", "p"].iter().map(|s| Bytes::from(*s)).collect();
-        let r = redact(&argv, &[2]);
+        let r = redact(&argv, 1 << 2);
         assert_eq!(r[1], "u");
         assert_eq!(r[2], "(redacted)");
+        assert_eq!(redact(&argv, 0)[2], "p");
     }
 }

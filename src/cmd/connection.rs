@@ -156,8 +156,7 @@ pub fn reset(ctx: &mut Ctx) -> CmdResult {
     }
     // REPLY OFF and a pending SKIP end (this reply is sent); NO-TOUCH
     // ends too, as in Redis 7.2. NO-EVICT stays, as in Redis 7.0.
-    ctx.client.reply.off = false;
-    ctx.client.reply.skip_next = false;
+    ctx.client.reply.reset();
     ctx.client.no_touch = false;
     ctx.srv.pubsub.remove_client(&mut ctx.client.subs, id);
     ctx.srv.watches.unwatch_all(ctx.client);

@@ -210,9 +210,10 @@ pub struct Ctx<'a> {
     /// What to write to the AOF instead of the command as received, when
     /// it changed the dataset (relative expiries become absolute, ...).
     pub propagate: Option<Vec<Vec<Vec<u8>>>>,
-    /// Positions of arguments MONITOR and the slow log show as
-    /// `(redacted)` (passwords), set by the handler as it parses them.
-    pub redacted: Vec<usize>,
+    /// Arguments MONITOR and the slow log show as `(redacted)`
+    /// (passwords), set by the handler as it parses them: bit `i` for
+    /// argument `i`, bit 63 for every argument from 63 on.
+    pub redacted: u64,
 }
 
 impl<'a> Ctx<'a> {
@@ -267,9 +268,7 @@ impl<'a> Ctx<'a> {
     /// Hides argument `i` (a password) from MONITOR and the slow log, as
     /// Redis's `redactClientCommandArgument`.
     pub fn redact(&mut self, i: usize) {
-        if !self.redacted.contains(&i) {
-            self.redacted.push(i);
-        }
+        self.redacted |= 1 << i.min(63);
     }
 }
 
@@ -394,19 +393,14 @@ fn unknown_command(argv: &[Bytes]) -> String {
 /// the handler, statistics, and propagation to the AOF of what changed the
 /// dataset (expired keys as DEL first).
 pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) {
-    let resolved = resolve(argv);
-    if !client.exec_running {
-        // CLIENT LIST's `cmd` is set at lookup, as Redis's processCommand
-        // does (EXEC leaves it at `exec`).
-        client.last_cmd = match resolved {
-            Resolved::Ok(spec, parent, _) | Resolved::Arity(spec, parent, _) => {
-                Some((spec, parent))
-            }
-            Resolved::Err(_) => None,
-        };
-    }
-    let (spec, parent, arg0) = match resolved {
+    // CLIENT LIST's `cmd` is noted at lookup, as Redis's processCommand
+    // does (inside EXEC it stays `exec`).
+    let note = !client.exec_running;
+    let (spec, parent, arg0) = match resolve(argv) {
         Resolved::Err(msg) => {
+            if note {
+                client.last_cmd = None;
+            }
             out.error(&msg);
             st.stats.error(&msg);
             // A bad command inside MULTI dooms the transaction.
@@ -414,11 +408,17 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
             return;
         }
         Resolved::Arity(spec, parent, msg) => {
+            if note {
+                client.last_cmd = Some((spec, parent));
+            }
             reject(st, client, out, spec, parent, &msg);
             return;
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
+    if note {
+        client.last_cmd = Some((spec, parent));
+    }
     if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -474,11 +474,10 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         && !st.loading
         && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
         && !st.blocking.is_blocked(client.id);
-    let no_touch = client.no_touch;
-    let touch_before = st.no_touch;
-    if no_touch {
-        st.no_touch = spec.name != "touch";
-    }
+    // CLIENT NO-TOUCH: lookups leave the LRU clock alone (except TOUCH).
+    let touch_before = client
+        .no_touch
+        .then(|| std::mem::replace(&mut st.no_touch, spec.name != "touch"));
     let start = std::time::Instant::now();
     let mut ctx = Ctx {
         argv,
@@ -489,19 +488,14 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         parent,
         arg0,
         propagate: None,
-        redacted: Vec::new(),
+        redacted: 0,
     };
     let result = handler(&mut ctx);
     let propagate = ctx.propagate.take();
-    let redacted = std::mem::take(&mut ctx.redacted);
-    if no_touch {
-        st.no_touch = touch_before;
+    let redacted = ctx.redacted;
+    if let Some(t) = touch_before {
+        st.no_touch = t;
     }
-    let shown = if redacted.is_empty() {
-        std::borrow::Cow::Borrowed(argv)
-    } else {
-        std::borrow::Cow::Owned(client::redact(argv, &redacted))
-    };
     let usec = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
     if let Err(e) = result {
@@ -522,7 +516,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
                 id,
                 time: now_s,
                 duration: usec,
-                argv: slowlog::shorten(&shown),
+                argv: slowlog::shorten(&client::redact(argv, redacted)),
                 peer: client.addr.clone(),
                 name: client.name.clone().unwrap_or_default(),
             };
@@ -531,7 +525,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     }
     st.stats.total_commands_processed += 1;
     if monitored {
-        client::feed_monitors(st, client, &shown);
+        client::feed_monitors(st, client, &client::redact(argv, redacted));
     }
     st.propagate_changes(client.db, argv, dirty_before, propagate);
     if !st.pubsub.own.is_empty() {
