@@ -14,7 +14,7 @@
 //!
 //! # Layout
 //! - [`server`]: the poll loop, accept/read/write, cron, shutdown.
-//! - [`conn`]: one client connection and its session state.
+//! - [`conn`]: one client connection and its session state; the client table.
 //! - [`state`]: loop-owned state handed to commands (databases, config, stats).
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.

@@ -5,6 +5,11 @@
 //! accept, read and execute every complete command of each readable client,
 //! run the cron when due, then [`Server::before_sleep`] writes all pending
 //! replies in one pass, like Redis's `beforeSleep`.
+//!
+//! The clients live in the [`crate::conn::Clients`] table inside the
+//! [`State`]; while a client's command runs, its connection is taken out
+//! of the table, so the command can see and act on every other client
+//! (CLIENT LIST, CLIENT KILL) while holding its own.
 
 use std::io::{self, Read, Write};
 
@@ -17,7 +22,6 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
-use slab::Slab;
 
 use crate::aof::{load, Aof, Fsync};
 use crate::cmd;
@@ -25,7 +29,7 @@ use crate::cmd::blocking::TimeoutReply;
 use crate::config::Config;
 use crate::conn::{ClientState, Conn};
 use crate::resp::Out;
-use crate::state::{Shutdown, State};
+use crate::state::{Shutdown, State, Stats};
 use crate::util::unix_ms;
 
 const SIGNAL_TOKEN: Token = Token(usize::MAX);
@@ -55,9 +59,6 @@ pub struct Server {
     poll: Poll,
     listeners: Vec<TcpListener>,
     signals: Signals,
-    clients: Slab<Conn>,
-    /// Client id to slab key, to find blocked clients.
-    ids: std::collections::HashMap<u64, usize>,
     st: State,
     pending_write: Vec<usize>,
     pending_read: Vec<usize>,
@@ -111,8 +112,6 @@ impl Server {
             poll,
             listeners,
             signals,
-            clients: Slab::new(),
-            ids: std::collections::HashMap::new(),
             st,
             pending_write: Vec::new(),
             pending_read: Vec::new(),
@@ -140,7 +139,12 @@ impl Server {
             let timeout = if self.pending_read.is_empty() && !self.st.rewriting() {
                 let mut t = self.next_cron.saturating_duration_since(Instant::now());
                 // Blocked clients time out with millisecond resolution.
-                let deadline = self.st.blocking.next_deadline();
+                let mut deadline = self.st.blocking.next_deadline();
+                // So does CLIENT PAUSE.
+                let pause = &self.st.clients.pause;
+                if !pause.waiting.is_empty() && (deadline == 0 || pause.end_ms < deadline) {
+                    deadline = pause.end_ms;
+                }
                 if deadline > 0 {
                     let left = (deadline - unix_ms()).max(0) as u64;
                     t = t.min(Duration::from_millis(left));
@@ -170,11 +174,15 @@ impl Server {
                 }
             }
             for key in std::mem::take(&mut self.pending_read) {
-                if let Some(c) = self.clients.get_mut(key) {
+                if let Some(c) = self.st.clients.get_mut(key) {
                     c.queued_read = false;
                     self.process_client(key);
                     self.read_client(key);
                 }
+            }
+            let pause = &self.st.clients.pause;
+            if !pause.waiting.is_empty() && !pause.active(self.st.now_ms) {
+                self.resume_postponed();
             }
             self.expire_blocked();
             if self.st.rewriting() {
@@ -223,7 +231,7 @@ impl Server {
             info!("Calling fsync() on the AOF file.");
         }
         let durable = self.st.aof.as_ref().map_or(u64::MAX, |a| a.durable());
-        for (_, c) in self.clients.iter_mut() {
+        for (_, c) in self.st.clients.iter_mut() {
             if c.aof_wait <= durable {
                 let _ = c.sock.write(&c.out.buf);
             }
@@ -249,15 +257,14 @@ impl Server {
     }
 
     fn add_client(&mut self, mut sock: TcpStream, addr: SocketAddr) {
-        if self.clients.len() >= self.st.config.maxclients {
+        if self.st.clients.len() >= self.st.config.maxclients {
             let _ = sock.write(b"-ERR max number of clients reached\r\n");
             self.st.stats.rejected_connections += 1;
             return;
         }
         let _ = sock.set_nodelay(true);
         let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
-        let entry = self.clients.vacant_entry();
-        let key = entry.key();
+        let key = self.st.clients.vacant_key();
         if key >= LISTENER_BASE {
             return;
         }
@@ -271,31 +278,37 @@ impl Server {
         }
         let id = self.st.next_client_id;
         self.st.next_client_id += 1;
-        self.ids.insert(id, key);
-        let state = ClientState::new(
+        let mut state = ClientState::new(
             id,
             addr.to_string(),
             laddr,
             self.st.now_ms,
             self.st.config.requirepass.is_empty(),
         );
-        entry.insert(Conn::new(sock, state));
-        self.st.connected_clients = self.clients.len();
+        state.fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&sock));
+        self.st.clients.insert(Conn::new(sock, state));
+        self.st.connected_clients = self.st.clients.len();
         self.st.stats.total_connections_received += 1;
         debug!("Accepted {addr}");
     }
 
     fn close_client(&mut self, key: usize) {
-        if let Some(mut c) = self.clients.try_remove(key) {
+        if let Some(mut c) = self.st.clients.remove(key) {
             let _ = self.poll.registry().deregister(&mut c.sock);
             // A client that disconnects while blocked leaves no trace.
             self.st.blocking.unblock(c.state.id);
             self.st.pubsub.remove_client(&mut c.state.subs, c.state.id);
             self.st.watches.unwatch_all(&mut c.state);
-            self.ids.remove(&c.state.id);
             debug!("Client closed connection {}", c.state.addr);
         }
-        self.st.connected_clients = self.clients.len();
+        self.st.connected_clients = self.st.clients.len();
+    }
+
+    /// Frees the clients CLIENT KILL closed.
+    fn close_killed(&mut self) {
+        for key in std::mem::take(&mut self.st.clients.killed) {
+            self.close_client(key);
+        }
     }
 
     /// Reads everything available (up to the budget), executing commands
@@ -303,7 +316,7 @@ impl Server {
     fn read_client(&mut self, key: usize) {
         let mut budget = READ_BUDGET;
         loop {
-            let Some(c) = self.clients.get_mut(key) else {
+            let Some(c) = self.st.clients.get_mut(key) else {
                 return;
             };
             if c.paused || c.close_asap || c.state.close_after_reply {
@@ -346,7 +359,7 @@ impl Server {
     }
 
     fn queue_read(&mut self, key: usize) {
-        if let Some(c) = self.clients.get_mut(key) {
+        if let Some(c) = self.st.clients.get_mut(key) {
             if !c.queued_read {
                 c.queued_read = true;
                 self.pending_read.push(key);
@@ -355,7 +368,7 @@ impl Server {
     }
 
     fn queue_write(&mut self, key: usize) {
-        if let Some(c) = self.clients.get_mut(key) {
+        if let Some(c) = self.st.clients.get_mut(key) {
             if !c.queued_write {
                 c.queued_write = true;
                 self.pending_write.push(key);
@@ -364,57 +377,22 @@ impl Server {
     }
 
     /// Executes every complete command in the client's read buffer, until
-    /// input runs out or output backpressure pauses it.
+    /// input runs out, output backpressure pauses it, or CLIENT PAUSE
+    /// holds a command back.
     fn process_client(&mut self, key: usize) {
         loop {
-            let Some(c) = self.clients.get_mut(key) else {
+            // The connection is out of the table while its command runs.
+            let Some(mut c) = self.st.clients.take(key) else {
                 return;
             };
-            let st = &mut self.st;
-            if c.paused
-                || c.close_asap
-                || c.state.close_after_reply
-                || st.shutdown.is_some()
-                || st.blocking.is_blocked(c.state.id)
-            {
+            let ran = step(&mut c, key, &mut self.st);
+            self.st.clients.put(key, c);
+            if !ran {
                 break;
             }
-            c.parser.unauthenticated = !c.state.authenticated;
-            match c
-                .parser
-                .next_command(&mut c.rbuf, st.config.proto_max_bulk_len)
-            {
-                Ok(Some(argv)) => {
-                    execute(c, st, &argv);
-                    c.parser.recycle(argv);
-                    check_output_limits(c, st);
-                    let pause_at = st.config.client_output_pause;
-                    if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
-                        c.paused = true;
-                    }
-                    // Clients blocked on keys this command fed are served
-                    // before the next command runs, as in Redis.
-                    if !st.blocking.ready.is_empty() || !st.blocking.unblock_requests.is_empty() {
-                        self.serve_blocked();
-                    }
-                    if self.st.pubsub.outbox.len() >= OUTBOX_FLUSH {
-                        self.deliver_messages();
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    c.out.error(&e.message());
-                    st.stats.error(&e.message());
-                    info!(
-                        "Protocol error from client {}: {}",
-                        c.state.addr,
-                        e.message()
-                    );
-                    c.state.close_after_reply = true;
-                }
-            }
+            self.after_command();
         }
-        let Some(c) = self.clients.get_mut(key) else {
+        let Some(c) = self.st.clients.get_mut(key) else {
             return;
         };
         // Give memory back after a large command went through.
@@ -423,9 +401,38 @@ impl Server {
         }
     }
 
+    /// Work a command may leave for the loop, done before anything else
+    /// runs: clients it killed are freed, clients blocked on keys it fed
+    /// are served (as in Redis), monitors get its line, and a long
+    /// pipeline of PUBLISH delivers messages as it goes.
+    fn after_command(&mut self) {
+        if !self.st.clients.killed.is_empty() {
+            self.close_killed();
+        }
+        if !self.st.blocking.ready.is_empty() || !self.st.blocking.unblock_requests.is_empty() {
+            self.serve_blocked();
+        }
+        if !self.st.clients.monitor_feed.is_empty() {
+            self.deliver_monitor_feed();
+        }
+        if self.st.pubsub.outbox.len() >= OUTBOX_FLUSH {
+            self.deliver_messages();
+        }
+    }
+
+    /// Runs the commands CLIENT PAUSE held back, oldest first, then the
+    /// input behind them (a command may pause clients again, which holds
+    /// the rest once more).
+    fn resume_postponed(&mut self) {
+        for key in std::mem::take(&mut self.st.clients.pause.waiting) {
+            self.process_client(key);
+            self.read_client(key);
+        }
+    }
+
     /// Writes as much pending output as the socket takes.
     fn write_client(&mut self, key: usize) {
-        let Some(c) = self.clients.get_mut(key) else {
+        let Some(c) = self.st.clients.get_mut(key) else {
             return;
         };
         while !c.out.buf.is_empty() && !c.close_asap {
@@ -510,18 +517,24 @@ impl Server {
                     None => continue,
                 };
                 for id in waiting {
-                    let (Some(&key), Some(b)) =
-                        (self.ids.get(&id), self.st.blocking.clients.get(&id))
-                    else {
+                    let (Some(key), Some(b)) = (
+                        self.st.clients.key_of(id),
+                        self.st.blocking.clients.get(&id),
+                    ) else {
                         continue;
                     };
                     let argv = b.argv.clone();
-                    let Some(c) = self.clients.get_mut(key) else {
+                    let Some(mut c) = self.st.clients.take(key) else {
                         continue;
                     };
                     self.st.blocking.reblocked = false;
-                    execute(c, &mut self.st, &argv);
-                    if !self.st.blocking.reblocked {
+                    execute(&mut c, &mut self.st, &argv);
+                    let served = !self.st.blocking.reblocked;
+                    if served {
+                        end_reply_skip(&mut c);
+                    }
+                    self.st.clients.put(key, c);
+                    if served {
                         // Served (or failed): the command replied.
                         self.st.blocking.unblock(id);
                         self.queue_write(key);
@@ -537,29 +550,32 @@ impl Server {
         let Some(b) = self.st.blocking.unblock(id) else {
             return;
         };
-        let Some(&key) = self.ids.get(&id) else {
+        let Some(key) = self.st.clients.key_of(id) else {
             return;
         };
-        let Some(c) = self.clients.get_mut(key) else {
-            return;
-        };
+        let msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
         // The blocked call is counted now, as Redis counts it on unblock.
         if let cmd::Resolved::Ok(spec, parent, _) = cmd::resolve(&b.argv) {
             let stat = self.st.stats.command(spec, parent);
             stat.calls += 1;
             stat.failed += u64::from(matches!(how, Unblocked::Error));
         }
-        match how {
-            Unblocked::Error => {
-                let msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
-                c.out.error(msg);
-                self.st.stats.error(msg);
-            }
-            Unblocked::Timeout => match b.reply {
-                TimeoutReply::NullArray => c.out.null_array(),
-                TimeoutReply::NullBulk => c.out.null(),
-            },
+        if matches!(how, Unblocked::Error) {
+            self.st.stats.error(msg);
         }
+        let Some(c) = self.st.clients.get_mut(key) else {
+            return;
+        };
+        if !c.state.reply.suppressed() {
+            match how {
+                Unblocked::Error => c.out.error(msg),
+                Unblocked::Timeout => match b.reply {
+                    TimeoutReply::NullArray => c.out.null_array(),
+                    TimeoutReply::NullBulk => c.out.null(),
+                },
+            }
+        }
+        end_reply_skip(c);
         self.queue_write(key);
         self.queue_read(key);
     }
@@ -585,17 +601,20 @@ impl Server {
     fn deliver_messages(&mut self) {
         let mut outbox = std::mem::take(&mut self.st.pubsub.outbox);
         for (id, msg) in outbox.drain(..) {
-            let Some(&key) = self.ids.get(&id) else {
+            let st = &mut self.st;
+            let Some(key) = st.clients.key_of(id) else {
                 continue;
             };
-            let Some(c) = self.clients.get_mut(key) else {
+            let Some(c) = st.clients.get_mut(key) else {
                 continue;
             };
-            if c.close_asap {
+            // Output after QUIT, or while CLIENT REPLY is off, is
+            // dropped, as Redis's prepareClientToWrite drops it.
+            if c.close_asap || c.state.close_after_reply || c.state.reply.suppressed() {
                 continue;
             }
             msg.write(&mut c.out);
-            check_output_limits(c, &mut self.st);
+            check_output_limits(c, &st.config, &mut st.stats, st.now_ms);
             self.queue_write(key);
         }
         // Keep the allocation for the next round.
@@ -604,12 +623,39 @@ impl Server {
         }
     }
 
+    /// Copies the pending MONITOR lines to every monitor, in order.
+    fn deliver_monitor_feed(&mut self) {
+        let feed = std::mem::take(&mut self.st.clients.monitor_feed);
+        for i in 0..self.st.clients.monitors.len() {
+            let st = &mut self.st;
+            let Some(key) = st.clients.key_of(st.clients.monitors[i]) else {
+                continue;
+            };
+            let Some(c) = st.clients.get_mut(key) else {
+                continue;
+            };
+            if c.close_asap || c.state.close_after_reply || c.state.reply.suppressed() {
+                continue;
+            }
+            c.out.buf.extend_from_slice(&feed);
+            check_output_limits(c, &st.config, &mut st.stats, st.now_ms);
+            self.queue_write(key);
+        }
+        // Keep the allocation for the next line.
+        let mut feed = feed;
+        feed.clear();
+        self.st.clients.monitor_feed = feed;
+    }
+
     /// Runs before the loop sleeps: writes the AOF buffer (and fsyncs it
     /// with `appendfsync always`), then every pending reply whose AOF
     /// bytes are safe; replies still waiting stay queued.
     fn before_sleep(&mut self) {
         if !self.st.pubsub.outbox.is_empty() {
             self.deliver_messages();
+        }
+        if !self.st.clients.monitor_feed.is_empty() {
+            self.deliver_monitor_feed();
         }
         let durable = match self.st.aof.as_mut() {
             Some(aof) => {
@@ -623,7 +669,7 @@ impl Server {
         };
         let pending = std::mem::take(&mut self.pending_write);
         for key in pending {
-            if let Some(c) = self.clients.get_mut(key) {
+            if let Some(c) = self.st.clients.get_mut(key) {
                 if c.aof_wait > durable && !c.close_asap {
                     self.pending_write.push(key);
                     continue;
@@ -638,7 +684,9 @@ impl Server {
     fn cron(&mut self) {
         let now = self.st.now_ms;
         self.st.stats.sample_ops(now);
-        if self.st.config.active_expire {
+        // While clients are paused the dataset stays still: no active
+        // expiry either (as Redis).
+        if self.st.config.active_expire && !self.st.clients.pause.active(now) {
             self.active_expire_cycle();
             self.st.propagate_expired();
         }
@@ -655,9 +703,9 @@ impl Server {
         }
         let timeout = self.st.config.timeout;
         let mut dead = Vec::new();
-        for (key, c) in self.clients.iter() {
+        for (key, c) in self.st.clients.iter() {
             let idle = now - c.state.last_interaction_ms;
-            let blocked = self.st.blocking.is_blocked(c.state.id);
+            let blocked = self.st.blocking.is_blocked(c.state.id) || c.postponed.is_some();
             if timeout > 0 && idle > (timeout as i64) * 1000 && !blocked {
                 info!("Closing idle client {}", c.state.addr);
                 dead.push(key);
@@ -703,8 +751,9 @@ impl Server {
 
 /// Enforces `client-output-buffer-limit` for the client's class (pubsub
 /// while it has subscriptions, normal otherwise).
-fn check_output_limits(c: &mut Conn, st: &mut State) {
-    let limit = st.config.obuf_for(c.state.subs.active());
+#[inline]
+fn check_output_limits(c: &mut Conn, config: &Config, stats: &mut Stats, now_ms: i64) {
+    let limit = config.obuf_for(c.state.subs.active());
     // Redis does not count the first 16 KB (its static reply buffer), so a
     // tiny limit never cuts off ordinary replies.
     let used = (c.out.buf.len() as u64).saturating_sub(REPLY_STATIC_BYTES);
@@ -713,23 +762,102 @@ fn check_output_limits(c: &mut Conn, st: &mut State) {
             "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
             c.state.addr
         );
-        st.stats.client_output_limit_disconnections += 1;
+        stats.client_output_limit_disconnections += 1;
         c.close_asap = true;
         return;
     }
     if limit.soft > 0 && used > limit.soft {
-        c.obuf_soft_since.get_or_insert(st.now_ms);
+        c.obuf_soft_since.get_or_insert(now_ms);
     } else {
         c.obuf_soft_since = None;
     }
 }
 
-/// Runs one command for a connection and notes which AOF offset its
-/// reply must wait for.
+/// Parses and runs the client's next command (or the one CLIENT PAUSE
+/// held back), unless something holds its input: output backpressure,
+/// closing, a blocking command, a pause. Returns whether a command ran.
+fn step(c: &mut Conn, key: usize, st: &mut State) -> bool {
+    if c.paused
+        || c.close_asap
+        || c.state.close_after_reply
+        || st.shutdown.is_some()
+        || st.blocking.is_blocked(c.state.id)
+    {
+        return false;
+    }
+    // (A command held by CLIENT PAUSE is rare: test before taking.)
+    let held = if c.postponed.is_some() {
+        c.postponed.take()
+    } else {
+        None
+    };
+    let argv = match held {
+        Some(argv) => argv,
+        None => {
+            c.parser.unauthenticated = !c.state.authenticated;
+            let (len, cap) = (c.rbuf.len(), c.rbuf.capacity());
+            match c
+                .parser
+                .next_command(&mut c.rbuf, st.config.proto_max_bulk_len)
+            {
+                Ok(Some(argv)) => {
+                    // For CLIENT LIST of the running client (qbuf counts
+                    // the command itself, as Redis's query buffer does).
+                    c.state.qbuf = len;
+                    c.state.qbuf_free = cap - len;
+                    argv
+                }
+                Ok(None) => return false,
+                Err(e) => {
+                    c.out.error(&e.message());
+                    st.stats.error(&e.message());
+                    info!(
+                        "Protocol error from client {}: {}",
+                        c.state.addr,
+                        e.message()
+                    );
+                    c.state.close_after_reply = true;
+                    return false;
+                }
+            }
+        }
+    };
+    if st.clients.pause.active(st.now_ms)
+        && cmd::client::held_by_pause(st.clients.pause.all, &mut c.state, c.out.is_resp3(), &argv)
+    {
+        c.postponed = Some(argv);
+        let waiting = &mut st.clients.pause.waiting;
+        if !waiting.contains(&key) {
+            waiting.push(key);
+        }
+        return false;
+    }
+    execute(c, st, &argv);
+    c.parser.recycle(argv);
+    check_output_limits(c, &st.config, &mut st.stats, st.now_ms);
+    let pause_at = st.config.client_output_pause;
+    if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
+        c.paused = true;
+    }
+    true
+}
+
+/// Runs one command for a connection, applies CLIENT REPLY, and notes
+/// which AOF offset its reply must wait for.
 fn execute(c: &mut Conn, st: &mut State, argv: &[Bytes]) {
     c.state.last_interaction_ms = st.now_ms;
     let fed_before = st.aof.as_ref().map_or(0, |a| a.fed);
+    let mark = c.out.buf.len();
     cmd::call(st, &mut c.state, &mut c.out, argv);
+    if !c.state.reply.is_on() {
+        if c.state.reply.suppressed() {
+            c.out.buf.truncate(mark);
+        }
+        // A blocked command's reply comes later; SKIP waits for it.
+        if !st.blocking.is_blocked(c.state.id) {
+            end_reply_skip(c);
+        }
+    }
     // Only a command that fed the AOF makes its reply wait: reads keep
     // being answered while the disk is failing.
     if let Some(aof) = st.aof.as_ref().filter(|a| a.fed > fed_before) {
@@ -772,6 +900,11 @@ fn load_aof(st: &mut State) -> Result<(), String> {
         .map_err(|e| format!("Can't open the append-only file: {e}"))?;
     st.aof = Some(aof);
     Ok(())
+}
+
+/// After a command replied: CLIENT REPLY SKIP applies to the next one.
+fn end_reply_skip(c: &mut Conn) {
+    c.state.reply.advance();
 }
 
 /// How a blocked client is released without being served.

@@ -1,6 +1,6 @@
-//! Everything the loop owns apart from sockets: the databases, the
-//! configuration, statistics and the clock. Command handlers reach it
-//! through [`crate::cmd::Ctx`].
+//! Everything the loop owns apart from the listeners: the databases, the
+//! configuration, statistics, the clock and the client table. Command
+//! handlers reach it through [`crate::cmd::Ctx`].
 
 use bytes::Bytes;
 
@@ -190,6 +190,11 @@ pub struct State {
     pub watches: crate::cmd::tx::Watches,
     /// Slow commands.
     pub slowlog: crate::cmd::slowlog::SlowLog,
+    /// Every connected client (see [`crate::conn::Clients`]).
+    pub clients: crate::conn::Clients,
+    /// The running command comes from a CLIENT NO-TOUCH client (and is
+    /// not TOUCH): lookups leave the LRU clock alone.
+    pub no_touch: bool,
 }
 
 impl State {
@@ -225,6 +230,8 @@ impl State {
             pubsub: Default::default(),
             watches: Default::default(),
             slowlog: Default::default(),
+            clients: Default::default(),
+            no_touch: false,
         };
         st.apply_notify_config();
         st
@@ -283,7 +290,8 @@ impl State {
     }
 
     /// Looks a key up for reading: counts a keyspace hit or miss and
-    /// refreshes the access clock. Side effects: lazy expiry.
+    /// refreshes the access clock (unless CLIENT NO-TOUCH). Side effects:
+    /// lazy expiry.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
         let clock = self.expire_clock();
@@ -293,7 +301,9 @@ impl State {
         match self.dbs[db].get(key, clock) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
-                e.lru = lru_clock(now);
+                if !self.no_touch {
+                    e.lru = lru_clock(now);
+                }
                 Some(e)
             }
             None => {
@@ -318,12 +328,15 @@ impl State {
     }
 
     /// Looks a key up before writing it: no hit/miss counting. Side
-    /// effects: lazy expiry, refreshes the access clock.
+    /// effects: lazy expiry, refreshes the access clock (unless CLIENT
+    /// NO-TOUCH).
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
         let clock = self.expire_clock();
         let e = self.dbs[db].get(key, clock)?;
-        e.lru = lru_clock(now);
+        if !self.no_touch {
+            e.lru = lru_clock(now);
+        }
         Some(e)
     }
 

@@ -1,7 +1,7 @@
-//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, RESET, AUTH and
-//! the CLIENT subcommands that concern only the calling connection.
+//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, RESET and AUTH.
+//! The CLIENT family and MONITOR are in [`super::client`].
 
-use super::args::is;
+use super::client::{valid_name, BAD_NAME};
 use super::{CmdError, CmdResult, Ctx};
 use crate::util::parse_i64;
 
@@ -68,6 +68,10 @@ pub fn auth(ctx: &mut Ctx) -> CmdResult {
         [u, p] => (u, p),
         _ => return Err(CmdError::Syntax),
     };
+    // Always hidden from MONITOR and the slow log, even when wrong.
+    for i in 1..=args.len() {
+        ctx.redact(i);
+    }
     if args.len() == 1 && ctx.srv.config.requirepass.is_empty() {
         return Err(CmdError::Msg("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
     }
@@ -79,14 +83,11 @@ pub fn auth(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// Redis's `validateClientName`: printable ASCII without spaces.
-fn valid_name(name: &[u8]) -> bool {
-    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
-}
-
-const BAD_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
-
 /// HELLO [protover [AUTH username password] [SETNAME clientname]]
+///
+/// Options take effect one by one, as Redis 7.0 applies them: AUTH
+/// authenticates (or fails) at once, SETNAME renames at once, so an error
+/// in a later option leaves the earlier ones done.
 pub fn hello(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let mut ver = None;
@@ -99,16 +100,22 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
         }
         ver = Some(v as u8);
     }
-    let (mut creds, mut name) = (None, None);
     while let Ok(opt) = a.next_bytes() {
-        if is(opt, "auth") && a.remaining() >= 2 {
-            creds = Some((a.next_bytes()?, a.next_bytes()?));
-        } else if is(opt, "setname") && !a.is_empty() {
+        let pos = ctx.argv.len() - a.remaining() - 1;
+        if opt.eq_ignore_ascii_case(b"auth") && a.remaining() >= 2 {
+            ctx.redact(pos + 1);
+            ctx.redact(pos + 2);
+            let (user, pass) = (a.next_bytes()?, a.next_bytes()?);
+            if !check_credentials(ctx, user, pass) {
+                return Err(CmdError::Msg(WRONGPASS));
+            }
+            ctx.client.authenticated = true;
+        } else if opt.eq_ignore_ascii_case(b"setname") && !a.is_empty() {
             let n = a.next_bytes()?;
             if !valid_name(n) {
                 return Err(CmdError::Msg(BAD_NAME));
             }
-            name = Some(n);
+            ctx.client.name = (!n.is_empty()).then(|| n.to_vec());
         } else {
             return Err(CmdError::Owned(format!(
                 "ERR Syntax error in HELLO option '{}'",
@@ -116,17 +123,8 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
             )));
         }
     }
-    if let Some((user, pass)) = creds {
-        if !check_credentials(ctx, user, pass) {
-            return Err(CmdError::Msg(WRONGPASS));
-        }
-        ctx.client.authenticated = true;
-    }
     if !ctx.client.authenticated {
         return Err(CmdError::Msg("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
-    }
-    if let Some(n) = name {
-        ctx.client.name = (!n.is_empty()).then(|| n.to_vec());
     }
     if let Some(v) = ver {
         ctx.out.resp = v;
@@ -152,6 +150,14 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
 /// RESET
 pub fn reset(ctx: &mut Ctx) -> CmdResult {
     let id = ctx.client.id;
+    if ctx.client.monitor {
+        ctx.client.monitor = false;
+        ctx.srv.clients.monitors.retain(|&m| m != id);
+    }
+    // REPLY OFF and a pending SKIP end (this reply is sent); NO-TOUCH
+    // ends too, as in Redis 7.2. NO-EVICT stays, as in Redis 7.0.
+    ctx.client.reply.reset();
+    ctx.client.no_touch = false;
     ctx.srv.pubsub.remove_client(&mut ctx.client.subs, id);
     ctx.srv.watches.unwatch_all(ctx.client);
     ctx.client.in_multi = false;
@@ -162,54 +168,5 @@ pub fn reset(ctx: &mut Ctx) -> CmdResult {
     ctx.out.resp = 2;
     ctx.client.authenticated = ctx.srv.config.requirepass.is_empty();
     ctx.out.simple("RESET");
-    Ok(())
-}
-
-/// CLIENT ID
-pub fn client_id(ctx: &mut Ctx) -> CmdResult {
-    ctx.out.int(ctx.client.id as i64);
-    Ok(())
-}
-
-/// CLIENT GETNAME
-pub fn client_getname(ctx: &mut Ctx) -> CmdResult {
-    match &ctx.client.name {
-        Some(n) => ctx.out.bulk(n),
-        None => ctx.out.null(),
-    }
-    Ok(())
-}
-
-/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
-pub fn client_unblock(ctx: &mut Ctx) -> CmdResult {
-    let mut a = ctx.args();
-    let id = a.next_i64()?;
-    let error = match a.next_bytes() {
-        Err(_) => false,
-        Ok(r) if is(r, "timeout") => false,
-        Ok(r) if is(r, "error") => true,
-        Ok(_) => {
-            return Err(CmdError::Msg(
-                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
-            ))
-        }
-    };
-    a.finish()?;
-    let blocked = u64::try_from(id).is_ok_and(|id| ctx.srv.blocking.is_blocked(id));
-    if blocked {
-        ctx.srv.blocking.unblock_requests.push((id as u64, error));
-    }
-    ctx.out.int(i64::from(blocked));
-    Ok(())
-}
-
-/// CLIENT SETNAME connection-name
-pub fn client_setname(ctx: &mut Ctx) -> CmdResult {
-    let n = ctx.args().next_bytes()?;
-    if !valid_name(n) {
-        return Err(CmdError::Msg(BAD_NAME));
-    }
-    ctx.client.name = (!n.is_empty()).then(|| n.to_vec());
-    ctx.out.ok();
     Ok(())
 }

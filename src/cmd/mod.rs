@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod blocking;
+pub mod client;
 pub mod command;
 pub mod connection;
 pub mod docs;
@@ -215,6 +216,10 @@ pub struct Ctx<'a> {
     /// What to write to the AOF instead of the command as received, when
     /// it changed the dataset (relative expiries become absolute, ...).
     pub propagate: Option<Vec<Vec<Vec<u8>>>>,
+    /// Arguments MONITOR and the slow log show as `(redacted)`
+    /// (passwords), set by the handler as it parses them: bit `i` for
+    /// argument `i`, bit 63 for every argument from 63 on.
+    pub redacted: u64,
 }
 
 impl<'a> Ctx<'a> {
@@ -264,6 +269,12 @@ impl<'a> Ctx<'a> {
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).
     pub fn dirty(&mut self, n: u64) {
         self.srv.dirty += n;
+    }
+
+    /// Hides argument `i` (a password) from MONITOR and the slow log, as
+    /// Redis's `redactClientCommandArgument`.
+    pub fn redact(&mut self, i: usize) {
+        self.redacted |= 1 << i.min(63);
     }
 }
 
@@ -388,8 +399,14 @@ fn unknown_command(argv: &[Bytes]) -> String {
 /// the handler, statistics, and propagation to the AOF of what changed the
 /// dataset (expired keys as DEL first).
 pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) {
+    // CLIENT LIST's `cmd` is noted at lookup, as Redis's processCommand
+    // does (inside EXEC it stays `exec`).
+    let note = !client.exec_running;
     let (spec, parent, arg0) = match resolve(argv) {
         Resolved::Err(msg) => {
+            if note {
+                client.last_cmd = None;
+            }
             out.error(&msg);
             st.stats.error(&msg);
             // A bad command inside MULTI dooms the transaction.
@@ -397,17 +414,29 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
             return;
         }
         Resolved::Arity(spec, parent, msg) => {
+            if note {
+                client.last_cmd = Some((spec, parent));
+            }
             reject(st, client, out, spec, parent, &msg);
             return;
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
+    if note {
+        client.last_cmd = Some((spec, parent));
+    }
     if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             fullname(spec, parent)
         );
         reject(st, client, out, spec, parent, &msg);
+        return;
+    }
+    if client.monitor && spec.has(flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) {
+        // MONITOR clients are replicas to Redis, which may not touch keys.
+        let msg = "ERR Replica can't interact with the keyspace";
+        reject(st, client, out, spec, parent, msg);
         return;
     }
     if client.in_multi
@@ -445,6 +474,16 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     let dirty_before = st.dirty;
     let reply_start = out.buf.len();
     let caller = std::mem::replace(&mut st.pubsub.current, client.id);
+    // Monitors see each command once, after it ran: not admin commands,
+    // not a blocked command's re-runs, not the AOF being loaded.
+    let monitored = !st.clients.monitors.is_empty()
+        && !st.loading
+        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
+        && !st.blocking.is_blocked(client.id);
+    // CLIENT NO-TOUCH: lookups leave the LRU clock alone (except TOUCH).
+    let touch_before = client
+        .no_touch
+        .then(|| std::mem::replace(&mut st.no_touch, spec.name != "touch"));
     let start = std::time::Instant::now();
     let mut ctx = Ctx {
         argv,
@@ -455,9 +494,14 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         parent,
         arg0,
         propagate: None,
+        redacted: 0,
     };
     let result = handler(&mut ctx);
     let propagate = ctx.propagate.take();
+    let redacted = ctx.redacted;
+    if let Some(t) = touch_before {
+        st.no_touch = t;
+    }
     let usec = start.elapsed().as_micros() as u64;
     let failed = result.is_err();
     if let Err(e) = result {
@@ -479,7 +523,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
                 id,
                 time: now_s,
                 duration: usec,
-                argv: slowlog::shorten(argv),
+                argv: slowlog::shorten(&client::redact(argv, redacted)),
                 peer: client.addr.clone(),
                 name: client.name.clone().unwrap_or_default(),
             };
@@ -487,7 +531,9 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         }
     }
     st.stats.total_commands_processed += 1;
-    client.last_cmd = spec.name;
+    if monitored {
+        client::feed_monitors(st, client, &client::redact(argv, redacted));
+    }
     st.propagate_changes(client.db, argv, dirty_before, propagate);
     if !st.pubsub.own.is_empty() {
         // Messages to the caller precede its reply, as Redis writes them

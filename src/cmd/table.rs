@@ -4,8 +4,8 @@
 
 use super::flags::*;
 use super::{
-    command, connection as conn, hash, keys, list, pubsub as ps, server as srv, set, slowlog, sort,
-    string as s, tx, zset, CommandSpec, Handler,
+    client, command, connection as conn, hash, keys, list, pubsub as ps, server as srv, set,
+    slowlog, sort, string as s, tx, zset, CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -266,38 +266,153 @@ static COMMAND_SUBS: &[CommandSpec] = &[
     ),
 ];
 
+/// CLIENT subcommands. SETINFO and NO-TOUCH are Redis 7.2's (flags as 7.2).
+const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
+
 static CLIENT_SUBS: &[CommandSpec] = &[
+    cmd(
+        "caching",
+        3,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_caching,
+    ),
     cmd(
         "getname",
         2,
-        NOSCRIPT | LOADING | STALE,
+        CLIENT_FLAGS,
         NOKEY,
         "connection",
-        conn::client_getname,
+        client::client_getname,
+    ),
+    cmd(
+        "getredir",
+        2,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_getredir,
+    ),
+    cmd(
+        "help",
+        2,
+        LOADING | STALE,
+        NOKEY,
+        "connection",
+        client::client_help,
     ),
     cmd(
         "id",
         2,
-        NOSCRIPT | LOADING | STALE,
+        CLIENT_FLAGS,
         NOKEY,
         "connection",
-        conn::client_id,
+        client::client_id,
+    ),
+    cmd(
+        "info",
+        2,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_info,
+    ),
+    cmd(
+        "kill",
+        -3,
+        ADMIN | CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_kill,
+    ),
+    cmd(
+        "list",
+        -2,
+        ADMIN | CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_list,
+    ),
+    cmd(
+        "no-evict",
+        3,
+        ADMIN | CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_no_evict,
+    ),
+    cmd(
+        "no-touch",
+        3,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_no_touch,
+    ),
+    cmd(
+        "pause",
+        -3,
+        ADMIN | CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_pause,
+    ),
+    cmd(
+        "reply",
+        3,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_reply,
+    ),
+    cmd(
+        "setinfo",
+        4,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_setinfo,
     ),
     cmd(
         "setname",
         3,
-        NOSCRIPT | LOADING | STALE,
+        CLIENT_FLAGS,
         NOKEY,
         "connection",
-        conn::client_setname,
+        client::client_setname,
+    ),
+    cmd(
+        "tracking",
+        -3,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_tracking,
+    ),
+    cmd(
+        "trackinginfo",
+        2,
+        CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_trackinginfo,
     ),
     cmd(
         "unblock",
         -3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
+        ADMIN | CLIENT_FLAGS,
         NOKEY,
         "connection",
-        conn::client_unblock,
+        client::client_unblock,
+    ),
+    cmd(
+        "unpause",
+        2,
+        ADMIN | CLIENT_FLAGS,
+        NOKEY,
+        "connection",
+        client::client_unpause,
     ),
 ];
 
@@ -1116,6 +1231,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         srv::bgrewriteaof,
     ),
     cmd("debug", -2, ADMIN_FLAGS, NOKEY, "server", srv::debug),
+    cmd("monitor", 1, ADMIN_FLAGS, NOKEY, "server", client::monitor),
     cmd("info", -1, LOADING | STALE, NOKEY, "server", srv::info),
     cmd(
         "lastsave",
