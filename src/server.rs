@@ -330,6 +330,7 @@ impl Server {
                 }
                 Ok(n) => {
                     self.st.stats.net_input_bytes += n as u64;
+                    self.st.stats.reads_processed += 1;
                     c.rbuf.extend_from_slice(&self.scratch[..n]);
                     if c.rbuf.len() as u64 > self.st.config.client_query_buffer_limit {
                         warn!(
@@ -440,6 +441,7 @@ impl Server {
                 Ok(0) => break,
                 Ok(n) => {
                     self.st.stats.net_output_bytes += n as u64;
+                    self.st.stats.writes_processed += 1;
                     c.out.buf.advance(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -683,7 +685,7 @@ impl Server {
     /// Periodic work at `hz`: stats, active expiry, idle clients.
     fn cron(&mut self) {
         let now = self.st.now_ms;
-        self.st.stats.sample_ops(now);
+        self.st.stats.sample_rates(now);
         // While clients are paused the dataset stays still: no active
         // expiry either (as Redis).
         if self.st.config.active_expire && !self.st.clients.pause.active(now) {
@@ -891,10 +893,7 @@ fn load_aof(st: &mut State) -> Result<(), String> {
         result.map_err(|e| e.to_string())?;
         // Replaying is not activity: start counting from here.
         st.dirty = 0;
-        st.stats = crate::state::Stats {
-            ops_last: (st.now_ms, 0),
-            ..Default::default()
-        };
+        st.stats = crate::state::Stats::new(st.now_ms);
     }
     let aof = Aof::open(&st.config, manifest)
         .map_err(|e| format!("Can't open the append-only file: {e}"))?;

@@ -34,16 +34,49 @@ pub struct Stats {
     pub client_output_limit_disconnections: u64,
     /// Clients closed for exceeding the query buffer limit.
     pub client_query_buffer_limit_disconnections: u64,
-    /// Ring of recent ops/sec samples (instantaneous_ops_per_sec).
-    pub ops_samples: [u64; 16],
-    /// Next slot in `ops_samples`.
-    pub ops_idx: usize,
-    /// Time and command count at the last sample.
-    pub ops_last: (i64, u64),
+    /// Socket reads that returned data (total_reads_processed).
+    pub reads_processed: u64,
+    /// Socket writes that sent data (total_writes_processed).
+    pub writes_processed: u64,
+    /// Recent commands per second (instantaneous_ops_per_sec).
+    pub ops_rate: Rate,
+    /// Recent bytes read per second (instantaneous_input_kbps).
+    pub input_rate: Rate,
+    /// Recent bytes written per second (instantaneous_output_kbps).
+    pub output_rate: Rate,
     /// Per-command counters (INFO commandstats), by command spec address.
     pub commands: std::collections::HashMap<usize, CmdStat, AddrHash>,
     /// Error replies by error code (INFO errorstats).
     pub errors: std::collections::BTreeMap<String, u64>,
+}
+
+/// A per-second rate over the last 16 cron samples, as Redis's
+/// instantaneous metrics.
+#[derive(Debug, Default, Clone)]
+pub struct Rate {
+    samples: [f64; 16],
+    idx: usize,
+    /// Time and counter value at the last sample.
+    last: (i64, u64),
+}
+
+impl Rate {
+    /// Samples `value`, a counter that only grows, at `now_ms`.
+    pub fn sample(&mut self, now_ms: i64, value: u64) {
+        let (t, v) = self.last;
+        let dt = now_ms - t;
+        if dt <= 0 {
+            return;
+        }
+        self.samples[self.idx] = value.saturating_sub(v) as f64 * 1000.0 / dt as f64;
+        self.idx = (self.idx + 1) % self.samples.len();
+        self.last = (now_ms, value);
+    }
+
+    /// The mean of the samples, per second.
+    pub fn mean(&self) -> f64 {
+        self.samples.iter().sum::<f64>() / self.samples.len() as f64
+    }
 }
 
 /// Counters of one command (INFO commandstats).
@@ -91,17 +124,20 @@ impl std::hash::Hasher for AddrHasher {
 const MAX_ERROR_CODES: usize = 128;
 
 impl Stats {
-    /// Records an ops/sec sample (called by the cron).
-    pub fn sample_ops(&mut self, now_ms: i64) {
-        let (t, n) = self.ops_last;
-        let dt = now_ms - t;
-        if dt <= 0 {
-            return;
+    /// Counters starting from zero at `now_ms`.
+    pub fn new(now_ms: i64) -> Stats {
+        let mut s = Stats::default();
+        for r in [&mut s.ops_rate, &mut s.input_rate, &mut s.output_rate] {
+            r.last.0 = now_ms;
         }
-        let ops = (self.total_commands_processed - n) * 1000 / dt as u64;
-        self.ops_samples[self.ops_idx] = ops;
-        self.ops_idx = (self.ops_idx + 1) % self.ops_samples.len();
-        self.ops_last = (now_ms, self.total_commands_processed);
+        s
+    }
+
+    /// Records a sample of each rate (called by the cron).
+    pub fn sample_rates(&mut self, now_ms: i64) {
+        self.ops_rate.sample(now_ms, self.total_commands_processed);
+        self.input_rate.sample(now_ms, self.net_input_bytes);
+        self.output_rate.sample(now_ms, self.net_output_bytes);
     }
 
     /// Counts an error reply, under its code (the first word) in
@@ -136,7 +172,7 @@ impl Stats {
 
     /// The mean of the recent samples.
     pub fn instantaneous_ops(&self) -> u64 {
-        self.ops_samples.iter().sum::<u64>() / self.ops_samples.len() as u64
+        self.ops_rate.mean() as u64
     }
 }
 
@@ -208,10 +244,7 @@ impl State {
         let mut st = State {
             config,
             dbs,
-            stats: Stats {
-                ops_last: (now_ms, 0),
-                ..Stats::default()
-            },
+            stats: Stats::new(now_ms),
             now_ms,
             rng,
             dirty: 0,

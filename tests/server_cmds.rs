@@ -37,6 +37,73 @@ fn info_has_redis_sections_and_fields() {
     assert!(two.contains("# Server") && two.contains("# Clients") && !two.contains("# Stats"));
 }
 
+/// The field names of an INFO section, in order.
+fn info_fields(c: &mut Conn, section: &str) -> Vec<String> {
+    let Value::Bulk(text) = c.value(&["INFO", section]) else {
+        panic!("INFO {section} reply")
+    };
+    String::from_utf8(text)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(':').next().unwrap_or(l).to_string())
+        .collect()
+}
+
+/// Every INFO section but memory has Redis 7.0's field names in Redis's
+/// order (parsers such as redis_exporter key on them), with our few
+/// additions; the same data gives the same keyspace lines.
+#[test]
+fn info_field_names_match_redis() {
+    let dir = TempDir::new("redis");
+    let Some(redis) = redis_in(dir.path(), &["--appendonly", "yes"]) else {
+        return;
+    };
+    let srv = Server::start_with(&["--appendonly", "yes"]);
+    let (mut cin, mut red) = (srv.conn(), Conn::connect(&redis.addr));
+    for c in [&mut cin, &mut red] {
+        c.cmd(&["SET", "a", "1"]);
+        c.cmd(&["SET", "b", "1", "EX", "1000"]);
+        c.cmd(&["SELECT", "3"]);
+        c.cmd(&["SET", "c", "1"]);
+        c.cmd(&["INCR", "nosuch", "x"]);
+        c.cmd(&["SELECT", "0"]);
+    }
+    let ours_only = [
+        "cinnabar_version",
+        "client_query_buffer_limit_disconnections",
+        "client_output_buffer_limit_disconnections",
+    ];
+    for section in [
+        "server",
+        "clients",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "modules",
+        "keyspace",
+        "errorstats",
+    ] {
+        let mut mine = info_fields(&mut cin, section);
+        mine.retain(|f| !ours_only.contains(&f.as_str()));
+        assert_eq!(mine, info_fields(&mut red, section), "INFO {section}");
+    }
+    let keyspace = |c: &mut Conn| {
+        let Value::Bulk(t) = c.value(&["INFO", "keyspace"]) else {
+            panic!()
+        };
+        String::from_utf8(t)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(",avg_ttl").next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keyspace(&mut cin), keyspace(&mut red));
+    let errors = |c: &mut Conn| c.value(&["INFO", "errorstats"]);
+    assert_eq!(errors(&mut cin), errors(&mut red));
+}
+
 #[test]
 fn config_get_and_set() {
     let srv = Server::start();

@@ -263,8 +263,18 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("instantaneous_ops_per_sec:{}", s.instantaneous_ops());
             field!("total_net_input_bytes:{}", s.net_input_bytes);
             field!("total_net_output_bytes:{}", s.net_output_bytes);
-            field!("instantaneous_input_kbps:0.00");
-            field!("instantaneous_output_kbps:0.00");
+            field!("total_net_repl_input_bytes:0");
+            field!("total_net_repl_output_bytes:0");
+            field!(
+                "instantaneous_input_kbps:{:.2}",
+                s.input_rate.mean() / 1024.0
+            );
+            field!(
+                "instantaneous_output_kbps:{:.2}",
+                s.output_rate.mean() / 1024.0
+            );
+            field!("instantaneous_input_repl_kbps:0.00");
+            field!("instantaneous_output_repl_kbps:0.00");
             field!("rejected_connections:{}", s.rejected_connections);
             field!("sync_full:0");
             field!("sync_partial_ok:0");
@@ -275,16 +285,44 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             );
             field!("expired_stale_perc:0.00");
             field!("expired_time_cap_reached_count:0");
+            field!("expire_cycle_cpu_milliseconds:0");
             field!("evicted_keys:{}", s.evicted_keys);
             field!("evicted_clients:0");
+            field!("total_eviction_exceeded_time:0");
+            field!("current_eviction_exceeded_time:0");
             field!("keyspace_hits:{}", s.keyspace_hits);
             field!("keyspace_misses:{}", s.keyspace_misses);
             field!("pubsub_channels:{}", st.pubsub.channel_count(false));
             field!("pubsub_patterns:{}", st.pubsub.numpat());
             field!("pubsubshard_channels:{}", st.pubsub.channel_count(true));
-            field!("latest_fork_usec:0");
-            field!("total_forks:0");
+            // No forks, no replicas, no defragmentation, no key tracking.
+            for name in [
+                "latest_fork_usec",
+                "total_forks",
+                "migrate_cached_sockets",
+                "slave_expires_tracked_keys",
+                "active_defrag_hits",
+                "active_defrag_misses",
+                "active_defrag_key_hits",
+                "active_defrag_key_misses",
+                "total_active_defrag_time",
+                "current_active_defrag_time",
+                "tracking_total_keys",
+                "tracking_total_items",
+                "tracking_total_prefixes",
+                "unexpected_error_replies",
+            ] {
+                field!("{name}:0");
+            }
             field!("total_error_replies:{}", s.total_error_replies);
+            field!("dump_payload_sanitizations:0");
+            field!("total_reads_processed:{}", s.reads_processed);
+            field!("total_writes_processed:{}", s.writes_processed);
+            field!("io_threaded_reads_processed:0");
+            field!("io_threaded_writes_processed:0");
+            field!("reply_buffer_shrinks:0");
+            field!("reply_buffer_expands:0");
+            // Ours (Redis 7.2 has them too).
             field!(
                 "client_query_buffer_limit_disconnections:{}",
                 s.client_query_buffer_limit_disconnections
@@ -464,10 +502,7 @@ pub fn bgrewriteaof(ctx: &mut Ctx) -> CmdResult {
 /// CONFIG RESETSTAT
 pub fn config_resetstat(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
-    ctx.srv.stats = Stats {
-        ops_last: (now, 0),
-        ..Stats::default()
-    };
+    ctx.srv.stats = Stats::new(now);
     for d in &mut ctx.srv.dbs {
         d.expired = 0;
     }
