@@ -105,6 +105,8 @@ impl Server {
         let now = unix_ms();
         let mut st = State::new(config, now);
         st.tcp_port = port;
+        // CONFIG GET port tells the port in use, also when --port 0 chose it.
+        st.config.port = port;
         if st.config.appendonly {
             load_aof(&mut st).map_err(io::Error::other)?;
         }

@@ -499,6 +499,49 @@ pub fn bgrewriteaof(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
+/// CONFIG REWRITE: the config file the server started with, rewritten
+/// with the current values (see [`crate::config::Config::rewrite_text`]),
+/// through a temporary file renamed over it, so a crash leaves the old
+/// file or the new one.
+pub fn config_rewrite(ctx: &mut Ctx) -> CmdResult {
+    let Some(path) = ctx.srv.config.config_file.clone() else {
+        return Err(CmdError::Msg(
+            "ERR The server is running without a config file",
+        ));
+    };
+    rewrite_config_file(&ctx.srv.config, &path).map_err(|e| {
+        log::warn!("CONFIG REWRITE failed: {e}");
+        CmdError::Owned(format!("ERR Rewriting config file: {e}"))
+    })?;
+    log::info!("CONFIG REWRITE executed with success.");
+    ctx.out.ok();
+    Ok(())
+}
+
+fn rewrite_config_file(config: &crate::config::Config, path: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let old = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let text = config.rewrite_text(&old);
+    let tmp = format!("{path}.rewrite-{}", std::process::id());
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            f.set_permissions(meta.permissions())?;
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// CONFIG RESETSTAT
 pub fn config_resetstat(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
@@ -521,6 +564,8 @@ pub fn config_help(ctx: &mut Ctx) -> CmdResult {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     );
     Ok(())
@@ -564,6 +609,15 @@ pub fn time(ctx: &mut Ctx) -> CmdResult {
     ctx.out.array(2);
     ctx.out.bulk_i64(now.as_secs() as i64);
     ctx.out.bulk_i64(i64::from(now.subsec_micros()));
+    Ok(())
+}
+
+/// ROLE: always a master without replicas, at replication offset 0.
+pub fn role(ctx: &mut Ctx) -> CmdResult {
+    ctx.out.array(3);
+    ctx.out.bulk(b"master");
+    ctx.out.int(0);
+    ctx.out.array(0);
     Ok(())
 }
 

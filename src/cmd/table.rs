@@ -198,6 +198,14 @@ static CONFIG_SUBS: &[CommandSpec] = &[
         srv::config_resetstat,
     ),
     cmd(
+        "rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        srv::config_rewrite,
+    ),
+    cmd(
         "set",
         -4,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -1248,6 +1256,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         NOKEY,
         "server",
         srv::shutdown,
+    ),
+    cmd(
+        "role",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST,
+        NOKEY,
+        "server",
+        srv::role,
     ),
     container("slowlog", 0, "server", SLOWLOG_SUBS),
     cmd(
