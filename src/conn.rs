@@ -116,6 +116,8 @@ pub struct ClientState {
     pub no_evict: bool,
     /// CLIENT NO-TOUCH ON: this client's reads leave the LRU clock alone.
     pub no_touch: bool,
+    /// CLIENT TRACKING settings.
+    pub track: crate::tracking::TrackOpts,
     /// CLIENT SETINFO LIB-NAME.
     pub lib_name: Option<Vec<u8>>,
     /// CLIENT SETINFO LIB-VER.
@@ -166,6 +168,7 @@ impl ClientState {
             no_touch: false,
             lib_name: None,
             lib_ver: None,
+            track: Default::default(),
             qbuf: 0,
             qbuf_free: 0,
         }

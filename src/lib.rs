@@ -22,6 +22,7 @@
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
 //! - [`client`]: a small blocking client, used by the tests.
+//! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
 //! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
 
 #![forbid(unsafe_code)]
@@ -39,6 +40,7 @@ pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod state;
+pub mod tracking;
 pub mod util;
 
 /// The Redis version whose behaviour Cinnabar follows; reported by INFO and

@@ -79,24 +79,76 @@ impl Subs {
     }
 }
 
-/// A message on its way to one subscriber.
+/// A message on its way to one client.
 #[derive(Debug, Clone)]
-pub struct Msg {
-    /// Which subscription matched.
-    pub kind: Kind,
-    /// The pattern that matched, for pattern subscriptions.
-    pub pattern: Option<Bytes>,
-    /// The channel published to.
-    pub channel: Bytes,
-    /// The message.
-    pub payload: Bytes,
+pub enum Msg {
+    /// A published message for a subscriber.
+    Message {
+        /// Which subscription matched.
+        kind: Kind,
+        /// The pattern that matched, for pattern subscriptions.
+        pattern: Option<Bytes>,
+        /// The channel published to.
+        channel: Bytes,
+        /// The message.
+        payload: Bytes,
+    },
+    /// A client-side caching invalidation (CLIENT TRACKING): these keys,
+    /// or every key (`None`, after a flush).
+    Invalidate(Option<Vec<Bytes>>),
+    /// The client tracking redirects to (this id) has gone.
+    RedirBroken(u64),
 }
 
+/// The channel RESP2 clients subscribe to for redirected invalidations.
+pub const INVALIDATE_CHANNEL: &[u8] = b"__redis__:invalidate";
+
 impl Msg {
-    /// Encodes the message as `message`, `pmessage` or `smessage` (a push
-    /// in RESP3, an array in RESP2).
-    pub fn write(&self, out: &mut Out) {
-        match (&self.pattern, self.kind) {
+    /// Encodes the message for a client with subscriptions `subs`:
+    /// `message`, `pmessage` or `smessage` (a push in RESP3, an array in
+    /// RESP2); an invalidation as an `invalidate` push, or in RESP2 as a
+    /// message on `__redis__:invalidate` if subscribed to it (else
+    /// nothing, as Redis).
+    pub fn write(&self, out: &mut Out, subs: &Subs) {
+        let (kind, pattern, channel, payload) = match self {
+            Msg::Message {
+                kind,
+                pattern,
+                channel,
+                payload,
+            } => (*kind, pattern, channel, payload),
+            Msg::Invalidate(keys) => {
+                if out.is_resp3() {
+                    out.push(2);
+                    out.bulk(b"invalidate");
+                } else if subs.channels.contains(INVALIDATE_CHANNEL) {
+                    out.push(3);
+                    out.bulk(b"message");
+                    out.bulk(INVALIDATE_CHANNEL);
+                } else {
+                    return;
+                }
+                match keys {
+                    Some(keys) => {
+                        out.array(keys.len());
+                        for k in keys {
+                            out.bulk(k);
+                        }
+                    }
+                    None => out.null(),
+                }
+                return;
+            }
+            Msg::RedirBroken(id) => {
+                if out.is_resp3() {
+                    out.push(2);
+                    out.bulk(b"tracking-redir-broken");
+                    out.int(*id as i64);
+                }
+                return;
+            }
+        };
+        match (pattern, kind) {
             (Some(p), _) => {
                 out.push(4);
                 out.bulk(b"pmessage");
@@ -111,8 +163,8 @@ impl Msg {
                 out.bulk(b"message");
             }
         }
-        out.bulk(&self.channel);
-        out.bulk(&self.payload);
+        out.bulk(channel);
+        out.bulk(payload);
     }
 }
 
@@ -126,6 +178,9 @@ pub struct PubSub {
     pub outbox: Vec<(u64, Msg)>,
     /// Messages for the client whose command is running.
     pub own: Vec<Msg>,
+    /// Messages for the running client that follow its reply (its own
+    /// tracking invalidations, as Redis 7.0 sends them).
+    pub own_after: Vec<Msg>,
     /// Id of the client whose command is running (0: none).
     pub current: u64,
 }
@@ -251,7 +306,7 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     fn send(&mut self, id: u64, kind: Kind, pattern: Option<&Bytes>, ch: &Bytes, payload: &Bytes) {
-        let msg = Msg {
+        let msg = Msg::Message {
             kind,
             pattern: pattern.cloned(),
             channel: ch.clone(),
@@ -283,7 +338,10 @@ mod tests {
         let got: Vec<(u64, &[u8])> = ps
             .outbox
             .iter()
-            .map(|(i, m)| (*i, &m.payload[..]))
+            .map(|(i, m)| match m {
+                Msg::Message { payload, .. } => (*i, &payload[..]),
+                other => panic!("{other:?}"),
+            })
             .collect();
         assert_eq!(got, vec![(1, &b"m1"[..]), (2, &b"m1"[..])]);
         ps.remove_client(&mut a, 1);

@@ -301,6 +301,9 @@ impl Server {
             self.st.blocking.unblock(c.state.id);
             self.st.pubsub.remove_client(&mut c.state.subs, c.state.id);
             self.st.watches.unwatch_all(&mut c.state);
+            if c.state.track.on {
+                self.st.tracking.disable(c.state.id);
+            }
             debug!("Client closed connection {}", c.state.addr);
         }
         self.st.connected_clients = self.st.clients.len();
@@ -617,7 +620,7 @@ impl Server {
             if c.close_asap || c.state.close_after_reply || c.state.reply.suppressed() {
                 continue;
             }
-            msg.write(&mut c.out);
+            msg.write(&mut c.out, &c.state.subs);
             check_output_limits(c, &st.config, &mut st.stats, st.now_ms);
             self.queue_write(key);
         }
@@ -655,6 +658,7 @@ impl Server {
     /// with `appendfsync always`), then every pending reply whose AOF
     /// bytes are safe; replies still waiting stay queued.
     fn before_sleep(&mut self) {
+        self.st.broadcast_invalidations();
         if !self.st.pubsub.outbox.is_empty() {
             self.deliver_messages();
         }

@@ -224,6 +224,8 @@ pub struct State {
     pub pubsub: crate::pubsub::PubSub,
     /// Keys clients WATCH.
     pub watches: crate::cmd::tx::Watches,
+    /// CLIENT TRACKING: remembered keys, BCAST prefixes.
+    pub tracking: crate::tracking::Tracking,
     /// Slow commands.
     pub slowlog: crate::cmd::slowlog::SlowLog,
     /// Every connected client (see [`crate::conn::Clients`]).
@@ -262,6 +264,7 @@ impl State {
             blocking: Default::default(),
             pubsub: Default::default(),
             watches: Default::default(),
+            tracking: Default::default(),
             slowlog: Default::default(),
             clients: Default::default(),
             no_touch: false,
@@ -480,6 +483,9 @@ impl State {
     /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
     /// transactions watching it will not run.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.active() {
+            self.invalidate_key(key);
+        }
         if !self.watches.any() {
             return;
         }
@@ -492,6 +498,93 @@ impl State {
             // Handled per client: a key that had already expired when
             // watched and is now gone was deleted, not changed.
             self.watches.touch_client(id, db, key, exists);
+        }
+    }
+
+    /// Sends the clients that read `key` (CLIENT TRACKING) an invalidation
+    /// and notes it for BCAST prefixes.
+    fn invalidate_key(&mut self, key: &[u8]) {
+        let ids = self.tracking.modified(key, self.pubsub.current);
+        for id in ids {
+            self.send_invalidation(id, Some(vec![Bytes::copy_from_slice(key)]), false);
+        }
+    }
+
+    /// FLUSHDB, FLUSHALL: every tracking client is told that every key
+    /// changed, and the remembered keys are forgotten.
+    pub fn invalidate_all(&mut self) {
+        if !self.tracking.active() {
+            return;
+        }
+        self.tracking.clear_keys();
+        for id in self.tracking.clients.clone() {
+            self.send_invalidation(id, None, true);
+        }
+    }
+
+    /// Sends the BCAST invalidations collected since the last call (the
+    /// loop calls this before sleeping).
+    pub fn broadcast_invalidations(&mut self) {
+        if self.tracking.clients.is_empty() {
+            return;
+        }
+        let clients = &self.clients;
+        let sends = self.tracking.take_broadcasts(|id| {
+            clients
+                .key_of(id)
+                .and_then(|k| clients.get(k))
+                .is_some_and(|c| c.state.track.noloop)
+        });
+        for (id, keys) in sends {
+            self.send_invalidation(id, Some(keys), true);
+        }
+    }
+
+    /// Queues an invalidation of `keys` (`None`: all) for tracking client
+    /// `id`: to its REDIRECT client, or to itself (the running client gets
+    /// it after its reply). `any_mode` is set for BCAST and flush
+    /// messages; a key remembered in default mode is not sent to a client
+    /// that switched to BCAST since, nor to a NOLOOP client that changed
+    /// it itself. A REDIRECT client that has gone is reported instead
+    /// (`tracking-redir-broken`, each time), as Redis does.
+    fn send_invalidation(&mut self, id: u64, keys: Option<Vec<Bytes>>, any_mode: bool) {
+        use crate::pubsub::Msg;
+        let running = id != 0 && id == self.pubsub.current;
+        let t = if running {
+            self.tracking.current
+        } else {
+            let Some(c) = self.clients.key_of(id).and_then(|k| self.clients.get(k)) else {
+                return;
+            };
+            crate::tracking::Current::of(&c.state.track)
+        };
+        if !t.on || (t.bcast && !any_mode) || (t.noloop && running && !any_mode) {
+            return;
+        }
+        let (target, msg) = if t.redirect == 0 {
+            (id, Msg::Invalidate(keys))
+        } else if self.clients.exists(t.redirect) {
+            (t.redirect, Msg::Invalidate(keys))
+        } else {
+            if running {
+                self.tracking.current.broken = true;
+            } else if let Some(c) = self
+                .clients
+                .key_of(id)
+                .and_then(|k| self.clients.get_mut(k))
+            {
+                c.state.track.broken = true;
+            }
+            (id, Msg::RedirBroken(t.redirect))
+        };
+        if target == self.pubsub.current && target != 0 {
+            if target == id {
+                self.pubsub.own_after.push(msg);
+            } else {
+                self.pubsub.own.push(msg);
+            }
+        } else {
+            self.pubsub.outbox.push((target, msg));
         }
     }
 

@@ -847,32 +847,3 @@ fn client_setinfo_and_no_touch() {
     let l = &client_lines(&c.cmd(&["CLIENT", "INFO"]))[0];
     assert_eq!(field(l, "flags"), "N");
 }
-
-#[test]
-fn client_tracking_on_is_refused() {
-    let srv = Server::start();
-    let mut c = srv.conn();
-    c.expect(
-        &["CLIENT", "TRACKING", "on"],
-        "-ERR CLIENT TRACKING ON is not supported: this server does not implement client-side caching\r\n",
-    );
-    c.expect(&["CLIENT", "TRACKING", "off"], "+OK\r\n");
-    c.expect(&["CLIENT", "GETREDIR"], ":-1\r\n");
-    // redis-benchmark --enable-tracking stops at the first error reply:
-    // it exits saying why, rather than benchmarking something else.
-    if !tool("redis-benchmark") {
-        return;
-    }
-    let out = std::process::Command::new("redis-benchmark")
-        .args(["-p", &srv.port().to_string(), "--enable-tracking"])
-        .args(["-t", "get", "-n", "2000", "-q"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        stderr.contains("Error from server: ERR CLIENT TRACKING ON is not supported"),
-        "{stderr}"
-    );
-    c.expect(&["PING"], "+PONG\r\n");
-}

@@ -16,6 +16,7 @@ mod set;
 mod sort;
 mod strings;
 mod tools;
+mod tracking;
 mod tx;
 mod zset;
 mod zset_differential;

@@ -26,6 +26,24 @@ fn redis_benchmark_runs_clean() {
     );
 }
 
+/// The per-connection setups redis-benchmark can send: `CLIENT TRACKING
+/// on` (--enable-tracking) and `HELLO 3` (-3), then its workload.
+#[test]
+fn redis_benchmark_tracking_and_resp3_run_clean() {
+    if !tool("redis-benchmark") {
+        return;
+    }
+    let srv = Server::start_with(&["--appendonly", "no"]);
+    for extra in [
+        &["--enable-tracking"][..],
+        &["-3"],
+        &["--enable-tracking", "-3"],
+    ] {
+        let finals = run_redis_benchmark_with(srv.port(), extra, "set,get", "20000");
+        assert_benchmarked(&finals, &["SET", "GET"]);
+    }
+}
+
 /// The data-type workloads of redis-benchmark's default run.
 #[test]
 fn redis_benchmark_data_types_run_clean() {

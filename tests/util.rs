@@ -483,8 +483,14 @@ pub fn seeds(defaults: impl Iterator<Item = u64>) -> Vec<u64> {
 /// Runs `redis-benchmark -t tests -n n -q` against `port`, requires a
 /// clean exit without WARNING or ERR, and returns each test's final line.
 pub fn run_redis_benchmark(port: u16, tests: &str, n: &str) -> Vec<String> {
+    run_redis_benchmark_with(port, &[], tests, n)
+}
+
+/// [`run_redis_benchmark`] with extra redis-benchmark options.
+pub fn run_redis_benchmark_with(port: u16, extra: &[&str], tests: &str, n: &str) -> Vec<String> {
     let out = Command::new("redis-benchmark")
         .args(["-p", &port.to_string(), "-t", tests, "-n", n, "-q"])
+        .args(extra)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

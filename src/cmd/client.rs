@@ -242,24 +242,20 @@ pub fn client_no_touch(ctx: &mut Ctx) -> CmdResult {
 // ---------------------------------------------------------------------------
 
 /// The reply to CLIENT TRACKING ON.
-pub const NO_TRACKING: &str =
-    "ERR CLIENT TRACKING ON is not supported: this server does not implement client-side caching";
-
 /// CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
 ///
-/// Options are checked as Redis checks them; OFF then answers +OK (the
-/// client never tracks) and ON answers [`NO_TRACKING`]. redis-benchmark
-/// `--enable-tracking` sends `CLIENT TRACKING on` ahead of its workload,
-/// counts the error as that prefix's reply, and benchmarks without
-/// tracking.
+/// Options and mode switches are checked in Redis's order, with its
+/// errors. ON again keeps the BCAST prefixes already registered and adds
+/// the new ones; OFF forgets them. See [`crate::tracking`].
 pub fn client_tracking(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let mode = a.next_bytes()?;
-    let (mut redirect, mut prefixes) = (false, 0);
-    let (mut bcast, mut optin, mut optout) = (false, false, false);
+    let mut redirect = None;
+    let mut prefixes: Vec<Bytes> = Vec::new();
+    let (mut bcast, mut optin, mut optout, mut noloop) = (false, false, false, false);
     while let Ok(opt) = a.next_bytes() {
         if is(opt, "redirect") && !a.is_empty() {
-            if redirect {
+            if redirect.is_some() {
                 return Err(CmdError::Msg(
                     "ERR A client can only redirect to a single other client",
                 ));
@@ -272,7 +268,7 @@ pub fn client_tracking(ctx: &mut Ctx) -> CmdResult {
                     "ERR The client ID you want redirect to does not exist",
                 ));
             }
-            redirect = true;
+            redirect = Some(id as u64);
         } else if is(opt, "bcast") {
             bcast = true;
         } else if is(opt, "optin") {
@@ -280,59 +276,135 @@ pub fn client_tracking(ctx: &mut Ctx) -> CmdResult {
         } else if is(opt, "optout") {
             optout = true;
         } else if is(opt, "noloop") {
+            noloop = true;
         } else if is(opt, "prefix") && !a.is_empty() {
-            a.next_bytes()?;
-            prefixes += 1;
+            prefixes.push(Bytes::copy_from_slice(a.next_bytes()?));
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    if is(mode, "on") {
-        if !bcast && prefixes > 0 {
-            return Err(CmdError::Msg(
-                "ERR PREFIX option requires BCAST mode to be enabled",
-            ));
+    let t = &ctx.client.track;
+    if is(mode, "off") {
+        if t.on {
+            ctx.srv.tracking.disable(ctx.client.id);
         }
-        if bcast && (optin || optout) {
-            return Err(CmdError::Msg(
-                "ERR OPTIN and OPTOUT are not compatible with BCAST",
-            ));
-        }
-        if optin && optout {
-            return Err(CmdError::Msg(
-                "ERR You can't specify both OPTIN mode and OPTOUT mode",
-            ));
-        }
-        return Err(CmdError::Msg(NO_TRACKING));
+        ctx.client.track = Default::default();
+        ctx.out.ok();
+        return Ok(());
     }
-    if !is(mode, "off") {
+    if !is(mode, "on") {
+        return Err(CmdError::Syntax);
+    }
+    if !bcast && !prefixes.is_empty() {
+        return Err(CmdError::Msg(
+            "ERR PREFIX option requires BCAST mode to be enabled",
+        ));
+    }
+    if t.on && t.bcast != bcast {
+        return Err(CmdError::Msg("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."));
+    }
+    if bcast && (optin || optout) {
+        return Err(CmdError::Msg(
+            "ERR OPTIN and OPTOUT are not compatible with BCAST",
+        ));
+    }
+    if optin && optout {
+        return Err(CmdError::Msg(
+            "ERR You can't specify both OPTIN mode and OPTOUT mode",
+        ));
+    }
+    if (optin && t.optout) || (optout && t.optin) {
+        return Err(CmdError::Msg("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."));
+    }
+    if bcast {
+        for (i, p) in prefixes.iter().enumerate() {
+            let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            if let Some(e) = crate::tracking::Tracking::overlap(p, &t.prefixes) {
+                return Err(CmdError::Owned(format!("ERR Prefix '{}' overlaps with an existing prefix '{}'. Prefixes for a single client must not overlap.", show(p), show(e))));
+            }
+            let others: Vec<Bytes> = prefixes
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, q)| q.clone())
+                .collect();
+            if let Some(e) = crate::tracking::Tracking::overlap(p, &others) {
+                return Err(CmdError::Owned(format!("ERR Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must not overlap.", show(p), show(e))));
+            }
+        }
+        if prefixes.is_empty() && !t.prefixes.iter().any(|p| p.is_empty()) {
+            prefixes.push(Bytes::new());
+        }
+    }
+    let t = &mut ctx.client.track;
+    t.on = true;
+    t.broken = false;
+    t.redirect = redirect.unwrap_or(0);
+    t.bcast = bcast;
+    t.optin = optin;
+    t.optout = optout;
+    t.noloop = noloop;
+    t.prefixes.extend(prefixes);
+    ctx.srv.tracking.enable(ctx.client.id, t);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// CLIENT CACHING YES|NO: whether the next command's reads are tracked,
+/// in OPTIN (YES) or OPTOUT (NO) mode.
+pub fn client_caching(ctx: &mut Ctx) -> CmdResult {
+    let t = &ctx.client.track;
+    if !t.on || !(t.optin || t.optout) {
+        return Err(CmdError::Msg("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"));
+    }
+    let v = ctx.args().next_bytes()?;
+    if is(v, "yes") {
+        if !t.optin {
+            return Err(CmdError::Msg(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            ));
+        }
+        ctx.client.track.caching = Some(true);
+    } else if is(v, "no") {
+        if !t.optout {
+            return Err(CmdError::Msg(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            ));
+        }
+        ctx.client.track.caching = Some(false);
+    } else {
         return Err(CmdError::Syntax);
     }
     ctx.out.ok();
     Ok(())
 }
 
-/// CLIENT CACHING YES|NO
-pub fn client_caching(_ctx: &mut Ctx) -> CmdResult {
-    Err(CmdError::Msg("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"))
-}
-
-/// CLIENT GETREDIR
+/// CLIENT GETREDIR: -1 when not tracking, 0 without REDIRECT.
 pub fn client_getredir(ctx: &mut Ctx) -> CmdResult {
-    ctx.out.int(-1);
+    ctx.out.int(ctx.client.track.redir());
     Ok(())
 }
 
 /// CLIENT TRACKINGINFO
 pub fn client_trackinginfo(ctx: &mut Ctx) -> CmdResult {
+    let t = &ctx.client.track;
     ctx.out.map(3);
     ctx.out.bulk(b"flags");
-    ctx.out.set(1);
-    ctx.out.bulk(b"off");
+    let flags = t.flag_names();
+    ctx.out.set(flags.len());
+    for f in flags {
+        ctx.out.bulk(f.as_bytes());
+    }
     ctx.out.bulk(b"redirect");
-    ctx.out.int(-1);
+    ctx.out.int(t.redir());
     ctx.out.bulk(b"prefixes");
-    ctx.out.array(0);
+    // Sorted, as Redis keeps them in a radix tree.
+    let mut prefixes: Vec<&Bytes> = t.prefixes.iter().collect();
+    prefixes.sort();
+    ctx.out.array(prefixes.len());
+    for p in prefixes {
+        ctx.out.bulk(p);
+    }
     Ok(())
 }
 
@@ -447,6 +519,9 @@ impl<'a> Row<'a> {
             (s.subs.active(), 'P'),
             (s.in_multi || s.exec_running, 'x'),
             (self.blocked, 'b'),
+            (s.track.on, 't'),
+            (s.track.broken, 'R'),
+            (s.track.bcast, 'B'),
             (st.watches.is_dirty(s.id), 'd'),
             (s.close_after_reply, 'c'),
             (self.close_asap, 'A'),
@@ -488,7 +563,7 @@ impl<'a> Row<'a> {
         };
         let _ = writeln!(
             o,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
             s.id,
             s.addr,
             s.laddr,
@@ -514,6 +589,7 @@ impl<'a> Row<'a> {
             tot_mem,
             if self.writing { "rw" } else { "r" },
             cmd,
+            s.track.redir(),
             self.resp,
         );
     }
@@ -540,7 +616,7 @@ pub fn client_info(ctx: &mut Ctx) -> CmdResult {
 ///   bytes plus 8 per argument, as Redis;
 /// - `tot-mem` adds the connection struct, buffer capacities and those;
 /// - `age`/`idle` use the loop clock; `idle` counts from the last command;
-/// - `user` is always `default` and `redir` -1 (no ACLs, no tracking).
+/// - `user` is always `default` (no ACLs yet).
 pub fn client_list(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let mut class = None;

@@ -160,6 +160,10 @@ pub fn reset(ctx: &mut Ctx) -> CmdResult {
     ctx.client.no_touch = false;
     ctx.srv.pubsub.remove_client(&mut ctx.client.subs, id);
     ctx.srv.watches.unwatch_all(ctx.client);
+    if ctx.client.track.on {
+        ctx.srv.tracking.disable(id);
+    }
+    ctx.client.track = Default::default();
     ctx.client.in_multi = false;
     ctx.client.multi_error = false;
     ctx.client.multi_queue.clear();

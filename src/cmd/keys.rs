@@ -339,6 +339,7 @@ pub fn flushdb(ctx: &mut Ctx) -> CmdResult {
     flush_mode(ctx)?;
     let db = ctx.client.db;
     ctx.srv.signal_db_changed(db, None);
+    ctx.srv.invalidate_all();
     let n = ctx.db().len_raw() as u64;
     ctx.db().clear();
     ctx.dirty(n.max(1));
@@ -352,6 +353,7 @@ pub fn flushall(ctx: &mut Ctx) -> CmdResult {
     for db in 0..ctx.srv.dbs.len() {
         ctx.srv.signal_db_changed(db, None);
     }
+    ctx.srv.invalidate_all();
     let mut n = 0;
     for d in &mut ctx.srv.dbs {
         n += d.len_raw() as u64;

@@ -474,6 +474,10 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     let dirty_before = st.dirty;
     let reply_start = out.buf.len();
     let caller = std::mem::replace(&mut st.pubsub.current, client.id);
+    let caller_tracking = std::mem::replace(
+        &mut st.tracking.current,
+        crate::tracking::Current::of(&client.track),
+    );
     // Monitors see each command once, after it ran: not admin commands,
     // not a blocked command's re-runs, not the AOF being loaded.
     let monitored = !st.clients.monitors.is_empty()
@@ -540,11 +544,47 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         // while the command runs.
         let reply = out.buf.split_off(reply_start);
         for m in std::mem::take(&mut st.pubsub.own) {
-            m.write(out);
+            m.write(out, &client.subs);
         }
         out.buf.unsplit(reply);
     }
+    if client.track.on {
+        after_tracked_command(st, client, spec, parent, argv);
+    }
+    // Inside EXEC they wait for EXEC's own reply.
+    if !st.pubsub.own_after.is_empty() && !client.exec_running {
+        for m in std::mem::take(&mut st.pubsub.own_after) {
+            m.write(out, &client.subs);
+        }
+    }
+    st.tracking.current = caller_tracking;
     st.pubsub.current = caller;
+}
+
+/// CLIENT TRACKING bookkeeping after a tracking client's command: the keys
+/// of a read-only command are remembered (default mode, subject to
+/// OPTIN/OPTOUT and CLIENT CACHING), a broken REDIRECT found meanwhile is
+/// noted, and CLIENT CACHING lapses after one command (not inside MULTI,
+/// nor after another CLIENT subcommand), as in Redis.
+fn after_tracked_command(
+    st: &mut State,
+    client: &mut ClientState,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+) {
+    client.track.broken = st.tracking.current.broken;
+    if spec.has(flags::READONLY) && client.track.tracks_reads() {
+        let name = fullname(spec, parent);
+        let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs);
+        for k in keyspec::get_keys(&name, specs, argv) {
+            st.tracking.remember(client.id, &argv[k.pos]);
+        }
+    }
+    let top = parent.unwrap_or(spec).name;
+    if !client.in_multi && !client.exec_running && top != "client" {
+        client.track.caching = None;
+    }
 }
 
 /// Refuses a known command before it runs: the error reply, errorstats,

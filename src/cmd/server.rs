@@ -295,7 +295,7 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("pubsub_channels:{}", st.pubsub.channel_count(false));
             field!("pubsub_patterns:{}", st.pubsub.numpat());
             field!("pubsubshard_channels:{}", st.pubsub.channel_count(true));
-            // No forks, no replicas, no defragmentation, no key tracking.
+            // No forks, no replicas, no defragmentation.
             for name in [
                 "latest_fork_usec",
                 "total_forks",
@@ -307,13 +307,14 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
                 "active_defrag_key_misses",
                 "total_active_defrag_time",
                 "current_active_defrag_time",
-                "tracking_total_keys",
-                "tracking_total_items",
-                "tracking_total_prefixes",
-                "unexpected_error_replies",
             ] {
                 field!("{name}:0");
             }
+            let (keys, items, prefixes) = st.tracking.totals();
+            field!("tracking_total_keys:{keys}");
+            field!("tracking_total_items:{items}");
+            field!("tracking_total_prefixes:{prefixes}");
+            field!("unexpected_error_replies:0");
             field!("total_error_replies:{}", s.total_error_replies);
             field!("dump_payload_sanitizations:0");
             field!("total_reads_processed:{}", s.reads_processed);

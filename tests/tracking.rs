@@ -1,0 +1,334 @@
+//! CLIENT TRACKING (client-side caching) against redis-server: several
+//! connections to each server run the same script; after every step each
+//! connection's output (replies, invalidation pushes, redirected messages)
+//! must be the same bytes, client ids aside.
+
+use crate::differential::Pair;
+use crate::util::*;
+
+/// `n` connections to each server, and their client ids.
+struct Scene {
+    _pair: Pair,
+    conns: Vec<[Conn; 2]>,
+    ids: Vec<[String; 2]>,
+    sentinel: usize,
+    log: Vec<String>,
+    /// Connections closed (QUIT) or inside MULTI: no sentinel.
+    quiet: Vec<bool>,
+}
+
+impl Scene {
+    fn new(n: usize) -> Option<Scene> {
+        let pair = Pair::new()?;
+        // Client ids above 100, so that replacing them in replies cannot
+        // hit small numbers such as HELLO's `proto`.
+        for _ in 0..100 {
+            drop(pair.extra_conns());
+        }
+        let mut conns = Vec::new();
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            let (mut c, mut r) = pair.extra_conns();
+            let id = |x: &mut Conn| match x.value(&["CLIENT", "ID"]) {
+                Value::Int(i) => i.to_string(),
+                other => panic!("{other:?}"),
+            };
+            ids.push([id(&mut c), id(&mut r)]);
+            conns.push([c, r]);
+        }
+        Some(Scene {
+            _pair: pair,
+            conns,
+            ids,
+            sentinel: 0,
+            log: Vec::new(),
+            quiet: vec![false; n],
+        })
+    }
+
+    /// The command line `line` for server `s`: words, `{k}` standing for
+    /// connection k's client id.
+    fn args(&self, s: usize, line: &str) -> Vec<String> {
+        line.split_whitespace()
+            .map(
+                |w| match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    Some(k) => self.ids[k.parse::<usize>().unwrap()][s].clone(),
+                    None => w.to_string(),
+                },
+            )
+            .collect()
+    }
+
+    /// Output of server `s` with client ids replaced by `#k`.
+    fn norm(&self, s: usize, frames: &[Vec<u8>]) -> String {
+        let mut text: String = frames.iter().map(|f| show(f)).collect();
+        for (k, ids) in self.ids.iter().enumerate() {
+            text = text.replace(&format!(":{}\\r\\n", ids[s]), &format!(":#{k}\\r\\n"));
+        }
+        text
+    }
+
+    /// Runs `line` on connection `i` of both servers and compares its
+    /// reply and then everything every connection received.
+    #[track_caller]
+    fn step(&mut self, i: usize, line: &str) {
+        self.log.push(format!("[{i}] {line}"));
+        let mut got: [Vec<String>; 2] = Default::default();
+        for (s, out) in got.iter_mut().enumerate() {
+            let args = self.args(s, line);
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            let c = &mut self.conns[i][s];
+            c.send_cmd(&a);
+            // Pushes written before the reply, then the reply.
+            let mut frames = Vec::new();
+            loop {
+                let f = c.read_reply();
+                let push = f.first() == Some(&b'>');
+                frames.push(f);
+                if !push {
+                    break;
+                }
+            }
+            out.push(self.norm(s, &frames));
+        }
+        // CLIENT CACHING lasts one command: no sentinel on that connection.
+        let upper = line.to_ascii_uppercase();
+        let skip = upper.starts_with("CLIENT CACHING");
+        if upper == "MULTI" || upper == "QUIT" {
+            self.quiet[i] = true;
+        } else if upper == "EXEC" || upper == "DISCARD" {
+            self.quiet[i] = false;
+        }
+        self.sentinel += 1;
+        let mark = format!("m{}", self.sentinel);
+        for k in 0..self.conns.len() {
+            if (skip && k == i) || self.quiet[k] {
+                continue;
+            }
+            for (s, out) in got.iter_mut().enumerate() {
+                let c = &mut self.conns[k][s];
+                c.send_cmd(&["PING", &mark]);
+                let mut frames = Vec::new();
+                loop {
+                    let f = c.read_reply();
+                    if show(&f).contains(&mark) && f.first() != Some(&b'>') {
+                        break;
+                    }
+                    frames.push(f);
+                }
+                out.push(format!("[{k}] {}", self.norm(s, &frames)));
+            }
+        }
+        assert_eq!(
+            got[0],
+            got[1],
+            "cinnabar vs redis after {line:?}\nlast steps:\n  {}",
+            self.log[self.log.len().saturating_sub(15)..].join("\n  ")
+        );
+    }
+
+    fn steps(&mut self, steps: &[(usize, &str)]) {
+        for (i, line) in steps {
+            self.step(*i, line);
+        }
+    }
+}
+
+/// Default mode: reads remember keys, any client's write sends one
+/// invalidation (the writer's own after its reply), FLUSHALL a null one;
+/// MULTI/EXEC, NOLOOP, INFO and TRACKINGINFO as Redis.
+#[test]
+fn default_mode_matches_redis() {
+    let Some(mut sc) = Scene::new(3) else {
+        return;
+    };
+    sc.steps(&[
+        (0, "HELLO 3"),
+        (0, "CLIENT TRACKING on"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "CLIENT GETREDIR"),
+        (1, "SET a 1"),
+        (0, "GET a"),
+        (0, "MGET b c"),
+        (0, "STRLEN nosuch"),
+        (1, "SET a 2"),
+        (1, "SET a 3"),
+        (1, "MSET b 1 c 1 d 1"),
+        (0, "GET a"),
+        (0, "SET a 4"),
+        (0, "HGET h f"),
+        (2, "HSET h f v"),
+        (0, "EXISTS e"),
+        (2, "LPUSH e x"),
+        (0, "GET a"),
+        (0, "MULTI"),
+        (0, "SET a 5"),
+        (0, "GET a"),
+        (0, "SET a 6"),
+        (0, "EXEC"),
+        (0, "GET a"),
+        (1, "DEL a"),
+        (0, "GET a"),
+        (0, "GET b"),
+        (1, "FLUSHALL"),
+        (1, "SET a 1"),
+        (0, "CLIENT TRACKING on NOLOOP"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "GET a"),
+        (0, "SET a 2"),
+        (0, "GET a"),
+        (1, "SET a 3"),
+        (0, "CLIENT TRACKING off"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "CLIENT GETREDIR"),
+        (1, "SET a 4"),
+        (0, "GET a"),
+        (1, "SET a 5"),
+        (0, "CLIENT TRACKING on"),
+        (0, "GET a"),
+        (0, "RESET"),
+        (0, "CLIENT TRACKINGINFO"),
+        (1, "SET a 6"),
+    ]);
+}
+
+/// REDIRECT to a RESP2 subscriber of `__redis__:invalidate` and to a
+/// RESP3 client; a redirect target that disconnects is reported once.
+#[test]
+fn redirect_matches_redis() {
+    let Some(mut sc) = Scene::new(4) else {
+        return;
+    };
+    sc.steps(&[
+        (2, "SUBSCRIBE __redis__:invalidate"),
+        (0, "CLIENT TRACKING on REDIRECT {2}"),
+        (0, "CLIENT GETREDIR"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "GET k"),
+        (1, "SET k 1"),
+        (0, "GET k"),
+        (0, "SET k 2"),
+        (0, "GET k"),
+        (1, "FLUSHDB"),
+        (3, "HELLO 3"),
+        (0, "CLIENT TRACKING on REDIRECT {3}"),
+        (0, "GET k"),
+        (1, "SET k 3"),
+        (0, "GET k"),
+        (3, "SET k 4"),
+        (1, "CLIENT TRACKING on REDIRECT 999999"),
+        (1, "CLIENT TRACKING on REDIRECT x"),
+        (1, "CLIENT TRACKING on REDIRECT {2} REDIRECT {3}"),
+        (0, "GET k"),
+        (3, "QUIT"),
+        (0, "HELLO 3"),
+        (1, "SET k 5"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "GET k"),
+        (1, "SET k 6"),
+    ]);
+}
+
+/// OPTIN / OPTOUT with CLIENT CACHING, and their errors.
+#[test]
+fn optin_optout_match_redis() {
+    let Some(mut sc) = Scene::new(2) else {
+        return;
+    };
+    sc.steps(&[
+        (0, "HELLO 3"),
+        (0, "CLIENT CACHING yes"),
+        (0, "CLIENT TRACKING on OPTIN"),
+        (0, "GET a"),
+        (1, "SET a 1"),
+        (0, "CLIENT CACHING no"),
+        (0, "CLIENT CACHING maybe"),
+        (0, "CLIENT CACHING yes"),
+        (0, "GET a"),
+        (1, "SET a 2"),
+        (0, "CLIENT CACHING yes"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "GET b"),
+        (0, "GET a"),
+        (1, "MSET a 3 b 3"),
+        (0, "CLIENT TRACKING on OPTOUT"),
+        (0, "CLIENT TRACKING on OPTIN OPTOUT"),
+        (0, "CLIENT TRACKING on"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "CLIENT TRACKING off"),
+        (0, "CLIENT TRACKING on OPTOUT"),
+        (0, "CLIENT CACHING yes"),
+        (0, "CLIENT CACHING no"),
+        (0, "GET a"),
+        (0, "GET b"),
+        (1, "MSET a 4 b 4"),
+        (0, "CLIENT TRACKING on BCAST OPTIN"),
+        (0, "CLIENT TRACKING on PREFIX x"),
+        (0, "CLIENT TRACKING maybe"),
+        (0, "CLIENT TRACKING on NOSUCH"),
+    ]);
+}
+
+/// BCAST: prefixes, batching per loop iteration, NOLOOP, overlap errors,
+/// and INFO's tracking counters.
+#[test]
+fn bcast_matches_redis() {
+    let Some(mut sc) = Scene::new(3) else {
+        return;
+    };
+    sc.steps(&[
+        (0, "HELLO 3"),
+        (0, "CLIENT TRACKING on BCAST PREFIX a PREFIX ab"),
+        (0, "CLIENT TRACKING on BCAST PREFIX ab PREFIX a"),
+        (0, "CLIENT TRACKING on BCAST PREFIX user: PREFIX obj:"),
+        (0, "CLIENT TRACKING on BCAST PREFIX us"),
+        (0, "CLIENT TRACKING on BCAST PREFIX tmp:"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "CLIENT TRACKING on"),
+        (1, "MSET user:1 a other 1 obj:2 b user:3 c"),
+        (1, "SET tmp:x 1"),
+        (0, "SET user:9 1"),
+        (0, "CLIENT TRACKING off"),
+        (0, "CLIENT TRACKING on BCAST NOLOOP"),
+        (0, "CLIENT TRACKINGINFO"),
+        (0, "SET k 1"),
+        (1, "SET k 2"),
+        (2, "HELLO 3"),
+        (2, "CLIENT TRACKING on BCAST PREFIX k"),
+        (1, "DEL k"),
+        (1, "FLUSHALL"),
+    ]);
+    let counters = |c: &mut Conn| {
+        let Value::Bulk(t) = c.value(&["INFO", "stats"]) else {
+            panic!()
+        };
+        String::from_utf8(t)
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("tracking_"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let [c, r] = &mut sc.conns[1];
+    assert_eq!(counters(c), counters(r));
+}
+
+/// A tracked key removed by active expiry is invalidated (exact bytes,
+/// without redis-server).
+#[test]
+fn expiry_invalidates_tracked_keys() {
+    let srv = Server::start();
+    let mut t = srv.conn();
+    let mut w = srv.conn();
+    t.cmd(&["HELLO", "3"]);
+    t.expect(&["CLIENT", "TRACKING", "on"], "+OK\r\n");
+    w.expect(&["SET", "k", "v", "PX", "50"], "+OK\r\n");
+    t.expect(&["GET", "k"], "$1\r\nv\r\n");
+    std::thread::sleep(std::time::Duration::from_millis(120));
+    // The cron's active expiry deletes it and invalidates it.
+    assert_eq!(
+        show(&t.read_reply()),
+        show(b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n")
+    );
+    t.expect(&["GET", "k"], "_\r\n");
+}
