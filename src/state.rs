@@ -190,6 +190,8 @@ pub struct State {
     pub watches: crate::cmd::tx::Watches,
     /// Slow commands.
     pub slowlog: crate::cmd::slowlog::SlowLog,
+    /// Latency events and command histograms.
+    pub latency: crate::cmd::latency::Monitor,
 }
 
 impl State {
@@ -225,6 +227,7 @@ impl State {
             pubsub: Default::default(),
             watches: Default::default(),
             slowlog: Default::default(),
+            latency: Default::default(),
         };
         st.apply_notify_config();
         st
