@@ -104,6 +104,9 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// Entries the slow log keeps.
     pub slowlog_max_len: usize,
+    /// Events lasting at least this many milliseconds are recorded by the
+    /// latency monitor (0: off).
+    pub latency_monitor_threshold: u64,
     /// Whether the cron expires keys actively (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
     /// The config file the server was started with, if any.
@@ -154,6 +157,7 @@ impl Default for Config {
             notify_keyspace_events: 0,
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
+            latency_monitor_threshold: 0,
             active_expire: true,
             config_file: None,
         };
@@ -819,6 +823,17 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.slowlog_max_len.to_string(),
         set: |c, v| {
             c.slowlog_max_len = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-monitor-threshold",
+        default: "0",
+        mode: Mode::Mutable,
+        help: "record latency events of at least this many milliseconds (0: off)",
+        get: |c| c.latency_monitor_threshold.to_string(),
+        set: |c, v| {
+            c.latency_monitor_threshold = int_in(v, 0, i64::MAX)? as u64;
             Ok(())
         },
     },

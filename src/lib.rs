@@ -19,15 +19,17 @@
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
 //! - [`db`]: the keyspace, expiry, the hash table and the value model.
+//! - [`alloc`]: the counting global allocator behind `used_memory`.
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
 //! - [`client`]: a small blocking client, used by the tests.
 //! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
 //! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alloc;
 pub mod aof;
 pub mod client;
 pub mod cmd;

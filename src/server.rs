@@ -107,6 +107,7 @@ impl Server {
         st.tcp_port = port;
         // CONFIG GET port tells the port in use, also when --port 0 chose it.
         st.config.port = port;
+        crate::alloc::mark_startup();
         if st.config.appendonly {
             load_aof(&mut st).map_err(io::Error::other)?;
         }
@@ -667,9 +668,25 @@ impl Server {
         }
         let durable = match self.st.aof.as_mut() {
             Some(aof) => {
+                let (threshold, now) = (self.st.config.latency_monitor_threshold, self.st.now_ms);
+                let had_output = !aof.buf.is_empty();
+                let start = Instant::now();
                 aof.write_buffer();
+                if had_output {
+                    let ms = start.elapsed().as_millis() as u64;
+                    let lat = &mut self.st.latency;
+                    lat.add_if_needed(threshold, "aof-write", ms, now);
+                    let kind = if aof.rewrite.is_some() {
+                        "aof-write-active-child"
+                    } else {
+                        "aof-write-alone"
+                    };
+                    lat.add_if_needed(threshold, kind, ms, now);
+                }
                 if aof.fsync == Fsync::Always {
-                    aof.fsync_now();
+                    let ms = aof.fsync_now().as_millis() as u64;
+                    let lat = &mut self.st.latency;
+                    lat.add_if_needed(threshold, "aof-fsync-always", ms, now);
                 }
                 aof.durable()
             }
@@ -695,7 +712,13 @@ impl Server {
         // While clients are paused the dataset stays still: no active
         // expiry either (as Redis).
         if self.st.config.active_expire && !self.st.clients.pause.active(now) {
+            let start = Instant::now();
             self.active_expire_cycle();
+            let ms = start.elapsed().as_millis() as u64;
+            let threshold = self.st.config.latency_monitor_threshold;
+            self.st
+                .latency
+                .add_if_needed(threshold, "expire-cycle", ms, now);
             self.st.propagate_expired();
         }
         let (pct, min) = (

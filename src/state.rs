@@ -233,6 +233,8 @@ pub struct State {
     /// The running command comes from a CLIENT NO-TOUCH client (and is
     /// not TOUCH): lookups leave the LRU clock alone.
     pub no_touch: bool,
+    /// Latency events and command histograms.
+    pub latency: crate::cmd::latency::Monitor,
 }
 
 impl State {
@@ -268,6 +270,7 @@ impl State {
             slowlog: Default::default(),
             clients: Default::default(),
             no_touch: false,
+            latency: Default::default(),
         };
         st.apply_notify_config();
         st

@@ -416,7 +416,7 @@ fn time_lastsave_and_debug() {
     c.expect(&["DEBUG", "SLEEP", "inf"], "+OK\r\n");
     c.expect(
         &["DEBUG", "NOPE"],
-        "-ERR Unknown subcommand or wrong number of arguments for 'NOPE'. Try DEBUG HELP.\r\n",
+        "-ERR unknown subcommand or wrong number of arguments for 'NOPE'. Try DEBUG HELP.\r\n",
     );
 }
 

@@ -8,6 +8,7 @@ mod differential;
 mod hash;
 mod keys;
 mod list;
+mod memory;
 mod persistence;
 mod protocol;
 mod pubsub;

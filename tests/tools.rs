@@ -130,3 +130,93 @@ fn redis_cli_pipe_mass_insertion() {
     srv.conn()
         .expect(&["GET", "key:99999"], "$11\r\nvalue:99999\r\n");
 }
+
+/// Runs redis-cli with `args` against `port` (under `timeout` when given),
+/// returning its standard output.
+fn cli_output(port: u16, timeout: Option<&str>, args: &[&str]) -> String {
+    let port = port.to_string();
+    let mut cmd = match timeout {
+        Some(t) => {
+            let mut c = Command::new("timeout");
+            c.args([t, "redis-cli"]);
+            c
+        }
+        None => Command::new("redis-cli"),
+    };
+    let out = cmd.args(["-p", &port]).args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Keys of every type for --memkeys and --bigkeys.
+fn fill_types(c: &mut Conn) {
+    for i in 0..20 {
+        c.cmd(&["SET", &format!("s{i}"), &"v".repeat(i * 10)]);
+    }
+    c.cmd(&["RPUSH", "biglist", "a", "b", "c", "d"]);
+    c.cmd(&["HSET", "bighash", "f1", "v1", "f2", "v2"]);
+    c.cmd(&["SADD", "bigset", "x", "y", "z"]);
+    c.cmd(&["ZADD", "bigzset", "1", "a"]);
+}
+
+#[test]
+fn redis_cli_memkeys_and_bigkeys() {
+    if !tool("redis-cli") {
+        return;
+    }
+    let srv = Server::start();
+    fill_types(&mut srv.conn());
+    let mem = cli_output(srv.port(), None, &["--memkeys"]);
+    assert!(mem.contains("Biggest string found '\"s19\"' has "), "{mem}");
+    assert!(
+        mem.contains("Biggest   list found '\"biglist\"' has "),
+        "{mem}"
+    );
+    assert!(mem.contains("20 strings with "), "{mem}");
+    assert!(mem.contains("1 zsets with "), "{mem}");
+    let big = cli_output(srv.port(), None, &["--bigkeys"]);
+    assert!(
+        big.contains("Biggest string found '\"s19\"' has 190 bytes"),
+        "{big}"
+    );
+    assert!(
+        big.contains("Biggest   list found '\"biglist\"' has 4 items"),
+        "{big}"
+    );
+    assert!(
+        big.contains("Biggest   hash found '\"bighash\"' has 2 fields"),
+        "{big}"
+    );
+    assert!(big.contains("1 sets with 3 members"), "{big}");
+}
+
+#[test]
+fn redis_cli_latency_modes() {
+    if !tool("redis-cli") || !tool("timeout") {
+        return;
+    }
+    let srv = Server::start();
+    // Not on a terminal, --latency samples for a while, prints
+    // "min max avg samples" once and exits.
+    let out = cli_output(srv.port(), Some("20"), &["--latency"]);
+    let f: Vec<f64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert_eq!(f.len(), 4, "{out}");
+    assert!(f[0] <= f[2] && f[2] <= f[1] && f[3] > 10.0, "{out}");
+    // --intrinsic-latency measures the machine, not the server, and exits.
+    let out = cli_output(srv.port(), Some("20"), &["--intrinsic-latency", "1"]);
+    assert!(out.contains("Max latency so far:"), "{out}");
+    assert!(out.contains("total runs (avg latency:"), "{out}");
+    // --latency-history never exits and only flushes on a terminal:
+    // give it one through script(1), where available.
+    if !tool("script") {
+        return;
+    }
+    let cmd = format!("redis-cli -p {} --latency-history -i 1", srv.port());
+    let out = Command::new("timeout")
+        .args(["3", "script", "-qc", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("min: "), "{text}");
+    assert!(text.contains(" samples)"), "{text}");
+    assert!(text.contains("avg: "), "{text}");
+}

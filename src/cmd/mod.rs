@@ -9,11 +9,14 @@ pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod connection;
+pub mod debug;
 pub mod docs;
 pub mod hash;
 pub mod keys;
 pub mod keyspec;
+pub mod latency;
 pub mod list;
+pub mod memory;
 pub mod pubsub;
 pub mod server;
 pub mod set;
@@ -533,6 +536,9 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
             };
             st.slowlog.record(cfg, entry, usec);
         }
+        let threshold = st.config.latency_monitor_threshold;
+        st.latency
+            .command_done(threshold, spec, parent, usec, st.now_ms);
     }
     st.stats.total_commands_processed += 1;
     if monitored {

@@ -1,5 +1,5 @@
-//! Server commands: INFO, CONFIG, SHUTDOWN, TIME, DEBUG, LASTSAVE (COMMAND
-//! has its own file, [`super::command`]).
+//! Server commands: INFO, CONFIG, SHUTDOWN, TIME, LASTSAVE (COMMAND,
+//! DEBUG, MEMORY and LATENCY have their own files).
 
 use std::fmt::Write as _;
 
@@ -83,27 +83,6 @@ pub fn info(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-fn human(bytes: u64) -> String {
-    let b = bytes as f64;
-    if b < 1024.0 {
-        format!("{bytes}B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.2}K", b / 1024.0)
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2}M", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2}G", b / (1024.0 * 1024.0 * 1024.0))
-    }
-}
-
-/// Resident set size in bytes, from /proc.
-pub fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
-
 /// User and system CPU seconds of this process, from /proc.
 pub fn cpu_seconds() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -170,23 +149,7 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("tracking_clients:0");
             field!("clients_in_timeout_table:0");
         }
-        "memory" => {
-            let rss = rss_bytes();
-            t.push_str("# Memory\r\n");
-            // Until a counting allocator lands, used_memory is the RSS.
-            field!("used_memory:{rss}");
-            field!("used_memory_human:{}", human(rss));
-            field!("used_memory_rss:{rss}");
-            field!("used_memory_rss_human:{}", human(rss));
-            field!("used_memory_peak:{rss}");
-            field!("used_memory_peak_human:{}", human(rss));
-            field!("used_memory_lua:0");
-            field!("maxmemory:{}", st.config.maxmemory);
-            field!("maxmemory_human:{}", human(st.config.maxmemory));
-            field!("maxmemory_policy:{}", st.config.maxmemory_policy);
-            field!("mem_fragmentation_ratio:1.00");
-            field!("mem_allocator:libc");
-        }
+        "memory" => super::memory::info_memory(st, t),
         "persistence" => {
             t.push_str("# Persistence\r\n");
             field!("loading:{}", u8::from(st.loading));
@@ -626,41 +589,4 @@ pub fn role(ctx: &mut Ctx) -> CmdResult {
 pub fn lastsave(ctx: &mut Ctx) -> CmdResult {
     ctx.out.int(ctx.srv.start_ms / 1000);
     Ok(())
-}
-
-/// DEBUG SLEEP seconds | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG HELP
-pub fn debug(ctx: &mut Ctx) -> CmdResult {
-    let mut a = ctx.args();
-    let sub = a.next_bytes()?;
-    if is(sub, "help") {
-        reply_help(
-            ctx,
-            &[
-                "SET-ACTIVE-EXPIRE <0|1>",
-                "    Setting it to 0 disables expiring keys in background when they are not accessed.",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.",
-            ],
-        );
-        return Ok(());
-    }
-    if is(sub, "sleep") && a.remaining() == 1 {
-        let secs = a.next_f64()?;
-        // Blocks the whole loop, exactly as Redis's DEBUG SLEEP does.
-        // Redis converts to integer microseconds: inf and other values too
-        // large come out negative and sleep not at all.
-        let d = std::time::Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or_default();
-        std::thread::sleep(d);
-        ctx.out.ok();
-        return Ok(());
-    }
-    if is(sub, "set-active-expire") && a.remaining() == 1 {
-        ctx.srv.config.active_expire = a.next_i64()? != 0;
-        ctx.out.ok();
-        return Ok(());
-    }
-    Err(CmdError::Owned(format!(
-        "ERR Unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-        String::from_utf8_lossy(sub)
-    )))
 }

@@ -4,8 +4,8 @@
 
 use super::flags::*;
 use super::{
-    client, command, connection as conn, hash, keys, list, pubsub as ps, server as srv, set,
-    slowlog, sort, string as s, tx, zset, CommandSpec, Handler,
+    client, command, connection as conn, debug, hash, keys, latency, list, memory, pubsub as ps,
+    server as srv, set, slowlog, sort, string as s, tx, zset, CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -169,6 +169,97 @@ static SLOWLOG_SUBS: &[CommandSpec] = &[
         NOKEY,
         "server",
         slowlog::slowlog_reset,
+    ),
+];
+
+const LATENCY_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
+
+static LATENCY_SUBS: &[CommandSpec] = &[
+    cmd(
+        "doctor",
+        2,
+        LATENCY_FLAGS,
+        NOKEY,
+        "server",
+        latency::latency_doctor,
+    ),
+    cmd(
+        "graph",
+        3,
+        LATENCY_FLAGS,
+        NOKEY,
+        "server",
+        latency::latency_graph,
+    ),
+    cmd(
+        "help",
+        2,
+        LOADING | STALE,
+        NOKEY,
+        "server",
+        latency::latency_help,
+    ),
+    cmd(
+        "histogram",
+        -2,
+        LATENCY_FLAGS,
+        NOKEY,
+        "server",
+        latency::latency_histogram,
+    ),
+    cmd(
+        "history",
+        3,
+        LATENCY_FLAGS,
+        NOKEY,
+        "server",
+        latency::latency_history,
+    ),
+    cmd(
+        "latest",
+        2,
+        LATENCY_FLAGS,
+        NOKEY,
+        "server",
+        latency::latency_latest,
+    ),
+    cmd(
+        "reset",
+        -2,
+        LATENCY_FLAGS,
+        NOKEY,
+        "server",
+        latency::latency_reset,
+    ),
+];
+
+static MEMORY_SUBS: &[CommandSpec] = &[
+    cmd("doctor", 2, 0, NOKEY, "server", memory::memory_doctor),
+    cmd(
+        "help",
+        2,
+        LOADING | STALE,
+        NOKEY,
+        "server",
+        memory::memory_help,
+    ),
+    cmd(
+        "malloc-stats",
+        2,
+        0,
+        NOKEY,
+        "server",
+        memory::memory_malloc_stats,
+    ),
+    cmd("purge", 2, 0, NOKEY, "server", memory::memory_purge),
+    cmd("stats", 2, 0, NOKEY, "server", memory::memory_stats),
+    cmd(
+        "usage",
+        -3,
+        READONLY,
+        (2, 2, 1),
+        "server",
+        memory::memory_usage,
     ),
 ];
 
@@ -1238,7 +1329,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "server",
         srv::bgrewriteaof,
     ),
-    cmd("debug", -2, ADMIN_FLAGS, NOKEY, "server", srv::debug),
+    cmd("debug", -2, ADMIN_FLAGS, NOKEY, "server", debug::debug),
     cmd("monitor", 1, ADMIN_FLAGS, NOKEY, "server", client::monitor),
     cmd("info", -1, LOADING | STALE, NOKEY, "server", srv::info),
     cmd(
@@ -1257,6 +1348,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "server",
         srv::shutdown,
     ),
+    container("latency", 0, "server", LATENCY_SUBS),
+    container("memory", 0, "server", MEMORY_SUBS),
     cmd(
         "role",
         1,

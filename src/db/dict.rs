@@ -338,6 +338,46 @@ impl<V> Dict<V> {
     }
 }
 
+impl<V> Dict<V> {
+    /// Heap bytes of the table (MEMORY USAGE): the bucket array, plus per
+    /// entry its node, its key and `val_heap(v)`, the bytes the value owns
+    /// outside the node. With `samples > 0` only that many entries are
+    /// measured and the average is scaled to the whole table, as Redis's
+    /// `objectComputeSize` does.
+    pub fn mem_usage(&self, samples: usize, mut val_heap: impl FnMut(&V) -> usize) -> usize {
+        let buckets = self.table.capacity() * std::mem::size_of::<Link<V>>();
+        let take = if samples == 0 {
+            self.len
+        } else {
+            samples.min(self.len)
+        };
+        if take == 0 {
+            return buckets;
+        }
+        let node = std::mem::size_of::<Node<V>>();
+        let measured: usize = self
+            .iter()
+            .take(take)
+            .map(|(k, v)| node + k.len() + val_heap(v))
+            .sum();
+        buckets + (measured as u128 * self.len as u128 / take as u128) as usize
+    }
+
+    /// What one entry of `key_len` bytes costs beyond its value: its node,
+    /// its key and its share of the bucket array.
+    pub fn entry_overhead(&self, key_len: usize) -> usize {
+        let share = self.table.capacity() * std::mem::size_of::<Link<V>>() / self.len.max(1);
+        std::mem::size_of::<Node<V>>() + key_len + share
+    }
+
+    /// Bytes of the table's own structures: the bucket array and the
+    /// nodes, keys excluded (MEMORY STATS `overhead.hashtable.*`).
+    pub fn overhead_bytes(&self) -> usize {
+        self.table.capacity() * std::mem::size_of::<Link<V>>()
+            + self.len * std::mem::size_of::<Node<V>>()
+    }
+}
+
 fn take_node<V>(link: &mut Link<V>) -> Option<(Box<[u8]>, V)> {
     let mut node = link.take()?;
     *link = node.next.take();

@@ -62,6 +62,17 @@ fn lp_find(lp: &Listpack, field: &[u8]) -> Option<usize> {
 }
 
 impl Hash {
+    /// Heap bytes (MEMORY USAGE), sampling `samples` fields of a table
+    /// (0: all).
+    pub fn mem_usage(&self, samples: usize) -> usize {
+        match self {
+            Hash::Listpack(lp) => lp.capacity(),
+            Hash::Table(d) => {
+                std::mem::size_of::<Dict<Box<[u8]>>>() + d.mem_usage(samples, |v| v.len())
+            }
+        }
+    }
+
     /// An empty hash (a listpack, as Redis's `createHashObject`).
     pub fn new() -> Hash {
         Hash::Listpack(Listpack::new())

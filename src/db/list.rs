@@ -122,6 +122,32 @@ impl List {
         }
     }
 
+    /// The quicklist's nodes in order (none for an empty list), for
+    /// MEMORY USAGE and DEBUG OBJECT.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Listpack> {
+        (0..self.node_count()).map(|i| self.node(i))
+    }
+
+    /// Heap bytes (MEMORY USAGE): the node array and the nodes; with
+    /// `samples > 0`, that many nodes are measured and the average scaled
+    /// to all of them.
+    pub fn mem_usage(&self, samples: usize) -> usize {
+        let (count, spine) = match &self.repr {
+            Repr::One(lp) => return lp.capacity(),
+            Repr::Many(n) => (
+                n.deque.len(),
+                std::mem::size_of::<Nodes>() + n.deque.capacity() * std::mem::size_of::<Listpack>(),
+            ),
+        };
+        let take = if samples == 0 {
+            count
+        } else {
+            samples.min(count)
+        };
+        let measured: usize = self.nodes().take(take).map(Listpack::capacity).sum();
+        spine + measured * count / take.max(1)
+    }
+
     /// Node `i` (`i < node_count()`, or 0 for the empty list).
     fn node(&self, i: usize) -> &Listpack {
         match &self.repr {

@@ -14,6 +14,7 @@ pub mod dict;
 pub mod hash;
 pub mod list;
 pub mod listpack;
+pub mod mem;
 pub mod set;
 pub mod snapshot;
 pub mod value;

@@ -233,6 +233,15 @@ impl Default for Set {
 }
 
 impl Set {
+    /// Heap bytes (MEMORY USAGE), sampling `samples` members of a table
+    /// (0: all).
+    pub fn mem_usage(&self, samples: usize) -> usize {
+        match self {
+            Set::Ints(s) => s.bytes(),
+            Set::Table(d) => std::mem::size_of::<Dict<()>>() + d.mem_usage(samples, |_| 0),
+        }
+    }
+
     /// An empty set in the intset encoding (Redis's `createIntsetObject`;
     /// adding a non-integer first gives what `setTypeCreate` would).
     pub fn new() -> Set {

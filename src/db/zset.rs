@@ -274,6 +274,15 @@ impl<'a> Iterator for Iter<'a> {
 }
 
 impl ZSet {
+    /// Heap bytes (MEMORY USAGE), sampling `samples` elements of a
+    /// skiplist (0: all).
+    pub fn mem_usage(&self, samples: usize) -> usize {
+        match self {
+            ZSet::Listpack(lp) => lp.capacity(),
+            ZSet::Skiplist(sl) => std::mem::size_of::<SkipList>() + sl.mem_usage(samples),
+        }
+    }
+
     /// An empty value (listpack).
     pub fn new() -> ZSet {
         ZSet::Listpack(Listpack::new())

@@ -246,6 +246,30 @@ impl Default for SkipList {
 }
 
 impl SkipList {
+    /// Heap bytes (MEMORY USAGE): the node array, the member index, and
+    /// each node's levels and member; with `samples > 0`, that many nodes
+    /// are measured and the average scaled to all of them.
+    pub fn mem_usage(&self, samples: usize) -> usize {
+        let fixed = self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.index.slots.capacity() * std::mem::size_of::<u32>()
+            + self.index.tags.capacity()
+            + self.nodes[0].data.len();
+        let take = if samples == 0 {
+            self.len
+        } else {
+            samples.min(self.len)
+        };
+        let measured: usize = self
+            .nodes
+            .iter()
+            .skip(1)
+            .filter(|n| n.height > 0)
+            .take(take)
+            .map(|n| n.data.len())
+            .sum();
+        fixed + measured * self.len / take.max(1)
+    }
+
     /// An empty skiplist.
     pub fn new() -> SkipList {
         SkipList {
