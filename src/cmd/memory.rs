@@ -24,7 +24,7 @@ pub struct Overhead {
     pub startup: u64,
     /// The AOF buffer awaiting write.
     pub aof_buffer: u64,
-    /// Client buffers (not tracked yet: 0).
+    /// Client connections: buffers (capacity) and the `Conn` itself.
     pub clients_normal: u64,
     /// Per database with keys: (index, main table bytes, TTL table bytes).
     pub dbs: Vec<(usize, u64, u64)>,
@@ -49,6 +49,17 @@ impl Overhead {
             aof_buffer: st.aof.as_ref().map_or(0, |a| a.buf.capacity() as u64),
             rss: alloc::rss_bytes(),
             malloc: alloc::malloc_info(),
+            // Every connection's buffers and its own allocation (the
+            // running client's is out of the table: not counted).
+            clients_normal: st
+                .clients
+                .iter()
+                .map(|(_, c)| {
+                    (std::mem::size_of::<crate::conn::Conn>()
+                        + c.rbuf.capacity()
+                        + c.out.buf.capacity()) as u64
+                })
+                .sum(),
             ..Overhead::default()
         };
         for (i, db) in st.dbs.iter().enumerate() {
