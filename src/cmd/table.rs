@@ -4,7 +4,7 @@
 
 use super::flags::*;
 use super::{
-    client, command, connection as conn, hash, keys, list, pubsub as ps, server as srv, set,
+    acl, client, command, connection as conn, hash, keys, list, pubsub as ps, server as srv, set,
     slowlog, sort, string as s, tx, zset, CommandSpec, Handler,
 };
 
@@ -169,6 +169,107 @@ static SLOWLOG_SUBS: &[CommandSpec] = &[
         NOKEY,
         "server",
         slowlog::slowlog_reset,
+    ),
+];
+
+/// ACL subcommands (Redis 7.0's flags).
+static ACL_SUBS: &[CommandSpec] = &[
+    cmd(
+        "cat",
+        -2,
+        NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_cat,
+    ),
+    cmd(
+        "deluser",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_deluser,
+    ),
+    cmd(
+        "dryrun",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_dryrun,
+    ),
+    cmd(
+        "genpass",
+        -2,
+        NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_genpass,
+    ),
+    cmd(
+        "getuser",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_getuser,
+    ),
+    cmd("help", 2, LOADING | STALE, NOKEY, "server", acl::acl_help),
+    cmd(
+        "list",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_list,
+    ),
+    cmd(
+        "load",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_load,
+    ),
+    cmd(
+        "log",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_log,
+    ),
+    cmd(
+        "save",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_save,
+    ),
+    cmd(
+        "setuser",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_setuser,
+    ),
+    cmd(
+        "users",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_users,
+    ),
+    cmd(
+        "whoami",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_whoami,
     ),
 ];
 
@@ -1221,6 +1322,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         ),
         COMMAND_SUBS,
     ),
+    container("acl", 0, "server", ACL_SUBS),
     container("config", 0, "server", CONFIG_SUBS),
     cmd(
         "bgrewriteaof",
