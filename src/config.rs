@@ -97,6 +97,12 @@ pub struct Config {
     pub maxmemory_samples: u32,
     /// Password for the default user ("" for none).
     pub requirepass: String,
+    /// ACL file for ACL LOAD/SAVE (empty: none).
+    pub aclfile: String,
+    /// ACL LOG length.
+    pub acllog_max_len: usize,
+    /// `acl-pubsub-default allchannels` (new users get `&*`).
+    pub acl_pubsub_default_all: bool,
     /// `notify-keyspace-events` as [`crate::notify`] flags.
     pub notify_keyspace_events: u32,
     /// Commands slower than this many microseconds go to the slow log
@@ -154,6 +160,9 @@ impl Default for Config {
             maxmemory_policy: String::new(),
             maxmemory_samples: 0,
             requirepass: String::new(),
+            aclfile: String::new(),
+            acllog_max_len: 128,
+            acl_pubsub_default_all: false,
             notify_keyspace_events: 0,
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
@@ -790,6 +799,54 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.requirepass.clone(),
         set: |c, v| {
             c.requirepass = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "aclfile",
+        default: "",
+        mode: Mode::Immutable,
+        help: "file of users for ACL LOAD and ACL SAVE",
+        get: |c| c.aclfile.clone(),
+        set: |c, v| {
+            c.aclfile = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "acllog-max-len",
+        default: "128",
+        mode: Mode::Mutable,
+        help: "entries kept by ACL LOG",
+        get: |c| c.acllog_max_len.to_string(),
+        set: |c, v| {
+            c.acllog_max_len = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "acl-pubsub-default",
+        default: "resetchannels",
+        mode: Mode::Mutable,
+        help: "channels of new users: allchannels or resetchannels",
+        get: |c| {
+            if c.acl_pubsub_default_all {
+                "allchannels".into()
+            } else {
+                "resetchannels".into()
+            }
+        },
+        set: |c, v| {
+            c.acl_pubsub_default_all = match v.to_ascii_lowercase().as_str() {
+                "allchannels" => true,
+                "resetchannels" => false,
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: allchannels, resetchannels"
+                            .into(),
+                    )
+                }
+            };
             Ok(())
         },
     },

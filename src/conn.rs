@@ -93,6 +93,8 @@ pub struct ClientState {
     pub close_after_reply: bool,
     /// Whether the client has authenticated (always, without requirepass).
     pub authenticated: bool,
+    /// Slot of the user the client is authenticated as ([`crate::acl`]).
+    pub user: usize,
     /// Inside MULTI (blocking commands then do not block).
     pub in_multi: bool,
     /// Commands queued by MULTI.
@@ -155,6 +157,7 @@ impl ClientState {
             last_interaction_ms: now_ms,
             close_after_reply: false,
             authenticated,
+            user: 0,
             in_multi: false,
             multi_queue: Vec::new(),
             multi_error: false,

@@ -108,6 +108,12 @@ impl Server {
         // CONFIG GET port tells the port in use, also when --port 0 chose it.
         st.config.port = port;
         crate::alloc::mark_startup();
+        if !st.config.aclfile.is_empty() {
+            let users =
+                crate::cmd::acl::load_file(&st.config.aclfile, st.config.acl_pubsub_default_all)
+                    .map_err(io::Error::other)?;
+            crate::cmd::acl::install(&mut st, users);
+        }
         if st.config.appendonly {
             load_aof(&mut st).map_err(io::Error::other)?;
         }
@@ -265,6 +271,16 @@ impl Server {
             self.st.stats.rejected_connections += 1;
             return;
         }
+        if crate::acl::protected_refuses(
+            self.st.config.protected_mode,
+            self.st.acl.default_user().nopass,
+            addr.ip(),
+        ) {
+            let _ = sock.write(crate::acl::DENIED.as_bytes());
+            self.st.stats.total_connections_received += 1;
+            self.st.stats.rejected_connections += 1;
+            return;
+        }
         let _ = sock.set_nodelay(true);
         let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
         let key = self.st.clients.vacant_key();
@@ -286,7 +302,7 @@ impl Server {
             addr.to_string(),
             laddr,
             self.st.now_ms,
-            self.st.config.requirepass.is_empty(),
+            self.st.acl.default_nopass,
         );
         state.fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&sock));
         self.st.clients.insert(Conn::new(sock, state));
@@ -825,7 +841,7 @@ fn step(c: &mut Conn, key: usize, st: &mut State) -> bool {
     let argv = match held {
         Some(argv) => argv,
         None => {
-            c.parser.unauthenticated = !c.state.authenticated;
+            c.parser.unauthenticated = !c.state.authenticated && !st.acl.default_nopass;
             let (len, cap) = (c.rbuf.len(), c.rbuf.capacity());
             match c
                 .parser

@@ -228,6 +228,8 @@ pub struct State {
     pub tracking: crate::tracking::Tracking,
     /// Slow commands.
     pub slowlog: crate::cmd::slowlog::SlowLog,
+    /// Users and the ACL log.
+    pub acl: crate::acl::Acl,
     /// Every connected client (see [`crate::conn::Clients`]).
     pub clients: crate::conn::Clients,
     /// The running command comes from a CLIENT NO-TOUCH client (and is
@@ -268,11 +270,14 @@ impl State {
             watches: Default::default(),
             tracking: Default::default(),
             slowlog: Default::default(),
+            acl: Default::default(),
             clients: Default::default(),
             no_touch: false,
             latency: Default::default(),
         };
         st.apply_notify_config();
+        let pass = st.config.requirepass.clone();
+        st.acl.set_requirepass(&pass);
         st
     }
 
@@ -435,6 +440,11 @@ impl State {
     /// Applies what a CONFIG SET changed beyond the values themselves.
     pub fn apply_config(&mut self, old: &Config) -> Result<(), String> {
         self.apply_notify_config();
+        if old.requirepass != self.config.requirepass {
+            // Redis 7.0: the default user's only password, or nopass.
+            let pass = self.config.requirepass.clone();
+            self.acl.set_requirepass(&pass);
+        }
         if let Some(aof) = self.aof.as_mut() {
             aof.fsync = Fsync::from_config(&self.config.appendfsync);
         }

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod acl;
 mod connection;
 mod differential;
 mod hash;

@@ -21,6 +21,7 @@ use bytes::Bytes;
 use super::args::is;
 use super::{flags, fullname, resolve, CmdError, CmdResult, Ctx, Resolved};
 use crate::conn::{ClientState, Conn};
+use crate::resp::Out;
 use crate::state::State;
 use crate::util::parse_i64;
 
@@ -478,17 +479,22 @@ fn argv_len(argv: &[Bytes]) -> usize {
 impl<'a> Row<'a> {
     /// The running client, from its handler context.
     fn current(ctx: &'a Ctx) -> Row<'a> {
+        Row::running(ctx.client, ctx.out, ctx.argv)
+    }
+
+    /// The client whose command is running, from its parts.
+    fn running(s: &'a ClientState, out: &Out, argv: &[Bytes]) -> Row<'a> {
         Row {
-            s: ctx.client,
-            resp: ctx.out.resp,
-            pending: ctx.out.buf.len(),
-            buffers: ctx.out.buf.capacity() + ctx.client.qbuf + ctx.client.qbuf_free,
-            qbuf: ctx.client.qbuf,
-            qbuf_free: ctx.client.qbuf_free,
+            s,
+            resp: out.resp,
+            pending: out.buf.len(),
+            buffers: out.buf.capacity() + s.qbuf + s.qbuf_free,
+            qbuf: s.qbuf,
+            qbuf_free: s.qbuf_free,
             writing: false,
             close_asap: false,
             blocked: false,
-            argv_mem: argv_len(ctx.argv),
+            argv_mem: argv_len(argv),
         }
     }
 
@@ -563,7 +569,7 @@ impl<'a> Row<'a> {
         };
         let _ = writeln!(
             o,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             s.id,
             s.addr,
             s.laddr,
@@ -589,10 +595,20 @@ impl<'a> Row<'a> {
             tot_mem,
             if self.writing { "rw" } else { "r" },
             cmd,
+            String::from_utf8_lossy(st.acl.name(s.user)),
             s.track.redir(),
             self.resp,
         );
     }
+}
+
+/// CLIENT INFO's line for the client whose command `argv` is running
+/// (the ACL log's `client-info`).
+pub fn info_line(st: &State, client: &ClientState, out: &Out, argv: &[Bytes]) -> String {
+    let mut o = String::new();
+    Row::running(client, out, argv).render(&mut o, st);
+    o.pop();
+    o
 }
 
 /// CLIENT INFO
@@ -688,6 +704,7 @@ struct KillFilter<'a> {
     laddr: Option<&'a [u8]>,
     class: Option<Class>,
     id: Option<u64>,
+    user: Option<usize>,
     skipme: bool,
 }
 
@@ -697,6 +714,7 @@ impl KillFilter<'_> {
             && self.laddr.is_none_or(|a| a == s.laddr.as_bytes())
             && self.class.is_none_or(|k| k == Class::of(s))
             && self.id.is_none_or(|id| id == s.id)
+            && self.user.is_none_or(|u| u == s.user)
     }
 }
 
@@ -731,13 +749,13 @@ pub fn client_kill(ctx: &mut Ctx) -> CmdResult {
             } else if is(opt, "laddr") {
                 f.laddr = Some(val);
             } else if is(opt, "user") {
-                // Until ACLs arrive every client is `default`.
-                if val != b"default" {
+                let Some(slot) = ctx.srv.acl.find(val) else {
                     return Err(CmdError::Owned(format!(
                         "ERR No such user '{}'",
                         String::from_utf8_lossy(val)
                     )));
-                }
+                };
+                f.user = Some(slot);
             } else if is(opt, "skipme") {
                 f.skipme = if is(val, "yes") {
                     true

@@ -50,12 +50,32 @@ pub fn select(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// Checks a username/password pair against the configuration. Until ACLs
-/// exist there is one user, `default`, with `requirepass` as its password
-/// (no password means any password is accepted, as with `nopass`).
-pub fn check_credentials(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
-    let want = ctx.srv.config.requirepass.as_bytes();
-    user == b"default" && (want.is_empty() || want == pass)
+/// Logs the client in as `user` if `pass` is right; a failure goes to the
+/// ACL log (reason `auth`), as Redis's `ACLAuthenticateUser`.
+pub fn check_credentials(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> bool {
+    if let Some(slot) = ctx.srv.acl.authenticate(user, pass) {
+        ctx.client.authenticated = true;
+        ctx.client.user = slot;
+        return true;
+    }
+    let client_info = super::client::info_line(ctx.srv, ctx.client, ctx.out, ctx.argv);
+    let entry = super::acl::Entry {
+        count: 1,
+        reason: "auth",
+        context: if ctx.client.in_multi || ctx.client.exec_running {
+            "multi"
+        } else {
+            "toplevel"
+        },
+        // The command name as the client typed it, as Redis logs it.
+        object: ctx.argv[0].to_vec(),
+        username: user.to_vec(),
+        ctime: ctx.now(),
+        client_info,
+    };
+    let max = ctx.srv.config.acllog_max_len;
+    ctx.srv.acl.log.add(entry, max);
+    false
 }
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -72,13 +92,12 @@ pub fn auth(ctx: &mut Ctx) -> CmdResult {
     for i in 1..=args.len() {
         ctx.redact(i);
     }
-    if args.len() == 1 && ctx.srv.config.requirepass.is_empty() {
+    if args.len() == 1 && ctx.srv.acl.default_user().nopass {
         return Err(CmdError::Msg("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
     }
     if !check_credentials(ctx, user, pass) {
         return Err(CmdError::Msg(WRONGPASS));
     }
-    ctx.client.authenticated = true;
     ctx.out.ok();
     Ok(())
 }
@@ -109,7 +128,6 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
             if !check_credentials(ctx, user, pass) {
                 return Err(CmdError::Msg(WRONGPASS));
             }
-            ctx.client.authenticated = true;
         } else if opt.eq_ignore_ascii_case(b"setname") && !a.is_empty() {
             let n = a.next_bytes()?;
             if !valid_name(n) {
@@ -123,7 +141,7 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
             )));
         }
     }
-    if !ctx.client.authenticated {
+    if !ctx.client.authenticated && !ctx.srv.acl.default_nopass {
         return Err(CmdError::Msg("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
     }
     if let Some(v) = ver {
@@ -170,7 +188,9 @@ pub fn reset(ctx: &mut Ctx) -> CmdResult {
     ctx.client.db = 0;
     ctx.client.name = None;
     ctx.out.resp = 2;
-    ctx.client.authenticated = ctx.srv.config.requirepass.is_empty();
+    // Back to the default user, authenticated only if it needs no password.
+    ctx.client.user = 0;
+    ctx.client.authenticated = ctx.srv.acl.default_nopass;
     ctx.out.simple("RESET");
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! The table itself lives in [`table`]; handlers live in one file per
 //! command group and receive a [`Ctx`].
 
+pub mod acl;
 pub mod args;
 pub mod blocking;
 pub mod client;
@@ -428,6 +429,18 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     if note {
         client.last_cmd = Some((spec, parent));
     }
+    if !client.authenticated && !st.acl.default_nopass && !spec.has(flags::NO_AUTH) {
+        let msg = "NOAUTH Authentication required.";
+        reject(st, client, out, spec, parent, msg);
+        return;
+    }
+    // The permission check: one flag test for users that may run anything.
+    if !st.acl.is_unrestricted(client.user) {
+        if let Err(msg) = acl_check(st, client, out, spec, parent, argv) {
+            reject(st, client, out, spec, parent, &msg);
+            return;
+        }
+    }
     if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -456,17 +469,6 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         return;
     }
     let Some(handler) = spec.handler else { return };
-    if !client.authenticated && !spec.has(flags::NO_AUTH) {
-        reject(
-            st,
-            client,
-            out,
-            spec,
-            parent,
-            "NOAUTH Authentication required.",
-        );
-        return;
-    }
     if spec.has(flags::WRITE) || spec.name == "ping" {
         if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
             let msg = format!("MISCONF Errors writing to the AOF file: {why}");
@@ -591,6 +593,52 @@ fn after_tracked_command(
     if !client.in_multi && !client.exec_running && top != "client" {
         client.track.caching = None;
     }
+}
+
+/// Checks the client's user may run this command on these keys and
+/// channels; a refusal goes to the ACL log and returns Redis's error.
+fn acl_check(
+    st: &mut State,
+    client: &ClientState,
+    out: &Out,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+) -> Result<(), String> {
+    let Some(user) = st.acl.users.get(client.user) else {
+        return Err(acl::denial_message(
+            crate::acl::Denial::Command,
+            &fullname(spec, parent),
+        ));
+    };
+    let Err((denial, pos)) = user.check(spec, argv) else {
+        return Ok(());
+    };
+    let name = fullname(spec, parent);
+    let object = match denial {
+        crate::acl::Denial::Command => name.clone().into_bytes(),
+        _ => argv[pos].to_vec(),
+    };
+    let entry = acl::Entry {
+        count: 1,
+        reason: match denial {
+            crate::acl::Denial::Command => "command",
+            crate::acl::Denial::Key => "key",
+            crate::acl::Denial::Channel => "channel",
+        },
+        context: if client.in_multi || client.exec_running {
+            "multi"
+        } else {
+            "toplevel"
+        },
+        object,
+        username: user.name.clone(),
+        ctime: st.now_ms,
+        client_info: client::info_line(st, client, out, argv),
+    };
+    let max = st.config.acllog_max_len;
+    st.acl.log.add(entry, max);
+    Err(acl::denial_message(denial, &name))
 }
 
 /// Refuses a known command before it runs: the error reply, errorstats,

@@ -4,8 +4,8 @@
 
 use super::flags::*;
 use super::{
-    client, command, connection as conn, debug, hash, keys, latency, list, memory, pubsub as ps,
-    server as srv, set, slowlog, sort, string as s, tx, zset, CommandSpec, Handler,
+    acl, client, command, connection as conn, debug, hash, keys, latency, list, memory,
+    pubsub as ps, server as srv, set, slowlog, sort, string as s, tx, zset, CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -260,6 +260,107 @@ static MEMORY_SUBS: &[CommandSpec] = &[
         (2, 2, 1),
         "server",
         memory::memory_usage,
+    ),
+];
+
+/// ACL subcommands (Redis 7.0's flags).
+static ACL_SUBS: &[CommandSpec] = &[
+    cmd(
+        "cat",
+        -2,
+        NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_cat,
+    ),
+    cmd(
+        "deluser",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_deluser,
+    ),
+    cmd(
+        "dryrun",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_dryrun,
+    ),
+    cmd(
+        "genpass",
+        -2,
+        NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_genpass,
+    ),
+    cmd(
+        "getuser",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_getuser,
+    ),
+    cmd("help", 2, LOADING | STALE, NOKEY, "server", acl::acl_help),
+    cmd(
+        "list",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_list,
+    ),
+    cmd(
+        "load",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_load,
+    ),
+    cmd(
+        "log",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_log,
+    ),
+    cmd(
+        "save",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_save,
+    ),
+    cmd(
+        "setuser",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_setuser,
+    ),
+    cmd(
+        "users",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_users,
+    ),
+    cmd(
+        "whoami",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        NOKEY,
+        "server",
+        acl::acl_whoami,
     ),
 ];
 
@@ -1320,6 +1421,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         ),
         COMMAND_SUBS,
     ),
+    container("acl", 0, "server", ACL_SUBS),
     container("config", 0, "server", CONFIG_SUBS),
     cmd(
         "bgrewriteaof",
