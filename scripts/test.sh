@@ -4,21 +4,23 @@
 # redis-benchmark / redis-cli checks.
 #
 # The differential and tool tests need Debian's redis-server and redis-tools
-# (Redis 7.0). When they are missing and we are root with apt-get, they are
-# installed; otherwise those tests are skipped, unless CINNABAR_REQUIRE_REDIS=1
-# makes their absence a failure.
+# (Redis 7.0), and tmux for redis-cli's interactive mode. When they are
+# missing and we are root with apt-get, they are installed; otherwise those
+# tests are skipped, unless CINNABAR_REQUIRE_REDIS=1 makes their absence a
+# failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null ||
+    ! command -v tmux >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "Installing redis-server and redis-tools for the differential tests..."
+        echo "Installing redis-server, redis-tools and tmux for the differential and tool tests..."
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq redis-server redis-tools >/dev/null
+        apt-get install -y -qq redis-server redis-tools tmux >/dev/null
     else
         echo "redis-server/redis-tools not found: differential tests will be skipped." >&2
-        echo "Install them with: sudo apt-get install redis-server redis-tools" >&2
+        echo "Install them with: sudo apt-get install redis-server redis-tools tmux" >&2
     fi
 fi
 

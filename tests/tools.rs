@@ -1,8 +1,10 @@
 //! The real Redis tools against cinnabar-server: redis-benchmark and
-//! redis-cli (one-shot and --pipe).
+//! redis-cli (one-shot, --pipe, --stat, --scan, --bigkeys, --memkeys, the
+//! latency modes, and interactive hints in a terminal under tmux).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::util::*;
 
@@ -219,4 +221,105 @@ fn redis_cli_latency_modes() {
     assert!(text.contains("min: "), "{text}");
     assert!(text.contains(" samples)"), "{text}");
     assert!(text.contains("avg: "), "{text}");
+}
+
+/// `redis-cli --stat` (through script(1): it prints only on a terminal)
+/// reads keys, mem, clients, blocked, requests and connections from INFO;
+/// `--scan` walks SCAN, with and without a pattern.
+#[test]
+fn redis_cli_stat_and_scan() {
+    if !tool("redis-cli") || !tool("script") {
+        return;
+    }
+    let srv = Server::start();
+    let mut c = srv.conn();
+    c.expect(
+        &["MSET", "a", "1", "b", "2", "user:1", "x", "user:2", "y"],
+        "+OK\r\n",
+    );
+    let cmd = format!("redis-cli -p {} --stat -i 0.2", srv.port());
+    let out = Command::new("timeout")
+        .args(["2", "script", "-qc", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    assert!(lines.len() >= 4, "{text}");
+    assert!(lines[0].starts_with("------- data ------"), "{text}");
+    let head: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        head,
+        [
+            "keys",
+            "mem",
+            "clients",
+            "blocked",
+            "requests",
+            "connections"
+        ]
+    );
+    // keys, mem (with a unit), clients (this one and redis-cli), blocked.
+    let row: Vec<&str> = lines[2].split_whitespace().collect();
+    assert_eq!(row[0], "4", "{text}");
+    assert!(row[1].ends_with('K') || row[1].ends_with('M'), "{text}");
+    assert_eq!(&row[2..4], ["2", "0"], "{text}");
+    let scan = |args: &[&str]| {
+        let out = Command::new("redis-cli")
+            .args(["-p", &srv.port().to_string(), "--scan"])
+            .args(args)
+            .output()
+            .unwrap();
+        let mut keys: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(scan(&[]), ["a", "b", "user:1", "user:2"]);
+    assert_eq!(scan(&["--pattern", "user:*"]), ["user:1", "user:2"]);
+}
+
+/// Interactive redis-cli in a real terminal (tmux): typing a command shows
+/// the argument hint taken from COMMAND DOCS, and Enter shows the reply.
+#[test]
+fn redis_cli_interactive_hints_under_tmux() {
+    if !tool("redis-cli") || !tool("tmux") {
+        return;
+    }
+    let srv = Server::start();
+    let session = format!("cinnabar-cli-{}-{}", std::process::id(), srv.port());
+    let tmux = |args: &[&str]| Command::new("tmux").args(args).output().unwrap();
+    let cli = format!("redis-cli -p {}", srv.port());
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "20",
+        &cli,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let screen = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
+    };
+    let prompt = format!("127.0.0.1:{}>", srv.port());
+    let shows = |want: &str| wait_until(Duration::from_secs(10), || screen().contains(want));
+    assert!(shows(&prompt), "{}", screen());
+    tmux(&["send-keys", "-t", &session, "SET greeting "]);
+    let hint = "SET greeting value [NX|XX] [GET] [EX seconds|PX milliseconds";
+    let hinted = shows(hint);
+    let seen = screen();
+    tmux(&["send-keys", "-t", &session, "hello", "Enter"]);
+    let replied = shows("OK");
+    tmux(&["send-keys", "-t", &session, "GET greeting", "Enter"]);
+    let got = shows("\"hello\"");
+    let last = screen();
+    tmux(&["kill-session", "-t", &session]);
+    assert!(hinted, "no hint on screen:\n{seen}");
+    assert!(replied && got, "{last}");
+    srv.conn().expect(&["GET", "greeting"], "$5\r\nhello\r\n");
 }
