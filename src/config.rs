@@ -95,6 +95,13 @@ pub struct Config {
     pub maxmemory_policy: String,
     /// Keys sampled per eviction.
     pub maxmemory_samples: u32,
+    /// Derived from `maxmemory_policy`: keys carry an LFU counter in
+    /// `Entry::lru` instead of an access clock.
+    pub maxmemory_lfu: bool,
+    /// `lfu-log-factor`: how slowly the LFU counter grows.
+    pub lfu_log_factor: u32,
+    /// `lfu-decay-time`: minutes per decrement of an idle LFU counter.
+    pub lfu_decay_time: u32,
     /// Password for the default user ("" for none).
     pub requirepass: String,
     /// ACL file for ACL LOAD/SAVE (empty: none).
@@ -159,6 +166,9 @@ impl Default for Config {
             maxmemory: 0,
             maxmemory_policy: String::new(),
             maxmemory_samples: 0,
+            maxmemory_lfu: false,
+            lfu_log_factor: 0,
+            lfu_decay_time: 0,
             requirepass: String::new(),
             aclfile: String::new(),
             acllog_max_len: 128,
@@ -777,6 +787,7 @@ pub static PARAMS: &[Param] = &[
                     "noeviction",
                 ],
             )?;
+            c.maxmemory_lfu = c.maxmemory_policy.ends_with("lfu");
             Ok(())
         },
     },
@@ -788,6 +799,28 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.maxmemory_samples.to_string(),
         set: |c, v| {
             c.maxmemory_samples = int_in(v, 1, i32::MAX as i64)? as u32;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lfu-log-factor",
+        default: "10",
+        mode: Mode::Mutable,
+        help: "how slowly the LFU counter grows",
+        get: |c| c.lfu_log_factor.to_string(),
+        set: |c, v| {
+            c.lfu_log_factor = int_in(v, 0, i32::MAX as i64)? as u32;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lfu-decay-time",
+        default: "1",
+        mode: Mode::Mutable,
+        help: "minutes per decrement of an idle LFU counter",
+        get: |c| c.lfu_decay_time.to_string(),
+        set: |c, v| {
+            c.lfu_decay_time = int_in(v, 0, i32::MAX as i64)? as u32;
             Ok(())
         },
     },

@@ -19,6 +19,7 @@
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
 //! - [`db`]: the keyspace, expiry, the hash table and the value model.
+//! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
 //! - [`alloc`]: the counting global allocator behind `used_memory`.
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
@@ -37,6 +38,7 @@ pub mod cmd;
 pub mod config;
 pub mod conn;
 pub mod db;
+pub mod evict;
 pub mod ldouble;
 pub mod notify;
 pub mod pubsub;

@@ -6,7 +6,8 @@ use bytes::Bytes;
 
 use crate::aof::{Aof, Fsync};
 use crate::config::Config;
-use crate::db::{lru_clock, Db, Entry};
+use crate::db::{Db, Entry};
+use crate::evict::touched_clock;
 use crate::util::Rng;
 
 /// Server-wide counters reported by INFO.
@@ -237,6 +238,10 @@ pub struct State {
     pub no_touch: bool,
     /// Latency events and command histograms.
     pub latency: crate::cmd::latency::Monitor,
+    /// Eviction candidates kept between rounds (see [`crate::evict`]).
+    pub evict_pool: crate::evict::Pool,
+    /// Where random eviction looks first.
+    pub evict_next_db: usize,
 }
 
 impl State {
@@ -274,8 +279,14 @@ impl State {
             clients: Default::default(),
             no_touch: false,
             latency: Default::default(),
+            evict_pool: Default::default(),
+            evict_next_db: 0,
         };
         st.apply_notify_config();
+        let lfu = st.config.maxmemory_lfu;
+        for d in &mut st.dbs {
+            d.lfu = lfu;
+        }
         let pass = st.config.requirepass.clone();
         st.acl.set_requirepass(&pass);
         st
@@ -346,7 +357,7 @@ impl State {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
                 if !self.no_touch {
-                    e.lru = lru_clock(now);
+                    e.lru = touched_clock(e.lru, now, &self.config, &mut self.rng);
                 }
                 Some(e)
             }
@@ -379,7 +390,7 @@ impl State {
         let clock = self.expire_clock();
         let e = self.dbs[db].get(key, clock)?;
         if !self.no_touch {
-            e.lru = lru_clock(now);
+            e.lru = touched_clock(e.lru, now, &self.config, &mut self.rng);
         }
         Some(e)
     }
@@ -440,6 +451,13 @@ impl State {
     /// Applies what a CONFIG SET changed beyond the values themselves.
     pub fn apply_config(&mut self, old: &Config) -> Result<(), String> {
         self.apply_notify_config();
+        if old.maxmemory_policy != self.config.maxmemory_policy {
+            let lfu = self.config.maxmemory_lfu;
+            for d in &mut self.dbs {
+                d.lfu = lfu;
+            }
+            self.evict_pool.clear();
+        }
         if old.requirepass != self.config.requirepass {
             // Redis 7.0: the default user's only password, or nopass.
             let pass = self.config.requirepass.clone();

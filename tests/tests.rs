@@ -6,6 +6,7 @@ mod util;
 mod acl;
 mod connection;
 mod differential;
+mod eviction;
 mod hash;
 mod keys;
 mod list;

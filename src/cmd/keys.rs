@@ -167,7 +167,7 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
     ctx.srv.dbs[dst_db].insert_entry(
         dst,
         Entry {
-            lru: lru_clock(now),
+            lru: crate::evict::new_clock(now, ctx.srv.config.maxmemory_lfu),
             unshared: true,
             ..entry
         },
@@ -562,7 +562,7 @@ pub fn persist(ctx: &mut Ctx) -> CmdResult {
 const LFU_POLICY_NOTE: &str = "Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 fn lfu_policy(ctx: &Ctx) -> bool {
-    ctx.srv.config.maxmemory_policy.contains("lfu")
+    ctx.srv.config.maxmemory_lfu
 }
 
 /// OBJECT ENCODING key
@@ -627,16 +627,17 @@ pub fn object_freq(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let db = ctx.client.db;
     let lfu = lfu_policy(ctx);
-    if ctx.srv.lookup_notouch(db, key).is_none() {
+    let Some(lru) = ctx.srv.lookup_notouch(db, key).map(|e| e.lru) else {
         ctx.out.null();
         return Ok(());
-    }
+    };
     if !lfu {
         return Err(CmdError::Owned(format!(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. {LFU_POLICY_NOTE}"
         )));
     }
-    ctx.out.int(0);
+    let freq = crate::evict::lfu_decayed(lru, ctx.now(), ctx.srv.config.lfu_decay_time);
+    ctx.out.int(i64::from(freq));
     Ok(())
 }
 

@@ -441,6 +441,28 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
             return;
         }
     }
+    // maxmemory: one comparison when unset. Not for commands inside EXEC
+    // or blocked commands running again (Redis checks in processCommand).
+    if st.config.maxmemory != 0
+        && !st.loading
+        && !client.exec_running
+        && oom_rejects(st, client, spec)
+    {
+        if spec.name == "exec" && client.in_multi {
+            client.in_multi = false;
+            client.multi_error = false;
+            client.multi_queue.clear();
+            st.watches.unwatch_all(client);
+            let msg = format!(
+                "EXECABORT Transaction discarded because of: {}",
+                crate::evict::OOM_ERR
+            );
+            reject(st, client, out, spec, parent, &msg);
+        } else {
+            reject(st, client, out, spec, parent, crate::evict::OOM_ERR);
+        }
+        return;
+    }
     if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -643,6 +665,25 @@ fn acl_check(
 
 /// Refuses a known command before it runs: the error reply, errorstats,
 /// the command's `rejected_calls`, and a doomed transaction inside MULTI.
+/// Runs evictions, then whether the command must be refused because
+/// memory is still over `maxmemory`: commands that may grow memory (EXEC
+/// if it queued one), and anything queued in MULTI but EXEC, DISCARD,
+/// QUIT and RESET, as Redis 7.0's processCommand.
+fn oom_rejects(st: &mut State, client: &ClientState, spec: &CommandSpec) -> bool {
+    if st.blocking.is_blocked(client.id) || st.perform_evictions() {
+        return false;
+    }
+    let queued_denyoom = || {
+        client
+            .multi_queue
+            .iter()
+            .any(|argv| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::DENYOOM)))
+    };
+    spec.has(flags::DENYOOM)
+        || (client.in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
+        || (spec.name == "exec" && queued_denyoom())
+}
+
 fn reject(
     st: &mut State,
     client: &mut ClientState,

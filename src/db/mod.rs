@@ -43,6 +43,9 @@ pub struct Db {
     pub new_log: Vec<Box<[u8]>>,
     /// Whether to record `new_log` (only while the `n` class is on).
     pub log_new: bool,
+    /// Under an LFU policy: new keys start with an LFU counter in
+    /// `Entry::lru`, and overwrites keep it (see [`crate::evict`]).
+    pub lfu: bool,
     /// Rewrite generation stamped on new entries (see [`snapshot`]).
     gen_now: u32,
     /// The AOF rewrite snapshot in progress, if any.
@@ -129,6 +132,38 @@ impl Db {
         }
     }
 
+    /// The entry of `key`, live or expired (no side effects).
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.keys.get(key)
+    }
+
+    /// Calls `f` on up to `n` random keys, drawn from all keys or only from
+    /// those with a TTL (`volatile`); a key may come twice. Expired keys
+    /// are included (eviction takes them too).
+    pub fn sample(
+        &self,
+        rng: &mut Rng,
+        volatile: bool,
+        n: usize,
+        mut f: impl FnMut(&[u8], &Entry),
+    ) {
+        for _ in 0..n {
+            if volatile {
+                let Some((k, _)) = self.volatile.random(rng) else {
+                    return;
+                };
+                if let Some(e) = self.keys.get(k) {
+                    f(k, e);
+                }
+            } else {
+                let Some((k, e)) = self.keys.random(rng) else {
+                    return;
+                };
+                f(k, e);
+            }
+        }
+    }
+
     /// Whether `key` is stored at all, live or expired (no side effects).
     pub fn contains_raw(&self, key: &[u8]) -> bool {
         self.keys.get(key).is_some()
@@ -147,14 +182,17 @@ impl Db {
     /// Stores `val` under `key`, replacing any value. The TTL is cleared
     /// unless `keep_ttl`. The caller has already expired a stale key.
     pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, now: i64) {
-        let lru = lru_clock(now);
+        let lru = crate::evict::new_clock(now, self.lfu);
         let hash = self.keys.hash(key);
         if let Some(e) = self.keys.get_mut_hashed(hash, key) {
             if let Some(s) = self.snap.as_deref_mut() {
                 s.save(key, e);
             }
             e.val = val;
-            e.lru = lru;
+            // An overwrite keeps the key's access frequency (dbSetValue).
+            if !self.lfu {
+                e.lru = lru;
+            }
             e.unshared = false;
             if !keep_ttl && e.expire >= 0 {
                 e.expire = -1;

@@ -1,0 +1,290 @@
+//! maxmemory and eviction (Redis's `evict.c`): the LFU counter kept in
+//! [`Entry::lru`](crate::db::Entry) under an LFU policy, the eviction pool,
+//! and [`State::perform_evictions`], which `cmd::call` runs before each
+//! command while `maxmemory` is set.
+//!
+//! The algorithm is Redis's approximation: each round samples
+//! `maxmemory-samples` keys of every database (all keys, or only those
+//! with a TTL for `volatile-*`) into a pool of the 16 best candidates
+//! sorted by score (idle seconds, 255 minus the LFU counter, or the
+//! inverse of the expiry time), then evicts the best candidate that still
+//! exists. The pool survives between rounds and commands, so good
+//! candidates found earlier are not lost. Random policies pick a random key,
+//! visiting the databases round-robin.
+
+use crate::config::Config;
+use crate::db::{lru_clock, Entry};
+use crate::state::State;
+use crate::util::Rng;
+
+/// The LFU counter of a new key, so it is not evicted at once.
+pub const LFU_INIT_VAL: u32 = 5;
+/// Candidates kept between eviction rounds.
+const POOL_SIZE: usize = 16;
+/// The error for commands refused under memory pressure.
+pub const OOM_ERR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Minutes, 16 bits: the LFU counter's last-decrement time.
+fn lfu_minutes(now_ms: i64) -> u32 {
+    ((now_ms / 60_000) as u32) & 0xFFFF
+}
+
+/// The access clock of a new object: the LRU clock, or under an LFU
+/// policy the current minute and the initial counter (Redis's
+/// `createObject`).
+pub fn new_clock(now_ms: i64, lfu: bool) -> u32 {
+    if lfu {
+        lfu_minutes(now_ms) << 8 | LFU_INIT_VAL
+    } else {
+        lru_clock(now_ms)
+    }
+}
+
+/// The LFU counter of `lru` after decay: one less per `decay_time`
+/// minutes since it was last touched (Redis's `LFUDecrAndReturn`).
+pub fn lfu_decayed(lru: u32, now_ms: i64, decay_time: u32) -> u32 {
+    let last = lru >> 8;
+    let counter = lru & 255;
+    let now = lfu_minutes(now_ms);
+    let elapsed = if now >= last {
+        now - last
+    } else {
+        65535 - last + now
+    };
+    let periods = elapsed.checked_div(decay_time).unwrap_or(0);
+    counter.saturating_sub(periods)
+}
+
+/// The access clock after an access (Redis's `lookupKey`): the LRU clock,
+/// or the decayed LFU counter incremented with probability
+/// 1 / ((counter - LFU_INIT_VAL) * lfu-log-factor + 1).
+pub fn touched_clock(lru: u32, now_ms: i64, config: &Config, rng: &mut Rng) -> u32 {
+    if !config.maxmemory_lfu {
+        return lru_clock(now_ms);
+    }
+    let mut counter = lfu_decayed(lru, now_ms, config.lfu_decay_time);
+    if counter < 255 {
+        let base = f64::from(counter.saturating_sub(LFU_INIT_VAL));
+        let p = 1.0 / (base * f64::from(config.lfu_log_factor) + 1.0);
+        let r = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        if r < p {
+            counter += 1;
+        }
+    }
+    lfu_minutes(now_ms) << 8 | counter
+}
+
+/// One eviction candidate.
+#[derive(Debug)]
+pub struct Candidate {
+    /// Higher is evicted first.
+    score: u64,
+    db: usize,
+    key: Box<[u8]>,
+}
+
+/// The eviction pool: up to [`POOL_SIZE`] candidates, by ascending score.
+#[derive(Debug, Default)]
+pub struct Pool(Vec<Candidate>);
+
+impl Pool {
+    /// Offers a sampled key; kept if the pool has room or it beats the
+    /// worst candidate (Redis's `evictionPoolPopulate`).
+    fn offer(&mut self, score: u64, db: usize, key: &[u8]) {
+        let k = self.0.partition_point(|c| c.score < score);
+        if self.0.len() < POOL_SIZE {
+            self.0.insert(
+                k,
+                Candidate {
+                    score,
+                    db,
+                    key: key.into(),
+                },
+            );
+        } else if k > 0 {
+            self.0.remove(0);
+            self.0.insert(
+                k - 1,
+                Candidate {
+                    score,
+                    db,
+                    key: key.into(),
+                },
+            );
+        }
+    }
+
+    /// Forgets every candidate (FLUSHALL, or a policy change).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Memory as eviction counts it: `used_memory` minus the AOF buffer
+/// (Redis's `mem_not_counted_for_evict`).
+pub fn used_for_evict(st: &State) -> u64 {
+    let aof = st.aof.as_ref().map_or(0, |a| a.buf.capacity());
+    crate::alloc::used_memory().saturating_sub(aof) as u64
+}
+
+/// The score of `e` under `policy`: higher is a better candidate.
+fn score(policy: &str, e: &Entry, now_ms: i64, decay_time: u32) -> u64 {
+    if policy.ends_with("lru") {
+        u64::from(lru_clock(now_ms).wrapping_sub(e.lru) & 0x00FF_FFFF)
+    } else if policy.ends_with("lfu") {
+        255 - u64::from(lfu_decayed(e.lru, now_ms, decay_time))
+    } else {
+        // volatile-ttl: the sooner it expires, the better.
+        u64::MAX - e.expire.max(0) as u64
+    }
+}
+
+impl State {
+    /// Evicts keys per `maxmemory-policy` until memory is under
+    /// `maxmemory`. Returns false if it is still over (noeviction, or
+    /// nothing left to evict). Side effects: removes keys, counts
+    /// `evicted_keys`, fires `evicted` events, touches WATCH and feeds the
+    /// AOF a DEL per key.
+    pub fn perform_evictions(&mut self) -> bool {
+        let limit = self.config.maxmemory;
+        if used_for_evict(self) <= limit {
+            return true;
+        }
+        if self.config.maxmemory_policy == "noeviction" {
+            return false;
+        }
+        loop {
+            let Some((db, key)) = self.pick_victim() else {
+                return false;
+            };
+            self.evict_key(db, &key);
+            if used_for_evict(self) <= limit {
+                return true;
+            }
+        }
+    }
+
+    /// The next key to evict, or `None` if no key qualifies.
+    fn pick_victim(&mut self) -> Option<(usize, Box<[u8]>)> {
+        let policy = self.config.maxmemory_policy.clone();
+        let volatile = policy.starts_with("volatile");
+        let n = self.dbs.len();
+        if policy.ends_with("random") {
+            for i in 0..n {
+                let db = (self.evict_next_db + i) % n;
+                let mut found = None;
+                self.dbs[db].sample(&mut self.rng, volatile, 1, |k, _| found = Some(k.into()));
+                if let Some(k) = found {
+                    self.evict_next_db = db + 1;
+                    return Some((db, k));
+                }
+            }
+            return None;
+        }
+        let (now, decay) = (self.now_ms, self.config.lfu_decay_time);
+        let samples = self.config.maxmemory_samples as usize;
+        loop {
+            let mut total = 0;
+            for (i, d) in self.dbs.iter().enumerate() {
+                let size = if volatile {
+                    d.volatile_len()
+                } else {
+                    d.len_raw()
+                };
+                if size == 0 {
+                    continue;
+                }
+                total += size;
+                let pool = &mut self.evict_pool;
+                d.sample(&mut self.rng, volatile, samples, |k, e| {
+                    pool.offer(score(&policy, e, now, decay), i, k);
+                });
+            }
+            if total == 0 {
+                return None;
+            }
+            // Best first; candidates deleted since they were pooled are
+            // dropped (and a sampled-twice key shows up only once).
+            while let Some(c) = self.evict_pool.0.pop() {
+                let live = self.dbs[c.db]
+                    .peek(&c.key)
+                    .is_some_and(|e| !volatile || e.expire >= 0);
+                if live {
+                    return Some((c.db, c.key));
+                }
+            }
+        }
+    }
+
+    /// Removes `key` as evicted. Side effects: see [`Self::perform_evictions`].
+    fn evict_key(&mut self, db: usize, key: &[u8]) {
+        let loading = self.loading;
+        if let Some(aof) = self.aof.as_mut().filter(|_| !loading) {
+            aof.feed(db, &[&b"DEL"[..], key]);
+        }
+        self.dbs[db].remove(key);
+        self.stats.evicted_keys += 1;
+        self.notify(crate::notify::EVICTED, "evicted", db, key);
+        self.signal_modified(db, key);
+    }
+}
+
+/// Whether a database sample fits `volatile` (used by tests).
+#[cfg(test)]
+fn sample_all(d: &crate::db::Db, rng: &mut Rng, volatile: bool) -> usize {
+    let mut n = 0;
+    d.sample(rng, volatile, 10, |_, _| n += 1);
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_keeps_the_best_sixteen() {
+        let mut p = Pool::default();
+        for s in 0..40u64 {
+            p.offer((s * 7) % 40, 0, format!("k{s}").as_bytes());
+        }
+        let scores: Vec<u64> = p.0.iter().map(|c| c.score).collect();
+        assert_eq!(scores, (24..40).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn lfu_counter_decays_and_grows_logarithmically() {
+        let c = Config {
+            maxmemory_lfu: true,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            ..Config::default()
+        };
+        let now = 10 * 60_000;
+        let mut lru = new_clock(now, true);
+        assert_eq!(lfu_decayed(lru, now, 1), LFU_INIT_VAL);
+        // Three minutes idle: three decrements.
+        assert_eq!(lfu_decayed(lru, now + 3 * 60_000, 1), 2);
+        let mut rng = Rng::from_entropy();
+        for _ in 0..1000 {
+            lru = touched_clock(lru, now, &c, &mut rng);
+        }
+        let f = lfu_decayed(lru, now, 1);
+        // Redis's table: ~1K hits give about 18 with factor 10.
+        assert!((10..=30).contains(&f), "{f}");
+    }
+
+    #[test]
+    fn sample_respects_volatile() {
+        let mut d = crate::db::Db::new();
+        let mut rng = Rng::from_entropy();
+        assert_eq!(sample_all(&d, &mut rng, false), 0);
+        d.set(
+            b"a",
+            crate::db::Value::Str(crate::db::Str::from_bytes(b"1")),
+            false,
+            0,
+        );
+        assert_eq!(sample_all(&d, &mut rng, false), 10);
+        assert_eq!(sample_all(&d, &mut rng, true), 0);
+    }
+}
