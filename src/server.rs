@@ -76,7 +76,9 @@ pub fn run(config: Config) -> io::Result<()> {
 
 impl Server {
     /// Binds every `bind` address and sets up signal handling.
-    pub fn bind(config: Config) -> io::Result<Server> {
+    pub fn bind(mut config: Config) -> io::Result<Server> {
+        config.maxclients =
+            crate::limits::adjust_open_files_limit(config.maxclients).map_err(io::Error::other)?;
         let poll = Poll::new()?;
         let mut listeners = Vec::new();
         let mut port = config.port;
@@ -282,6 +284,12 @@ impl Server {
             return;
         }
         let _ = sock.set_nodelay(true);
+        if self.st.config.tcp_keepalive > 0 {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+            if let Err(e) = crate::limits::set_keepalive(fd, self.st.config.tcp_keepalive) {
+                debug!("Setting TCP keepalive for {addr}: {e}");
+            }
+        }
         let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
         let key = self.st.clients.vacant_key();
         if key >= LISTENER_BASE {
@@ -753,7 +761,9 @@ impl Server {
         for (key, c) in self.st.clients.iter() {
             let idle = now - c.state.last_interaction_ms;
             let blocked = self.st.blocking.is_blocked(c.state.id) || c.postponed.is_some();
-            if timeout > 0 && idle > (timeout as i64) * 1000 && !blocked {
+            // As Redis: subscribers are expected to sit idle.
+            let exempt = blocked || c.state.subs.active();
+            if timeout > 0 && idle > (timeout as i64) * 1000 && !exempt {
                 info!("Closing idle client {}", c.state.addr);
                 dead.push(key);
             } else if let Some(since) = c.obuf_soft_since {

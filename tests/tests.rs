@@ -9,6 +9,7 @@ mod differential;
 mod eviction;
 mod hash;
 mod keys;
+mod limits;
 mod list;
 mod memory;
 mod persistence;
