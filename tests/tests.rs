@@ -3,6 +3,7 @@
 
 mod util;
 
+mod abuse;
 mod acl;
 mod connection;
 mod differential;
