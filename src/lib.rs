@@ -20,6 +20,7 @@
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
 //! - [`db`]: the keyspace, expiry, the hash table and the value model.
 //! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
+//! - [`limits`]: the open-files limit maxclients needs; TCP keepalive.
 //! - [`alloc`]: the counting global allocator behind `used_memory`.
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
@@ -40,6 +41,7 @@ pub mod conn;
 pub mod db;
 pub mod evict;
 pub mod ldouble;
+pub mod limits;
 pub mod notify;
 pub mod pubsub;
 pub mod resp;

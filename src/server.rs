@@ -39,6 +39,15 @@ const LISTENER_BASE: usize = usize::MAX - 64;
 /// a turn; the rest is read on the next iteration.
 const READ_BUDGET: usize = 1024 * 1024;
 
+/// Time one client may spend executing commands before the others get a
+/// turn: a long pipeline of cheap commands would otherwise hold the loop
+/// for its whole read budget (seconds, in a debug build). The rest of its
+/// input waits, unread or unparsed, for the next iteration.
+const CLIENT_SLICE: Duration = Duration::from_millis(5);
+
+/// Commands run between two looks at the clock in `process_client`.
+const SLICE_CHECK_EVERY: u32 = 64;
+
 /// Size of the shared read scratch buffer.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -76,7 +85,9 @@ pub fn run(config: Config) -> io::Result<()> {
 
 impl Server {
     /// Binds every `bind` address and sets up signal handling.
-    pub fn bind(config: Config) -> io::Result<Server> {
+    pub fn bind(mut config: Config) -> io::Result<Server> {
+        config.maxclients =
+            crate::limits::adjust_open_files_limit(config.maxclients).map_err(io::Error::other)?;
         let poll = Poll::new()?;
         let mut listeners = Vec::new();
         let mut port = config.port;
@@ -168,6 +179,10 @@ impl Server {
                 }
             }
             self.st.now_ms = unix_ms();
+            // Clients queued before this poll go on after the events;
+            // those the events queue wait for the next iteration, so no
+            // client gets two turns in one.
+            let queued = std::mem::take(&mut self.pending_read);
             for ev in events.iter() {
                 match ev.token() {
                     SIGNAL_TOKEN => self.handle_signals(),
@@ -176,17 +191,19 @@ impl Server {
                         if ev.is_writable() {
                             self.write_client(key);
                         }
-                        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        let in_queue = self.st.clients.get(key).is_some_and(|c| c.queued_read);
+                        if (ev.is_readable() || ev.is_read_closed() || ev.is_error()) && !in_queue {
                             self.read_client(key);
                         }
                     }
                 }
             }
-            for key in std::mem::take(&mut self.pending_read) {
+            for key in queued {
                 if let Some(c) = self.st.clients.get_mut(key) {
                     c.queued_read = false;
-                    self.process_client(key);
-                    self.read_client(key);
+                    if !self.process_client(key) {
+                        self.read_client(key);
+                    }
                 }
             }
             let pause = &self.st.clients.pause;
@@ -282,6 +299,12 @@ impl Server {
             return;
         }
         let _ = sock.set_nodelay(true);
+        if self.st.config.tcp_keepalive > 0 {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+            if let Err(e) = crate::limits::set_keepalive(fd, self.st.config.tcp_keepalive) {
+                debug!("Setting TCP keepalive for {addr}: {e}");
+            }
+        }
         let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
         let key = self.st.clients.vacant_key();
         if key >= LISTENER_BASE {
@@ -363,9 +386,9 @@ impl Server {
                         c.close_asap = true;
                         break;
                     }
-                    self.process_client(key);
+                    let yielded = self.process_client(key);
                     budget = budget.saturating_sub(n);
-                    if budget == 0 {
+                    if budget == 0 || yielded {
                         self.queue_read(key);
                         break;
                     }
@@ -402,11 +425,16 @@ impl Server {
     /// Executes every complete command in the client's read buffer, until
     /// input runs out, output backpressure pauses it, or CLIENT PAUSE
     /// holds a command back.
-    fn process_client(&mut self, key: usize) {
+    ///
+    /// Returns true if it stopped because its time slice ran out, with the
+    /// client queued to go on in the next iteration.
+    fn process_client(&mut self, key: usize) -> bool {
+        let start = Instant::now();
+        let mut ran_count = 0u32;
         loop {
             // The connection is out of the table while its command runs.
             let Some(mut c) = self.st.clients.take(key) else {
-                return;
+                return false;
             };
             let ran = step(&mut c, key, &mut self.st);
             self.st.clients.put(key, c);
@@ -414,14 +442,21 @@ impl Server {
                 break;
             }
             self.after_command();
+            ran_count += 1;
+            if ran_count.is_multiple_of(SLICE_CHECK_EVERY) && start.elapsed() > CLIENT_SLICE {
+                self.queue_read(key);
+                self.queue_write(key);
+                return true;
+            }
         }
         let Some(c) = self.st.clients.get_mut(key) else {
-            return;
+            return false;
         };
         // Give memory back after a large command went through.
         if c.rbuf.is_empty() && c.rbuf.capacity() > KEEP_CAPACITY {
             c.rbuf = BytesMut::new();
         }
+        false
     }
 
     /// Work a command may leave for the loop, done before anything else
@@ -448,7 +483,7 @@ impl Server {
     /// the rest once more).
     fn resume_postponed(&mut self) {
         for key in std::mem::take(&mut self.st.clients.pause.waiting) {
-            self.process_client(key);
+            let _ = self.process_client(key);
             self.read_client(key);
         }
     }
@@ -753,7 +788,9 @@ impl Server {
         for (key, c) in self.st.clients.iter() {
             let idle = now - c.state.last_interaction_ms;
             let blocked = self.st.blocking.is_blocked(c.state.id) || c.postponed.is_some();
-            if timeout > 0 && idle > (timeout as i64) * 1000 && !blocked {
+            // As Redis: subscribers are expected to sit idle.
+            let exempt = blocked || c.state.subs.active();
+            if timeout > 0 && idle > (timeout as i64) * 1000 && !exempt {
                 info!("Closing idle client {}", c.state.addr);
                 dead.push(key);
             } else if let Some(since) = c.obuf_soft_since {

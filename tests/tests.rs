@@ -3,12 +3,14 @@
 
 mod util;
 
+mod abuse;
 mod acl;
 mod connection;
 mod differential;
 mod eviction;
 mod hash;
 mod keys;
+mod limits;
 mod list;
 mod memory;
 mod persistence;

@@ -434,6 +434,17 @@ pub fn config_set(ctx: &mut Ctx) -> CmdResult {
         let value = String::from_utf8_lossy(&kv[1]);
         (p.set)(&mut next, &value).map_err(|e| fail(p.name, &e))?;
     }
+    if next.maxclients > ctx.srv.config.maxclients {
+        // As Redis's updateMaxclients: more clients need more descriptors.
+        let granted = crate::limits::adjust_open_files_limit(next.maxclients)
+            .unwrap_or(ctx.srv.config.maxclients);
+        if granted != next.maxclients {
+            return Err(fail(
+                "maxclients",
+                &format!("The operating system is not able to handle the specified number of clients, try with {granted}"),
+            ));
+        }
+    }
     if next.loglevel != ctx.srv.config.loglevel && std::env::var_os("RUST_LOG").is_none() {
         log::set_max_level(crate::level_filter(&next.loglevel));
     }

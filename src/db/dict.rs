@@ -526,4 +526,69 @@ mod tests {
         assert!(matches!(d.probe_mut(&[3], |_| true), Probe::Missing));
         assert_eq!(d.len(), 9);
     }
+
+    /// The longest chain: how many keys a lookup may have to compare.
+    fn max_chain<V>(d: &Dict<V>) -> usize {
+        d.table
+            .iter()
+            .map(|mut l| {
+                let mut n = 0;
+                while let Some(node) = l {
+                    n += 1;
+                    l = &node.next;
+                }
+                n
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Every table has its own SipHash key, so the same keys land in a
+    /// different order: a colliding set found against one table (or one
+    /// process) says nothing about another.
+    #[test]
+    fn tables_are_seeded_differently() {
+        let (mut a, mut b) = (Dict::new(), Dict::new());
+        for i in 0..1000 {
+            a.insert(format!("key:{i}").as_bytes(), ());
+            b.insert(format!("key:{i}").as_bytes(), ());
+        }
+        let order = |d: &Dict<()>| d.iter().map(|(k, _)| k.to_vec()).collect::<Vec<_>>();
+        assert_ne!(order(&a), order(&b));
+    }
+
+    /// The shapes that defeat naive hashes stay spread out: 65536 keys
+    /// that all collide under a multiply-by-31 string hash (Java's: every
+    /// key is 16 blocks of "Aa" or "BB"), and 100k keys that differ only in
+    /// a few bytes between 200-byte common prefix and suffix. At load
+    /// factor <= 1 the longest chain of a random hash is about 8; a real
+    /// collision flood would make it thousands.
+    #[test]
+    fn adversarial_key_shapes_keep_chains_short() {
+        let java = |k: &[u8]| {
+            k.iter()
+                .fold(0i32, |h, &c| h.wrapping_mul(31).wrapping_add(c as i32))
+        };
+        assert_eq!(java(b"Aa"), java(b"BB"));
+        let mut d = Dict::new();
+        let mut first = None;
+        for bits in 0u32..65536 {
+            let key: Vec<u8> = (0..16)
+                .flat_map(|i| if bits >> i & 1 == 0 { *b"Aa" } else { *b"BB" })
+                .collect();
+            assert_eq!(*first.get_or_insert(java(&key)), java(&key));
+            d.insert(&key, bits);
+        }
+        assert_eq!(d.len(), 65536);
+        assert!(max_chain(&d) <= 24, "longest chain {}", max_chain(&d));
+
+        let mut d = Dict::new();
+        let (pre, suf) = (vec![b'p'; 200], vec![b's'; 200]);
+        let key = |i: u32| [&pre[..], &i.to_be_bytes(), &suf[..]].concat();
+        for i in 0..100_000 {
+            d.insert(&key(i), i);
+        }
+        assert!(max_chain(&d) <= 24, "longest chain {}", max_chain(&d));
+        assert!((0..100_000).all(|i| d.get(&key(i)) == Some(&i)));
+    }
 }
