@@ -426,6 +426,30 @@ impl State {
         }
     }
 
+    /// Wakes XREAD/XREADGROUP clients blocked on `key` whenever it changes:
+    /// a stream deleted, replaced or recreated must be looked at again
+    /// (Redis 7.0 answers blocked XREADGROUP with an error when its
+    /// stream or group goes away).
+    fn wake_stream_readers(&mut self, db: usize, key: &[u8]) {
+        let b = &self.blocking;
+        if b.waiters.is_empty() {
+            return;
+        }
+        let Some(q) = b.waiters.get(&(db, key.into())) else {
+            return;
+        };
+        let stream_reader = q.iter().any(|id| {
+            b.clients.get(id).is_some_and(|c| {
+                c.argv.first().is_some_and(|n| {
+                    n.eq_ignore_ascii_case(b"xread") || n.eq_ignore_ascii_case(b"xreadgroup")
+                })
+            })
+        });
+        if stream_reader {
+            self.signal_ready(db, key);
+        }
+    }
+
     /// Publishes `payload` to `channel` (PUBLISH); returns the receivers.
     pub fn publish(&mut self, channel: Bytes, payload: Bytes) -> usize {
         self.pubsub.publish(&channel, &payload, false)
@@ -434,6 +458,7 @@ impl State {
     /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
     /// transactions watching it will not run.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        self.wake_stream_readers(db, key);
         if !self.watches.any() {
             return;
         }

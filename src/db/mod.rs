@@ -16,6 +16,8 @@ pub mod list;
 pub mod listpack;
 pub mod set;
 pub mod snapshot;
+pub mod stream;
+pub mod stream_group;
 pub mod value;
 pub mod zset;
 

@@ -1,0 +1,713 @@
+//! The stream type (Redis's `t_stream.c` data side): entries packed into
+//! blocks, and the stream's metadata. Consumer groups live in
+//! [`super::stream_group`].
+//!
+//! Entries are kept in a `BTreeMap` from each block's first id to a
+//! [`Block`]: one byte buffer holding up to `stream-node-max-entries`
+//! entries (or `stream-node-max-bytes` bytes), like Redis's listpack
+//! nodes. A block starts with its *master fields* (the first entry's field
+//! names); an entry with the same field names stores only its values. Ids
+//! are stored as varint deltas from the block's first id, so an entry of
+//! two small fields costs a dozen bytes and nothing is allocated per
+//! field. Deletion marks an entry as a tombstone in place; a block whose
+//! entries are all deleted is dropped. Block boundaries follow Redis's
+//! rules, so `~` trimming removes the same whole blocks Redis does.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::stream_group::Group;
+
+/// A stream entry id: milliseconds and a sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct StreamId {
+    /// Milliseconds part.
+    pub ms: u64,
+    /// Sequence part.
+    pub seq: u64,
+}
+
+impl StreamId {
+    /// The smallest id, `0-0`.
+    pub const MIN: StreamId = StreamId { ms: 0, seq: 0 };
+    /// The largest id.
+    pub const MAX: StreamId = StreamId {
+        ms: u64::MAX,
+        seq: u64::MAX,
+    };
+
+    /// A new id.
+    pub const fn new(ms: u64, seq: u64) -> StreamId {
+        StreamId { ms, seq }
+    }
+
+    /// The next id, or `None` at the maximum.
+    pub fn incr(self) -> Option<StreamId> {
+        if self.seq < u64::MAX {
+            Some(StreamId::new(self.ms, self.seq + 1))
+        } else if self.ms < u64::MAX {
+            Some(StreamId::new(self.ms + 1, 0))
+        } else {
+            None
+        }
+    }
+
+    /// The previous id, or `None` at `0-0`.
+    pub fn decr(self) -> Option<StreamId> {
+        if self.seq > 0 {
+            Some(StreamId::new(self.ms, self.seq - 1))
+        } else if self.ms > 0 {
+            Some(StreamId::new(self.ms - 1, u64::MAX))
+        } else {
+            None
+        }
+    }
+
+    /// Whether this is `0-0`.
+    pub fn is_zero(self) -> bool {
+        self == StreamId::MIN
+    }
+
+    /// The `ms-seq` text as bytes.
+    pub fn to_bytes(self) -> Vec<u8> {
+        self.to_string().into_bytes()
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.ms, self.seq)
+    }
+}
+
+/// Entry flag: the entry is deleted (a tombstone).
+const DELETED: u8 = 1;
+/// Entry flag: the entry's fields are the block's master fields.
+const SAME_FIELDS: u8 = 2;
+
+fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+/// Reads a varint at `*pos`. Blocks are only written by this module, so
+/// a malformed buffer is a bug, not input.
+fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = buf[*pos];
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return v;
+        }
+        shift += 7;
+    }
+}
+
+fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
+    put_varint(buf, s.len() as u64);
+    buf.extend_from_slice(s);
+}
+
+fn get_str<'a>(buf: &'a [u8], pos: &mut usize) -> &'a [u8] {
+    let n = get_varint(buf, pos) as usize;
+    let s = &buf[*pos..*pos + n];
+    *pos += n;
+    s
+}
+
+/// One block of entries.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Master fields, then the entries.
+    buf: Vec<u8>,
+    /// Where the entries start (after the master fields).
+    start: u32,
+    /// Number of master fields.
+    nmaster: u32,
+    /// Entries not deleted.
+    live: u32,
+    /// Entries including tombstones.
+    total: u32,
+    /// The block's first id (its key in the map).
+    first: StreamId,
+    /// The id of the last entry written, deleted or not.
+    last: StreamId,
+}
+
+/// An entry read from a block.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    /// The entry's id.
+    pub id: StreamId,
+    /// The block buffer.
+    buf: &'a [u8],
+    /// Offset of the entry's flag byte.
+    pub(crate) at: usize,
+    /// Offset of the first field/value after the id.
+    body: usize,
+    /// Offset where the master fields start and their number, if the
+    /// entry shares them.
+    master: Option<(usize, usize)>,
+    deleted: bool,
+}
+
+impl<'a> EntryRef<'a> {
+    /// Number of field/value pairs.
+    pub fn len(&self) -> usize {
+        match self.master {
+            Some((_, n)) => n,
+            None => {
+                let mut p = self.body;
+                get_varint(self.buf, &mut p) as usize
+            }
+        }
+    }
+
+    /// Whether the entry has no fields (never, for stored entries).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` with each field and value, in order.
+    pub fn for_each(&self, mut f: impl FnMut(&'a [u8], &'a [u8])) {
+        let buf = self.buf;
+        match self.master {
+            Some((mut m, n)) => {
+                let mut p = self.body;
+                for _ in 0..n {
+                    let field = get_str(buf, &mut m);
+                    let value = get_str(buf, &mut p);
+                    f(field, value);
+                }
+            }
+            None => {
+                let mut p = self.body;
+                let n = get_varint(buf, &mut p);
+                for _ in 0..n {
+                    let field = get_str(buf, &mut p);
+                    let value = get_str(buf, &mut p);
+                    f(field, value);
+                }
+            }
+        }
+    }
+
+    /// Fields and values, flattened (for tests and small callers).
+    pub fn to_vec(&self) -> Vec<Vec<u8>> {
+        let mut v = Vec::with_capacity(self.len() * 2);
+        self.for_each(|f, x| {
+            v.push(f.to_vec());
+            v.push(x.to_vec());
+        });
+        v
+    }
+}
+
+impl Block {
+    /// A new block whose master fields are those of `fields` (pairs).
+    fn new(first: StreamId, fields: &[&[u8]]) -> Block {
+        let mut buf = Vec::with_capacity(64);
+        let n = fields.len() / 2;
+        put_varint(&mut buf, n as u64);
+        for f in fields.iter().step_by(2) {
+            put_str(&mut buf, f);
+        }
+        Block {
+            start: buf.len() as u32,
+            buf,
+            nmaster: n as u32,
+            live: 0,
+            total: 0,
+            first,
+            last: first,
+        }
+    }
+
+    /// Whether `fields` (pairs) has exactly the master field names.
+    fn same_fields(&self, fields: &[&[u8]]) -> bool {
+        if fields.len() / 2 != self.nmaster as usize {
+            return false;
+        }
+        let mut p = 0;
+        get_varint(&self.buf, &mut p);
+        fields
+            .iter()
+            .step_by(2)
+            .all(|f| get_str(&self.buf, &mut p) == *f)
+    }
+
+    /// Appends an entry (its id is greater than every id in the block).
+    fn push(&mut self, id: StreamId, fields: &[&[u8]]) {
+        let same = self.same_fields(fields);
+        let buf = &mut self.buf;
+        buf.push(if same { SAME_FIELDS } else { 0 });
+        let dms = id.ms - self.first.ms;
+        put_varint(buf, dms);
+        put_varint(
+            buf,
+            if dms == 0 {
+                id.seq - self.first.seq
+            } else {
+                id.seq
+            },
+        );
+        if same {
+            for v in fields.iter().skip(1).step_by(2) {
+                put_str(buf, v);
+            }
+        } else {
+            put_varint(buf, (fields.len() / 2) as u64);
+            for f in fields {
+                put_str(buf, f);
+            }
+        }
+        self.live += 1;
+        self.total += 1;
+        self.last = id;
+    }
+
+    /// Decodes the entry at `at`; returns it and the next entry's offset.
+    fn decode(&self, at: usize) -> (EntryRef<'_>, usize) {
+        let buf = &self.buf[..];
+        let flags = buf[at];
+        let mut p = at + 1;
+        let dms = get_varint(buf, &mut p);
+        let s = get_varint(buf, &mut p);
+        let id = if dms == 0 {
+            StreamId::new(self.first.ms, self.first.seq + s)
+        } else {
+            StreamId::new(self.first.ms + dms, s)
+        };
+        let body = p;
+        let master = if flags & SAME_FIELDS != 0 {
+            let mut m = 0;
+            let n = get_varint(buf, &mut m) as usize;
+            for _ in 0..n {
+                get_str(buf, &mut p);
+            }
+            Some((m, n))
+        } else {
+            let n = get_varint(buf, &mut p);
+            for _ in 0..2 * n {
+                get_str(buf, &mut p);
+            }
+            None
+        };
+        let e = EntryRef {
+            id,
+            buf,
+            at,
+            body,
+            master,
+            deleted: flags & DELETED != 0,
+        };
+        (e, p)
+    }
+
+    /// Every entry, tombstones included, in order.
+    fn entries(&self) -> impl Iterator<Item = EntryRef<'_>> {
+        let mut at = self.start as usize;
+        std::iter::from_fn(move || {
+            if at >= self.buf.len() {
+                return None;
+            }
+            let (e, next) = self.decode(at);
+            at = next;
+            Some(e)
+        })
+    }
+
+    /// Marks the entry at `at` deleted.
+    fn delete_at(&mut self, at: usize) {
+        self.buf[at] |= DELETED;
+        self.live -= 1;
+    }
+
+    /// Bytes used, for the node size limit and memory accounting.
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+/// A stream: its entries and metadata, and its consumer groups.
+#[derive(Debug, Clone, Default)]
+pub struct Stream {
+    blocks: BTreeMap<StreamId, Block>,
+    len: u64,
+    /// The last id generated (or set by XSETID).
+    pub last_id: StreamId,
+    /// The first live entry's id (0-0 when empty), Redis's `first_id`.
+    pub first_id: StreamId,
+    /// The greatest id ever deleted (Redis's `max_deleted_entry_id`).
+    pub max_deleted: StreamId,
+    /// Entries ever added (Redis's `entries_added`).
+    pub entries_added: u64,
+    /// Consumer groups by name (sorted, as Redis's rax).
+    pub groups: BTreeMap<Box<[u8]>, Group>,
+}
+
+/// How to trim a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trim {
+    /// Keep at most this many entries.
+    MaxLen(u64),
+    /// Remove entries with smaller ids.
+    MinId(StreamId),
+}
+
+/// Node size limits (`stream-node-max-bytes`, `stream-node-max-entries`;
+/// 0: unlimited).
+#[derive(Debug, Clone, Copy)]
+pub struct NodeLimits {
+    /// Bytes per block.
+    pub bytes: usize,
+    /// Entries per block.
+    pub entries: usize,
+}
+
+impl Stream {
+    /// Number of live entries.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of blocks (XINFO's `radix-tree-keys`).
+    pub fn blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Bytes held by the blocks.
+    pub fn bytes(&self) -> usize {
+        self.blocks.values().map(|b| b.buf.capacity() + 64).sum()
+    }
+
+    /// Appends an entry with `id` (greater than `last_id`) and `fields`
+    /// (an even number of field, value arguments).
+    pub fn append(&mut self, id: StreamId, fields: &[&[u8]], lim: NodeLimits) {
+        let size: usize = fields.iter().map(|f| f.len() + 2).sum::<usize>() + 4;
+        let room = match self.blocks.values().next_back() {
+            Some(b) => {
+                (lim.bytes == 0 || b.bytes() + size < lim.bytes)
+                    && (lim.entries == 0 || (b.total as usize) < lim.entries)
+            }
+            None => false,
+        };
+        if room {
+            if let Some(b) = self.blocks.values_mut().next_back() {
+                b.push(id, fields);
+            }
+        } else {
+            let mut b = Block::new(id, fields);
+            b.push(id, fields);
+            self.blocks.insert(id, b);
+        }
+        if self.len == 0 {
+            self.first_id = id;
+        }
+        self.len += 1;
+        self.entries_added += 1;
+        self.last_id = id;
+    }
+
+    /// The key of the block that may hold `id`.
+    fn block_key_for(&self, id: StreamId) -> Option<StreamId> {
+        self.blocks.range(..=id).next_back().map(|(k, _)| *k)
+    }
+
+    /// Calls `f` for the live entries with ids in `start..=end`, forward
+    /// or reversed, until `f` returns false or `count` (0: all) entries
+    /// were passed. Costs O(log n + returned).
+    pub fn range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        rev: bool,
+        count: usize,
+        mut f: impl FnMut(EntryRef<'_>) -> bool,
+    ) {
+        if start > end {
+            return;
+        }
+        let mut n = 0;
+        if !rev {
+            let from = self.block_key_for(start).unwrap_or(start);
+            for b in self.blocks.range(from..=end).map(|(_, b)| b) {
+                for e in b.entries() {
+                    if e.id > end {
+                        return;
+                    }
+                    if e.deleted || e.id < start {
+                        continue;
+                    }
+                    if !f(e) {
+                        return;
+                    }
+                    n += 1;
+                    if n == count {
+                        return;
+                    }
+                }
+            }
+        } else {
+            for b in self.blocks.range(..=end).rev().map(|(_, b)| b) {
+                if b.last < start {
+                    return;
+                }
+                let es: Vec<EntryRef<'_>> = b.entries().collect();
+                for e in es.into_iter().rev() {
+                    if e.id < start {
+                        return;
+                    }
+                    if e.deleted || e.id > end {
+                        continue;
+                    }
+                    if !f(e) {
+                        return;
+                    }
+                    n += 1;
+                    if n == count {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The live entry with `id`, as flattened fields and values.
+    pub fn get(&self, id: StreamId) -> Option<Vec<Vec<u8>>> {
+        let mut v = None;
+        self.range(id, id, false, 1, |e| {
+            v = Some(e.to_vec());
+            false
+        });
+        v
+    }
+
+    /// Whether a live entry has `id`.
+    pub fn contains(&self, id: StreamId) -> bool {
+        let mut found = false;
+        self.range(id, id, false, 1, |_| {
+            found = true;
+            false
+        });
+        found
+    }
+
+    /// The first (or last) live entry's id.
+    pub fn edge(&self, last: bool) -> Option<StreamId> {
+        let mut id = None;
+        self.range(StreamId::MIN, StreamId::MAX, last, 1, |e| {
+            id = Some(e.id);
+            false
+        });
+        id
+    }
+
+    /// Deletes the live entry `id`; returns whether it existed. Updates
+    /// `max_deleted` and `first_id` as Redis's XDEL does.
+    pub fn delete(&mut self, id: StreamId) -> bool {
+        let Some(key) = self.block_key_for(id) else {
+            return false;
+        };
+        let Some(b) = self.blocks.get_mut(&key) else {
+            return false;
+        };
+        let Some(at) = b.entries().find(|e| e.id == id && !e.deleted).map(|e| e.at) else {
+            return false;
+        };
+        b.delete_at(at);
+        if b.live == 0 {
+            self.blocks.remove(&key);
+        }
+        self.len -= 1;
+        if id > self.max_deleted {
+            self.max_deleted = id;
+        }
+        if id == self.first_id {
+            self.first_id = self.edge(false).unwrap_or(StreamId::MIN);
+        }
+        true
+    }
+
+    /// Trims as Redis's `streamTrim`: whole blocks first; with `approx`
+    /// stops at the first block that cannot go whole, otherwise deletes
+    /// entries inside it. `limit` (0: none) caps the entries removed.
+    /// Returns the number removed.
+    pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
+        let mut deleted = 0u64;
+        loop {
+            if let Trim::MaxLen(max) = how {
+                if self.len <= max {
+                    break;
+                }
+            }
+            let Some((&key, b)) = self.blocks.iter().next() else {
+                break;
+            };
+            let entries = u64::from(b.live);
+            if limit > 0 && deleted + entries > limit {
+                break;
+            }
+            let whole = match how {
+                Trim::MaxLen(max) => self.len - entries >= max,
+                Trim::MinId(min) => b.last < min,
+            };
+            if whole {
+                self.blocks.remove(&key);
+                self.len -= entries;
+                deleted += entries;
+                continue;
+            }
+            if approx {
+                break;
+            }
+            let Some(b) = self.blocks.get_mut(&key) else {
+                break;
+            };
+            let mut doomed = Vec::new();
+            let mut len = self.len;
+            for e in b.entries() {
+                if e.deleted {
+                    continue;
+                }
+                let stop = match how {
+                    Trim::MaxLen(max) => len <= max,
+                    Trim::MinId(min) => e.id >= min,
+                };
+                if stop {
+                    break;
+                }
+                doomed.push(e.at);
+                len -= 1;
+            }
+            for at in &doomed {
+                b.delete_at(*at);
+            }
+            self.len = len;
+            deleted += doomed.len() as u64;
+            break;
+        }
+        if deleted > 0 {
+            self.first_id = self.edge(false).unwrap_or(StreamId::MIN);
+        }
+        deleted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const LIM: NodeLimits = NodeLimits {
+        bytes: 4096,
+        entries: 5,
+    };
+
+    fn ids(s: &Stream, start: StreamId, end: StreamId, rev: bool, count: usize) -> Vec<u64> {
+        let mut v = Vec::new();
+        s.range(start, end, rev, count, |e| {
+            v.push(e.id.ms);
+            true
+        });
+        v
+    }
+
+    #[test]
+    fn fields_round_trip() {
+        let mut s = Stream::default();
+        s.append(StreamId::new(1, 0), &[b"a", b"1", b"b", b"2"], LIM);
+        s.append(StreamId::new(1, 1), &[b"a", b"3", b"b", b"4"], LIM);
+        s.append(StreamId::new(2, 0), &[b"x", b"", b"b", b"4"], LIM);
+        assert_eq!(
+            s.get(StreamId::new(1, 1)).unwrap(),
+            [b"a", b"3", b"b", b"4"]
+        );
+        assert_eq!(
+            s.get(StreamId::new(2, 0)).unwrap(),
+            [&b"x"[..], b"", b"b", b"4"]
+        );
+        assert!(s.get(StreamId::new(1, 2)).is_none());
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Add(u64),
+        Del(u64),
+        TrimLen(u64, bool, u64),
+        TrimMin(u64, bool, u64),
+        Range(u64, u64, bool, usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (1u64..5).prop_map(Op::Add),
+            1 => (0u64..300).prop_map(Op::Del),
+            1 => (0u64..60, any::<bool>(), 0u64..20).prop_map(|(a, b, c)| Op::TrimLen(a, b, c)),
+            1 => (0u64..300, any::<bool>(), 0u64..20).prop_map(|(a, b, c)| Op::TrimMin(a, b, c)),
+            2 => (0u64..300, 0u64..300, any::<bool>(), 0usize..8)
+                .prop_map(|(a, b, r, c)| Op::Range(a, b, r, c)),
+        ]
+    }
+
+    proptest! {
+        /// Ranges, deletes and exact trims agree with a `BTreeMap`; approx
+        /// trims remove a prefix no larger than the exact trim would, and
+        /// never more than the limit.
+        #[test]
+        fn matches_btreemap_model(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut s = Stream::default();
+            let mut m: BTreeMap<u64, u64> = BTreeMap::new();
+            let mut next = 1u64;
+            for op in ops {
+                match op {
+                    Op::Add(step) => {
+                        next += step;
+                        s.append(StreamId::new(next, 0), &[b"f", &next.to_le_bytes()], LIM);
+                        m.insert(next, next);
+                    }
+                    Op::Del(k) => {
+                        prop_assert_eq!(s.delete(StreamId::new(k, 0)), m.remove(&k).is_some());
+                    }
+                    Op::TrimLen(max, approx, limit) => {
+                        let before = m.len() as u64;
+                        let limit = if approx { limit } else { 0 };
+                        let n = s.trim(Trim::MaxLen(max), approx, limit);
+                        let exact = before.saturating_sub(max);
+                        if approx { prop_assert!(n <= exact); } else { prop_assert_eq!(n, exact); }
+                        if limit > 0 { prop_assert!(n <= limit); }
+                        for _ in 0..n { let k = *m.keys().next().unwrap(); m.remove(&k); }
+                    }
+                    Op::TrimMin(min, approx, limit) => {
+                        let limit = if approx { limit } else { 0 };
+                        let n = s.trim(Trim::MinId(StreamId::new(min, 0)), approx, limit);
+                        let exact = m.range(..min).count() as u64;
+                        if approx { prop_assert!(n <= exact); } else { prop_assert_eq!(n, exact); }
+                        for _ in 0..n { let k = *m.keys().next().unwrap(); m.remove(&k); }
+                    }
+                    Op::Range(a, b, rev, count) => {
+                        let got = ids(&s, StreamId::new(a, 0), StreamId::new(b, 0), rev, count);
+                        let mut want: Vec<u64> = if a <= b { m.range(a..=b).map(|(k, _)| *k).collect() } else { vec![] };
+                        if rev { want.reverse(); }
+                        if count > 0 { want.truncate(count); }
+                        prop_assert_eq!(got, want);
+                    }
+                }
+                prop_assert_eq!(s.len(), m.len() as u64);
+                let first = m.keys().next().map(|k| StreamId::new(*k, 0)).unwrap_or(StreamId::MIN);
+                prop_assert_eq!(s.first_id, first);
+            }
+        }
+    }
+}
