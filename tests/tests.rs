@@ -14,6 +14,7 @@ mod pubsub;
 mod server_cmds;
 mod set;
 mod sort;
+mod stream;
 mod strings;
 mod tools;
 mod tx;
