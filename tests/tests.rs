@@ -15,6 +15,7 @@ mod server_cmds;
 mod set;
 mod sort;
 mod stream;
+mod stream_differential;
 mod strings;
 mod tools;
 mod tx;

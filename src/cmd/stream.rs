@@ -123,7 +123,7 @@ pub fn xadd(ctx: &mut Ctx) -> CmdResult {
         return Err(CmdError::WrongArgs);
     }
     if let Some(id) = p.id {
-        if id.seq_given && id.id.is_zero() {
+        if !id.auto_seq && id.id.is_zero() {
             return Err(CmdError::Msg(
                 "ERR The ID specified in XADD must be greater than 0-0",
             ));
@@ -346,7 +346,7 @@ pub fn xsetid(ctx: &mut Ctx) -> CmdResult {
     if !maxdel.is_zero() {
         s.max_deleted = maxdel;
     }
-    ctx.signal_modified(key);
+    // Redis 7.0 does not signal the key for WATCH here.
     ctx.notify(notify::STREAM, "xsetid", key);
     ctx.dirty(1);
     ctx.out.ok();

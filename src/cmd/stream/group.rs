@@ -400,7 +400,9 @@ pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
         }
         reply_stream_key(ctx.out, key);
         match ids[i] {
-            Some(start) => {
+            Some(after) => {
+                // The id is exclusive here too: entries after it.
+                let start = after.incr().unwrap_or(StreamId::MAX);
                 let pending: Vec<StreamId> = g
                     .consumers
                     .get(cname)
@@ -422,11 +424,11 @@ pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
                         false
                     });
                     if !found {
+                        // Deleted meanwhile: reported, but not re-delivered.
                         ctx.out.array(2);
                         ctx.out.bulk(&id.to_bytes());
                         ctx.out.null_array();
-                    }
-                    if let Some(n) = g.pel.get_mut(&id) {
+                    } else if let Some(n) = g.pel.get_mut(&id) {
                         n.delivery_time = now;
                         n.delivery_count += 1;
                         prop.claim(key, gname, id, Some(n));
@@ -760,7 +762,6 @@ pub fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
     let argv = ctx.argv;
     let (key, group, cname) = (&argv[1][..], &argv[2][..], &argv[3][..]);
     let db = ctx.client.db;
-    let has_group = read(ctx.srv, db, key)?.is_some_and(|s| s.groups.contains_key(group));
     let minidle = parse_i64(&argv[4])
         .ok_or(CmdError::Msg(
             "ERR Invalid min-idle-time argument for XAUTOCLAIM",
@@ -785,6 +786,7 @@ pub fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
         }
         j += 1;
     }
+    let has_group = read(ctx.srv, db, key)?.is_some_and(|s| s.groups.contains_key(group));
     if !has_group {
         return Err(nogroup(key, group));
     }

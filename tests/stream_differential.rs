@@ -1,0 +1,846 @@
+//! Streams against redis-server 7.0: hand-picked edge cases (RESP2 and
+//! RESP3), seeded random command streams with explicit ids, keyspace
+//! events, WATCH invalidation and blocked readers.
+//!
+//! Replies are compared byte for byte, except where they carry times:
+//! XPENDING's idle times, XINFO's seen-times, delivery times and idle
+//! times, and XINFO STREAM's `radix-tree-nodes` (the shape of Redis's own
+//! radix tree) are masked by [`masked`].
+
+use crate::differential::{same_replies, Cmp, EventPair, Pair, EVENTS};
+use crate::util::*;
+
+/// Masks what may differ between the servers: integers after
+/// `radix-tree-nodes`, `idle` and `seen-time`, Unix-ms timestamps, and
+/// the idle time of XPENDING rows.
+fn masked(v: Value) -> Value {
+    fn walk(v: Value) -> Value {
+        match v {
+            Value::Int(n) if n > 1_000_000_000_000 => Value::Int(0),
+            Value::Array(items) => {
+                let pending_row = items.len() == 4
+                    && matches!(items[0], Value::Bulk(_))
+                    && matches!(items[1], Value::Bulk(_))
+                    && matches!(items[2], Value::Int(_));
+                let mut out = Vec::with_capacity(items.len());
+                let mut mask_next = false;
+                for (i, x) in items.into_iter().enumerate() {
+                    let x = if mask_next || (pending_row && i == 2) {
+                        Value::Int(0)
+                    } else {
+                        walk(x)
+                    };
+                    mask_next = matches!(&x, Value::Bulk(b) if is_masked_field(b));
+                    out.push(x);
+                }
+                Value::Array(out)
+            }
+            Value::Map(kv) => Value::Map(
+                kv.into_iter()
+                    .map(|(k, v)| {
+                        let m = matches!(&k, Value::Bulk(b) if is_masked_field(b));
+                        (k, if m { Value::Int(0) } else { walk(v) })
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+    walk(v)
+}
+
+fn is_masked_field(b: &[u8]) -> bool {
+    matches!(b, b"radix-tree-nodes" | b"idle" | b"seen-time")
+}
+
+/// How to compare the reply of `args`.
+fn cmp_of(args: &[&str]) -> Cmp {
+    let name = args[0].to_ascii_uppercase();
+    if matches!(name.as_str(), "XINFO" | "XPENDING") {
+        Cmp::Normalized(masked)
+    } else {
+        Cmp::Exact
+    }
+}
+
+fn check(p: &mut Pair, args: &[&str]) {
+    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+    p.check_with(&a, cmp_of(args));
+}
+
+/// Hand-picked edge cases: ids, bounds, trimming options, groups,
+/// claims, XINFO, errors and their order.
+const SCRIPT: &[&[&str]] = &[
+    &["CONFIG", "SET", "stream-node-max-entries", "3"],
+    &["XADD", "s", "1-1", "a", "1", "b", "2"],
+    &["XADD", "s", "1-*", "a", "3", "b", "4"],
+    &["XADD", "s", "2", "c", "5"],
+    &["XADD", "s", "2-*", "a", "1"],
+    &["XADD", "s", "1-5", "a", "1"],
+    &["XADD", "s", "0-0", "a", "1"],
+    &["XADD", "s", "-", "a", "1"],
+    &["XADD", "s", "+", "a", "1"],
+    &["XADD", "s", "1-2-3", "a", "1"],
+    &["XADD", "s", " 5", "a", "1"],
+    &["XADD", "s", "5--0", "a", "1"],
+    &["XADD", "s", "MAXLEN", "1", "LIMIT", "5", "3-1", "a", "1"],
+    &["XADD", "s", "LIMIT", "5", "3-1", "a", "1"],
+    &["XADD", "s", "MAXLEN", "1", "MINID", "1", "3-1", "a", "1"],
+    &["XADD", "s", "MAXLEN", "abc", "3-1", "a", "1"],
+    &["XADD", "s", "MAXLEN", "~", "-1", "3-1", "a", "1"],
+    &[
+        "XADD", "s", "MAXLEN", "~", "1", "LIMIT", "-1", "3-1", "a", "1",
+    ],
+    &["XADD", "s", "MINID", "x", "3-1", "a", "1"],
+    &["XADD", "s", "NOMKSTREAM", "3-1", "a", "1"],
+    &["XADD", "nn", "NOMKSTREAM", "3-1", "a", "1"],
+    &["XADD", "s", "3-2", "a"],
+    &["XADD", "s", "NOMKSTREAM"],
+    &["XADD", "s", "MAXLEN", "0"],
+    &["XRANGE", "s", "-", "+"],
+    &["XRANGE", "s", "(1-1", "(2-1"],
+    &["XRANGE", "s", "(-", "+"],
+    &["XRANGE", "s", "-", "(+"],
+    &[
+        "XRANGE",
+        "s",
+        "(18446744073709551615-18446744073709551615",
+        "+",
+    ],
+    &["XRANGE", "s", "-", "(0-0"],
+    &["XRANGE", "s", "(1", "(3"],
+    &["XRANGE", "s", "2", "1"],
+    &["XRANGE", "s", "1", "1"],
+    &["XREVRANGE", "s", "+", "-", "COUNT", "2"],
+    &["XREVRANGE", "s", "(3", "(1"],
+    &["XRANGE", "s", "-", "+", "COUNT", "0"],
+    &["XRANGE", "s", "-", "+", "COUNT", "-1"],
+    &["XRANGE", "s", "-", "+", "COUNT"],
+    &["XRANGE", "s", "-", "+", "COUNT", "1", "COUNT", "2"],
+    &["XRANGE", "s", "-", "+", "FOO", "1"],
+    &["XRANGE", "s", "x", "+"],
+    &["XRANGE", "s", "18446744073709551616", "+"],
+    &["XRANGE", "nokey", "-", "+"],
+    &["XLEN", "s"],
+    &["XDEL", "s", "1-1", "9-9", "abc"],
+    &["XDEL", "s", "1-1", "9-9", "1-1"],
+    &["XDEL", "nokey", "1-1"],
+    &["XINFO", "STREAM", "s"],
+    &["XTRIM", "s", "MAXLEN", "1"],
+    &["XTRIM", "s", "MAXLEN"],
+    &["XTRIM", "s", "FOO", "1"],
+    &["XTRIM", "s", "MAXLEN", "1", "LIMIT", "1"],
+    &["XTRIM", "s", "MINID", "~", "-1"],
+    &["XTRIM", "nokey", "MAXLEN", "0"],
+    &["XTRIM", "nokey", "FOO"],
+    &["XINFO", "STREAM", "s"],
+    &["XSETID", "s", "1-1"],
+    &["XSETID", "nokey", "1-1"],
+    &["XSETID", "s", "5-5", "ENTRIESADDED", "0"],
+    &["XSETID", "s", "5-5", "ENTRIESADDED", "-1"],
+    &["XSETID", "s", "5-5", "MAXDELETEDID", "9-9"],
+    &["XSETID", "s", "5-5", "FOO"],
+    &[
+        "XSETID",
+        "s",
+        "5-5",
+        "ENTRIESADDED",
+        "10",
+        "MAXDELETEDID",
+        "3-3",
+    ],
+    &["XSETID", "s", "5-4"],
+    &["XINFO", "STREAM", "s", "FULL"],
+    &["XADD", "s", "5-*", "z", "z"],
+    // Node boundaries decide what `~` removes.
+    &["XADD", "t", "1-1", "a", "1"],
+    &["XADD", "t", "2-1", "a", "1"],
+    &["XADD", "t", "3-1", "a", "1"],
+    &["XADD", "t", "4-1", "b", "1"],
+    &["XADD", "t", "5-1", "a", "1"],
+    &["XADD", "t", "6-1", "a", "1"],
+    &["XADD", "t", "7-1", "a", "1"],
+    &["XADD", "t", "8-1", "a", "1"],
+    &["XTRIM", "t", "MAXLEN", "~", "4"],
+    &["XINFO", "STREAM", "t"],
+    &["XTRIM", "t", "MINID", "~", "7"],
+    &["XTRIM", "t", "MAXLEN", "~", "0", "LIMIT", "2"],
+    &["XADD", "t", "MAXLEN", "~", "1", "9-1", "a", "1"],
+    &["XRANGE", "t", "-", "+"],
+    &["XTRIM", "t", "MAXLEN", "=", "1"],
+    &["XINFO", "STREAM", "t"],
+    // Groups.
+    &["XGROUP", "CREATE", "s", "g", "0"],
+    &["XGROUP", "CREATE", "s", "g", "0"],
+    &["XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "3"],
+    &["XGROUP", "CREATE", "s", "g3", "+"],
+    &["XGROUP", "CREATE", "s", "g3", "x"],
+    &["XGROUP", "CREATE", "nokey", "g", "0"],
+    &["XGROUP", "CREATE", "mk", "g", "0", "MKSTREAM"],
+    &["XGROUP", "CREATE", "s", "g5", "0", "ENTRIESREAD", "-2"],
+    &[
+        "XGROUP",
+        "CREATE",
+        "s",
+        "g5",
+        "0",
+        "MKSTREAM",
+        "MKSTREAM",
+        "ENTRIESREAD",
+        "5",
+    ],
+    &["XGROUP", "CREATE", "s", "g6", "0", "FOO"],
+    &["XGROUP", "CREATE", "s", "g6", "0", "ENTRIESREAD"],
+    &["XINFO", "GROUPS", "s"],
+    &["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"],
+    &["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "0"],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "s",
+        "0",
+    ],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "STREAMS",
+        "s",
+        "0",
+        "extra",
+    ],
+    &["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "$"],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "NOACK",
+        "NOACK",
+        "STREAMS",
+        "s",
+        ">",
+    ],
+    &["XREADGROUP", "GROUP", "nog", "c1", "STREAMS", "s", ">"],
+    &["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "nokey", ">"],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "STREAMS",
+        "s",
+        "mk",
+        ">",
+        ">",
+    ],
+    &["XREADGROUP", "COUNT", "1", "STREAMS", "s", ">"],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "BLOCK",
+        "x",
+        "STREAMS",
+        "s",
+        ">",
+    ],
+    &["XACK", "s", "g", "5-1"],
+    &["XACK", "s", "g", "x"],
+    &["XACK", "s", "nog", "x"],
+    &["XACK", "nokey", "g", "1-1"],
+    &["XPENDING", "s", "g"],
+    &["XPENDING", "s", "g", "-", "+", "10"],
+    &["XPENDING", "s", "g", "IDLE", "0", "-", "+", "10", "c1"],
+    &["XPENDING", "s", "g", "IDLE", "99999999", "-", "+", "10"],
+    &["XPENDING", "s", "g", "IDLE", "10", "-", "+"],
+    &["XPENDING", "s", "g", "-", "+", "x"],
+    &["XPENDING", "s", "g", "(-", "+", "10"],
+    &["XPENDING", "s", "g", "-", "+", "10", "nobody"],
+    &["XPENDING", "s", "g", "-", "+", "10", "c1", "extra"],
+    &["XPENDING", "s", "g", "-"],
+    &["XPENDING", "nokey", "g"],
+    &["XPENDING", "s", "nog"],
+    &["XINFO", "GROUPS", "s"],
+    &["XINFO", "CONSUMERS", "s", "g"],
+    &["XINFO", "CONSUMERS", "s", "nog"],
+    &["XINFO", "STREAM", "s", "FULL", "COUNT", "1"],
+    &["XINFO", "STREAM", "s", "FULL", "COUNT", "x"],
+    &["XINFO", "STREAM", "s", "FOO"],
+    &["XINFO", "STREAM", "nokey"],
+    &["XINFO", "GROUPS", "nokey"],
+    &["XINFO", "FOO"],
+    &["XINFO", "HELP"],
+    &["XGROUP", "HELP"],
+    &["XGROUP", "FOO", "s", "g"],
+    &["XGROUP", "CREATECONSUMER", "s", "g", "c2"],
+    &["XGROUP", "CREATECONSUMER", "s", "g", "c2"],
+    &["XGROUP", "CREATECONSUMER", "s", "nog", "c2"],
+    &["XGROUP", "CREATECONSUMER", "nokey", "g", "c2"],
+    &["XGROUP", "DELCONSUMER", "s", "g", "c2"],
+    &["XGROUP", "DELCONSUMER", "s", "g", "c2"],
+    &["XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD", "0"],
+    &["XINFO", "GROUPS", "s"],
+    &["XGROUP", "SETID", "s", "g", "$"],
+    &["XGROUP", "SETID", "s", "g", "-"],
+    &["XGROUP", "SETID", "s", "g", "+"],
+    &["XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD", "-2"],
+    &["XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD", "5", "FOO"],
+    &["XGROUP", "SETID", "s", "nog", "0"],
+    &["XGROUP", "SETID", "s", "g", "2"],
+    &["XGROUP", "DESTROY", "s", "g2"],
+    &["XGROUP", "DESTROY", "s", "g2"],
+    &["XGROUP", "DESTROY", "nokey", "g2"],
+    // Claims.
+    &["XADD", "s", "6-1", "y", "y"],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c3",
+        "COUNT",
+        "10",
+        "STREAMS",
+        "s",
+        ">",
+    ],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1"],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1", "JUSTID"],
+    &["XCLAIM", "s", "g", "c4", "0", "5-1", "FORCE"],
+    &[
+        "XCLAIM",
+        "s",
+        "g",
+        "c4",
+        "0",
+        "5-1",
+        "FORCE",
+        "RETRYCOUNT",
+        "7",
+        "JUSTID",
+    ],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1", "FOO"],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1", "IDLE", "x"],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1", "TIME", "x"],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1", "RETRYCOUNT", "x"],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1", "LASTID", "x"],
+    &["XCLAIM", "s", "g", "c4", "0", "6-1", "LASTID", "50-0"],
+    &["XCLAIM", "s", "g", "c4", "x", "6-1"],
+    &["XCLAIM", "s", "g", "c4", "99999999", "6-1"],
+    &["XCLAIM", "s", "nog", "c4", "0", "6-1"],
+    &["XCLAIM", "nokey", "g", "c4", "0", "6-1"],
+    &["XCLAIM", "s", "g", "c4", "0", "99-1", "FORCE"],
+    &["XPENDING", "s", "g", "-", "+", "10"],
+    &["XINFO", "GROUPS", "s"],
+    &["XAUTOCLAIM", "s", "g", "c5", "0", "0", "COUNT", "1"],
+    &["XAUTOCLAIM", "s", "g", "c5", "0", "0", "COUNT", "0"],
+    &["XAUTOCLAIM", "s", "g", "c5", "0", "0", "COUNT", "-1"],
+    &["XAUTOCLAIM", "s", "g", "c5", "0", "0", "JUSTID"],
+    &["XAUTOCLAIM", "s", "g", "c5", "0", "(0", "FOO"],
+    &["XAUTOCLAIM", "s", "g", "c5", "x", "0"],
+    &["XAUTOCLAIM", "s", "g", "c5", "0", "x"],
+    &["XAUTOCLAIM", "s", "nog", "c5", "0", "0"],
+    &["XAUTOCLAIM", "s", "nog", "c5", "0", "0", "COUNT", "0"],
+    &["XDEL", "s", "6-1"],
+    &["XAUTOCLAIM", "s", "g", "c6", "0", "0"],
+    &["XREADGROUP", "GROUP", "g", "c5", "STREAMS", "s", "0"],
+    &["XPENDING", "s", "g"],
+    // XREAD.
+    &["XREAD", "STREAMS", "s", "0"],
+    &["XREAD", "COUNT", "1", "STREAMS", "s", "mk", "0", "0"],
+    &["XREAD", "COUNT", "-1", "STREAMS", "s", "0"],
+    &["XREAD", "COUNT", "1", "COUNT", "2", "STREAMS", "s", "0"],
+    &["XREAD", "STREAMS", "s", "$"],
+    &["XREAD", "STREAMS", "s", "+"],
+    &["XREAD", "STREAMS", "s", ">"],
+    &["XREAD", "STREAMS", "s", "a", "0"],
+    &["XREAD", "STREAMS", "s"],
+    &["XREAD", "BLOCK", "-1", "STREAMS", "s", "0"],
+    &["XREAD", "BLOCK", "abc", "STREAMS", "s", "0"],
+    &["XREAD", "FOO", "STREAMS", "s", "0"],
+    &["XREAD", "GROUP", "g", "c", "STREAMS", "s", "0"],
+    &["XREAD", "NOACK", "STREAMS", "s", "0"],
+    &["XREAD", "COUNT", "1", "BLOCK", "10", "STREAMS", "s", "0"],
+    &["XREAD", "STREAMS", "nokey", "0"],
+    // Other types and commands on streams.
+    &["SET", "str", "x"],
+    &["XADD", "str", "1-1", "a", "1"],
+    &["XRANGE", "str", "-", "+"],
+    &["XREAD", "STREAMS", "str", "0"],
+    &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "str", ">"],
+    &["XINFO", "STREAM", "str"],
+    &["XGROUP", "CREATE", "str", "g", "0"],
+    &["XTRIM", "str", "MAXLEN", "0"],
+    &["XSETID", "str", "1-1"],
+    &["XCLAIM", "str", "g", "c", "0", "1-1"],
+    &["GET", "s"],
+    &["TYPE", "s"],
+    &["OBJECT", "ENCODING", "s"],
+    &["SORT", "s"],
+    &[
+        "COMMAND",
+        "GETKEYS",
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "STREAMS",
+        "a",
+        "b",
+        ">",
+        ">",
+    ],
+    &[
+        "COMMAND", "GETKEYS", "XREAD", "COUNT", "1", "STREAMS", "a", "0",
+    ],
+];
+
+#[test]
+fn scripted_edge_cases_match_redis() {
+    for resp3 in [false, true] {
+        let Some(mut p) = Pair::new() else { return };
+        if resp3 {
+            p.cin.cmd(&["HELLO", "3"]);
+            p.red.cmd(&["HELLO", "3"]);
+        }
+        for cmd in SCRIPT {
+            check(&mut p, cmd);
+        }
+        p.check_dataset();
+    }
+}
+
+const KEYS: &[&str] = &["s1", "s1", "s2", "str"];
+const GROUPS: &[&str] = &["g1", "g1", "g2"];
+const CONSUMERS: &[&str] = &["c1", "c2", "c3"];
+const FIELDS: &[&str] = &["a", "b", "f"];
+
+/// A random id from a small space (ms 0..12, seq 0..3), sometimes in a
+/// partial form.
+fn rid(g: &mut Gen) -> String {
+    let ms = g.below(12);
+    match g.below(10) {
+        0 => ms.to_string(),
+        1 => format!("{ms}-*"),
+        _ => format!("{ms}-{}", g.below(4)),
+    }
+}
+
+/// A random range bound.
+fn bound(g: &mut Gen) -> String {
+    match g.below(8) {
+        0 => "-".into(),
+        1 => "+".into(),
+        2 => format!("({}", g.below(12)),
+        3 => format!("({}-{}", g.below(12), g.below(4)),
+        4 => "x".into(),
+        _ => g.below(12).to_string(),
+    }
+}
+
+/// One random stream command (explicit ids only, so replies are equal).
+fn random_xcommand(g: &mut Gen) -> Vec<String> {
+    let k = g.pick(KEYS).to_string();
+    let grp = g.pick(GROUPS).to_string();
+    let c = g.pick(CONSUMERS).to_string();
+    let mut cmd: Vec<String> = match g.below(40) {
+        0..=9 => {
+            let mut v = vec!["XADD".to_string(), k];
+            if g.chance(5) {
+                v.push("NOMKSTREAM".into());
+            }
+            if g.chance(20) {
+                let strategy = if g.chance(50) { "MAXLEN" } else { "MINID" };
+                v.push(strategy.into());
+                let approx = g.chance(50);
+                if approx {
+                    v.push("~".into());
+                } else if g.chance(30) {
+                    v.push("=".into());
+                }
+                v.push(if strategy == "MAXLEN" {
+                    g.below(8).to_string()
+                } else {
+                    rid(g).replace("-*", "")
+                });
+                if approx && g.chance(30) {
+                    v.extend(["LIMIT".into(), g.below(5).to_string()]);
+                }
+            }
+            v.push(rid(g));
+            for _ in 0..1 + g.below(2) {
+                v.push(g.pick(FIELDS).into());
+                v.push(g.below(100).to_string());
+            }
+            v
+        }
+        10 | 11 => {
+            let mut v = vec![
+                if g.chance(50) { "XRANGE" } else { "XREVRANGE" }.to_string(),
+                k,
+                bound(g),
+                bound(g),
+            ];
+            if g.chance(40) {
+                v.extend(["COUNT".into(), (g.below(5) as i64 - 1).to_string()]);
+            }
+            v
+        }
+        12 => vec!["XLEN".into(), k],
+        13 | 14 => vec![
+            "XDEL".into(),
+            k,
+            rid(g).replace("-*", ""),
+            rid(g).replace("-*", ""),
+        ],
+        15 => {
+            let mut v = vec!["XTRIM".into(), k];
+            let approx = g.chance(50);
+            if g.chance(50) {
+                v.push("MAXLEN".into());
+                if approx {
+                    v.push("~".into());
+                }
+                v.push(g.below(8).to_string());
+            } else {
+                v.push("MINID".into());
+                if approx {
+                    v.push("~".into());
+                }
+                v.push(g.below(12).to_string());
+            }
+            if approx && g.chance(30) {
+                v.extend(["LIMIT".into(), g.below(5).to_string()]);
+            }
+            v
+        }
+        16 | 17 => vec![
+            "XREAD".into(),
+            "COUNT".into(),
+            g.below(4).to_string(),
+            "STREAMS".into(),
+            "s1".into(),
+            "s2".into(),
+            rid(g).replace("-*", ""),
+            if g.chance(30) {
+                "$".into()
+            } else {
+                rid(g).replace("-*", "")
+            },
+        ],
+        18 | 19 => {
+            let mut v = vec!["XGROUP".into(), "CREATE".into(), k, grp];
+            v.push(if g.chance(30) {
+                "$".into()
+            } else {
+                rid(g).replace("-*", "")
+            });
+            if g.chance(30) {
+                v.push("MKSTREAM".into());
+            }
+            if g.chance(30) {
+                v.extend(["ENTRIESREAD".into(), (g.below(6) as i64 - 1).to_string()]);
+            }
+            v
+        }
+        20 => {
+            let mut v = vec!["XGROUP".into(), "SETID".into(), k, grp];
+            v.push(if g.chance(30) {
+                "$".into()
+            } else {
+                rid(g).replace("-*", "")
+            });
+            if g.chance(50) {
+                v.extend(["ENTRIESREAD".into(), g.below(6).to_string()]);
+            }
+            v
+        }
+        21 => vec!["XGROUP".into(), "DESTROY".into(), k, grp],
+        22 => vec!["XGROUP".into(), "CREATECONSUMER".into(), k, grp, c],
+        23 => vec!["XGROUP".into(), "DELCONSUMER".into(), k, grp, c],
+        24..=27 => {
+            let mut v = vec!["XREADGROUP".into(), "GROUP".into(), grp, c];
+            if g.chance(50) {
+                v.extend(["COUNT".into(), g.below(4).to_string()]);
+            }
+            if g.chance(20) {
+                v.push("NOACK".into());
+            }
+            v.extend(["STREAMS".into(), k]);
+            v.push(if g.chance(70) {
+                ">".into()
+            } else {
+                rid(g).replace("-*", "")
+            });
+            v
+        }
+        28 | 29 => vec![
+            "XACK".into(),
+            k,
+            grp,
+            rid(g).replace("-*", ""),
+            rid(g).replace("-*", ""),
+        ],
+        30 => vec!["XPENDING".into(), k, grp],
+        31 => {
+            let mut v = vec!["XPENDING".into(), k, grp];
+            if g.chance(30) {
+                v.extend(["IDLE".into(), "0".into()]);
+            }
+            v.extend([bound(g), bound(g), g.below(5).to_string()]);
+            if g.chance(40) {
+                v.push(c);
+            }
+            v
+        }
+        32 | 33 => {
+            let mut v = vec!["XCLAIM".into(), k, grp, c, "0".into()];
+            v.push(rid(g).replace("-*", ""));
+            v.push(rid(g).replace("-*", ""));
+            for opt in ["JUSTID", "FORCE"] {
+                if g.chance(30) {
+                    v.push(opt.into());
+                }
+            }
+            if g.chance(20) {
+                v.extend(["RETRYCOUNT".into(), g.below(5).to_string()]);
+            }
+            if g.chance(20) {
+                v.extend(["LASTID".into(), rid(g).replace("-*", "")]);
+            }
+            v
+        }
+        34 | 35 => {
+            let mut v = vec!["XAUTOCLAIM".into(), k, grp, c, "0".into(), bound(g)];
+            if g.chance(50) {
+                v.extend(["COUNT".into(), g.below(4).to_string()]);
+            }
+            if g.chance(30) {
+                v.push("JUSTID".into());
+            }
+            v
+        }
+        36 => vec!["XINFO".into(), "GROUPS".into(), k],
+        37 => vec!["XINFO".into(), "STREAM".into(), k, "FULL".into()],
+        38 => {
+            let mut v = vec!["XSETID".into(), k, rid(g).replace("-*", "")];
+            if g.chance(40) {
+                v.extend(["ENTRIESADDED".into(), g.below(12).to_string()]);
+            }
+            if g.chance(40) {
+                v.extend(["MAXDELETEDID".into(), rid(g).replace("-*", "")]);
+            }
+            v
+        }
+        _ => vec![if g.chance(20) { "DEL" } else { "XINFO" }.to_string(), k],
+    };
+    if cmd[0] == "XINFO" && cmd.len() == 2 {
+        cmd.insert(1, "STREAM".into());
+    }
+    cmd
+}
+
+/// Seeded random command streams over every stream command, with small
+/// blocks so `~` trimming and block boundaries matter, compared reply by
+/// reply; then the whole dataset. Replay one seed with
+/// `CINNABAR_SEED=<n> cargo test stream_differential`.
+#[test]
+fn random_commands_match_redis() {
+    let seeds: Vec<u64> = seeds((1..=6).map(|i| 0x57E4_0000 + i * 7919));
+    let Some(mut p) = Pair::new() else { return };
+    for seed in seeds {
+        p.check_str(&["FLUSHALL"]);
+        let per_node = if seed % 2 == 1 { "3" } else { "100" };
+        p.check_str(&["CONFIG", "SET", "stream-node-max-entries", per_node]);
+        p.check_str(&["SET", "str", "x"]);
+        let mut g = Gen(seed);
+        for _ in 0..1500 {
+            let cmd = random_xcommand(&mut g);
+            let args: Vec<&str> = cmd.iter().map(|s| s.as_str()).collect();
+            check(&mut p, &args);
+        }
+        p.check_dataset();
+    }
+}
+
+/// Every stream write publishes Redis's `t`-class events in Redis's order
+/// (and no-ops and errors publish nothing).
+#[test]
+fn keyspace_events_match_redis() {
+    let Some(mut p) = EventPair::new(EVENTS) else {
+        return;
+    };
+    p.pair.quietly(EVENTS, &[&["SET", "str", "x"]]);
+    let n = p.script(&[
+        &["XADD", "s", "1-1", "a", "1"],
+        &["XADD", "s", "2-1", "a", "1"],
+        &["XADD", "s", "MAXLEN", "1", "3-1", "a", "1"],
+        &["XADD", "s", "MAXLEN", "5", "4-1", "a", "1"],
+        &["XADD", "s", "3-1", "a", "1"],
+        &["XADD", "nn", "NOMKSTREAM", "5-1", "a", "1"],
+        &["XADD", "str", "5-1", "a", "1"],
+        &["XDEL", "s", "3-1", "9-9"],
+        &["XDEL", "s", "9-9"],
+        &["XTRIM", "s", "MAXLEN", "0"],
+        &["XTRIM", "s", "MAXLEN", "0"],
+        &["XSETID", "s", "9-9"],
+        &["XGROUP", "CREATE", "s", "g", "0"],
+        &["XGROUP", "CREATE", "s", "g", "0"],
+        &["XGROUP", "CREATE", "mk", "g", "$", "MKSTREAM"],
+        &["XGROUP", "SETID", "s", "g", "0"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "c"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "c"],
+        &["XADD", "s", "10-1", "a", "1"],
+        &["XADD", "s", "11-1", "a", "1"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c2",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        &["XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", "0"],
+        &["XREADGROUP", "GROUP", "g", "c3", "STREAMS", "s", "0"],
+        &["XCLAIM", "s", "g", "c4", "0", "10-1"],
+        &["XCLAIM", "s", "g", "c4", "0", "10-1"],
+        &["XAUTOCLAIM", "s", "g", "c5", "0", "0"],
+        &["XACK", "s", "g", "10-1"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c6",
+            "NOACK",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        &["XGROUP", "DELCONSUMER", "s", "g", "c"],
+        &["XGROUP", "DELCONSUMER", "s", "g", "c"],
+        &["XGROUP", "DESTROY", "s", "g"],
+        &["XGROUP", "DESTROY", "s", "g"],
+        &["XREAD", "STREAMS", "s", "0"],
+        &["XRANGE", "nokey", "-", "+"],
+        &["XLEN", "nokey"],
+        &["DEL", "s"],
+    ]);
+    assert!(n >= 20, "only {n} events");
+    // Inside MULTI, in order.
+    let events = p.transaction(&[
+        &["XADD", "m", "1-1", "a", "1"],
+        &["XGROUP", "CREATE", "m", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "m", ">"],
+        &["XTRIM", "m", "MAXLEN", "0"],
+    ]);
+    assert!(events.len() >= 4, "{events:?}");
+}
+
+/// Which stream commands touch the key for WATCH, as in Redis.
+#[test]
+fn watch_invalidation_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["XADD", "s", "1-1", "a", "1"]);
+    p.check_str(&["XADD", "s", "2-1", "a", "1"]);
+    let ran = p.check_watches(&[
+        ("s", &["XADD", "s", "3-1", "a", "1"]),
+        ("s", &["XADD", "s", "1-1", "a", "1"]),
+        ("s", &["XRANGE", "s", "-", "+"]),
+        ("s", &["XDEL", "s", "1-1"]),
+        ("s", &["XDEL", "s", "1-1"]),
+        ("s", &["XTRIM", "s", "MAXLEN", "5"]),
+        ("s", &["XTRIM", "s", "MAXLEN", "1"]),
+        ("s", &["XSETID", "s", "9-9"]),
+        ("s", &["XGROUP", "CREATE", "s", "g", "0"]),
+        ("mk", &["XGROUP", "CREATE", "mk", "g", "0", "MKSTREAM"]),
+        ("s", &["XGROUP", "CREATECONSUMER", "s", "g", "c"]),
+        ("s", &["XGROUP", "SETID", "s", "g", "0"]),
+        ("s", &["XADD", "s", "10-1", "a", "1"]),
+        ("s", &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"]),
+        ("s", &["XCLAIM", "s", "g", "c2", "0", "10-1"]),
+        ("s", &["XAUTOCLAIM", "s", "g", "c3", "0", "0"]),
+        ("s", &["XACK", "s", "g", "10-1"]),
+        ("s", &["XGROUP", "DELCONSUMER", "s", "g", "c"]),
+        ("s", &["XGROUP", "DESTROY", "s", "g"]),
+        ("s", &["XINFO", "STREAM", "s"]),
+        ("s", &["XREAD", "STREAMS", "s", "0"]),
+    ]);
+    assert!(ran > 3 && ran < 21, "{ran}");
+}
+
+/// Blocked readers woken by XADD, a deleted stream, a destroyed group,
+/// and a timeout, reply as Redis's do.
+#[test]
+fn blocked_readers_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    let mut w = vec![
+        p.block_on_both(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], 1),
+        p.block_on_both(
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+            2,
+        ),
+        p.block_on_both(
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c2",
+                "COUNT",
+                "1",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+            3,
+        ),
+    ];
+    p.check_str(&["XADD", "s", "1-1", "a", "1", "b", "2"]);
+    same_replies(&mut w[..2]);
+    let mut rest = w.split_off(2);
+    // c2 stays blocked (c took the entry); a destroyed group wakes it.
+    p.check_str(&["XGROUP", "DESTROY", "s", "g"]);
+    same_replies(&mut rest);
+    p.check_str(&["XGROUP", "CREATE", "s", "g", "$"]);
+    let mut w = vec![p.block_on_both(
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        1,
+    )];
+    p.check_str(&["DEL", "s"]);
+    same_replies(&mut w);
+    let mut w = vec![p.block_on_both(&["XREAD", "BLOCK", "100", "STREAMS", "s", "0"], 1)];
+    same_replies(&mut w);
+    p.check_str(&["XINFO", "STREAM", "s"]);
+}
