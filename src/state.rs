@@ -479,6 +479,18 @@ impl State {
     /// keys that exist in `db` or in `other` (Redis's
     /// `touchAllWatchedKeysInDb`). Call before the change.
     pub fn signal_db_changed(&mut self, db: usize, other: Option<usize>) {
+        // Stream readers blocked in `db` look again (Redis 7.0 answers
+        // XREADGROUP whose stream went away with an error).
+        let blocked: Vec<Box<[u8]>> = self
+            .blocking
+            .waiters
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in blocked {
+            self.wake_stream_readers(db, &key);
+        }
         if !self.watches.any() {
             return;
         }

@@ -844,3 +844,43 @@ fn blocked_readers_match_redis() {
     same_replies(&mut w);
     p.check_str(&["XINFO", "STREAM", "s"]);
 }
+
+/// A blocked XREADGROUP whose stream is deleted, replaced, renamed away,
+/// expired, flushed or swapped out gets Redis 7.0's UNBLOCKED error;
+/// changes that leave the stream and group in place keep it blocked.
+#[test]
+fn blocked_xreadgroup_and_key_changes_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    for op in [
+        &["SET", "s", "x"][..],
+        &["FLUSHALL"],
+        &["FLUSHDB"],
+        &["RENAME", "s", "s9"],
+        &["EXPIRE", "s", "0"],
+        &["SWAPDB", "0", "1"],
+        &["UNLINK", "s"],
+        &["XGROUP", "SETID", "s", "g", "0"],
+        &["XTRIM", "s", "MAXLEN", "0"],
+        &["XDEL", "s", "1-1"],
+    ] {
+        p.check_str(&["FLUSHALL"]);
+        p.check_str(&["XADD", "s", "1-1", "a", "1"]);
+        p.check_str(&["XGROUP", "CREATE", "s", "g", "$"]);
+        let mut w = vec![p.block_on_both(
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c",
+                "BLOCK",
+                "300",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+            1,
+        )];
+        p.check_str(op);
+        same_replies(&mut w);
+    }
+}
