@@ -440,6 +440,14 @@ impl Stream {
             return;
         }
         let mut n = 0;
+        // Passes one entry in range to `f`; false when the scan is over.
+        let mut visit = |e: EntryRef<'_>| -> bool {
+            if e.deleted {
+                return true;
+            }
+            n += 1;
+            f(e) && n != count
+        };
         if !rev {
             let from = self.block_key_for(start).unwrap_or(start);
             for b in self.blocks.range(from..=end).map(|(_, b)| b) {
@@ -447,14 +455,7 @@ impl Stream {
                     if e.id > end {
                         return;
                     }
-                    if e.deleted || e.id < start {
-                        continue;
-                    }
-                    if !f(e) {
-                        return;
-                    }
-                    n += 1;
-                    if n == count {
+                    if e.id >= start && !visit(e) {
                         return;
                     }
                 }
@@ -469,14 +470,7 @@ impl Stream {
                     if e.id < start {
                         return;
                     }
-                    if e.deleted || e.id > end {
-                        continue;
-                    }
-                    if !f(e) {
-                        return;
-                    }
-                    n += 1;
-                    if n == count {
+                    if e.id <= end && !visit(e) {
                         return;
                     }
                 }

@@ -108,6 +108,15 @@ fn nogroup(key: &[u8], group: &[u8]) -> CmdError {
     ))
 }
 
+/// `NOGROUP No such consumer group 'g' for key name 'k'`
+pub(super) fn nogroup_for_key(key: &[u8], group: &[u8]) -> CmdError {
+    CmdError::Owned(format!(
+        "NOGROUP No such consumer group '{}' for key name '{}'",
+        String::from_utf8_lossy(group),
+        String::from_utf8_lossy(key)
+    ))
+}
+
 /// Looks up (or creates) a consumer, refreshing its seen time; notes the
 /// creation for events and propagation.
 fn touch_consumer(g: &mut Group, name: &[u8], now: i64) -> bool {
@@ -173,11 +182,7 @@ fn xgroup_target<'s>(
         ));
     };
     if need_group && !s.groups.contains_key(&group[..]) {
-        return Err(CmdError::Owned(format!(
-            "NOGROUP No such consumer group '{}' for key name '{}'",
-            String::from_utf8_lossy(group),
-            String::from_utf8_lossy(key)
-        )));
+        return Err(nogroup_for_key(key, group));
     }
     Ok(Some(s))
 }
@@ -618,6 +623,31 @@ fn claim_one(
     created
 }
 
+/// Replies the claimed entries: ids only with JUSTID, else whole entries.
+fn reply_claimed(out: &mut crate::resp::Out, s: &Stream, claimed: &[StreamId], justid: bool) {
+    out.array(claimed.len());
+    for id in claimed {
+        if justid {
+            out.bulk(&id.to_bytes());
+        } else {
+            s.range(*id, *id, false, 1, |e| {
+                reply_entry(out, &e);
+                false
+            });
+        }
+    }
+}
+
+/// The end of a claim: the consumer-created event, dirty, propagation.
+fn finish_claim(ctx: &mut Ctx, key: &[u8], created: bool, mut dirty: u64, prop: Prop) {
+    if created {
+        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
+        dirty += 1;
+    }
+    ctx.dirty(dirty);
+    prop.apply(ctx);
+}
+
 /// XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]
 /// Side effects: dirty per claimed or dropped entry; may create the consumer.
 pub fn xclaim(ctx: &mut Ctx) -> CmdResult {
@@ -735,24 +765,9 @@ pub fn xclaim(ctx: &mut Ctx) -> CmdResult {
         dirty += 1;
     }
     let out = &mut *ctx.out;
-    out.array(claimed.len());
-    for id in &claimed {
-        if justid {
-            out.bulk(&id.to_bytes());
-        } else {
-            s.range(*id, *id, false, 1, |e| {
-                reply_entry(out, &e);
-                false
-            });
-        }
-    }
+    reply_claimed(out, s, &claimed, justid);
     s.groups.insert(group.into(), g);
-    if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-    }
-    ctx.dirty(dirty);
-    prop.apply(ctx);
+    finish_claim(ctx, key, created, dirty, prop);
     Ok(())
 }
 
@@ -843,28 +858,13 @@ pub fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
     let out = &mut *ctx.out;
     out.array(3);
     out.bulk(&cursor.to_bytes());
-    out.array(claimed.len());
-    for id in &claimed {
-        if justid {
-            out.bulk(&id.to_bytes());
-        } else {
-            s.range(*id, *id, false, 1, |e| {
-                reply_entry(out, &e);
-                false
-            });
-        }
-    }
+    reply_claimed(out, s, &claimed, justid);
     out.array(deleted.len());
     for id in &deleted {
         out.bulk(&id.to_bytes());
     }
     s.groups.insert(group.into(), g);
-    if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-    }
-    ctx.dirty(dirty);
-    prop.apply(ctx);
+    finish_claim(ctx, key, created, dirty, prop);
     Ok(())
 }
 

@@ -194,11 +194,7 @@ pub fn xinfo_consumers(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
     let s = stream(ctx.srv, ctx.client.db, &key)?;
     let Some(g) = s.groups.get(&group[..]) else {
-        return Err(CmdError::Owned(format!(
-            "NOGROUP No such consumer group '{}' for key name '{}'",
-            String::from_utf8_lossy(&group),
-            String::from_utf8_lossy(&key)
-        )));
+        return Err(super::group::nogroup_for_key(&key, &group));
     };
     let out = &mut *ctx.out;
     out.array(g.consumers.len());
