@@ -387,11 +387,6 @@ impl Stream {
         self.blocks.len()
     }
 
-    /// Bytes held by the blocks.
-    pub fn bytes(&self) -> usize {
-        self.blocks.values().map(|b| b.buf.capacity() + 64).sum()
-    }
-
     /// Appends an entry with `id` (greater than `last_id`) and `fields`
     /// (an even number of field, value arguments).
     pub fn append(&mut self, id: StreamId, fields: &[&[u8]], lim: NodeLimits) {
