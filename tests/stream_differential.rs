@@ -446,7 +446,7 @@ fn bound(g: &mut Gen) -> String {
 }
 
 /// One random stream command (explicit ids only, so replies are equal).
-fn random_xcommand(g: &mut Gen) -> Vec<String> {
+pub fn random_xcommand(g: &mut Gen) -> Vec<String> {
     let k = g.pick(KEYS).to_string();
     let grp = g.pick(GROUPS).to_string();
     let c = g.pick(CONSUMERS).to_string();

@@ -179,6 +179,9 @@ pub fn xadd(ctx: &mut Ctx) -> CmdResult {
 fn push_trim_args(args: &mut Vec<Vec<u8>>, p: &parse::AddArgs, len: u64, first: StreamId) {
     let Some(t) = p.trim else { return };
     let (name, v) = match (t, p.approx) {
+        // Everything went (MINID ~ past the last entry): the first id is
+        // then 0-0, which would trim nothing on replay.
+        (_, true) if len == 0 => ("MAXLEN", "0".to_string()),
         (Trim::MaxLen(n), false) => ("MAXLEN", n.to_string()),
         (Trim::MinId(id), false) => ("MINID", id.to_string()),
         (Trim::MaxLen(_), true) => ("MAXLEN", len.to_string()),

@@ -245,8 +245,17 @@ impl Stream {
             write_command(out, &args);
             true
         });
-        let (last, added, maxdel) = (
-            self.last_id.to_bytes(),
+        // XSETID may leave the last id below the max deleted id (Redis 7.0
+        // allows it), which one XSETID cannot restore: set the max deleted
+        // id with a last id it accepts, then lower the last id.
+        let lowered = self.last_id < self.max_deleted;
+        let first = if lowered {
+            self.max_deleted
+        } else {
+            self.last_id
+        };
+        let (first, added, maxdel) = (
+            first.to_bytes(),
             self.entries_added.to_string(),
             self.max_deleted.to_bytes(),
         );
@@ -255,13 +264,16 @@ impl Stream {
             &[
                 b"XSETID",
                 key,
-                &last,
+                &first,
                 b"ENTRIESADDED",
                 added.as_bytes(),
                 b"MAXDELETEDID",
                 &maxdel,
             ],
         );
+        if lowered {
+            write_command(out, &[&b"XSETID"[..], key, &self.last_id.to_bytes()]);
+        }
         for (name, g) in &self.groups {
             let (last, read) = (g.last_id.to_bytes(), g.entries_read.to_string());
             write_command(
