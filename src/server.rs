@@ -520,7 +520,9 @@ impl Server {
                         continue;
                     };
                     self.st.blocking.reblocked = false;
+                    self.st.blocking.serving = Some(slot.clone());
                     execute(c, &mut self.st, &argv);
+                    self.st.blocking.serving = None;
                     if !self.st.blocking.reblocked {
                         // Served (or failed): the command replied.
                         self.st.blocking.unblock(id);

@@ -865,6 +865,37 @@ fn blocked_readers_match_redis() {
     let mut w = vec![p.block_on_both(&["XREAD", "BLOCK", "100", "STREAMS", "s", "0"], 1)];
     same_replies(&mut w);
     p.check_str(&["XINFO", "STREAM", "s"]);
+    // Woken by an XADD whose entry is gone by the time the readers run:
+    // Redis still replies, with no entries (and creates the consumer).
+    p.check_str(&["XADD", "s", "1-1", "a", "1"]);
+    p.check_str(&["XGROUP", "CREATE", "s", "g", "$"]);
+    let mut w = vec![
+        p.block_on_both(&["XREAD", "BLOCK", "0", "STREAMS", "t", "s", "$", "$"], 1),
+        p.block_on_both(
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+            2,
+        ),
+    ];
+    p.check_str(&["MULTI"]);
+    p.check_str(&["XADD", "s", "5-1", "a", "1"]);
+    p.check_str(&["XDEL", "s", "5-1"]);
+    p.check_str(&["EXEC"]);
+    same_replies(&mut w);
+    p.check_str(&["XINFO", "GROUPS", "s"]);
+    p.check_with(
+        &[b"XINFO", b"CONSUMERS", b"s", b"g"],
+        Cmp::Normalized(masked),
+    );
 }
 
 /// A blocked XREADGROUP whose stream is deleted, replaced, renamed away,

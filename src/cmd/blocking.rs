@@ -55,6 +55,9 @@ pub struct Blocking {
     /// Set whenever a command blocks (first time or again): `cmd::call`
     /// then leaves its statistics for when it is served.
     pub blocked_now: bool,
+    /// The (db, key) whose signal is re-running a blocked command, while
+    /// it runs: Redis serves a woken stream reader from that key only.
+    pub serving: Option<(usize, Box<[u8]>)>,
 }
 
 impl Blocking {

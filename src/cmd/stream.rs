@@ -501,8 +501,18 @@ pub(crate) fn parse_read<'a>(ctx: &Ctx<'a>, group_cmd: bool) -> Result<ReadArgs<
 }
 
 /// Whether this run is a blocked client's retry.
-pub(crate) fn is_retry(ctx: &Ctx) -> bool {
+fn is_retry(ctx: &Ctx) -> bool {
     ctx.srv.blocking.is_blocked(ctx.client.id)
+}
+
+/// On a blocked reader's re-run, the key whose signal woke it: Redis
+/// serves a woken reader from that key alone.
+pub(crate) fn woken_key(ctx: &Ctx) -> Option<Box<[u8]>> {
+    if !is_retry(ctx) {
+        return None;
+    }
+    let (db, key) = ctx.srv.blocking.serving.as_ref()?;
+    (*db == ctx.client.db).then(|| key.clone())
 }
 
 /// Blocks on `keys` (with `argv` to re-run), or, where blocking is not
@@ -558,14 +568,24 @@ pub fn xread(ctx: &mut Ctx) -> CmdResult {
         };
         ids.push(id);
     }
-    // The streams with entries after their id.
+    // The streams with entries after their id; on a wake-up, the woken
+    // key alone if an id was generated after the one waited for (Redis
+    // then replies even if those entries were deleted since).
+    let woken = woken_key(ctx);
     let mut ready = Vec::new();
     for (i, key) in r.keys.iter().enumerate() {
         let Ok(Some(s)) = read(ctx.srv, db, key) else {
             continue;
         };
-        if s.edge(true).is_some_and(|top| top > ids[i]) {
+        let serve = match &woken {
+            Some(k) => **k == key[..] && s.last_id > ids[i] && !ready.contains(&i),
+            None => s.edge(true).is_some_and(|top| top > ids[i]),
+        };
+        if serve {
             ready.push(i);
+            if woken.is_some() {
+                break;
+            }
         }
     }
     if !ready.is_empty() {

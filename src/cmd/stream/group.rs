@@ -18,8 +18,8 @@ use super::super::args::is;
 use super::super::{CmdError, CmdResult, Ctx};
 use super::parse::{parse_bound, parse_id, parse_strict};
 use super::{
-    block_or_null, is_retry, parse_read, read, reply_entry, reply_stream_key, reply_streams_header,
-    write,
+    block_or_null, parse_read, read, reply_entry, reply_stream_key, reply_streams_header,
+    woken_key, write, ReadArgs,
 };
 use crate::db::stream::{Stream, StreamId};
 use crate::db::stream_group::{Group, Nack, INVALID_ENTRIES_READ};
@@ -326,6 +326,63 @@ pub fn xgroup_delconsumer(ctx: &mut Ctx) -> CmdResult {
 // XREADGROUP
 // ---------------------------------------------------------------------------
 
+/// Checks every key, group and id of a fresh XREADGROUP, with Redis's
+/// errors; returns the streams to serve now: history reads always, `>`
+/// reads when the stream has entries after the group's last id.
+fn ready_now(ctx: &mut Ctx, r: &ReadArgs, gname: &[u8]) -> Result<Vec<usize>, CmdError> {
+    let db = ctx.client.db;
+    let mut serve = Vec::new();
+    for (i, (key, arg)) in r.keys.iter().zip(r.ids).enumerate() {
+        let s = read(ctx.srv, db, key)?;
+        let Some((s, g)) = s.and_then(|s| Some((s, s.groups.get(gname)?))) else {
+            return Err(CmdError::Owned(format!(
+                "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
+                String::from_utf8_lossy(key),
+                String::from_utf8_lossy(gname)
+            )));
+        };
+        if &arg[..] == b"$" {
+            return Err(CmdError::Msg(
+                "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.",
+            ));
+        } else if &arg[..] != b">" {
+            parse_strict(arg, 0)?;
+            serve.push(i);
+        } else if s.edge(true).is_some_and(|top| top > g.last_id) {
+            serve.push(i);
+        }
+    }
+    Ok(serve)
+}
+
+/// A blocked `>` read woken by a signal on `key`: Redis 7.0 answers an
+/// error if the stream or the group went away, serves that key alone if
+/// an id was generated after the group's last id (with no entries if
+/// they were deleted since), and otherwise keeps waiting.
+fn woken_serve(
+    ctx: &mut Ctx,
+    r: &ReadArgs,
+    gname: &[u8],
+    key: &[u8],
+) -> Result<Vec<usize>, CmdError> {
+    let Some(i) = r.keys.iter().position(|k| k[..] == *key) else {
+        return Ok(Vec::new());
+    };
+    let Ok(Some(s)) = read(ctx.srv, ctx.client.db, key) else {
+        return Err(CmdError::Msg("UNBLOCKED the stream key no longer exists"));
+    };
+    let Some(g) = s.groups.get(gname) else {
+        return Err(CmdError::Msg(
+            "NOGROUP the consumer group this client was blocked on no longer exists",
+        ));
+    };
+    Ok(if s.last_id > g.last_id {
+        vec![i]
+    } else {
+        Vec::new()
+    })
+}
+
 /// XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]
 /// Side effects: dirty when it delivers; creates consumers.
 pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
@@ -333,54 +390,16 @@ pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
     let Some((gname, cname)) = r.group else {
         return Err(CmdError::Syntax);
     };
-    let retry = is_retry(ctx);
     let db = ctx.client.db;
-    // Check every key, group and id before serving anything.
-    let mut ids: Vec<Option<StreamId>> = Vec::with_capacity(r.keys.len());
-    for (key, arg) in r.keys.iter().zip(r.ids) {
-        let s = match read(ctx.srv, db, key) {
-            Err(_) | Ok(None) if retry => {
-                return Err(CmdError::Msg("UNBLOCKED the stream key no longer exists"));
-            }
-            x => x?,
-        };
-        let Some(g) = s.and_then(|s| s.groups.get(gname)) else {
-            if retry {
-                return Err(CmdError::Msg(
-                    "NOGROUP the consumer group this client was blocked on no longer exists",
-                ));
-            }
-            return Err(CmdError::Owned(format!(
-                "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
-                String::from_utf8_lossy(key),
-                String::from_utf8_lossy(gname)
-            )));
-        };
-        let _ = g;
-        ids.push(if &arg[..] == b"$" {
-            return Err(CmdError::Msg(
-                "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.",
-            ));
-        } else if &arg[..] == b">" {
-            None
-        } else {
-            Some(parse_strict(arg, 0)?)
-        });
-    }
-    // Which streams are served now: history reads always, `>` reads when
-    // the stream has entries after the group's last id.
-    let mut serve = Vec::new();
-    for (i, key) in r.keys.iter().enumerate() {
-        let Ok(Some(s)) = read(ctx.srv, db, key) else {
-            continue;
-        };
-        let Some(g) = s.groups.get(gname) else {
-            continue;
-        };
-        if ids[i].is_some() || s.edge(true).is_some_and(|top| top > g.last_id) {
-            serve.push(i);
-        }
-    }
+    let serve = match woken_key(ctx) {
+        Some(k) => woken_serve(ctx, &r, gname, &k)?,
+        None => ready_now(ctx, &r, gname)?,
+    };
+    let ids: Vec<Option<StreamId>> = r
+        .ids
+        .iter()
+        .map(|a| (&a[..] != b">").then(|| parse_strict(a, 0).unwrap_or(StreamId::MIN)))
+        .collect();
     if serve.is_empty() {
         let argv: Vec<Bytes> = ctx.argv.to_vec();
         block_or_null(ctx, r.keys, r.block, argv);
