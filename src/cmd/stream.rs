@@ -1,7 +1,7 @@
 //! Stream commands (Redis's `t_stream.c`): XADD, XRANGE, XREVRANGE,
 //! XLEN, XDEL, XTRIM, XREAD and XSETID here; consumer groups (XGROUP,
-//! XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM) in [`group`], XINFO in
-//! [`info`], id and option parsing in [`parse`].
+//! XREADGROUP, XACK, XPENDING) in [`group`], XCLAIM and XAUTOCLAIM in
+//! [`claim`], XINFO in [`info`], id and option parsing in [`parse`].
 //!
 //! A command that changes a stream signals the key for WATCH and
 //! publishes Redis's `t`-class events in Redis's order. XADD wakes
@@ -9,13 +9,15 @@
 //! [`super::blocking`]), with XREAD's `$` replaced by the concrete id it
 //! stood for when the client blocked.
 
+mod claim;
 mod group;
 mod info;
 pub mod parse;
 
+pub use claim::{xautoclaim, xclaim};
 pub use group::{
-    xack, xautoclaim, xclaim, xgroup_create, xgroup_createconsumer, xgroup_delconsumer,
-    xgroup_destroy, xgroup_help, xgroup_setid, xpending, xreadgroup,
+    xack, xgroup_create, xgroup_createconsumer, xgroup_delconsumer, xgroup_destroy, xgroup_help,
+    xgroup_setid, xpending, xreadgroup,
 };
 pub use info::{xinfo_consumers, xinfo_groups, xinfo_help, xinfo_stream};
 
