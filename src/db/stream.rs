@@ -403,6 +403,10 @@ impl Stream {
                 b.push(id, fields);
             }
         } else {
+            // The previous block is closed: give back its spare capacity.
+            if let Some(prev) = self.blocks.values_mut().next_back() {
+                prev.buf.shrink_to_fit();
+            }
             let mut b = Block::new(id, fields);
             b.push(id, fields);
             self.blocks.insert(id, b);
