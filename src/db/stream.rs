@@ -121,6 +121,43 @@ fn get_str<'a>(buf: &'a [u8], pos: &mut usize) -> &'a [u8] {
     s
 }
 
+/// The bytes a listpack element holding integer `v` takes (encoding
+/// and back-length), as Redis's listpack encodes it.
+fn lp_int(v: i64) -> usize {
+    match v {
+        0..=127 => 2,
+        -4096..=4095 => 3,
+        -32768..=32767 => 4,
+        -8_388_608..=8_388_607 => 5,
+        -2_147_483_648..=2_147_483_647 => 6,
+        _ => 10,
+    }
+}
+
+/// The bytes a listpack element holding string `s` takes: as an integer
+/// if it is one in canonical form (listpack converts those), else its
+/// length header, bytes and back-length.
+fn lp_str(s: &[u8]) -> usize {
+    if s.len() <= 20 {
+        if let Some(v) = crate::util::parse_i64(s) {
+            return lp_int(v);
+        }
+    }
+    let enc = s.len()
+        + match s.len() {
+            0..=63 => 1,
+            64..=4095 => 2,
+            _ => 5,
+        };
+    enc + match enc {
+        0..=127 => 1,
+        128..=16382 => 2,
+        16383..=2_097_150 => 3,
+        2_097_151..=268_435_454 => 4,
+        _ => 5,
+    }
+}
+
 /// One block of entries.
 #[derive(Debug, Clone)]
 pub struct Block {
@@ -134,6 +171,9 @@ pub struct Block {
     live: u32,
     /// Entries including tombstones.
     total: u32,
+    /// The size Redis's listpack for this node would have, less its
+    /// live and deleted counters (see [`Block::lp_bytes`]).
+    lp: u32,
     /// The block's first id (its key in the map).
     first: StreamId,
     /// The id of the last entry written, deleted or not.
@@ -222,6 +262,9 @@ impl Block {
             start: buf.len() as u32,
             buf,
             nmaster: n as u32,
+            lp: (lp_int(n as i64)
+                + fields.iter().step_by(2).map(|f| lp_str(f)).sum::<usize>()
+                + lp_int(0)) as u32,
             live: 0,
             total: 0,
             first,
@@ -267,6 +310,23 @@ impl Block {
                 put_str(buf, f);
             }
         }
+        let n = fields.len() / 2;
+        let mut lp = lp_int(i64::from(same) * 2)
+            + lp_int(dms as i64)
+            + lp_int(id.seq.wrapping_sub(self.first.seq) as i64);
+        if same {
+            lp += fields
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(|v| lp_str(v))
+                .sum::<usize>();
+            lp += lp_int(3 + n as i64);
+        } else {
+            lp += lp_int(n as i64) + fields.iter().map(|f| lp_str(f)).sum::<usize>();
+            lp += lp_int(4 + 2 * n as i64);
+        }
+        self.lp = self.lp.saturating_add(lp as u32);
         self.live += 1;
         self.total += 1;
         self.last = id;
@@ -329,9 +389,13 @@ impl Block {
         self.live -= 1;
     }
 
-    /// Bytes used, for the node size limit and memory accounting.
-    pub fn bytes(&self) -> usize {
-        self.buf.len()
+    /// The bytes Redis's listpack would take for this node (header,
+    /// counters, master entry, entries, terminator): Redis closes a node
+    /// by this size, so we close blocks where it does.
+    fn lp_bytes(&self) -> usize {
+        7 + self.lp as usize
+            + lp_int(i64::from(self.live))
+            + lp_int(i64::from(self.total - self.live))
     }
 }
 
@@ -390,10 +454,14 @@ impl Stream {
     /// Appends an entry with `id` (greater than `last_id`) and `fields`
     /// (an even number of field, value arguments).
     pub fn append(&mut self, id: StreamId, fields: &[&[u8]], lim: NodeLimits) {
-        let size: usize = fields.iter().map(|f| f.len() + 2).sum::<usize>() + 4;
+        // Redis's rule (`streamAppendItem`): a new node when the listpack
+        // plus the new strings' lengths reaches the byte limit (0: 1 GB),
+        // or the node holds the maximum entries, deleted ones included.
+        let raw: usize = fields.iter().map(|f| f.len()).sum();
+        let max_bytes = if lim.bytes == 0 { 1 << 30 } else { lim.bytes };
         let room = match self.blocks.values().next_back() {
             Some(b) => {
-                (lim.bytes == 0 || b.bytes() + size < lim.bytes)
+                b.lp_bytes() + raw < max_bytes
                     && (lim.entries == 0 || (b.total as usize) < lim.entries)
             }
             None => false,
