@@ -3,16 +3,14 @@
 //! events, WATCH invalidation and blocked readers.
 //!
 //! Replies are compared byte for byte, except where they carry times:
-//! XPENDING's idle times, XINFO's seen-times, delivery times and idle
-//! times, and XINFO STREAM's `radix-tree-nodes` (the shape of Redis's own
-//! radix tree) are masked by [`masked`].
+//! XPENDING's idle times and XINFO's seen-times, delivery times and idle
+//! times are masked by [`masked`].
 
 use crate::differential::{same_replies, Cmp, EventPair, Pair, EVENTS};
 use crate::util::*;
 
-/// Masks what may differ between the servers: integers after
-/// `radix-tree-nodes`, `idle` and `seen-time`, Unix-ms timestamps, and
-/// the idle time of XPENDING rows.
+/// Masks what may differ between the servers: integers after `idle` and
+/// `seen-time`, Unix-ms timestamps, and the idle time of XPENDING rows.
 fn masked(v: Value) -> Value {
     fn walk(v: Value) -> Value {
         match v {
@@ -50,7 +48,7 @@ fn masked(v: Value) -> Value {
 }
 
 fn is_masked_field(b: &[u8]) -> bool {
-    matches!(b, b"radix-tree-nodes" | b"idle" | b"seen-time")
+    matches!(b, b"idle" | b"seen-time")
 }
 
 /// How to compare the reply of `args`.

@@ -451,6 +451,40 @@ impl Stream {
         self.blocks.len()
     }
 
+    /// How many nodes Redis's radix tree over the same blocks has (XINFO's
+    /// `radix-tree-nodes`): the root, every branching prefix of the
+    /// 16-byte big-endian block keys and each of its children, and the
+    /// keys themselves, as a compressed trie. O(blocks).
+    pub fn rax_nodes(&self) -> usize {
+        let keys: Vec<[u8; 16]> = self
+            .blocks
+            .keys()
+            .map(|id| {
+                let mut k = [0u8; 16];
+                k[..8].copy_from_slice(&id.ms.to_be_bytes());
+                k[8..].copy_from_slice(&id.seq.to_be_bytes());
+                k
+            })
+            .collect();
+        let mut branching: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+        for w in keys.windows(2) {
+            let lcp = w[0].iter().zip(&w[1]).take_while(|(a, b)| a == b).count();
+            branching.insert(&w[0][..lcp]);
+        }
+        let mut nodes: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+        nodes.insert(&[]);
+        for k in &keys {
+            nodes.insert(&k[..]);
+            for d in 0..16 {
+                if branching.contains(&k[..d]) {
+                    nodes.insert(&k[..d]);
+                    nodes.insert(&k[..d + 1]);
+                }
+            }
+        }
+        nodes.len()
+    }
+
     /// Appends an entry with `id` (greater than `last_id`) and `fields`
     /// (an even number of field, value arguments).
     pub fn append(&mut self, id: StreamId, fields: &[&[u8]], lim: NodeLimits) {

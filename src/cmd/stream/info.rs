@@ -2,8 +2,8 @@
 //! Redis 7.0's fields (entries-read, lag, max-deleted-entry-id, ...).
 //!
 //! `radix-tree-keys` is the number of blocks, which follows Redis's node
-//! boundaries; `radix-tree-nodes` describes Redis's radix tree, which we
-//! do not have, and is reported as an estimate.
+//! boundaries; `radix-tree-nodes` is the node count of the compressed
+//! trie Redis's radix tree forms over the same block keys.
 
 use super::super::args::is;
 use super::super::{CmdError, CmdResult, Ctx};
@@ -50,7 +50,7 @@ fn stream_head(out: &mut Out, s: &Stream) {
     out.bulk(b"radix-tree-keys");
     out.int(s.blocks() as i64);
     out.bulk(b"radix-tree-nodes");
-    out.int(s.blocks() as i64 + 1);
+    out.int(s.rax_nodes() as i64);
     out.bulk(b"last-generated-id");
     bulk_id(out, s.last_id);
     out.bulk(b"max-deleted-entry-id");
