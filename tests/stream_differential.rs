@@ -974,3 +974,109 @@ fn block_boundaries_match_redis() {
         check(&mut p, &["XINFO", "STREAM", "s"]);
     }
 }
+
+/// Idle times below 150 ms as 0, others as 1 (XINFO CONSUMERS' `idle`,
+/// XPENDING rows): which commands refresh a consumer's seen time or an
+/// entry's delivery time shows after a pause, however fast the servers.
+fn idle_buckets(v: Value) -> Value {
+    fn bucket(v: Value) -> Value {
+        match v {
+            Value::Int(n) => Value::Int(i64::from(n >= 150)),
+            other => other,
+        }
+    }
+    fn walk(v: Value) -> Value {
+        match v {
+            Value::Array(items) => {
+                let pending_row = items.len() == 4
+                    && matches!(items[0], Value::Bulk(_))
+                    && matches!(items[1], Value::Bulk(_));
+                let mut out = Vec::with_capacity(items.len());
+                let mut idle_next = false;
+                for (i, x) in items.into_iter().enumerate() {
+                    let x = if idle_next || (pending_row && i == 2) {
+                        bucket(x)
+                    } else {
+                        walk(x)
+                    };
+                    idle_next = matches!(&x, Value::Bulk(b) if &b[..] == b"idle");
+                    out.push(x);
+                }
+                Value::Array(out)
+            }
+            other => other,
+        }
+    }
+    walk(v)
+}
+
+/// Which commands refresh seen times and delivery times, as Redis 7.0:
+/// reads (also history reads and reads that find nothing new), claims
+/// that claim, and not XPENDING, XINFO, failed claims or CREATECONSUMER
+/// of an existing consumer.
+#[test]
+fn seen_and_delivery_times_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let setup: &[&[&str]] = &[
+        &["XADD", "s", "1-1", "a", "1"],
+        &["XADD", "s", "2-1", "a", "1"],
+        &["XADD", "s", "3-1", "a", "1"],
+        &["XGROUP", "CREATE", "s", "g", "0"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c1",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c2",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c3",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "c4"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "c5"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "c6"],
+        &["DEBUG", "SLEEP", "0.3"],
+        // Touch: a history read, a `>` read with nothing new, a claim.
+        &["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "0"],
+        &["XREADGROUP", "GROUP", "g", "c4", "STREAMS", "s", ">"],
+        &["XCLAIM", "s", "g", "c5", "0", "2-1"],
+        // No touch: failed claims, XPENDING, CREATECONSUMER again.
+        &["XCLAIM", "s", "g", "c6", "99999999", "3-1"],
+        &["XAUTOCLAIM", "s", "g", "c6", "99999999", "0"],
+        &["XPENDING", "s", "g", "-", "+", "10", "c3"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "c3"],
+    ];
+    for cmd in setup {
+        check(&mut p, cmd);
+    }
+    let idle = Cmp::Normalized(idle_buckets);
+    p.check_with(&[b"XINFO", b"CONSUMERS", b"s", b"g"], idle);
+    p.check_with(&[b"XPENDING", b"s", b"g", b"-", b"+", b"10"], idle);
+    p.check_with(
+        &[b"XPENDING", b"s", b"g", b"IDLE", b"150", b"-", b"+", b"10"],
+        idle,
+    );
+}
