@@ -486,6 +486,9 @@ fn write_streams(c: &mut Conn) {
         &["XADD", "s", "*", "a", "3", "b", "4"],
         &["XADD", "s", "*", "c", "5"],
         &["XADD", "s", "MAXLEN", "~", "100", "*", "d", "6"],
+        &[
+            "XADD", "s", "MAXLEN", "~", "100", "LIMIT", "50", "*", "d", "7",
+        ],
         &["XDEL", "s", "1-1"],
         &["XGROUP", "CREATE", "s", "g1", "0"],
         &["XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "4"],
@@ -718,4 +721,28 @@ fn random_commands_replay_from_the_aof() {
         let mut c = srv.conn();
         assert_eq!(state(&mut c), before, "seed {seed}");
     }
+}
+
+/// An AOF written by redis-server 7.0 (its `~` trims logged as `= n LIMIT
+/// m`, reads and claims as XCLAIM ... LASTID, NOACK reads as XGROUP SETID)
+/// loads here to the streams Redis itself restores from it.
+#[test]
+fn we_load_redis_stream_aofs_as_redis_does() {
+    let dir = TempDir::new("stream-from-redis");
+    let args = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    let Some(redis) = redis_in(dir.path(), &args) else {
+        return;
+    };
+    let mut r = Conn::connect(&redis.addr);
+    write_streams(&mut r);
+    drop(r);
+    redis.shutdown();
+    let redis = redis_in(dir.path(), &args).unwrap();
+    let mut r = Conn::connect(&redis.addr);
+    let theirs = stream_state(&mut r);
+    drop(r);
+    redis.shutdown();
+    let srv = Server::start_in(dir.path(), &["--appendonly", "yes"]);
+    let mut c = srv.conn();
+    assert_eq!(stream_state(&mut c), theirs);
 }

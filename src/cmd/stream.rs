@@ -119,7 +119,12 @@ pub fn xadd(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let opts = a.rest();
-    let p = parse_add_args(opts, true, ctx.srv.config.stream_node_max_entries)?;
+    let p = parse_add_args(
+        opts,
+        true,
+        ctx.srv.config.stream_node_max_entries,
+        ctx.srv.loading,
+    )?;
     let fields = &opts[(p.next + 1).min(opts.len())..];
     if p.next >= opts.len() || fields.len() < 2 || fields.len() % 2 == 1 {
         return Err(CmdError::WrongArgs);
@@ -243,7 +248,12 @@ pub fn xtrim(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    let p = parse_add_args(opts, false, ctx.srv.config.stream_node_max_entries)?;
+    let p = parse_add_args(
+        opts,
+        false,
+        ctx.srv.config.stream_node_max_entries,
+        ctx.srv.loading,
+    )?;
     let Some(t) = p.trim else {
         return Err(CmdError::Syntax);
     };

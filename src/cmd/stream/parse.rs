@@ -147,11 +147,14 @@ pub struct AddArgs {
 }
 
 /// Parses XADD's options up to and including the id (`xadd`), or XTRIM's
-/// options. `node_entries` sets the default LIMIT of `~` trimming.
+/// options. `node_entries` sets the default LIMIT of `~` trimming. While
+/// loading the AOF (`loading`), LIMIT is ignored, as Redis does for what
+/// it replays: Redis logs `~` trims as `= <reached>` keeping their LIMIT.
 pub fn parse_add_args(
     opts: &[bytes::Bytes],
     xadd: bool,
     node_entries: usize,
+    loading: bool,
 ) -> Result<AddArgs, CmdError> {
     let mut a = AddArgs::default();
     let mut limit_given = false;
@@ -216,7 +219,9 @@ pub fn parse_add_args(
             "ERR syntax error, XTRIM must be called with a trimming strategy",
         ));
     }
-    if !limit_given {
+    if loading {
+        a.limit = 0;
+    } else if !limit_given {
         a.limit = if a.approx {
             (100 * node_entries as u64).clamp(1, 1_000_000)
         } else {
