@@ -603,33 +603,37 @@ fn restart_restores_streams_groups_and_pending_entries() {
     }
 }
 
-/// redis-server 7.0 loads the AOF our rewrite writes, to the same streams.
+/// redis-server 7.0 loads our AOF, as propagated and as our rewrite
+/// writes it, to the same streams.
 #[test]
-fn redis_loads_our_rewritten_streams() {
-    let dir = TempDir::new("stream-interop");
-    let before = {
-        let srv = Server::start_in(dir.path(), &["--appendonly", "yes"]);
-        let mut c = srv.conn();
-        write_streams(&mut c);
-        c.cmd(&["BGREWRITEAOF"]);
-        assert!(wait_until(Duration::from_secs(10), || info_field(
-            &mut c,
-            "aof_rewrite_in_progress"
-        ) == "0"));
-        let state = stream_state(&mut c);
-        c.send(b"SHUTDOWN\r\n");
-        c.read_to_close();
-        state
-    };
-    let Some(redis) = redis_in(
-        dir.path(),
-        &["--appendonly", "yes", "--aof-use-rdb-preamble", "no"],
-    ) else {
-        return;
-    };
-    let mut r = Conn::connect(&redis.addr);
-    let theirs = stream_state(&mut r);
-    assert_eq!(theirs, before);
+fn redis_loads_our_stream_aofs() {
+    for rewrite in [false, true] {
+        let dir = TempDir::new("stream-interop");
+        let before = {
+            let srv = Server::start_in(dir.path(), &["--appendonly", "yes"]);
+            let mut c = srv.conn();
+            write_streams(&mut c);
+            if rewrite {
+                c.cmd(&["BGREWRITEAOF"]);
+                assert!(wait_until(Duration::from_secs(10), || info_field(
+                    &mut c,
+                    "aof_rewrite_in_progress"
+                ) == "0"));
+            }
+            let state = stream_state(&mut c);
+            c.send(b"SHUTDOWN\r\n");
+            c.read_to_close();
+            state
+        };
+        let Some(redis) = redis_in(
+            dir.path(),
+            &["--appendonly", "yes", "--aof-use-rdb-preamble", "no"],
+        ) else {
+            return;
+        };
+        let mut r = Conn::connect(&redis.addr);
+        assert_eq!(stream_state(&mut r), before, "rewrite: {rewrite}");
+    }
 }
 
 /// Seeded random stream commands replay from the AOF (as propagated, and
