@@ -8,6 +8,7 @@
 //! ordered range walks.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::stream::{Stream, StreamId};
 
@@ -17,8 +18,9 @@ pub const INVALID_ENTRIES_READ: i64 = -1;
 /// A pending entry.
 #[derive(Debug, Clone)]
 pub struct Nack {
-    /// The consumer that owns it.
-    pub consumer: Box<[u8]>,
+    /// The consumer that owns it (its name, shared with the consumer map
+    /// rather than copied per pending entry).
+    pub consumer: Rc<[u8]>,
     /// Last delivery, Unix ms.
     pub delivery_time: i64,
     /// Times delivered.
@@ -44,7 +46,7 @@ pub struct Group {
     /// Pending entries.
     pub pel: BTreeMap<StreamId, Nack>,
     /// Consumers by name (sorted, as Redis's rax).
-    pub consumers: BTreeMap<Box<[u8]>, Consumer>,
+    pub consumers: BTreeMap<Rc<[u8]>, Consumer>,
 }
 
 impl Group {
@@ -93,7 +95,8 @@ impl Group {
         Some(c.pel.len())
     }
 
-    /// Makes `consumer` the owner of pending `id` (a new Nack if absent).
+    /// Makes existing `consumer` the owner of pending `id` (a new Nack if
+    /// absent).
     pub fn assign(&mut self, id: StreamId, consumer: &[u8], time: i64, count: u64) {
         if let Some(old) = self.pel.get(&id) {
             if *old.consumer != *consumer {
@@ -102,10 +105,18 @@ impl Group {
                 }
             }
         }
+        // The owner exists (callers create it first); its name is shared.
+        let Some(name) = self
+            .consumers
+            .get_key_value(consumer)
+            .map(|(k, _)| k.clone())
+        else {
+            return;
+        };
         self.pel.insert(
             id,
             Nack {
-                consumer: consumer.into(),
+                consumer: name,
                 delivery_time: time,
                 delivery_count: count,
             },
