@@ -333,3 +333,60 @@ impl Stream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Assign(u64, u8),
+        Ack(u64),
+        DelConsumer(u8),
+        Create(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..30, 0u8..4).prop_map(|(i, c)| Op::Assign(i, c)),
+            2 => (0u64..30).prop_map(Op::Ack),
+            1 => (0u8..4).prop_map(Op::DelConsumer),
+            1 => (0u8..4).prop_map(Op::Create),
+        ]
+    }
+
+    proptest! {
+        /// The group PEL and the consumers' PELs always agree: each
+        /// pending id is in exactly its owner's list, and nowhere else.
+        #[test]
+        fn pels_stay_consistent(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut g = Group::new(StreamId::MIN, INVALID_ENTRIES_READ);
+            let name = |c: u8| vec![b'c', b'0' + c];
+            for op in ops {
+                match op {
+                    Op::Assign(i, c) => {
+                        g.consumer(&name(c), 0);
+                        g.assign(StreamId::new(i, 0), &name(c), 0, 1);
+                    }
+                    Op::Ack(i) => {
+                        let was = g.pel.contains_key(&StreamId::new(i, 0));
+                        prop_assert_eq!(g.ack(StreamId::new(i, 0)), was);
+                    }
+                    Op::DelConsumer(c) => {
+                        let had = g.consumers.get(&name(c)[..]).map(|x| x.pel.len());
+                        prop_assert_eq!(g.delete_consumer(&name(c)), had);
+                    }
+                    Op::Create(c) => {
+                        g.consumer(&name(c), 0);
+                    }
+                }
+                let owned: usize = g.consumers.values().map(|c| c.pel.len()).sum();
+                prop_assert_eq!(owned, g.pel.len());
+                for (id, n) in &g.pel {
+                    prop_assert!(g.consumers.get(&n.consumer).is_some_and(|c| c.pel.contains(id)));
+                }
+            }
+        }
+    }
+}
