@@ -94,18 +94,17 @@ fn reply_range(
     rev: bool,
     count: usize,
 ) -> usize {
-    // Counted first: the array header precedes the entries.
-    let mut n = 0;
-    s.range(start, end, rev, count, |_| {
-        n += 1;
-        true
-    });
-    out.array(n);
+    // Collected first: the array header precedes the entries.
+    let mut found = Vec::new();
     s.range(start, end, rev, count, |e| {
-        reply_entry(out, &e);
+        found.push(e);
         true
     });
-    n
+    out.array(found.len());
+    for e in &found {
+        reply_entry(out, e);
+    }
+    found.len()
 }
 
 // ---------------------------------------------------------------------------

@@ -529,20 +529,20 @@ impl Stream {
     /// Calls `f` for the live entries with ids in `start..=end`, forward
     /// or reversed, until `f` returns false or `count` (0: all) entries
     /// were passed. Costs O(log n + returned).
-    pub fn range(
-        &self,
+    pub fn range<'s>(
+        &'s self,
         start: StreamId,
         end: StreamId,
         rev: bool,
         count: usize,
-        mut f: impl FnMut(EntryRef<'_>) -> bool,
+        mut f: impl FnMut(EntryRef<'s>) -> bool,
     ) {
         if start > end {
             return;
         }
         let mut n = 0;
         // Passes one entry in range to `f`; false when the scan is over.
-        let mut visit = |e: EntryRef<'_>| -> bool {
+        let mut visit = |e: EntryRef<'s>| -> bool {
             if e.deleted {
                 return true;
             }
@@ -566,7 +566,7 @@ impl Stream {
                 if b.last < start {
                     return;
                 }
-                let es: Vec<EntryRef<'_>> = b.entries().collect();
+                let es: Vec<EntryRef<'s>> = b.entries().collect();
                 for e in es.into_iter().rev() {
                     if e.id < start {
                         return;

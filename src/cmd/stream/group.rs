@@ -463,19 +463,16 @@ pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
                 let start = g.last_id.incr().unwrap_or(StreamId::MAX);
                 let mut got = Vec::new();
                 s.range(start, StreamId::MAX, false, r.count, |e| {
-                    got.push(e.id);
+                    got.push(e);
                     true
                 });
                 ctx.out.array(got.len());
-                for id in &got {
-                    s.range(*id, *id, false, 1, |e| {
-                        reply_entry(ctx.out, &e);
-                        false
-                    });
-                    meta.advance_group(&mut g, *id);
+                for e in &got {
+                    reply_entry(ctx.out, e);
+                    meta.advance_group(&mut g, e.id);
                     if !r.noack {
-                        g.assign(*id, cname, now, 1);
-                        prop.claim(key, gname, *id, g.pel.get(id));
+                        g.assign(e.id, cname, now, 1);
+                        prop.claim(key, gname, e.id, g.pel.get(&e.id));
                     }
                 }
                 if !got.is_empty() {
