@@ -535,6 +535,9 @@ pub fn random_xcommand(g: &mut Gen) -> Vec<String> {
             "XREAD".into(),
             "COUNT".into(),
             g.below(4).to_string(),
+            // BLOCK 1 blocks for a millisecond when there is nothing new.
+            g.pick(&["BLOCK", "COUNT", "COUNT"]).into(),
+            "1".into(),
             "STREAMS".into(),
             "s1".into(),
             "s2".into(),
@@ -582,6 +585,10 @@ pub fn random_xcommand(g: &mut Gen) -> Vec<String> {
             }
             if g.chance(20) {
                 v.push("NOACK".into());
+            }
+            if g.chance(15) {
+                // Blocks for a millisecond when there is nothing to read.
+                v.extend(["BLOCK".into(), "1".into()]);
             }
             v.extend(["STREAMS".into(), k]);
             v.push(if g.chance(70) {
