@@ -902,6 +902,26 @@ fn blocked_readers_match_redis() {
         &[b"XINFO", b"CONSUMERS", b"s", b"g"],
         Cmp::Normalized(masked),
     );
+    // A stream renamed, copied or moved onto the key serves its readers.
+    for op in [
+        &["RENAME", "t", "n1"][..],
+        &["COPY", "t", "n1"],
+        &["MOVE", "t", "1"],
+    ] {
+        p.check_str(&["FLUSHALL"]);
+        p.check_str(&["XADD", "t", "7-1", "x", "1"]);
+        let read = ["XREAD", "BLOCK", "300", "STREAMS", "n1", "t", "0", "$"];
+        let mut w = vec![p.block_on_both(&read, 1)];
+        p.check_str(op);
+        if op[0] == "MOVE" {
+            // Moved away and back under the waited-for name.
+            p.check_str(&["SELECT", "1"]);
+            p.check_str(&["RENAME", "t", "n1"]);
+            p.check_str(&["MOVE", "n1", "0"]);
+            p.check_str(&["SELECT", "0"]);
+        }
+        same_replies(&mut w);
+    }
 }
 
 /// A blocked XREADGROUP whose stream is deleted, replaced, renamed away,
