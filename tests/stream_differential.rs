@@ -167,6 +167,22 @@ const SCRIPT: &[&[&str]] = &[
     &["XRANGE", "t", "-", "+"],
     &["XTRIM", "t", "MAXLEN", "=", "1"],
     &["XINFO", "STREAM", "t"],
+    // An exact MINID trim leaves a block of tombstones; XSETID then lowers
+    // the empty stream's last id below it, and a new entry joins it.
+    &["XADD", "e", "5-0", "f", "v"],
+    &["XADD", "e", "9-0", "f", "v"],
+    &["XDEL", "e", "9-0"],
+    &["XTRIM", "e", "MINID", "7"],
+    &["XINFO", "STREAM", "e"],
+    &["XSETID", "e", "1-0"],
+    &["XADD", "e", "2-3", "f", "w"],
+    &["XRANGE", "e", "-", "+"],
+    &["XREVRANGE", "e", "+", "-"],
+    &["XREVRANGE", "e", "3", "-"],
+    &["XINFO", "STREAM", "e", "FULL"],
+    &["XADD", "e", "MINID", "3", "2-4", "f", "x"],
+    &["XDEL", "e", "2-3"],
+    &["XINFO", "STREAM", "e"],
     // Groups.
     &["XGROUP", "CREATE", "s", "g", "0"],
     &["XGROUP", "CREATE", "s", "g", "0"],

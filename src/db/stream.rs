@@ -285,17 +285,20 @@ impl Block {
             .all(|f| get_str(&self.buf, &mut p) == *f)
     }
 
-    /// Appends an entry (its id is greater than every id in the block).
+    /// Appends an entry. Its id is greater than every live id, but may be
+    /// smaller than the block's first id (an exact MINID trim can leave a
+    /// block of tombstones, and XSETID on the then empty stream can lower
+    /// the last id), so deltas wrap, as Redis's signed ones do.
     fn push(&mut self, id: StreamId, fields: &[&[u8]]) {
         let same = self.same_fields(fields);
         let buf = &mut self.buf;
         buf.push(if same { SAME_FIELDS } else { 0 });
-        let dms = id.ms - self.first.ms;
+        let dms = id.ms.wrapping_sub(self.first.ms);
         put_varint(buf, dms);
         put_varint(
             buf,
             if dms == 0 {
-                id.seq - self.first.seq
+                id.seq.wrapping_sub(self.first.seq)
             } else {
                 id.seq
             },
@@ -340,9 +343,9 @@ impl Block {
         let dms = get_varint(buf, &mut p);
         let s = get_varint(buf, &mut p);
         let id = if dms == 0 {
-            StreamId::new(self.first.ms, self.first.seq + s)
+            StreamId::new(self.first.ms, self.first.seq.wrapping_add(s))
         } else {
-            StreamId::new(self.first.ms + dms, s)
+            StreamId::new(self.first.ms.wrapping_add(dms), s)
         };
         let body = p;
         let master = if flags & SAME_FIELDS != 0 {
@@ -788,6 +791,25 @@ mod tests {
         assert_eq!(s.edge(true), Some(StreamId::new(9, 4)));
         assert!(s.delete(StreamId::new(9, 4)));
         assert_eq!(s.len(), 1);
+    }
+
+    /// An exact MINID trim can leave a block of tombstones (its last entry
+    /// is past the minimum); after XSETID lowers the emptied stream's last
+    /// id, a new entry smaller than the block's first id goes into it.
+    #[test]
+    fn entries_below_their_block_key() {
+        let mut s = Stream::default();
+        s.append(StreamId::new(5, 0), &[b"f", b"v"], LIM);
+        s.append(StreamId::new(9, 0), &[b"f", b"v"], LIM);
+        assert!(s.delete(StreamId::new(9, 0)));
+        assert_eq!(s.trim(Trim::MinId(StreamId::new(7, 0)), false, 0), 1);
+        assert_eq!((s.len(), s.blocks()), (0, 1));
+        s.last_id = StreamId::new(1, 0);
+        s.append(StreamId::new(2, 3), &[b"f", b"w"], LIM);
+        let all = ids(&s, StreamId::MIN, StreamId::MAX, false, 0);
+        assert_eq!(all, [2]);
+        assert_eq!(s.get(StreamId::new(2, 3)).unwrap(), [b"f", b"w"]);
+        assert!(s.delete(StreamId::new(2, 3)));
     }
 
     #[derive(Debug, Clone)]
