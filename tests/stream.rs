@@ -750,3 +750,74 @@ fn we_load_redis_stream_aofs_as_redis_does() {
     let mut c = srv.conn();
     assert_eq!(stream_state(&mut c), theirs);
 }
+
+/// A job queue: producers XADD while four consumers of one group read
+/// with blocking XREADGROUP and XACK; every entry is delivered exactly
+/// once and nothing stays pending.
+#[test]
+fn blocking_consumer_group_delivers_each_entry_once() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    c.cmd(&["XGROUP", "CREATE", "jobs", "g", "$", "MKSTREAM"]);
+    const N: usize = 2000;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let consumers: Vec<_> = (0..4)
+        .map(|i| {
+            let (addr, done) = (srv.addr.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut w = Conn::connect(&addr);
+                w.s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let name = format!("c{i}");
+                let mut got = Vec::new();
+                while done.load(std::sync::atomic::Ordering::SeqCst) < N {
+                    let read = [
+                        "XREADGROUP",
+                        "GROUP",
+                        "g",
+                        &name,
+                        "COUNT",
+                        "7",
+                        "BLOCK",
+                        "100",
+                        "STREAMS",
+                        "jobs",
+                        ">",
+                    ];
+                    let Value::Array(streams) = w.value(&read) else {
+                        continue;
+                    };
+                    let Value::Array(pair) = &streams[0] else {
+                        panic!()
+                    };
+                    let Value::Array(entries) = &pair[1] else {
+                        panic!()
+                    };
+                    for e in entries {
+                        let Value::Array(e) = e else { panic!() };
+                        let id = String::from_utf8(e[0].as_bytes().unwrap().to_vec()).unwrap();
+                        w.expect(&["XACK", "jobs", "g", &id], ":1\r\n");
+                        got.push(id);
+                        done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+                got
+            })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for i in 0..N {
+        let v = c.value(&["XADD", "jobs", "*", "n", &i.to_string()]);
+        sent.push(String::from_utf8(v.as_bytes().unwrap().to_vec()).unwrap());
+    }
+    let mut got: Vec<String> = consumers
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    got.sort();
+    sent.sort();
+    assert_eq!(got, sent);
+    c.expect(
+        &["XPENDING", "jobs", "g"],
+        "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n",
+    );
+}
