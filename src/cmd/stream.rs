@@ -65,6 +65,25 @@ fn write<'s>(
     }
 }
 
+/// The stream at `key` for XREAD/XREADGROUP. A fresh call looks it up as
+/// Redis's `lookupKeyRead` (keyspace hits and misses, keymiss events;
+/// another type is WRONGTYPE); a woken re-run does not (Redis serves
+/// blocked readers without stats), and another type is no stream.
+pub(crate) fn peek<'s>(
+    srv: &'s mut State,
+    db: usize,
+    key: &[u8],
+    woken: bool,
+) -> Result<Option<&'s Stream>, CmdError> {
+    if !woken {
+        return read(srv, db, key);
+    }
+    Ok(match srv.lookup_write(db, key).map(|e| &e.val) {
+        Some(Value::Stream(s)) => Some(s),
+        _ => None,
+    })
+}
+
 /// The configured block limits.
 fn node_limits(ctx: &Ctx) -> NodeLimits {
     NodeLimits {
@@ -564,10 +583,7 @@ pub fn xread(ctx: &mut Ctx) -> CmdResult {
     // Resolve every id first (`$` is the stream's last id now).
     let mut ids = Vec::with_capacity(r.keys.len());
     for (key, arg) in r.keys.iter().zip(r.ids) {
-        let s = match read(ctx.srv, db, key) {
-            Err(_) if retry => None,
-            x => x?,
-        };
+        let s = peek(ctx.srv, db, key, retry)?;
         let id = if &arg[..] == b"$" {
             s.map_or(StreamId::MIN, |s| s.last_id)
         } else if &arg[..] == b">" {
@@ -584,8 +600,9 @@ pub fn xread(ctx: &mut Ctx) -> CmdResult {
     // then replies even if those entries were deleted since).
     let woken = woken_key(ctx);
     let mut ready = Vec::new();
+    // Looked up a second time, as Redis does (its serving loop).
     for (i, key) in r.keys.iter().enumerate() {
-        let Ok(Some(s)) = read(ctx.srv, db, key) else {
+        let Ok(Some(s)) = peek(ctx.srv, db, key, retry) else {
             continue;
         };
         let serve = match &woken {
@@ -603,7 +620,7 @@ pub fn xread(ctx: &mut Ctx) -> CmdResult {
         reply_streams_header(ctx.out, ready.len());
         for i in ready {
             let key = &r.keys[i];
-            let Ok(Some(s)) = read(ctx.srv, db, key) else {
+            let Ok(Some(s)) = peek(ctx.srv, db, key, true) else {
                 continue;
             };
             reply_stream_key(ctx.out, key);

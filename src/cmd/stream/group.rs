@@ -18,7 +18,7 @@ use super::super::args::is;
 use super::super::{CmdError, CmdResult, Ctx};
 use super::parse::{parse_bound, parse_id, parse_strict};
 use super::{
-    block_or_null, parse_read, read, reply_entry, reply_stream_key, reply_streams_header,
+    block_or_null, parse_read, peek, read, reply_entry, reply_stream_key, reply_streams_header,
     woken_key, write, ReadArgs,
 };
 use crate::db::stream::{Stream, StreamId};
@@ -368,7 +368,7 @@ fn woken_serve(
     let Some(i) = r.keys.iter().position(|k| k[..] == *key) else {
         return Ok(Vec::new());
     };
-    let Ok(Some(s)) = read(ctx.srv, ctx.client.db, key) else {
+    let Ok(Some(s)) = peek(ctx.srv, ctx.client.db, key, true) else {
         return Err(CmdError::Msg("UNBLOCKED the stream key no longer exists"));
     };
     let Some(g) = s.groups.get(gname) else {
@@ -393,7 +393,14 @@ pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     let serve = match woken_key(ctx) {
         Some(k) => woken_serve(ctx, &r, gname, &k)?,
-        None => ready_now(ctx, &r, gname)?,
+        None => {
+            let serve = ready_now(ctx, &r, gname)?;
+            // Redis's serving loop looks every key up again (stats).
+            for key in r.keys {
+                let _ = read(ctx.srv, db, key);
+            }
+            serve
+        }
     };
     let ids: Vec<Option<StreamId>> = r
         .ids
