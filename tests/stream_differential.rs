@@ -1124,3 +1124,51 @@ fn seen_and_delivery_times_match_redis() {
         idle,
     );
 }
+
+/// Stream commands count keyspace hits and misses as Redis does (XREAD
+/// and XREADGROUP look their keys up twice).
+#[test]
+fn keyspace_hits_and_misses_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["XADD", "s", "1-1", "a", "1"]);
+    p.check_str(&["XGROUP", "CREATE", "s", "g", "0"]);
+    let stats = |c: &mut Conn| {
+        (
+            info_field(c, "keyspace_hits"),
+            info_field(c, "keyspace_misses"),
+        )
+    };
+    for cmd in [
+        &["XREAD", "STREAMS", "nokey", "0"][..],
+        &["XREAD", "STREAMS", "s", "nokey", "0", "0"],
+        &["XREAD", "STREAMS", "s", "5"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "STREAMS",
+            "s",
+            "nokey",
+            ">",
+            ">",
+        ],
+        &["XRANGE", "s", "-", "+"],
+        &["XREVRANGE", "nokey", "+", "-"],
+        &["XLEN", "s"],
+        &["XINFO", "STREAM", "s"],
+        &["XPENDING", "s", "g"],
+        &["XCLAIM", "s", "g", "c2", "0", "1-1"],
+        &["XAUTOCLAIM", "s", "g", "c2", "0", "0"],
+        &["XACK", "s", "g", "1-1"],
+        &["XADD", "s", "2-1", "a", "1"],
+        &["XDEL", "s", "2-1"],
+        &["XTRIM", "s", "MAXLEN", "5"],
+    ] {
+        p.check_str(&["CONFIG", "RESETSTAT"]);
+        check(&mut p, cmd);
+        assert_eq!(stats(&mut p.cin), stats(&mut p.red), "{cmd:?}");
+    }
+}
