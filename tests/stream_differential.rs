@@ -822,6 +822,19 @@ fn watch_invalidation_matches_redis() {
     assert!(ran > 3 && ran < 21, "{ran}");
 }
 
+/// A consumer of group `g` waiting for new entries of `s`.
+const GROUP_READ: &[&str] = &[
+    "XREADGROUP",
+    "GROUP",
+    "g",
+    "c",
+    "BLOCK",
+    "0",
+    "STREAMS",
+    "s",
+    ">",
+];
+
 /// Blocked readers woken by XADD, a deleted stream, a destroyed group,
 /// and a timeout, reply as Redis's do.
 #[test]
@@ -830,20 +843,7 @@ fn blocked_readers_match_redis() {
     p.check_str(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
     let mut w = vec![
         p.block_on_both(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], 1),
-        p.block_on_both(
-            &[
-                "XREADGROUP",
-                "GROUP",
-                "g",
-                "c",
-                "BLOCK",
-                "0",
-                "STREAMS",
-                "s",
-                ">",
-            ],
-            2,
-        ),
+        p.block_on_both(GROUP_READ, 2),
         p.block_on_both(
             &[
                 "XREADGROUP",
@@ -868,20 +868,7 @@ fn blocked_readers_match_redis() {
     p.check_str(&["XGROUP", "DESTROY", "s", "g"]);
     same_replies(&mut rest);
     p.check_str(&["XGROUP", "CREATE", "s", "g", "$"]);
-    let mut w = vec![p.block_on_both(
-        &[
-            "XREADGROUP",
-            "GROUP",
-            "g",
-            "c",
-            "BLOCK",
-            "0",
-            "STREAMS",
-            "s",
-            ">",
-        ],
-        1,
-    )];
+    let mut w = vec![p.block_on_both(GROUP_READ, 1)];
     p.check_str(&["DEL", "s"]);
     same_replies(&mut w);
     let mut w = vec![p.block_on_both(&["XREAD", "BLOCK", "100", "STREAMS", "s", "0"], 1)];
@@ -893,20 +880,7 @@ fn blocked_readers_match_redis() {
     p.check_str(&["XGROUP", "CREATE", "s", "g", "$"]);
     let mut w = vec![
         p.block_on_both(&["XREAD", "BLOCK", "0", "STREAMS", "t", "s", "$", "$"], 1),
-        p.block_on_both(
-            &[
-                "XREADGROUP",
-                "GROUP",
-                "g",
-                "c",
-                "BLOCK",
-                "0",
-                "STREAMS",
-                "s",
-                ">",
-            ],
-            2,
-        ),
+        p.block_on_both(GROUP_READ, 2),
     ];
     p.check_str(&["MULTI"]);
     p.check_str(&["XADD", "s", "5-1", "a", "1"]);
