@@ -195,10 +195,10 @@ impl Meta {
         }
         if self.max_deleted.is_zero() || self.max_deleted < self.first_id {
             if id < self.first_id {
-                return added - self.len() as i64;
+                return added.wrapping_sub(self.len() as i64);
             }
             if id == self.first_id {
-                return added - self.len() as i64 + 1;
+                return added.wrapping_sub(self.len() as i64).wrapping_add(1);
             }
         }
         INVALID_ENTRIES_READ
@@ -211,10 +211,10 @@ impl Meta {
             return Some(0);
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.has_tombstones_from(g.last_id) {
-            return Some(added - g.entries_read);
+            return Some(added.wrapping_sub(g.entries_read));
         }
         let read = self.estimate_read(g.last_id);
-        (read != INVALID_ENTRIES_READ).then_some(added - read)
+        (read != INVALID_ENTRIES_READ).then_some(added.wrapping_sub(read))
     }
 
     /// Advances group `g`'s last id to delivered `id`, maintaining its
@@ -224,7 +224,7 @@ impl Meta {
             return;
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.has_tombstones_from(id) {
-            g.entries_read += 1;
+            g.entries_read = g.entries_read.wrapping_add(1);
         } else if self.entries_added > 0 {
             g.entries_read = self.estimate_read(id);
         }

@@ -207,7 +207,8 @@ pub fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
         let more = argv.len() - 1 - j;
         if is(&argv[j], "count") && more > 0 {
             count = match parse_i64(&argv[j + 1]) {
-                Some(n) if (1..=i64::MAX / 10).contains(&n) => n,
+                // Redis caps it at LONG_MAX / max(sizeof(streamID), 10).
+                Some(n) if (1..=i64::MAX / 16).contains(&n) => n,
                 _ => return Err(CmdError::Msg("ERR COUNT must be > 0")),
             };
             j += 1;
@@ -221,6 +222,13 @@ pub fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
     let has_group = read(ctx.srv, db, key)?.is_some_and(|s| s.groups.contains_key(group));
     if !has_group {
         return Err(nogroup(key, group));
+    }
+    // Redis allocates 16 bytes per COUNT up front; on x86-64 Linux that
+    // fails from 2^46 bytes (the address space), with this error.
+    if count >= 1 << 42 {
+        return Err(CmdError::Msg(
+            "ERR Insufficient memory, failed allocating transient memory, COUNT too high.",
+        ));
     }
     let now = ctx.now();
     let Ok(Some(s)) = write(ctx.srv, db, key) else {
