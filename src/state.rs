@@ -459,6 +459,17 @@ impl State {
     /// transactions watching it will not run.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
         self.wake_stream_readers(db, key);
+        self.signal_watchers(db, key);
+    }
+
+    /// [`State::signal_modified`] for a stream changed in place (XDEL,
+    /// XTRIM): WATCH only. Redis does not wake blocked readers for those.
+    pub fn signal_modified_in_place(&mut self, db: usize, key: &[u8]) {
+        self.signal_watchers(db, key);
+    }
+
+    /// Dooms the transactions watching `key` in `db`.
+    fn signal_watchers(&mut self, db: usize, key: &[u8]) {
         if !self.watches.any() {
             return;
         }

@@ -945,6 +945,22 @@ fn blocked_readers_match_redis() {
         &[b"XINFO", b"CONSUMERS", b"s", b"g"],
         Cmp::Normalized(masked),
     );
+    // XDEL and XTRIM do not wake readers, even when the last id is past
+    // the one they wait for (its entry deleted before they blocked).
+    p.check_str(&["FLUSHALL"]);
+    for cmd in [
+        &["XADD", "s", "1-1", "a", "1"][..],
+        &["XADD", "s", "2-1", "a", "1"],
+        &["XADD", "s", "3-1", "a", "1"],
+        &["XDEL", "s", "3-1"],
+    ] {
+        p.check_str(cmd);
+    }
+    let read = ["XREAD", "BLOCK", "300", "STREAMS", "s", "2-1"];
+    let mut w = vec![p.block_on_both(&read, 1)];
+    p.check_str(&["XDEL", "s", "1-1"]);
+    p.check_str(&["XTRIM", "s", "MAXLEN", "0"]);
+    same_replies(&mut w);
     // A stream renamed, copied or moved onto the key serves its readers.
     for op in [
         &["RENAME", "t", "n1"][..],

@@ -262,6 +262,13 @@ impl<'a> Ctx<'a> {
         self.srv.signal_modified(db, key);
     }
 
+    /// [`Ctx::signal_modified`] for a stream changed in place (XDEL,
+    /// XTRIM), which does not wake its blocked readers, as in Redis.
+    pub fn signal_modified_in_place(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.srv.signal_modified_in_place(db, key);
+    }
+
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).
     pub fn dirty(&mut self, n: u64) {
         self.srv.dirty += n;

@@ -282,7 +282,7 @@ pub fn xtrim(ctx: &mut Ctx) -> CmdResult {
     let (len, first) = (s.len(), s.first_id);
     ctx.out.int(n as i64);
     if n > 0 {
-        ctx.signal_modified(key);
+        ctx.signal_modified_in_place(key);
         ctx.notify(notify::STREAM, "xtrim", key);
         ctx.dirty(n);
         if p.approx {
@@ -313,7 +313,7 @@ pub fn xdel(ctx: &mut Ctx) -> CmdResult {
     let n = ids.iter().filter(|id| s.delete(**id)).count();
     ctx.out.int(n as i64);
     if n > 0 {
-        ctx.signal_modified(key);
+        ctx.signal_modified_in_place(key);
         ctx.notify(notify::STREAM, "xdel", key);
         ctx.dirty(n as u64);
     }
