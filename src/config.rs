@@ -87,6 +87,10 @@ pub struct Config {
     pub zset_max_listpack_entries: usize,
     /// `zset-max-listpack-value`.
     pub zset_max_listpack_value: usize,
+    /// `stream-node-max-bytes`: a stream block is closed at this size (0: no limit).
+    pub stream_node_max_bytes: usize,
+    /// `stream-node-max-entries`: a stream block is closed at this many entries (0: no limit).
+    pub stream_node_max_entries: usize,
     /// Refuse non-loopback clients when no password is set.
     pub protected_mode: bool,
     /// Memory limit in bytes (0: none).
@@ -162,6 +166,8 @@ impl Default for Config {
             set_max_listpack_value: 0,
             zset_max_listpack_entries: 0,
             zset_max_listpack_value: 0,
+            stream_node_max_bytes: 0,
+            stream_node_max_entries: 0,
             protected_mode: false,
             maxmemory: 0,
             maxmemory_policy: String::new(),
@@ -698,6 +704,28 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.set_max_listpack_value.to_string(),
         set: |c, v| {
             c.set_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "stream-node-max-bytes",
+        default: "4096",
+        mode: Mode::Mutable,
+        help: "a stream block holds at most this many bytes (0: no limit)",
+        get: |c| c.stream_node_max_bytes.to_string(),
+        set: |c, v| {
+            c.stream_node_max_bytes = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "stream-node-max-entries",
+        default: "100",
+        mode: Mode::Mutable,
+        help: "a stream block holds at most this many entries (0: no limit)",
+        get: |c| c.stream_node_max_entries.to_string(),
+        set: |c, v| {
+            c.stream_node_max_entries = int_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },

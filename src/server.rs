@@ -587,7 +587,9 @@ impl Server {
                         continue;
                     };
                     self.st.blocking.reblocked = false;
+                    self.st.blocking.serving = Some(slot.clone());
                     execute(&mut c, &mut self.st, &argv);
+                    self.st.blocking.serving = None;
                     let served = !self.st.blocking.reblocked;
                     if served {
                         end_reply_skip(&mut c);

@@ -506,14 +506,53 @@ impl State {
         }
     }
 
+    /// Wakes XREAD/XREADGROUP clients blocked on `key` whenever it changes:
+    /// a stream deleted, replaced or recreated must be looked at again
+    /// (Redis 7.0 answers blocked XREADGROUP with an error when its
+    /// stream or group goes away).
+    fn wake_stream_readers(&mut self, db: usize, key: &[u8]) {
+        let b = &self.blocking;
+        if b.waiters.is_empty() {
+            return;
+        }
+        let Some(q) = b.waiters.get(&(db, key.into())) else {
+            return;
+        };
+        let stream_reader = q.iter().any(|id| {
+            b.clients.get(id).is_some_and(|c| {
+                c.argv.first().is_some_and(|n| {
+                    n.eq_ignore_ascii_case(b"xread") || n.eq_ignore_ascii_case(b"xreadgroup")
+                })
+            })
+        });
+        if stream_reader {
+            self.signal_ready(db, key);
+        }
+    }
+
     /// Publishes `payload` to `channel` (PUBLISH); returns the receivers.
     pub fn publish(&mut self, channel: Bytes, payload: Bytes) -> usize {
         self.pubsub.publish(&channel, &payload, false)
     }
 
     /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
-    /// transactions watching it will not run.
+    /// transactions watching it will not run, tracking clients are told,
+    /// blocked stream readers re-check it.
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        self.wake_stream_readers(db, key);
+        self.signal_watchers(db, key);
+    }
+
+    /// [`State::signal_modified`] for a stream changed in place (XDEL,
+    /// XTRIM): WATCH and tracking only. Redis does not wake blocked
+    /// readers for those.
+    pub fn signal_modified_in_place(&mut self, db: usize, key: &[u8]) {
+        self.signal_watchers(db, key);
+    }
+
+    /// Dooms the transactions watching `key` in `db`, and invalidates it
+    /// for CLIENT TRACKING.
+    fn signal_watchers(&mut self, db: usize, key: &[u8]) {
         if self.tracking.active() {
             self.invalidate_key(key);
         }
@@ -624,6 +663,18 @@ impl State {
     /// keys that exist in `db` or in `other` (Redis's
     /// `touchAllWatchedKeysInDb`). Call before the change.
     pub fn signal_db_changed(&mut self, db: usize, other: Option<usize>) {
+        // Stream readers blocked in `db` look again (Redis 7.0 answers
+        // XREADGROUP whose stream went away with an error).
+        let blocked: Vec<Box<[u8]>> = self
+            .blocking
+            .waiters
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in blocked {
+            self.wake_stream_readers(db, &key);
+        }
         if !self.watches.any() {
             return;
         }

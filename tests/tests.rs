@@ -19,6 +19,8 @@ mod pubsub;
 mod server_cmds;
 mod set;
 mod sort;
+mod stream;
+mod stream_differential;
 mod strings;
 mod tools;
 mod tracking;

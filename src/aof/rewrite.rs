@@ -51,14 +51,7 @@ pub fn emit_entry(key: &[u8], e: &Entry, out: &mut Vec<u8>) {
         Value::Hash(h) => h.emit(key, out),
         Value::Set(x) => x.emit(key, out),
         Value::ZSet(z) => z.emit(key, out),
-        Value::Stream(entries) => {
-            for ((ms, seq), fields) in entries {
-                let id = format!("{ms}-{seq}");
-                let mut args: Vec<&[u8]> = vec![b"XADD", key, id.as_bytes()];
-                args.extend(fields.iter().map(|f| &f[..]));
-                write_command(out, &args);
-            }
-        }
+        Value::Stream(x) => x.emit(key, out),
     }
     if e.expire >= 0 {
         let when = e.expire.to_string();

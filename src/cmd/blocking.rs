@@ -55,6 +55,9 @@ pub struct Blocking {
     /// Set whenever a command blocks (first time or again): `cmd::call`
     /// then leaves its statistics for when it is served.
     pub blocked_now: bool,
+    /// The (db, key) whose signal is re-running a blocked command, while
+    /// it runs: Redis serves a woken stream reader from that key only.
+    pub serving: Option<(usize, Box<[u8]>)>,
 }
 
 impl Blocking {
@@ -124,6 +127,19 @@ impl Ctx<'_> {
     /// instead of replying. Called again when the command is re-run and
     /// still finds nothing, it keeps the client's place in the queues.
     pub fn block(&mut self, keys: &[&[u8]], deadline: i64, reply: TimeoutReply) {
+        let argv = self.argv.to_vec();
+        self.block_argv(keys, deadline, reply, argv);
+    }
+
+    /// As [`Ctx::block`], re-running `argv` instead of the command as
+    /// received (XREAD's `$` must keep meaning the id it meant now).
+    pub fn block_argv(
+        &mut self,
+        keys: &[&[u8]],
+        deadline: i64,
+        reply: TimeoutReply,
+        argv: Vec<Bytes>,
+    ) {
         let id = self.client.id;
         let b = &mut self.srv.blocking;
         b.blocked_now = true;
@@ -151,11 +167,7 @@ impl Ctx<'_> {
                 deadline,
                 reply,
                 // Copied: slices of the read buffer would pin it.
-                argv: self
-                    .argv
-                    .iter()
-                    .map(|a| Bytes::copy_from_slice(a))
-                    .collect(),
+                argv: argv.iter().map(|a| Bytes::copy_from_slice(a)).collect(),
             },
         );
     }

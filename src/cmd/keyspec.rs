@@ -305,6 +305,7 @@ pub fn proc_for(name: &str) -> Option<KeysFn> {
         "sort" => |a| sort_keys(a, true),
         "sort_ro" => |a| sort_keys(a, false),
         "set" => set_keys,
+        "xread" | "xreadgroup" => xread_keys,
         _ => return None,
     })
 }
@@ -383,6 +384,37 @@ fn sort_keys(argv: &[Bytes], store: bool) -> Vec<KeyRef> {
 }
 
 /// SET key value [... GET ...]: with GET the old value is read.
+/// XREAD and XREADGROUP (Redis's `xreadGetKeys`): skips the options up
+/// to the first STREAMS, then the first half of what follows.
+fn xread_keys(argv: &[Bytes]) -> Vec<KeyRef> {
+    let mut i = 1;
+    let mut streams = None;
+    while i < argv.len() {
+        let a = &argv[i];
+        if a.eq_ignore_ascii_case(b"block") || a.eq_ignore_ascii_case(b"count") {
+            i += 1;
+        } else if a.eq_ignore_ascii_case(b"group") {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"streams") {
+            streams = Some(i);
+            break;
+        } else if !a.eq_ignore_ascii_case(b"noack") {
+            break;
+        }
+        i += 1;
+    }
+    let Some(at) = streams else {
+        return Vec::new();
+    };
+    let num = argv.len() - at - 1;
+    if num == 0 || !num.is_multiple_of(2) {
+        return Vec::new();
+    }
+    (at + 1..at + 1 + num / 2)
+        .map(|pos| KeyRef { pos, flags: 0 })
+        .collect()
+}
+
 fn set_keys(argv: &[Bytes]) -> Vec<KeyRef> {
     let get = argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
     vec![KeyRef {

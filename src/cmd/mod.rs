@@ -23,6 +23,7 @@ pub mod server;
 pub mod set;
 pub mod slowlog;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod table;
 pub mod tx;
@@ -268,6 +269,13 @@ impl<'a> Ctx<'a> {
     pub fn signal_modified(&mut self, key: &[u8]) {
         let db = self.client.db;
         self.srv.signal_modified(db, key);
+    }
+
+    /// [`Ctx::signal_modified`] for a stream changed in place (XDEL,
+    /// XTRIM), which does not wake its blocked readers, as in Redis.
+    pub fn signal_modified_in_place(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.srv.signal_modified_in_place(db, key);
     }
 
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).

@@ -5,7 +5,8 @@
 use super::flags::*;
 use super::{
     acl, client, command, connection as conn, debug, hash, keys, latency, list, memory,
-    pubsub as ps, server as srv, set, slowlog, sort, string as s, tx, zset, CommandSpec, Handler,
+    pubsub as ps, server as srv, set, slowlog, sort, stream as x, string as s, tx, zset,
+    CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -65,6 +66,50 @@ const KEYS_ALL: (i32, i32, i32) = (1, -1, 1);
 const KEYS_PAIR: (i32, i32, i32) = (1, 2, 1);
 const ADMIN_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 const CONN_FLAGS: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
+
+static XGROUP_SUBS: &[CommandSpec] = &[
+    cmd(
+        "create",
+        -5,
+        WRITE | DENYOOM,
+        (2, 2, 1),
+        "stream",
+        x::xgroup_create,
+    ),
+    cmd(
+        "createconsumer",
+        5,
+        WRITE | DENYOOM,
+        (2, 2, 1),
+        "stream",
+        x::xgroup_createconsumer,
+    ),
+    cmd(
+        "delconsumer",
+        5,
+        WRITE,
+        (2, 2, 1),
+        "stream",
+        x::xgroup_delconsumer,
+    ),
+    cmd("destroy", 4, WRITE, (2, 2, 1), "stream", x::xgroup_destroy),
+    cmd("help", 2, LOADING | STALE, NOKEY, "stream", x::xgroup_help),
+    cmd("setid", -5, WRITE, (2, 2, 1), "stream", x::xgroup_setid),
+];
+
+static XINFO_SUBS: &[CommandSpec] = &[
+    cmd(
+        "consumers",
+        4,
+        READONLY,
+        (2, 2, 1),
+        "stream",
+        x::xinfo_consumers,
+    ),
+    cmd("groups", 3, READONLY, (2, 2, 1), "stream", x::xinfo_groups),
+    cmd("help", 2, LOADING | STALE, NOKEY, "stream", x::xinfo_help),
+    cmd("stream", -3, READONLY, (2, 2, 1), "stream", x::xinfo_stream),
+];
 
 static OBJECT_SUBS: &[CommandSpec] = &[
     cmd(
@@ -1018,6 +1063,49 @@ pub static COMMANDS: &[CommandSpec] = &[
         set::sintercard,
     ),
     cmd("sscan", -3, READONLY, (1, 1, 1), "set", set::sscan),
+    cmd("xack", -4, WRITE | FAST, KEY1, "stream", x::xack),
+    cmd("xadd", -5, WRITE | DENYOOM | FAST, KEY1, "stream", x::xadd),
+    cmd(
+        "xautoclaim",
+        -6,
+        WRITE | FAST,
+        KEY1,
+        "stream",
+        x::xautoclaim,
+    ),
+    cmd("xclaim", -6, WRITE | FAST, KEY1, "stream", x::xclaim),
+    cmd("xdel", -3, WRITE | FAST, KEY1, "stream", x::xdel),
+    container("xgroup", 0, "stream", XGROUP_SUBS),
+    container("xinfo", 0, "stream", XINFO_SUBS),
+    cmd("xlen", 2, READONLY | FAST, KEY1, "stream", x::xlen),
+    cmd("xpending", -3, READONLY, KEY1, "stream", x::xpending),
+    cmd("xrange", -4, READONLY, KEY1, "stream", x::xrange),
+    cmd(
+        "xread",
+        -4,
+        READONLY | BLOCKING | MOVABLEKEYS,
+        (0, 0, 0),
+        "stream",
+        x::xread,
+    ),
+    cmd(
+        "xreadgroup",
+        -7,
+        WRITE | BLOCKING | MOVABLEKEYS,
+        (0, 0, 0),
+        "stream",
+        x::xreadgroup,
+    ),
+    cmd("xrevrange", -4, READONLY, KEY1, "stream", x::xrevrange),
+    cmd(
+        "xsetid",
+        -3,
+        WRITE | DENYOOM | FAST,
+        KEY1,
+        "stream",
+        x::xsetid,
+    ),
+    cmd("xtrim", -4, WRITE, KEY1, "stream", x::xtrim),
     cmd(
         "zadd",
         -4,

@@ -25,15 +25,7 @@ impl Value {
             Value::Hash(h) => h.mem_usage(samples),
             Value::Set(s) => s.mem_usage(samples),
             Value::ZSet(z) => z.mem_usage(samples),
-            // A rough figure for the placeholder representation.
-            #[allow(unreachable_patterns)]
-            Value::Stream(entries) => {
-                entries.capacity() * std::mem::size_of::<super::value::StreamEntry>()
-                    + entries
-                        .iter()
-                        .map(|(_, f)| f.iter().map(|x| 24 + x.capacity()).sum::<usize>())
-                        .sum::<usize>()
-            }
+            Value::Stream(s) => std::mem::size_of::<super::stream::Stream>() + s.mem_usage(),
         }
     }
 
@@ -82,14 +74,7 @@ impl Value {
             Value::ZSet(z) => {
                 rdb_len_len(z.len()) + z.iter().map(|(m, _)| rdb_string_len(m) + 8).sum::<usize>()
             }
-            #[allow(unreachable_patterns)]
-            Value::Stream(entries) => {
-                rdb_len_len(entries.len())
-                    + entries
-                        .iter()
-                        .map(|(_, f)| 16 + f.iter().map(|x| rdb_string_len(x)).sum::<usize>())
-                        .sum::<usize>()
-            }
+            Value::Stream(s) => s.rdb_len(),
         }
     }
 }

@@ -17,6 +17,8 @@ pub mod listpack;
 pub mod mem;
 pub mod set;
 pub mod snapshot;
+pub mod stream;
+pub mod stream_group;
 pub mod value;
 pub mod zset;
 

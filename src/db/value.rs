@@ -106,9 +106,6 @@ impl Str {
     }
 }
 
-/// A stream entry placeholder: id (ms, seq) and field/value pairs.
-pub type StreamEntry = ((u64, u64), Vec<Vec<u8>>);
-
 /// A stored value: one variant per Redis type, each type in its own module.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -122,8 +119,8 @@ pub enum Value {
     Set(super::set::Set),
     /// A sorted set.
     ZSet(super::zset::ZSet),
-    /// A stream: entries by (ms, seq).
-    Stream(Vec<StreamEntry>),
+    /// A stream (boxed: it is larger than the other variants).
+    Stream(Box<super::stream::Stream>),
 }
 
 impl Value {
