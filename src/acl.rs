@@ -278,7 +278,7 @@ impl Selector {
             if self.all_channels {
                 return Err(RuleError::ChannelsAfterAll);
             }
-            if op.contains(&b' ') {
+            if has_space(op) {
                 return Err(RuleError::Syntax);
             }
             let ch = op[1..].to_vec();
@@ -322,7 +322,7 @@ impl Selector {
         } else {
             (READ | WRITE, &op[1..])
         };
-        if pat.contains(&b' ') {
+        if has_space(pat) {
             return Err(RuleError::Syntax);
         }
         if pat == b"*" && flags == READ | WRITE {
@@ -603,6 +603,14 @@ pub enum Denial {
 enum Check {
     Ok,
     Denied(Denial, usize),
+}
+
+/// Whether `s` holds a byte C's `isspace` accepts (Redis's
+/// `ACLStringHasSpaces`): such a pattern could not be written to an ACL
+/// file and read back, whose words are split at whitespace.
+fn has_space(s: &[u8]) -> bool {
+    s.iter()
+        .any(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
 }
 
 /// A user (Redis's `user`).
@@ -1064,5 +1072,21 @@ mod tests {
         assert!(!protected_refuses(true, true, lo6));
         assert!(!protected_refuses(false, true, far));
         assert!(!protected_refuses(true, false, far));
+    }
+
+    /// Found by the `acl_rules` fuzz target: a key pattern holding '\r'
+    /// was accepted, and the ACL file line ACL SAVE writes for it did not
+    /// load. Redis refuses patterns with any `isspace` byte.
+    #[test]
+    fn patterns_with_whitespace_are_refused() {
+        let mut u = User::new(b"u", false);
+        for op in ["~a\rb", "~a\tb", "%R~a\x0bb", "~a b", "&c\nd"] {
+            assert_eq!(
+                u.apply(op.as_bytes(), false),
+                Err(RuleError::Syntax),
+                "{op:?}"
+            );
+        }
+        assert_eq!(u.describe(), User::new(b"u", false).describe());
     }
 }

@@ -1047,7 +1047,9 @@ impl Config {
                 .flatten()
                 .and_then(|w| w.first().and_then(|n| find(&String::from_utf8_lossy(n))));
             match param {
-                None => out.push(line.to_string()),
+                // A lone '\r' ends a line as '\r\n' does (`lines` strips
+                // only the pair), so the rewritten text reads back the same.
+                None => out.push(line.trim_end_matches('\r').to_string()),
                 Some(p) if written.contains(&p.name) => {}
                 Some(p) => {
                     written.push(p.name);
@@ -1180,5 +1182,15 @@ mod tests {
         let got = c.get_matching(&[b"app*"]);
         let names: Vec<&str> = got.iter().map(|(n, _)| &n[..]).collect();
         assert!(names.contains(&"appendonly") && names.contains(&"appendfsync"));
+    }
+
+    /// Found by the `config_parser` fuzz target: a last line ending in a
+    /// lone '\r' came back as "\r\n", which the next rewrite changed again.
+    #[test]
+    fn rewrite_is_stable_with_lone_cr() {
+        let c = Config::default();
+        let once = c.rewrite_text("\0\x03\r");
+        assert_eq!(c.rewrite_text(&once), once);
+        assert_eq!(once, "\0\x03\n");
     }
 }

@@ -50,6 +50,9 @@ pub mod state;
 pub mod tracking;
 pub mod util;
 
+#[cfg(test)]
+mod props;
+
 /// The Redis version whose behaviour Cinnabar follows; reported by INFO and
 /// HELLO so clients' version checks pass.
 pub const REDIS_VERSION: &str = "7.0.15";

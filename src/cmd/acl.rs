@@ -429,6 +429,13 @@ pub fn install(st: &mut crate::state::State, users: Vec<User>) {
 pub fn load_file(path: &str, all_channels: bool) -> Result<Vec<User>, String> {
     let text = std::fs::read(path)
         .map_err(|e| format!("Error loading ACLs, opening file '{path}': {e}"))?;
+    parse_file(&text, path, all_channels)
+}
+
+/// The ACL file `text` (read from `path`, which only names it in errors)
+/// as users, or every error found, as [`load_file`] reports them. Users'
+/// [`User::describe`] lines read back as the same users.
+pub fn parse_file(text: &[u8], path: &str, all_channels: bool) -> Result<Vec<User>, String> {
     let mut errors = String::new();
     let mut users: Vec<User> = Vec::new();
     for (n, line) in text.split(|&c| c == b'\n').enumerate() {
