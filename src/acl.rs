@@ -376,10 +376,10 @@ impl Selector {
 
     /// The rule string (`+@all -@dangerous`, `-@all +get`), Redis 7.0's
     /// `ACLDescribeSelectorCommandRules`.
-    pub fn describe_commands(&self) -> String {
+    pub fn describe_commands(&self) -> Vec<u8> {
         let ids = ids();
         let additive = !self.future;
-        let mut rules = String::from(if additive { "-@all " } else { "+@all " });
+        let mut rules: Vec<u8> = if additive { b"-@all " } else { b"+@all " }.to_vec();
         let mut fake = Selector::new(false);
         fake.set_all(!additive);
         // Categories, best fit first, on a copy from which each applied
@@ -404,9 +404,9 @@ impl Selector {
             let Some(j) = best else { break };
             fake.set_category(1 << j, additive);
             temp.set_category(1 << j, !additive);
-            rules.push_str(if additive { "+@" } else { "-@" });
-            rules.push_str(CATEGORIES[j]);
-            rules.push(' ');
+            rules.extend_from_slice(if additive { b"+@" } else { b"-@" });
+            rules.extend_from_slice(CATEGORIES[j].as_bytes());
+            rules.push(b' ');
             applied[j] = true;
         }
         // Then single commands and first-args.
@@ -417,11 +417,11 @@ impl Selector {
             }
             if !self.bit(id) {
                 for a in self.first_args.get(&id).into_iter().flatten() {
-                    rules.push('+');
-                    rules.push_str(&ids.fullname(id));
-                    rules.push('|');
-                    rules.push_str(&String::from_utf8_lossy(a));
-                    rules.push(' ');
+                    rules.push(b'+');
+                    rules.extend_from_slice(ids.fullname(id).as_bytes());
+                    rules.push(b'|');
+                    rules.extend_from_slice(a);
+                    rules.push(b' ');
                 }
             }
         }
@@ -429,12 +429,12 @@ impl Selector {
         rules
     }
 
-    fn describe_single(&self, fake: &mut Selector, rules: &mut String, id: usize) {
+    fn describe_single(&self, fake: &mut Selector, rules: &mut Vec<u8>, id: usize) {
         let user = self.bit(id);
         if user != fake.bit(id) {
-            rules.push(if user { '+' } else { '-' });
-            rules.push_str(&ids().fullname(id));
-            rules.push(' ');
+            rules.push(if user { b'+' } else { b'-' });
+            rules.extend_from_slice(ids().fullname(id).as_bytes());
+            rules.push(b' ');
             fake.change_perm(id, user);
         }
     }
@@ -456,9 +456,9 @@ impl Selector {
     }
 
     /// Key patterns as ACL LIST shows them (`~*` for allkeys).
-    pub fn describe_keys(&self) -> String {
+    pub fn describe_keys(&self) -> Vec<u8> {
         if self.all_keys {
-            return "~*".into();
+            return b"~*".to_vec();
         }
         let mut s = Vec::new();
         for (f, p) in &self.patterns {
@@ -472,41 +472,43 @@ impl Selector {
             });
             s.extend_from_slice(p);
         }
-        String::from_utf8_lossy(&s).into_owned()
+        s
     }
 
     /// Channel patterns as GETUSER shows them (`&*` for allchannels).
-    pub fn describe_channels(&self) -> String {
+    pub fn describe_channels(&self) -> Vec<u8> {
         if self.all_channels {
-            return "&*".into();
+            return b"&*".to_vec();
         }
-        let parts: Vec<String> = self
+        let parts: Vec<Vec<u8>> = self
             .channels
             .iter()
-            .map(|c| format!("&{}", String::from_utf8_lossy(c)))
+            .map(|c| [&b"&"[..], c].concat())
             .collect();
-        parts.join(" ")
+        parts.join(&b' ')
     }
 
     /// The selector as ACL LIST shows it (Redis's `ACLDescribeSelector`).
-    pub fn describe(&self) -> String {
-        let mut s = String::new();
+    /// Bytes: patterns need not be UTF-8, and ACL SAVE must write them
+    /// back as they are.
+    pub fn describe(&self) -> Vec<u8> {
+        let mut s = Vec::new();
         let keys = self.describe_keys();
         if !keys.is_empty() {
-            s.push_str(&keys);
-            s.push(' ');
+            s.extend_from_slice(&keys);
+            s.push(b' ');
         }
         if self.all_channels {
-            s.push_str("&* ");
+            s.extend_from_slice(b"&* ");
         } else {
-            s.push_str("resetchannels ");
+            s.extend_from_slice(b"resetchannels ");
             let ch = self.describe_channels();
             if !ch.is_empty() {
-                s.push_str(&ch);
-                s.push(' ');
+                s.extend_from_slice(&ch);
+                s.push(b' ');
             }
         }
-        s.push_str(&self.describe_commands());
+        s.extend_from_slice(&self.describe_commands());
         s
     }
 
@@ -786,22 +788,23 @@ impl User {
     }
 
     /// The user as one ACL LIST / aclfile line.
-    pub fn describe(&self) -> String {
-        let mut s = format!("user {}", String::from_utf8_lossy(&self.name));
+    pub fn describe(&self) -> Vec<u8> {
+        let mut s = b"user ".to_vec();
+        s.extend_from_slice(&self.name);
         for f in self.flags() {
-            s.push(' ');
-            s.push_str(f);
+            s.push(b' ');
+            s.extend_from_slice(f.as_bytes());
         }
         for p in &self.passwords {
-            s.push_str(" #");
-            s.push_str(&hex(p));
+            s.extend_from_slice(b" #");
+            s.extend_from_slice(hex(p).as_bytes());
         }
-        s.push(' ');
-        s.push_str(&self.root.describe());
+        s.push(b' ');
+        s.extend_from_slice(&self.root.describe());
         for sel in &self.selectors {
-            s.push_str(" (");
-            s.push_str(&sel.describe());
-            s.push(')');
+            s.extend_from_slice(b" (");
+            s.extend_from_slice(&sel.describe());
+            s.push(b')');
         }
         s
     }
@@ -1005,10 +1008,26 @@ mod tests {
         u
     }
 
+    /// Patterns need not be UTF-8: two that differ only in invalid bytes
+    /// stay apart through describe and the ACL file (found by the
+    /// acl_rules fuzz target when describe was lossy text).
+    #[test]
+    fn binary_patterns_survive_describe_and_reload() {
+        let mut u = User::new(b"u", false);
+        for r in [&b"~a\xff*"[..], b"~a\xfe*", b"&c\x80"] {
+            u.apply(r, false).unwrap();
+        }
+        let line = u.describe();
+        let back = crate::cmd::acl::parse_file(&line, "t.acl", false).unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].describe(), line);
+        assert_eq!(back[0].root.describe_keys(), b"~a\xff* ~a\xfe*".to_vec());
+    }
+
     #[test]
     fn describes_like_redis() {
         assert_eq!(
-            User::default_user().describe(),
+            String::from_utf8_lossy(&User::default_user().describe()),
             "user default on nopass ~* &* +@all"
         );
         let u = user(&[
@@ -1022,14 +1041,17 @@ mod tests {
             "+select|0",
         ]);
         assert_eq!(
-            u.describe(),
+            String::from_utf8_lossy(&u.describe()),
             "user u on ~foo* %R~bar* resetchannels &ch* -@all +@string +select|0 -set"
         );
         assert_eq!(
-            user(&["+@all", "-@dangerous"]).root.describe_commands(),
+            String::from_utf8_lossy(&user(&["+@all", "-@dangerous"]).root.describe_commands()),
             "+@all -@dangerous"
         );
-        assert_eq!(user(&["%R~a", "%W~a"]).root.describe_keys(), "~a");
+        assert_eq!(
+            String::from_utf8_lossy(&user(&["%R~a", "%W~a"]).root.describe_keys()),
+            "~a"
+        );
     }
 
     #[test]

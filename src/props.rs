@@ -296,8 +296,8 @@ proptest! {
             let _ = user.apply(op, all_channels);
         }
         let line = user.describe();
-        let back = parse_file(line.as_bytes(), "prop.acl", all_channels);
-        prop_assert!(back.is_ok(), "{:?}\n{}", back, line);
+        let back = parse_file(&line, "prop.acl", all_channels);
+        prop_assert!(back.is_ok(), "{:?}\n{}", back, String::from_utf8_lossy(&line));
         let back = back.unwrap();
         prop_assert_eq!(back.len(), 1);
         prop_assert_eq!(back[0].describe(), line);

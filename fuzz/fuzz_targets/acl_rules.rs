@@ -16,9 +16,13 @@ use cinnabar::cmd::acl::parse_file;
 use libfuzzer_sys::fuzz_target;
 
 /// Reads a `describe()` line back, as the ACL file loader does.
-fn reparse(line: &str, all_channels: bool) -> User {
-    let users = parse_file(line.as_bytes(), "fuzz.acl", all_channels)
-        .unwrap_or_else(|e| panic!("described user does not load: {e}\n{line}"));
+fn reparse(line: &[u8], all_channels: bool) -> User {
+    let users = parse_file(line, "fuzz.acl", all_channels).unwrap_or_else(|e| {
+        panic!(
+            "described user does not load: {e}\n{}",
+            String::from_utf8_lossy(line)
+        )
+    });
     assert_eq!(users.len(), 1);
     users.into_iter().next().unwrap()
 }
@@ -31,11 +35,19 @@ fuzz_target!(|data: &[u8]| {
     if flags & 2 != 0 {
         // An ACL file.
         if let Ok(users) = parse_file(data, "fuzz.acl", all_channels) {
-            let text: String = users.iter().map(|u| u.describe() + "\n").collect();
-            let again = parse_file(text.as_bytes(), "fuzz.acl", all_channels)
-                .unwrap_or_else(|e| panic!("described file does not load: {e}\n{text}"));
-            let d1: Vec<String> = users.iter().map(User::describe).collect();
-            let d2: Vec<String> = again.iter().map(User::describe).collect();
+            let mut text = Vec::new();
+            for u in &users {
+                text.extend_from_slice(&u.describe());
+                text.push(b'\n');
+            }
+            let again = parse_file(&text, "fuzz.acl", all_channels).unwrap_or_else(|e| {
+                panic!(
+                    "described file does not load: {e}\n{}",
+                    String::from_utf8_lossy(&text)
+                )
+            });
+            let d1: Vec<Vec<u8>> = users.iter().map(User::describe).collect();
+            let d2: Vec<Vec<u8>> = again.iter().map(User::describe).collect();
             assert_eq!(d1, d2);
         }
         return;

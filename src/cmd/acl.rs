@@ -91,7 +91,7 @@ pub fn acl_users(ctx: &mut Ctx) -> CmdResult {
 /// ACL LIST
 pub fn acl_list(ctx: &mut Ctx) -> CmdResult {
     let acl = &ctx.srv.acl;
-    let lines: Vec<String> = acl
+    let lines: Vec<Vec<u8>> = acl
         .by_name
         .values()
         .map(|&s| acl.users[s].describe())
@@ -129,11 +129,11 @@ pub fn acl_getuser(ctx: &mut Ctx) -> CmdResult {
 
 fn write_selector(out: &mut crate::resp::Out, s: &acl::Selector) {
     out.bulk(b"commands");
-    out.bulk(s.describe_commands().as_bytes());
+    out.bulk(&s.describe_commands());
     out.bulk(b"keys");
-    out.bulk(s.describe_keys().as_bytes());
+    out.bulk(&s.describe_keys());
     out.bulk(b"channels");
-    out.bulk(s.describe_channels().as_bytes());
+    out.bulk(&s.describe_channels());
 }
 
 /// Applies SETUSER-style `rules` to `user`, all or nothing; the error is
@@ -379,10 +379,10 @@ pub fn acl_save(ctx: &mut Ctx) -> CmdResult {
     if path.is_empty() {
         return Err(CmdError::Msg(NO_ACLFILE));
     }
-    let mut text = String::new();
+    let mut text = Vec::new();
     for &slot in ctx.srv.acl.by_name.values() {
-        text.push_str(&ctx.srv.acl.users[slot].describe());
-        text.push('\n');
+        text.extend_from_slice(&ctx.srv.acl.users[slot].describe());
+        text.push(b'\n');
     }
     let tmp = format!("{path}.tmp-{}", std::process::id());
     let written = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));
