@@ -12,6 +12,17 @@
 # alone; Redis keeps its default aof-use-rdb-preamble, which only matters
 # for rewrites), SET at -P 16 and -P 1. Same method: prefill, interleaved
 # rounds, medians, CPU per request.
+# Latency: p99 (from redis-benchmark's CSV) of the -P 1 rows of table 1,
+# 50 clients.
+# Memory: for each data set a fresh pair of servers (appendonly no), loaded
+# with redis-cli --pipe; (RSS after - RSS before) / elements. 1M string keys
+# (16-byte keys, 64-byte values); 100k hashes, sets and sorted sets of 10
+# fields/members each; one sorted set of 1M members.
+# XADD -P 16 runs only if cinnabar knows XADD (probed first: a server that
+# answers "ERR unknown command" skips the row).
+# At the end, scripts/bench_chart.py draws the ratios (cinnabar / redis)
+# per workload, with a line at 1.0, to docs/bench/ratios.svg (needs
+# python3 and redis-server; BENCH_CHART=path overrides the output).
 #
 # Usage: scripts/bench.sh            (from any directory)
 #
@@ -26,6 +37,9 @@
 #   NO_REDIS=1        benchmark cinnabar only, even if redis-server exists.
 #   BENCH_AOF=1       run table 2 (AOF everysec); 0 skips it.
 #   BENCH_AOF_AUTO_REWRITE=0  auto-aof-rewrite-percentage for table 2.
+#   BENCH_MEM=1       run the memory rows; 0 skips them. BENCH_N_SCALE also
+#                     scales their element counts.
+#   BENCH_CHART=docs/bench/ratios.svg  where the chart goes.
 #
 # Per run, server CPU is the sum of the first field (ns on CPU) of
 # /proc/PID/task/*/schedstat over all threads of the server process, read
@@ -39,6 +53,7 @@ KEYS=${BENCH_KEYS:-100000}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 BENCH_AOF=${BENCH_AOF:-1}
 AOF_AUTO_REWRITE=${BENCH_AOF_AUTO_REWRITE:-0}
+BENCH_MEM=${BENCH_MEM:-1}
 
 # Workloads: name test pipeline base-n. -n is chosen so one run takes
 # roughly 1-3 s on a 2-core machine; GET runs after the SETs (and after the
@@ -59,6 +74,7 @@ WORKLOADS=(
     "ZPOPMIN_P16 zpopmin 16 500000"
     "LRANGE_100_P16 lrange_100 16 100000"
     "MSET_P16 mset 16 300000"
+    "XADD_P16 xadd 16 500000"
 )
 # Table 2 (AOF on): same -n as the matching table-1 rows.
 AOF_WORKLOADS=(
@@ -70,6 +86,7 @@ die() { echo "bench.sh: $*" >&2; exit 1; }
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ $BENCH_AOF == 0 || $BENCH_AOF == 1 ]] || die "BENCH_AOF must be 0 or 1"
+[[ $BENCH_MEM == 0 || $BENCH_MEM == 1 ]] || die "BENCH_MEM must be 0 or 1"
 [[ $AOF_AUTO_REWRITE =~ ^[0-9]+$ ]] || die "BENCH_AOF_AUTO_REWRITE must be a non-negative integer"
 awk -v s="$BENCH_N_SCALE" 'BEGIN { exit !(s + 0 > 0) }' ||
     die "BENCH_N_SCALE must be a positive number"
@@ -79,6 +96,7 @@ done
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd -- "$SCRIPT_DIR/.." && pwd)
+CHART=${BENCH_CHART:-$REPO/docs/bench/ratios.svg}
 BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/cinnabar-server"
 
 WITH_REDIS=0
@@ -234,11 +252,14 @@ server_diag() {
     done
 }
 
-# run_bench port test pipeline n -> sets RPS
+# run_bench port test pipeline n -> sets RPS and P99 (ms)
 run_bench() {
     local port=$1 test=$2 pipe=$3 n=$4 out="$TMP/bench.out"
+    local -a what=(-t "$test")
+    # redis-benchmark has no XADD test: a custom command, titled by its text.
+    [[ $test == xadd ]] && what=(xadd bench:stream '*' field __rand_int__)
     timeout "$BENCH_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" \
-        -c "$CLIENTS" -r "$KEYS" -n "$n" -P "$pipe" -t "$test" --csv \
+        -c "$CLIENTS" -r "$KEYS" -n "$n" -P "$pipe" "${what[@]}" --csv \
         >"$out" 2>"$TMP/bench.err" &
     BENCH_PID=$!
     if ! wait "$BENCH_PID"; then
@@ -250,9 +271,11 @@ run_bench() {
     BENCH_PID=""
     # Match by prefix: redis-benchmark names some tests "MSET (10 keys)",
     # "LRANGE_100 (first 100 elements)"; the LPUSH that prepares LRANGE is
-    # named "LPUSH (needed ...)" and never matches "LRANGE_100".
-    RPS=$(awk -F'"' -v t="${test^^}" '$2 == t || index($2, t " (") == 1 { print $4; exit }' "$out")
-    [[ -n $RPS ]] || { cat "$out" "$TMP/bench.err" >&2; die "no $test result in redis-benchmark output"; }
+    # named "LPUSH (needed ...)" and never matches "LRANGE_100"; the custom
+    # XADD is titled "xadd bench:stream ...". Fields: $4 rps, $14 p99 ms.
+    read -r RPS P99 < <(awk -F'"' -v t="${test^^}" \
+        'toupper($2) == t || index(toupper($2), t " ") == 1 { print $4, $14; exit }' "$out") || true
+    [[ -n ${RPS:-} && -n ${P99:-} ]] || { cat "$out" "$TMP/bench.err" >&2; die "no $test result in redis-benchmark output"; }
 }
 
 # measure server pid port test pipeline n -> appends to $TMP/results
@@ -270,9 +293,10 @@ measure() {
     read -r us wall srv_pct cli_pct < <(awk -v c="$((c1 - c0))" -v n="$n" \
         -v w="$((t1 - t0))" -v k="$((k1 - k0))" -v hz="$CLK_TCK" 'BEGIN {
         printf "%.3f %.2f %.0f %.0f\n", c / 1000 / n, w / 1e9, 100 * c / w, 100 * (k / hz) / (w / 1e9) }')
-    echo "$server $wl $RPS $us $srv_pct $cli_pct" >>"$TMP/results"
+    echo "$server $wl $RPS $us $srv_pct $cli_pct $P99" >>"$TMP/results"
     printf '   %-8s %-8s %12.0f req/s %8s us/req  %5ss  server CPU %3s%%  client CPU %3s%%\n' \
         "$server" "$wl" "$RPS" "$us" "$wall" "$srv_pct" "$cli_pct" >&2
+    printf '   %-8s %-8s p99 %s ms\n' "$server" "$wl" "$P99" >&2
 }
 
 scaled_n() { awk -v b="$1" -v s="$BENCH_N_SCALE" 'BEGIN { n = int(b * s); print (n < 1000 ? 1000 : n) }'; }
@@ -313,7 +337,17 @@ run_rounds() { # workload-array-name title
 }
 
 : >"$TMP/results"
+: >"$TMP/ratios"
 announce "table 1 (no persistence)"
+# XADD: skip the row if cinnabar does not know the command (yet).
+if [[ $(redis-cli -h 127.0.0.1 -p "$CIN_PORT" xadd bench:probe '*' f v 2>&1) == *"unknown command"* ]]; then
+    echo "== cinnabar answers ERR unknown command to XADD: row XADD -P 16 skipped" >&2
+    kept=()
+    for w in "${WORKLOADS[@]}"; do [[ $w == XADD_* ]] || kept+=("$w"); done
+    WORKLOADS=("${kept[@]}")
+else
+    redis-cli -h 127.0.0.1 -p "$CIN_PORT" del bench:probe >/dev/null
+fi
 prefill
 run_rounds WORKLOADS "table 1 (no persistence)"
 
@@ -336,7 +370,87 @@ if ((BENCH_AOF)); then
     fi
 fi
 
-# median server workload column(3=rps 4=us/req 5=server% 6=client%)
+# Memory rows: name base-count unit. Elements = count for strings and
+# bigzset, 10 x count for the small collections.
+MEM_ROWS=(
+    "strings 1000000 key"
+    "hashes 100000 field"
+    "sets 100000 member"
+    "zsets 100000 member"
+    "bigzset 1000000 member"
+)
+
+# gen_mem kind count: the RESP commands that build the data set, on stdout.
+gen_mem() {
+    awk -v kind="$1" -v n="$2" '
+    function emit(argc, i) {
+        printf "*%d\r\n", argc
+        for (i = 1; i <= argc; i++) printf "$%d\r\n%s\r\n", length(a[i]), a[i]
+    }
+    BEGIN {
+        if (kind == "strings") {
+            # 16-byte keys, 64-byte values
+            for (i = 0; i < n; i++) {
+                a[1] = "SET"; a[2] = sprintf("k:%014d", i); a[3] = sprintf("%064d", i); emit(3)
+            }
+        } else if (kind == "bigzset") {
+            # one key, 100 members per ZADD
+            for (i = 0; i < n; i += 100) {
+                a[1] = "ZADD"; a[2] = "bigzset"; c = 2
+                for (j = i; j < i + 100 && j < n; j++) { a[++c] = j; a[++c] = "member:" j }
+                emit(c)
+            }
+        } else {
+            cmd = kind == "hashes" ? "HSET" : kind == "sets" ? "SADD" : "ZADD"
+            for (i = 0; i < n; i++) {
+                a[1] = cmd; a[2] = sprintf("%s:%08d", kind, i); c = 2
+                for (j = 0; j < 10; j++) {
+                    if (kind == "hashes") { a[++c] = "field" j; a[++c] = "value" j }
+                    else if (kind == "sets") { a[++c] = "member:" j }
+                    else { a[++c] = j; a[++c] = "member:" j }
+                }
+                emit(c)
+            }
+        }
+    }'
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# mem_load server pid port kind count elements -> appends to $TMP/mem
+mem_load() {
+    local server=$1 pid=$2 port=$3 kind=$4 count=$5 elems=$6 r0 r1 out
+    r0=$(rss_kb "$pid")
+    out=$(gen_mem "$kind" "$count" | redis-cli -h 127.0.0.1 -p "$port" --pipe 2>&1) ||
+        die "redis-cli --pipe failed for $kind on $server: $out"
+    [[ $out == *"errors: 0,"* ]] || die "errors loading $kind into $server: $out"
+    r1=$(rss_kb "$pid")
+    awk -v s="$server" -v k="$kind" -v a="$r0" -v b="$r1" -v e="$elems" \
+        'BEGIN { printf "%s %s %.1f\n", s, k, (b - a) * 1024 / e }' >>"$TMP/mem"
+    echo "   $server $kind: RSS $r0 -> $r1 kB, $elems elements" >&2
+}
+
+if ((BENCH_MEM)); then
+    : >"$TMP/mem"
+    for row in "${MEM_ROWS[@]}"; do
+        read -r kind base unit <<<"$row"
+        count=$(scaled_n "$base")
+        [[ $kind == bigzset ]] && count=$(((count + 99) / 100 * 100))
+        elems=$count
+        [[ $kind == strings || $kind == bigzset ]] || elems=$((count * 10))
+        stop_pid "$CIN_PID"
+        CIN_PID=""
+        stop_pid "$RED_PID"
+        RED_PID=""
+        start_cinnabar "cinnabar-mem-$kind" --appendonly no
+        if ((WITH_REDIS)); then start_redis "redis-mem-$kind" --appendonly no; fi
+        echo "== memory: $kind, $elems ${unit}s" >&2
+        mem_load cinnabar "$CIN_PID" "$CIN_PORT" "$kind" "$count" "$elems"
+        if ((WITH_REDIS)); then mem_load redis "$RED_PID" "$RED_PORT" "$kind" "$count" "$elems"; fi
+    done
+fi
+
+# median server workload column(3=rps 4=us/req 5=server% 6=client% 7=p99 ms)
 median() {
     awk -v s="$1" -v w="$2" -v c="$3" '$1 == s && $2 == w { print $c }' "$TMP/results" |
         sort -g | awk '{ v[NR] = $1 } END {
@@ -381,6 +495,8 @@ print_table() {
                 printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |", l, a, b, a / b, x, y, x / y
                 if (e) printf " %.2f | %.2f |", a / ca, b / ra
                 printf "\n" }'
+            awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v e="$extra" 'BEGIN {
+                printf "req/s (higher is better)\t%s%s\t%.3f\n", l, e ? " AOF" : "", a / b }' >>"$TMP/ratios"
         else
             awk -v l="$label" -v a="$c_rps" -v x="$c_us" -v e="$extra" -v ca="$c_t1" 'BEGIN {
                 printf "| %s | %.0f | %.3f |", l, a, x
@@ -406,6 +522,65 @@ if ((BENCH_AOF)); then
     print_table AOF_WORKLOADS
 fi
 
+# pair_row label cinnabar redis decimals chart-group chart-label: prints
+# "| label | c | r | c/r |" and records c/r for the chart.
+pair_row() {
+    awk -v l="$1" -v a="$2" -v b="$3" -v d="$4" -v g="$5" -v cl="$6" -v f="$TMP/ratios" 'BEGIN {
+        fmt = "%." d "f"
+        printf("| %s | " fmt " | " fmt " | %s |\n", l, a, b, (b > 0) ? sprintf("%.2f", a / b) : "n/a")
+        if (b > 0) printf("%s\t%s\t%.3f\n", g, cl, a / b) >>f }'
+}
+
+echo
+echo "Latency: median over rounds of redis-benchmark's p99 (ms), -c $CLIENTS."
+echo
+if ((WITH_REDIS)); then
+    echo "| workload | cinnabar p99 ms | redis p99 ms | ratio (c/r) |"
+    echo "|---|---:|---:|---:|"
+else
+    echo "| workload | cinnabar p99 ms |"
+    echo "|---|---:|"
+fi
+for w in "${WORKLOADS[@]}"; do
+    read -r wl _ pipe _ <<<"$w"
+    ((pipe == 1)) || continue
+    label="${wl%_P*} -P $pipe"
+    c_p99=$(median cinnabar "$wl" 7)
+    if ((WITH_REDIS)); then
+        pair_row "$label" "$c_p99" "$(median redis "$wl" 7)" 3 "p99 latency (lower is better)" "$label"
+    else
+        echo "| $label | $c_p99 |"
+    fi
+done
+
+if ((BENCH_MEM)); then
+    echo
+    echo "Memory: (RSS after loading - RSS before) / elements, fresh servers, appendonly no."
+    echo
+    if ((WITH_REDIS)); then
+        echo "| data set | cinnabar B/element | redis B/element | ratio (c/r) |"
+        echo "|---|---:|---:|---:|"
+    else
+        echo "| data set | cinnabar B/element |"
+        echo "|---|---:|"
+    fi
+    for row in "${MEM_ROWS[@]}"; do
+        read -r kind base unit <<<"$row"
+        case $kind in
+            strings) label="$(scaled_n "$base") string keys (16 B key, 64 B value), per $unit" ;;
+            bigzset) label="1 sorted set of $(scaled_n "$base") members, per $unit" ;;
+            *) label="$(scaled_n "$base") $kind of 10, per $unit" ;;
+        esac
+        c_b=$(awk -v k="$kind" '$1 == "cinnabar" && $2 == k { print $3 }' "$TMP/mem")
+        if ((WITH_REDIS)); then
+            r_b=$(awk -v k="$kind" '$1 == "redis" && $2 == k { print $3 }' "$TMP/mem")
+            pair_row "$label" "$c_b" "$r_b" 1 "memory (lower is better)" "$kind"
+        else
+            echo "| $label | $c_b |"
+        fi
+    done
+fi
+
 echo
 echo "Median CPU utilisation during the runs (100% = one core busy):"
 echo
@@ -429,3 +604,13 @@ for w in "${all_workloads[@]}"; do
         echo "| $label | $(median cinnabar "$wl" 5) | $(median cinnabar "$wl" 6) |"
     fi
 done
+
+if ((WITH_REDIS)) && command -v python3 >/dev/null; then
+    mkdir -p "$(dirname -- "$CHART")"
+    python3 "$SCRIPT_DIR/bench_chart.py" "$TMP/ratios" "$CHART" \
+        "cinnabar / redis, $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo unknown), ROUNDS=$ROUNDS, n scale $BENCH_N_SCALE, $(nproc) CPUs"
+    echo
+    echo "Chart of the ratios: $CHART"
+else
+    echo "bench.sh: no chart (needs redis-server and python3)" >&2
+fi
