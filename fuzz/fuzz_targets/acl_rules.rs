@@ -60,6 +60,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(ops) = merge_selectors(&args) else {
         return;
     };
+    // A selector whose rules contain a parenthesis, e.g. SETUSER u
+    // "(~a) +get)" (pattern `a)`), describes as `(~a) ... +get)`, which no
+    // ACL file line can give back: Redis 7.0 has the same ambiguity (its
+    // ACL LIST prints exactly that). Such users are left out of the
+    // round-trip property.
+    if ops
+        .iter()
+        .any(|op| op.starts_with(b"(") && op[1..op.len().saturating_sub(1)].iter().any(|&c| c == b'(' || c == b')'))
+    {
+        return;
+    }
     let mut user = User::new(b"fuzz", all_channels);
     for op in &ops {
         // SETUSER stops at the first bad rule and changes nothing; here we
