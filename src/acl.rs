@@ -611,8 +611,7 @@ enum Check {
 /// `ACLStringHasSpaces`): such a pattern could not be written to an ACL
 /// file and read back, whose words are split at whitespace.
 fn has_space(s: &[u8]) -> bool {
-    s.iter()
-        .any(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+    s.iter().any(|&c| crate::util::is_c_space(c))
 }
 
 /// A user (Redis's `user`).

@@ -12,6 +12,23 @@ pub fn unix_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// C's `isspace` in the "C" locale.
+pub fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// What C's number parsers (`strtod`, `strtoull`, `atoi`) read before the
+/// digits: `isspace` bytes and one optional sign. Returns where the digits
+/// start and whether the sign was `-`.
+pub fn c_sign_prefix(s: &[u8]) -> (usize, bool) {
+    let i = s.iter().take_while(|&&c| is_c_space(c)).count();
+    match s.get(i) {
+        Some(b'-') => (i + 1, true),
+        Some(b'+') => (i + 1, false),
+        _ => (i, false),
+    }
+}
+
 /// Parses a signed 64-bit integer exactly as Redis's `string2ll` does: no
 /// sign other than a leading `-`, no leading zeros, no spaces, no `-0`.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {

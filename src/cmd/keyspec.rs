@@ -314,14 +314,7 @@ pub fn proc_for(name: &str) -> Option<KeysFn> {
 /// the first non-digit; the `long` result saturates and is then truncated
 /// to an `int`.
 fn atoi(b: &[u8]) -> i32 {
-    let mut i = b
-        .iter()
-        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
-        .unwrap_or(b.len());
-    let neg = b.get(i) == Some(&b'-');
-    if matches!(b.get(i), Some(b'-' | b'+')) {
-        i += 1;
-    }
+    let (i, neg) = crate::util::c_sign_prefix(b);
     let mut mag: u128 = 0;
     for &c in b[i..].iter().take_while(|c| c.is_ascii_digit()) {
         mag = (mag * 10 + u128::from(c - b'0')).min(1 << 64);

@@ -9,7 +9,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use crate::util::parse_i64;
+use crate::util::{is_c_space, parse_i64};
 
 /// Longest inline command or header line accepted before a protocol error
 /// (Redis's `PROTO_INLINE_MAX_SIZE`).
@@ -234,10 +234,6 @@ enum Step {
     Command,
 }
 
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
 fn hex_val(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
@@ -252,7 +248,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut args = Vec::new();
     let mut i = 0;
     loop {
-        while at(i) != 0 && is_space(at(i)) {
+        while at(i) != 0 && is_c_space(at(i)) {
             i += 1;
         }
         if at(i) == 0 {
@@ -287,7 +283,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         cur.push(b'\'');
                     } else if c == q {
                         // A closing quote must be followed by a space or the end.
-                        if at(i + 1) != 0 && !is_space(at(i + 1)) {
+                        if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
                             return None;
                         }
                         i += 1;

@@ -5,7 +5,7 @@
 use super::super::args::is;
 use super::super::CmdError;
 use crate::db::stream::{StreamId, Trim};
-use crate::util::parse_i64;
+use crate::util::{c_sign_prefix, parse_i64};
 
 /// `ERR Invalid stream ID specified as stream command argument`
 pub const INVALID_ID: CmdError =
@@ -18,21 +18,7 @@ fn parse_u64(s: &[u8]) -> Option<u64> {
     if let Some(n) = parse_i64(s) {
         return (n >= 0).then_some(n as u64);
     }
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (i, neg) = c_sign_prefix(s);
     let digits = &s[i..];
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;

@@ -5,28 +5,13 @@
 
 use crate::cmd::CmdError;
 use crate::db::zset::{LexBound, LexRange, ScoreRange};
-
-/// C's `isspace` in the C locale.
-fn is_c_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
-}
+use crate::util::{c_sign_prefix, is_c_space};
 
 /// What C's `strtod` makes of the start of `s`: the value, the bytes
 /// consumed (0 when there is no number) and whether the result overflowed
 /// to infinity or underflowed to zero (`ERANGE` with such a result).
 pub fn strtod(s: &[u8]) -> (f64, usize, bool) {
-    let mut i = s.iter().take_while(|&&c| is_c_space(c)).count();
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (i, neg) = c_sign_prefix(s);
     let sign = |v: f64| if neg { -v } else { v };
     let rest = &s[i..];
     let starts =
