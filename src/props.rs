@@ -70,6 +70,9 @@ fn encode(argv: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
+/// The annotation line [`aof_entry`] generates.
+const ANNOTATION: &[u8] = b"#TS:1700000000";
+
 /// An AOF entry: a command, an annotation or a MULTI ... EXEC block.
 fn aof_entry() -> impl Strategy<Value = Vec<Vec<Vec<u8>>>> {
     let arg = prop_oneof![
@@ -80,7 +83,7 @@ fn aof_entry() -> impl Strategy<Value = Vec<Vec<Vec<u8>>>> {
     let cmd = proptest::collection::vec(arg, 1..4);
     prop_oneof![
         4 => cmd.clone().prop_map(|c| vec![c]),
-        1 => Just(vec![vec![b"#TS:1700000000".to_vec()]]),
+        1 => Just(vec![vec![ANNOTATION.to_vec()]]),
         1 => proptest::collection::vec(cmd, 0..3).prop_map(|mut cs| {
             cs.insert(0, vec![b"MULTI".to_vec()]);
             cs.push(vec![b"EXEC".to_vec()]);
@@ -95,7 +98,9 @@ fn write_aof(entries: &[Vec<Vec<Vec<u8>>>]) -> (Vec<u8>, usize) {
     let mut n = 0;
     for e in entries {
         for c in e {
-            if c[0].starts_with(b"#") {
+            // Only the generated annotation: a random command may also
+            // start with `#` (found by a 20,000-case run).
+            if c.len() == 1 && c[0] == ANNOTATION {
                 out.extend_from_slice(&c[0]);
                 out.push(b'\n');
             } else {
@@ -141,7 +146,13 @@ proptest! {
             Err(LoadError::Truncated { offset, .. }) => {
                 prop_assert!(offset <= data.len() as u64);
                 let (prefix, pcmds) = scan(&data[..offset as usize], 1 << 20);
-                prop_assert!(prefix.is_ok(), "{:?}", prefix);
+                // Only for a clean cut: a flipped byte can turn EXEC into
+                // another command, and then (as in Redis, which also marks
+                // every MULTI) the file is cut at the inner MULTI, inside
+                // the outer one (found by a 20,000-case run).
+                if flip.is_none() {
+                    prop_assert!(prefix.is_ok(), "{:?}", prefix);
+                }
                 prop_assert!(pcmds.len() <= cmds.len());
             }
             Err(LoadError::Corrupt { offset, .. }) => prop_assert!(offset <= data.len() as u64),
