@@ -7,7 +7,8 @@
 # Method, per server and per workload:
 #   1. start the server under callgrind with instrumentation off
 #      (--instr-atstart=no), so startup is not counted;
-#   2. prefill 100,000 keys (SET, uncounted) when the workload reads;
+#   2. when the workload reads or pops, prefill (uncounted) with the
+#      matching write (SET, LPUSH, SADD, ZADD), 200,000 requests;
 #   3. `callgrind_control -i on`, run redis-benchmark, `callgrind_control -d`
 #      (dump) and stop the server;
 #   4. instructions per request = Ir of the dump / requests.
@@ -79,12 +80,18 @@ run_one() {
     pid=$!
     PIDS+=("$pid")
     wait_ping "$port"
+    # Reads and pops first get data to work on (uncounted).
+    local fill=
     case $test in
-        get | lrange* | lpop | rpop | spop | zpopmin)
-            redis-benchmark -p "$port" -q -c 50 -P 64 -n 200000 -r 100000 \
-                -t "${test/get/set}" >/dev/null
-            ;;
+        get) fill=set ;;
+        lrange* | lpop | rpop) fill=lpush ;;
+        spop) fill=sadd ;;
+        zpopmin) fill=zadd ;;
     esac
+    if [ -n "$fill" ]; then
+        redis-benchmark -p "$port" -q -c 50 -P 64 -n 200000 -r 100000 \
+            -t "$fill" >/dev/null
+    fi
     callgrind_control -i on "$pid" >/dev/null 2>&1
     redis-benchmark -p "$port" -q -c "$CLIENTS" -P "$PIPE" -n "$N" \
         -r 100000 -t "$test" >/dev/null
@@ -95,7 +102,7 @@ run_one() {
     # Ir totals of every part after the instrumentation was switched on.
     local ir
     ir=$(cat "$OUT/$name-$test.$pid.out"* 2>/dev/null |
-        awk '/^summary:/ { s += $2 } END { print s + 0 }')
+        awk '/^summary:/ { s += $2 } END { printf "%.0f\n", s }')
     echo "$ir"
 }
 

@@ -136,6 +136,9 @@ impl State {
     /// keys removed by expiry (`expired`, and a WATCH touch) and keys
     /// created (`new`, when that class is on).
     pub fn flush_db_events(&mut self) {
+        if !crate::db::take_unannounced() {
+            return;
+        }
         for db in 0..self.dbs.len() {
             let d = &mut self.dbs[db];
             if d.expired_log.len() == d.expired_notified && d.new_log.is_empty() {

@@ -192,8 +192,11 @@ impl Server {
                             self.write_client(key);
                         }
                         let in_queue = self.st.clients.get(key).is_some_and(|c| c.queued_read);
-                        if (ev.is_readable() || ev.is_read_closed() || ev.is_error()) && !in_queue {
-                            self.read_client(key);
+                        let closed = ev.is_read_closed() || ev.is_error();
+                        if (ev.is_readable() || closed) && !in_queue {
+                            // A short read may end the turn only if the
+                            // peer has not also closed: that edge is spent.
+                            self.read_client(key, closed);
                         }
                     }
                 }
@@ -202,7 +205,7 @@ impl Server {
                 if let Some(c) = self.st.clients.get_mut(key) {
                     c.queued_read = false;
                     if !self.process_client(key) {
-                        self.read_client(key);
+                        self.read_client(key, true);
                     }
                 }
             }
@@ -357,8 +360,13 @@ impl Server {
     }
 
     /// Reads everything available (up to the budget), executing commands
-    /// as they complete.
-    fn read_client(&mut self, key: usize) {
+    /// as they complete. Unless `drain`, a read shorter than the buffer
+    /// ends the turn: it emptied the socket, and for a stream socket
+    /// epoll(7) reports new data with a new edge, so the read that would
+    /// only say EAGAIN is skipped (one recv per batch, as Redis). `drain`
+    /// reads on to EAGAIN or EOF: for queued turns (no fresh edge) and when
+    /// the event already reported the peer's close (no edge will follow).
+    fn read_client(&mut self, key: usize, drain: bool) {
         let mut budget = READ_BUDGET;
         loop {
             let Some(c) = self.st.clients.get_mut(key) else {
@@ -390,6 +398,9 @@ impl Server {
                     budget = budget.saturating_sub(n);
                     if budget == 0 || yielded {
                         self.queue_read(key);
+                        break;
+                    }
+                    if !drain && n < self.scratch.len() {
                         break;
                     }
                 }
@@ -484,7 +495,7 @@ impl Server {
     fn resume_postponed(&mut self) {
         for key in std::mem::take(&mut self.st.clients.pause.waiting) {
             let _ = self.process_client(key);
-            self.read_client(key);
+            self.read_client(key, true);
         }
     }
 

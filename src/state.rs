@@ -45,8 +45,9 @@ pub struct Stats {
     pub input_rate: Rate,
     /// Recent bytes written per second (instantaneous_output_kbps).
     pub output_rate: Rate,
-    /// Per-command counters (INFO commandstats), by command spec address.
-    pub commands: std::collections::HashMap<usize, CmdStat, AddrHash>,
+    /// Per-command counters (INFO commandstats), by [`crate::cmd::slot`];
+    /// `None` for commands never called or refused.
+    pub commands: Vec<Option<CmdStat>>,
     /// Error replies by error code (INFO errorstats).
     pub errors: std::collections::BTreeMap<String, u64>,
 }
@@ -97,30 +98,6 @@ pub struct CmdStat {
     pub failed: u64,
 }
 
-/// Hashes the address of a static command spec: distinct, trusted keys,
-/// so a multiply is enough (SipHash would cost more than the counting).
-pub type AddrHash = std::hash::BuildHasherDefault<AddrHasher>;
-
-/// The hasher behind [`AddrHash`].
-#[derive(Debug, Default, Clone, Copy)]
-pub struct AddrHasher(u64);
-
-impl std::hash::Hasher for AddrHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64 >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
 /// Distinct error codes INFO errorstats tracks, as Redis caps them.
 const MAX_ERROR_CODES: usize = 128;
 
@@ -159,16 +136,18 @@ impl Stats {
         spec: &'static crate::cmd::CommandSpec,
         parent: Option<&'static crate::cmd::CommandSpec>,
     ) -> &mut CmdStat {
-        self.commands
-            .entry(spec as *const _ as usize)
-            .or_insert(CmdStat {
-                spec,
-                parent,
-                calls: 0,
-                usec: 0,
-                rejected: 0,
-                failed: 0,
-            })
+        let slot = crate::cmd::slot(spec, parent);
+        if slot >= self.commands.len() {
+            self.commands.resize_with(crate::cmd::slot_count(), || None);
+        }
+        self.commands[slot].get_or_insert(CmdStat {
+            spec,
+            parent,
+            calls: 0,
+            usec: 0,
+            rejected: 0,
+            failed: 0,
+        })
     }
 
     /// The mean of the recent samples.
@@ -314,14 +293,16 @@ impl State {
         self.flush_db_events();
         let loading = self.loading;
         let mut aof = self.aof.as_mut().filter(|_| !loading);
-        for (i, d) in self.dbs.iter_mut().enumerate() {
-            if d.expired_log.is_empty() {
-                continue;
-            }
-            d.expired_notified = 0;
-            for key in d.expired_log.drain(..) {
-                if let Some(aof) = aof.as_deref_mut() {
-                    aof.feed(i, &[&b"DEL"[..], &key]);
+        if crate::db::take_undrained() {
+            for (i, d) in self.dbs.iter_mut().enumerate() {
+                if d.expired_log.is_empty() {
+                    continue;
+                }
+                d.expired_notified = 0;
+                for key in d.expired_log.drain(..) {
+                    if let Some(aof) = aof.as_deref_mut() {
+                        aof.feed(i, &[&b"DEL"[..], &key]);
+                    }
                 }
             }
         }

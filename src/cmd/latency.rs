@@ -11,11 +11,10 @@
 //! of power-of-two buckets for LATENCY HISTOGRAM (Redis's
 //! `latency-tracking`, on by default).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{CmdResult, CommandSpec, Ctx};
-use crate::state::AddrHash;
 
 /// Samples kept per event.
 const TS_LEN: usize = 160;
@@ -101,7 +100,8 @@ fn bucket_top_ns(k: usize) -> u64 {
 #[derive(Debug, Default)]
 pub struct Monitor {
     events: BTreeMap<&'static str, Series>,
-    histograms: HashMap<usize, Histogram, AddrHash>,
+    /// By [`super::slot`]; `None` for commands not run since the reset.
+    histograms: Vec<Option<Histogram>>,
 }
 
 impl Monitor {
@@ -134,13 +134,16 @@ impl Monitor {
         };
         self.add_if_needed(threshold_ms, event, usec / 1000, now_ms);
         let name = || super::fullname(spec, parent).to_ascii_lowercase();
-        self.record_command(spec as *const _ as usize, name, usec);
+        self.record_command(super::slot(spec, parent), name, usec);
     }
 
-    /// Counts one call of the command at `key` (its spec's address),
-    /// named `name`, that ran for `usec` µs.
-    fn record_command(&mut self, key: usize, name: impl FnOnce() -> String, usec: u64) {
-        let h = self.histograms.entry(key).or_insert_with(|| Histogram {
+    /// Counts one call of the command in `slot`, named `name`, that ran
+    /// for `usec` µs.
+    fn record_command(&mut self, slot: usize, name: impl FnOnce() -> String, usec: u64) {
+        if slot >= self.histograms.len() {
+            self.histograms.resize_with(super::slot_count(), || None);
+        }
+        let h = self.histograms[slot].get_or_insert_with(|| Histogram {
             name: name(),
             calls: 0,
             counts: [0; HIST_BUCKETS],
@@ -375,7 +378,8 @@ pub fn latency_histogram(ctx: &mut Ctx) -> CmdResult {
         .srv
         .latency
         .histograms
-        .values()
+        .iter()
+        .flatten()
         .filter(|h| wanted.is_empty() || wanted.contains(&h.name))
         .collect();
     hs.sort_by(|a, b| a.name.cmp(&b.name));

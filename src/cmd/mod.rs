@@ -290,10 +290,33 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Commands, sorted for binary search, plus flattened subcommands; built
-/// once from [`table::COMMANDS`].
+/// Commands sorted by name (COMMAND's order), plus an open-addressing hash
+/// table over them for [`lookup`]; built once from [`table::COMMANDS`].
 struct Index {
     sorted: Vec<&'static CommandSpec>,
+    /// Slots hold an index into `sorted`, or `u16::MAX` when empty. The
+    /// length is a power of two at least four times the command count, so
+    /// probe sequences stay short.
+    slots: Vec<u16>,
+    /// Longest command name: longer arguments cannot be commands.
+    max_len: usize,
+    /// For each row of [`table::COMMANDS`], the [`slot`] of its first
+    /// subcommand.
+    sub_base: Vec<usize>,
+    /// Number of slots: commands plus subcommands.
+    slot_count: usize,
+}
+
+/// FNV-1a over the name with ASCII letters folded to lowercase (`|0x20`
+/// also folds some other bytes onto each other; the final comparison
+/// sorts that out).
+#[inline]
+fn name_hash(name: &[u8]) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in name {
+        h = (h ^ u32::from(b | 0x20)).wrapping_mul(0x0100_0193);
+    }
+    h as usize
 }
 
 fn index() -> &'static Index {
@@ -301,23 +324,75 @@ fn index() -> &'static Index {
     INDEX.get_or_init(|| {
         let mut sorted: Vec<&'static CommandSpec> = table::COMMANDS.iter().collect();
         sorted.sort_by(|a, b| a.name.cmp(b.name));
-        Index { sorted }
+        let size = (sorted.len() * 4).next_power_of_two();
+        let mut slots = vec![u16::MAX; size];
+        for (i, c) in sorted.iter().enumerate() {
+            let mut at = name_hash(c.name.as_bytes()) & (size - 1);
+            while slots[at] != u16::MAX {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = i as u16;
+        }
+        let max_len = sorted.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let mut sub_base = Vec::with_capacity(table::COMMANDS.len());
+        let mut next = table::COMMANDS.len();
+        for c in table::COMMANDS.iter() {
+            sub_base.push(next);
+            next += c.subcommands.len();
+        }
+        Index {
+            sorted,
+            slots,
+            max_len,
+            sub_base,
+            slot_count: next,
+        }
     })
 }
 
-fn cmp_ignore_case(name: &str, arg: &[u8]) -> std::cmp::Ordering {
-    let a = name.as_bytes().iter();
-    let b = arg.iter().map(|c| c.to_ascii_lowercase());
-    a.copied().cmp(b)
+/// A dense number for a command (and its container, for subcommands),
+/// below [`slot_count`], for per-command tables such as INFO commandstats:
+/// a row's position in [`table::COMMANDS`], or its container's subcommand
+/// base plus its position among the container's subcommands. Specs only
+/// come from the table, so the arithmetic on their addresses is exact.
+pub fn slot(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> usize {
+    fn position(item: &CommandSpec, in_: &[CommandSpec]) -> usize {
+        let offset = item as *const CommandSpec as usize - in_.as_ptr() as usize;
+        let i = offset / std::mem::size_of::<CommandSpec>();
+        debug_assert!(std::ptr::eq(&in_[i], item));
+        i
+    }
+    match parent {
+        None => position(spec, table::COMMANDS),
+        Some(p) => index().sub_base[position(p, table::COMMANDS)] + position(spec, p.subcommands),
+    }
 }
 
-/// Finds a top-level command by name, ignoring case, without allocating.
+/// How many [`slot`]s there are.
+pub fn slot_count() -> usize {
+    index().slot_count
+}
+
+/// Finds a top-level command by name, ignoring case, without allocating:
+/// one hash of the name and, almost always, one comparison.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    let sorted = &index().sorted;
-    sorted
-        .binary_search_by(|c| cmp_ignore_case(c.name, name))
-        .ok()
-        .map(|i| sorted[i])
+    let ix = index();
+    if name.len() > ix.max_len {
+        return None;
+    }
+    let mask = ix.slots.len() - 1;
+    let mut at = name_hash(name) & mask;
+    loop {
+        let i = ix.slots[at];
+        if i == u16::MAX {
+            return None;
+        }
+        let c = ix.sorted[usize::from(i)];
+        if c.name.as_bytes().eq_ignore_ascii_case(name) {
+            return Some(c);
+        }
+        at = (at + 1) & mask;
+    }
 }
 
 /// Finds a subcommand of `parent` by name, ignoring case.
@@ -704,4 +779,68 @@ fn reject(
     st.stats.error(msg);
     st.stats.command(spec, parent).rejected += 1;
     client.multi_error |= client.in_multi;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_finds_every_command_in_any_case() {
+        for c in table::COMMANDS.iter() {
+            let lower = c.name.as_bytes().to_vec();
+            let upper = c.name.to_ascii_uppercase().into_bytes();
+            let mixed: Vec<u8> = lower
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    if i % 2 == 0 {
+                        b.to_ascii_uppercase()
+                    } else {
+                        *b
+                    }
+                })
+                .collect();
+            for name in [lower, upper, mixed] {
+                let found = lookup(&name).map(|s| s.name);
+                assert_eq!(found, Some(c.name), "{}", String::from_utf8_lossy(&name));
+            }
+        }
+    }
+
+    #[test]
+    fn slots_are_dense_and_distinct() {
+        let mut seen = vec![false; slot_count()];
+        for c in table::COMMANDS.iter() {
+            let mut mark = |s: usize| {
+                assert!(!seen[s], "slot {s} twice");
+                seen[s] = true;
+            };
+            mark(slot(c, None));
+            for sub in c.subcommands {
+                mark(slot(sub, Some(c)));
+            }
+        }
+        assert!(seen.iter().all(|&s| s));
+        let get = lookup(b"get").unwrap();
+        assert_eq!(slot(get, None), slot(lookup(b"GET").unwrap(), None));
+    }
+
+    #[test]
+    fn lookup_refuses_near_misses() {
+        // A byte away from real names, empty, or longer than any.
+        for name in [
+            &b"ge\x14"[..],
+            b"GET\0",
+            b"",
+            b"g",
+            b"getx",
+            b"xget",
+            b"set ",
+            b"\xc7et",
+            b"averyveryverylongnamethatisnocommandatall",
+        ] {
+            assert!(lookup(name).is_none(), "{}", String::from_utf8_lossy(name));
+        }
+    }
 }

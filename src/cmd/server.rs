@@ -326,7 +326,8 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             let mut rows: Vec<(String, &crate::state::CmdStat)> = st
                 .stats
                 .commands
-                .values()
+                .iter()
+                .flatten()
                 .map(|c| (super::fullname(c.spec, c.parent), c))
                 .collect();
             rows.sort_by(|a, b| a.0.cmp(&b.0));

@@ -26,6 +26,8 @@ use dict::{Dict, Probe};
 use snapshot::Snap;
 pub use value::{Entry, Str, Value};
 
+use std::cell::Cell;
+
 use crate::util::{glob_match, Rng};
 
 /// One numbered database.
@@ -52,6 +54,35 @@ pub struct Db {
     gen_now: u32,
     /// The AOF rewrite snapshot in progress, if any.
     snap: Option<Box<Snap>>,
+}
+
+thread_local! {
+    /// Some database logged an expired or new key that no event has
+    /// announced yet ([`take_unannounced`]).
+    static UNANNOUNCED: Cell<bool> = const { Cell::new(false) };
+    /// Some database logged an expired key not yet propagated as DEL
+    /// ([`take_undrained`]).
+    static UNDRAINED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether any database (of this thread's server) may have unannounced
+/// `expired_log`/`new_log` entries; clears the mark. Lets the per-command
+/// event flush skip walking all the databases.
+pub fn take_unannounced() -> bool {
+    UNANNOUNCED.with(|c| c.replace(false))
+}
+
+/// Whether any database may hold expired keys not yet drained from
+/// `expired_log`; clears the mark.
+pub fn take_undrained() -> bool {
+    UNDRAINED.with(|c| c.replace(false))
+}
+
+fn mark_logged(expired: bool) {
+    UNANNOUNCED.with(|c| c.set(true));
+    if expired {
+        UNDRAINED.with(|c| c.set(true));
+    }
 }
 
 /// The LRU clock Redis keeps per object: seconds, 24 bits.
@@ -91,6 +122,7 @@ impl Db {
     fn note_expired(&mut self, key: Box<[u8]>) {
         self.expired += 1;
         self.expired_log.push(key);
+        mark_logged(true);
     }
 
     /// Removes every expired key. Returns how many were removed.
@@ -128,6 +160,7 @@ impl Db {
                 self.volatile.remove(&k);
                 self.expired += 1;
                 self.expired_log.push(k);
+                mark_logged(true);
                 None
             }
             Probe::Missing => None,
@@ -205,6 +238,7 @@ impl Db {
             self.keys.insert_new_hashed(hash, key.into(), entry);
             if self.log_new {
                 self.new_log.push(key.into());
+                mark_logged(false);
             }
         }
     }
@@ -223,6 +257,7 @@ impl Db {
         }
         if self.log_new {
             self.new_log.push(key.into());
+            mark_logged(false);
         }
     }
 

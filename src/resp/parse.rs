@@ -83,6 +83,32 @@ pub struct RequestParser {
     pub unauthenticated: bool,
 }
 
+/// Most arguments [`RequestParser::whole_command`] takes in one pass.
+const FAST_ARGS: usize = 16;
+
+/// A header number of at most 9 plain digits starting at `at` and ending
+/// in `\r\n`: the value and the index after the line. Anything else
+/// (signs, leading zeros, long numbers, a missing or split line end) is
+/// left to the general parser.
+#[inline]
+fn small_number(b: &[u8], at: usize) -> Option<(usize, usize)> {
+    let mut i = at;
+    let mut v = 0usize;
+    while let Some(&c) = b.get(i) {
+        if !c.is_ascii_digit() || i - at == 10 {
+            break;
+        }
+        v = v * 10 + usize::from(c - b'0');
+        i += 1;
+    }
+    let digits = i - at;
+    let leading_zero = digits > 1 && b[at] == b'0';
+    if digits == 0 || digits > 9 || leading_zero || b.get(i..i + 2) != Some(b"\r\n") {
+        return None;
+    }
+    Some((v, i + 2))
+}
+
 /// Finds the end of a header line: the index of its `\r`, provided at least
 /// one byte follows it (Redis does not check that byte is `\n`).
 fn line_end(buf: &[u8]) -> Option<usize> {
@@ -142,7 +168,50 @@ impl RequestParser {
         (self.multibulk > 0 && self.bulklen >= 0).then(|| self.bulklen as usize + 2)
     }
 
+    /// The common case in one pass: a whole command of at most
+    /// [`FAST_ARGS`] short arguments already in `buf`. Its extent is
+    /// measured first, then split off once and sliced per argument.
+    /// Returns false, consuming nothing, for anything else (incomplete,
+    /// long, malformed or unauthenticated input), which
+    /// [`RequestParser::multibulk_step`] then handles byte for byte.
+    fn whole_command(&mut self, buf: &mut BytesMut, max_bulk: i64) -> bool {
+        if self.multibulk != 0 || self.unauthenticated {
+            return false;
+        }
+        let b: &[u8] = buf;
+        let Some((n, mut pos)) = small_number(b, 1) else {
+            return false;
+        };
+        if n == 0 || n > FAST_ARGS {
+            return false;
+        }
+        let mut spans = [(0usize, 0usize); FAST_ARGS];
+        for span in spans.iter_mut().take(n) {
+            if b.get(pos) != Some(&b'$') {
+                return false;
+            }
+            let Some((len, at)) = small_number(b, pos + 1) else {
+                return false;
+            };
+            if len as i64 > max_bulk || at + len + 2 > b.len() {
+                return false;
+            }
+            *span = (at, len);
+            pos = at + len + 2;
+        }
+        let whole = buf.split_to(pos).freeze();
+        self.argv.extend(
+            spans[..n]
+                .iter()
+                .map(|&(at, len)| whole.slice(at..at + len)),
+        );
+        true
+    }
+
     fn multibulk_step(&mut self, buf: &mut BytesMut, max_bulk: i64) -> Result<Step, ProtoError> {
+        if self.whole_command(buf, max_bulk) {
+            return Ok(Step::Command);
+        }
         if self.multibulk == 0 {
             let Some(cr) = line_end(buf) else {
                 if buf.len() > INLINE_MAX {
