@@ -16,6 +16,8 @@
 # Random keys make the count vary by well under 1% between runs.
 #
 # Usage: scripts/callgrind.sh [test ...]      (default: set get)
+#   test: a redis-benchmark -t name, or xadd (XADD cg:stream * field
+#   __rand_int__, as a custom command)
 # Environment:
 #   CG_N=100000     requests per workload
 #   CG_PIPE=16      redis-benchmark -P
@@ -93,8 +95,11 @@ run_one() {
             -t "$fill" >/dev/null
     fi
     callgrind_control -i on "$pid" >/dev/null 2>&1
+    # redis-benchmark has no XADD test: xadd runs it as a custom command.
+    local what=(-t "$test")
+    [ "$test" = xadd ] && what=(XADD cg:stream '*' field __rand_int__)
     redis-benchmark -p "$port" -q -c "$CLIENTS" -P "$PIPE" -n "$N" \
-        -r 100000 -t "$test" >/dev/null
+        -r 100000 "${what[@]}" >/dev/null
     callgrind_control -d "$pid" >/dev/null 2>&1
     kill "$pid"
     wait "$pid" 2>/dev/null || true

@@ -145,19 +145,31 @@ pub fn push_i64(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(i64_digits(v, &mut buf));
 }
 
-/// Writes the decimal digits of `v` into the tail of `buf`, returning them.
-pub fn i64_digits(v: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let neg = v < 0;
-    let mut n = v.unsigned_abs();
+/// Appends the decimal form of `v` to `out` without going through `fmt`.
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 20];
+    let i = digits_from_end(v, &mut buf);
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Writes the decimal digits of `n` at the end of `buf`; returns where
+/// they start.
+fn digits_from_end(mut n: u64, buf: &mut [u8; 20]) -> usize {
     let mut i = buf.len();
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            break;
+            return i;
         }
     }
+}
+
+/// Writes the decimal digits of `v` into the tail of `buf`, returning them.
+pub fn i64_digits(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let neg = v < 0;
+    let mut i = digits_from_end(v.unsigned_abs(), buf);
     if neg {
         i -= 1;
         buf[i] = b'-';

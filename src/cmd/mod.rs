@@ -243,9 +243,19 @@ impl<'a> Ctx<'a> {
         &mut self.srv.dbs[self.client.db]
     }
 
+    /// Whether what the command propagates goes anywhere (an AOF is on and
+    /// not being loaded). Commands that build a replacement command may
+    /// skip building it when not.
+    pub fn propagating(&self) -> bool {
+        self.srv.aof.is_some() && !self.srv.loading
+    }
+
     /// Propagates `args` instead of the command as received (may be called
     /// several times for several commands).
     pub fn propagate_as(&mut self, args: &[&[u8]]) {
+        if !self.propagating() {
+            return;
+        }
         self.propagate
             .get_or_insert_with(Vec::new)
             .push(args.iter().map(|a| a.to_vec()).collect());

@@ -184,6 +184,10 @@ pub fn xadd(ctx: &mut Ctx) -> CmdResult {
     if trimmed > 0 {
         ctx.notify(notify::STREAM, "xtrim", key);
     }
+    ctx.signal_ready(key);
+    if !ctx.propagating() {
+        return Ok(());
+    }
     // Propagated deterministically: the generated id, and `~` trimming as
     // the exact threshold it reached.
     let mut args: Vec<Vec<u8>> = vec![b"XADD".to_vec(), key.to_vec()];
@@ -195,7 +199,6 @@ pub fn xadd(ctx: &mut Ctx) -> CmdResult {
     args.extend(fields.iter().map(|f| f.to_vec()));
     let refs: Vec<&[u8]> = args.iter().map(|v| &v[..]).collect();
     ctx.propagate_as(&refs);
-    ctx.signal_ready(key);
     Ok(())
 }
 

@@ -70,7 +70,11 @@ impl StreamId {
 
     /// The `ms-seq` text as bytes.
     pub fn to_bytes(self) -> Vec<u8> {
-        self.to_string().into_bytes()
+        let mut v = Vec::with_capacity(41);
+        crate::util::push_u64(&mut v, self.ms);
+        v.push(b'-');
+        crate::util::push_u64(&mut v, self.seq);
+        v
     }
 }
 

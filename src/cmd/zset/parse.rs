@@ -11,6 +11,9 @@ use crate::util::{c_sign_prefix, is_c_space};
 /// consumed (0 when there is no number) and whether the result overflowed
 /// to infinity or underflowed to zero (`ERANGE` with such a result).
 pub fn strtod(s: &[u8]) -> (f64, usize, bool) {
+    if let Some(v) = small_integer(s) {
+        return (v, s.len(), false);
+    }
     let (i, neg) = c_sign_prefix(s);
     let sign = |v: f64| if neg { -v } else { v };
     let rest = &s[i..];
@@ -42,6 +45,23 @@ pub fn strtod(s: &[u8]) -> (f64, usize, bool) {
         }
     }
     decimal(s, i, neg)
+}
+
+/// The common score: the whole of `s` an optional `-` and 1 to 15
+/// digits, which a double holds exactly (so this is what `strtod` makes
+/// of it, `-0` included).
+fn small_integer(s: &[u8]) -> Option<f64> {
+    let (neg, digits) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = digits
+        .iter()
+        .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0')) as f64;
+    Some(if neg { -v } else { v })
 }
 
 /// A decimal number starting at `start` (after the sign).
@@ -249,6 +269,33 @@ mod tests {
             b"--1",
         ] {
             assert_eq!(score(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn small_integers_parse_as_the_general_path_does() {
+        for t in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "10",
+            "000123",
+            "-000",
+            "999999999999999",
+            "-999999999999999",
+            "1234567890123456",
+            "-",
+            "",
+            "12a",
+            "+5",
+        ] {
+            let b = t.as_bytes();
+            let (i, neg) = c_sign_prefix(b);
+            let general = decimal(b, i, neg);
+            let got = strtod(b);
+            assert_eq!(got.0.to_bits(), general.0.to_bits(), "{t}");
+            assert_eq!((got.1, got.2), (general.1, general.2), "{t}");
         }
     }
 
