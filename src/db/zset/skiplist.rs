@@ -486,7 +486,13 @@ impl SkipList {
         let id = self.node_at(rank)?;
         let n = self.node(id);
         let (member, score) = (n.member().to_vec(), n.score);
-        let (update, _) = self.path(score, &member);
+        // The first node's predecessor is the header on every level
+        // (ZPOPMIN's case): no search needed.
+        let update = if rank == 0 {
+            [NIL; MAX_LEVEL]
+        } else {
+            self.path(score, &member).0
+        };
         self.unlink(id, &update);
         self.release(id);
         self.maybe_compact();
