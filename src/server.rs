@@ -510,7 +510,13 @@ impl Server {
                 Ok(n) => {
                     self.st.stats.net_output_bytes += n as u64;
                     self.st.stats.writes_processed += 1;
-                    c.out.buf.advance(n);
+                    if n == c.out.buf.len() {
+                        // All sent: `clear` keeps the buffer's start, so
+                        // the next reply needs no reserve to reclaim it.
+                        c.out.buf.clear();
+                    } else {
+                        c.out.buf.advance(n);
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -36,12 +36,14 @@ impl Out {
     }
 
     fn header(&mut self, prefix: u8, n: i64) {
+        // Assembled on the stack, then one copy into the buffer.
+        let mut line = [0u8; 23];
         let mut tmp = [0u8; 20];
         let digits = i64_digits(n, &mut tmp);
-        self.buf.reserve(digits.len() + 3);
-        self.buf.put_u8(prefix);
-        self.buf.put_slice(digits);
-        self.buf.put_slice(b"\r\n");
+        line[0] = prefix;
+        line[1..=digits.len()].copy_from_slice(digits);
+        line[digits.len() + 1..digits.len() + 3].copy_from_slice(b"\r\n");
+        self.buf.extend_from_slice(&line[..digits.len() + 3]);
     }
 
     /// `+OK`.
@@ -80,10 +82,10 @@ impl Out {
 
     /// A bulk string reply.
     pub fn bulk(&mut self, s: &[u8]) {
-        self.buf.reserve(s.len() + 16);
+        self.buf.reserve(s.len() + 25);
         self.header(b'$', s.len() as i64);
-        self.buf.put_slice(s);
-        self.buf.put_slice(b"\r\n");
+        self.buf.extend_from_slice(s);
+        self.buf.extend_from_slice(b"\r\n");
     }
 
     /// A bulk string holding the decimal form of `n`.
