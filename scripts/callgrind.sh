@@ -26,12 +26,15 @@
 #   CG_OUT=dir      keep the callgrind output files there (default: a temp
 #                   dir, removed at exit); callgrind_annotate reads them.
 #   NO_REDIS=1      count cinnabar only
+#   CG_AOF=1        both servers with appendonly yes, appendfsync everysec
 set -euo pipefail
 
 N=${CG_N:-100000}
 PIPE=${CG_PIPE:-16}
 CLIENTS=${CG_CLIENTS:-50}
 TESTS=("$@")
+AOF=(--appendonly no)
+[ "${CG_AOF:-0}" = 1 ] && AOF=(--appendonly yes --appendfsync everysec)
 [ ${#TESTS[@]} -eq 0 ] && TESTS=(set get)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,11 +77,11 @@ run_one() {
     local cg=(valgrind --tool=callgrind --instr-atstart=no
         --callgrind-out-file="$OUT/$name-$test.%p.out")
     if [ "$name" = cinnabar ]; then
-        "${cg[@]}" "$BIN" --port "$port" --dir "$dir" --appendonly no \
+        "${cg[@]}" "$BIN" --port "$port" --dir "$dir" "${AOF[@]}" \
             >"$dir/log" 2>&1 &
     else
         "${cg[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' \
-            --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
+            "${AOF[@]}" --dir "$dir" >"$dir/log" 2>&1 &
     fi
     pid=$!
     PIDS+=("$pid")
