@@ -202,7 +202,7 @@ impl Db {
             }
         } else {
             let entry = Entry::new(val, lru, self.gen_now);
-            self.keys.insert_new_hashed(hash, key.into(), entry);
+            self.keys.insert_new_hashed(hash, key, entry);
             if self.log_new {
                 self.new_log.push(key.into());
             }
@@ -217,9 +217,9 @@ impl Db {
         // A moved or copied value is new under this name: not part of a
         // snapshot in progress (its source was serialized when read).
         entry.gen = self.gen_now;
-        self.keys.insert_new(key.into(), entry);
+        self.keys.insert_new(key, entry);
         if expire >= 0 {
-            self.volatile.insert_new(key.into(), ());
+            self.volatile.insert_new(key, ());
         }
         if self.log_new {
             self.new_log.push(key.into());
@@ -247,7 +247,7 @@ impl Db {
                 s.save(key, e);
             }
             if e.expire < 0 {
-                self.volatile.insert_new(key.into(), ());
+                self.volatile.insert_new(key, ());
             }
             e.expire = when;
         }

@@ -84,7 +84,7 @@ impl Snap {
             let out = &mut self.out;
             let n = table.drain_some(budget - done, |k, e| {
                 if e.gen < gen {
-                    emit_entry(&k, &e, out);
+                    emit_entry(k, &e, out);
                 }
             });
             volatile.drain_some(budget, |_, _| {});
