@@ -195,7 +195,7 @@ impl Db {
             if !self.lfu {
                 e.lru = lru;
             }
-            e.unshared = false;
+            e.set_unshared(false);
             if !keep_ttl && e.expire >= 0 {
                 e.expire = -1;
                 self.volatile.remove(key);
@@ -216,7 +216,7 @@ impl Db {
         self.remove(key);
         // A moved or copied value is new under this name: not part of a
         // snapshot in progress (its source was serialized when read).
-        entry.gen = self.gen_now;
+        entry.set_gen(self.gen_now);
         self.keys.insert_new(key, entry);
         if expire >= 0 {
             self.volatile.insert_new(key, ());
