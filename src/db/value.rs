@@ -151,9 +151,9 @@ impl Value {
 
 /// A key's slot in the keyspace: the value, its expiry and access clock.
 ///
-/// 56 bytes (checked by a test): the 40-byte value, the expiry and two
+/// 48 bytes (checked by a test): the 32-byte value, the expiry and two
 /// `u32`s. The COPY flag shares a word with the rewrite generation, so
-/// the entry has no padding word (a separate `bool` made it 64; see
+/// the entry has no padding word (a separate `bool` made it 56; see
 /// docs/performance.md, "Memory layout").
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -236,11 +236,11 @@ mod tests {
         assert_eq!(s.as_i64(), Some(123));
     }
 
-    /// The entry stays 56 bytes (its dict node 88 with a 16-byte key),
+    /// The entry stays 48 bytes (its dict node 80 with a 16-byte key),
     /// and the COPY flag and the generation do not disturb each other.
     #[test]
     fn entry_is_compact() {
-        assert_eq!(std::mem::size_of::<Entry>(), 56);
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
         let mut e = Entry::new(Value::Str(Str::Int(1)), 7, 5);
         assert!(!e.unshared());
         e.set_unshared(true);
