@@ -22,11 +22,12 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{self, Layout};
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::marker::PhantomData;
 use std::mem::{align_of, offset_of, size_of};
 use std::ptr::{self, NonNull};
+
+use foldhash::fast::RandomState;
 
 use crate::util::Rng;
 
@@ -131,7 +132,8 @@ unsafe fn node_free<V>(p: NonNull<Node<V>>) -> V {
     }
 }
 
-/// A hash table from byte-string keys to `V`, seeded per process.
+/// A hash table from byte-string keys to `V`, hashed with foldhash under
+/// a seed of its own (random per process, then per table).
 pub struct Dict<V> {
     table: Vec<Link<V>>,
     len: usize,
@@ -225,7 +227,7 @@ impl<V> Dict<V> {
         Dict {
             table: Vec::new(),
             len: 0,
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
             _owns: PhantomData,
         }
     }
@@ -859,7 +861,7 @@ mod tests {
             .unwrap_or(0)
     }
 
-    /// Every table has its own SipHash key, so the same keys land in a
+    /// Every table has its own hash seed, so the same keys land in a
     /// different order: a colliding set found against one table (or one
     /// process) says nothing about another.
     #[test]
