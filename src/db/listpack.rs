@@ -3,10 +3,10 @@
 //!
 //! Each entry is a LEB128 length followed by its bytes, so a short entry
 //! costs one byte of overhead and there is no per-entry allocation. The
-//! entry count is the buffer's first 8 bytes (absent while empty), like
-//! the header of Redis's listpack: that keeps `Listpack` at 24 bytes, one
-//! `Vec`, so the `Value` enum fits in 32 (see docs/performance.md,
-//! "Memory layout").
+//! entry count is a LEB128 number at the buffer's start (absent while
+//! empty; one byte below 128 entries), like the header of Redis's
+//! listpack: that keeps `Listpack` at 24 bytes, one `Vec`, so the `Value`
+//! enum fits in 32 (see docs/performance.md, "Memory layout").
 //! Positional access walks the buffer (O(n)); it is meant for small
 //! collections (bounded by the `*-max-listpack-*` settings) and for the
 //! fixed-size nodes of a quicklist.
@@ -14,12 +14,9 @@
 /// A packed sequence of byte strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listpack {
-    /// Empty, or the entry count (native-endian `usize`) then the entries.
+    /// Empty, or the entry count (LEB128) then the entries.
     buf: Vec<u8>,
 }
-
-/// Bytes of the count header of a non-empty listpack.
-const HDR: usize = std::mem::size_of::<usize>();
 
 fn put_len(out: &mut Vec<u8>, mut n: usize) {
     loop {
@@ -62,26 +59,40 @@ impl Listpack {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        match self.buf.first_chunk::<HDR>() {
-            Some(h) => usize::from_ne_bytes(*h),
-            None => 0,
+        self.header().0
+    }
+
+    /// (entry count, header bytes); (0, 0) while empty.
+    fn header(&self) -> (usize, usize) {
+        if self.buf.is_empty() {
+            return (0, 0);
         }
+        let (start, n) = read_len(&self.buf, 0);
+        (n, start)
     }
 
     /// Stores the entry count; an empty listpack keeps no header, so
-    /// equal contents are equal buffers.
+    /// equal contents are equal buffers. The header changes length only
+    /// when the count crosses a power of 128.
     fn set_len(&mut self, n: usize) {
         if n == 0 {
             self.buf.clear();
-        } else if let Some(h) = self.buf.first_chunk_mut::<HDR>() {
-            *h = n.to_ne_bytes();
+            return;
+        }
+        let old = self.header().1;
+        let mut h = Vec::with_capacity(4);
+        put_len(&mut h, n);
+        if h.len() == old {
+            self.buf[..old].copy_from_slice(&h);
+        } else {
+            self.buf.splice(..old, h);
         }
     }
 
     /// Makes room for the header before the first entry is added.
     fn ensure_header(&mut self) {
         if self.buf.is_empty() {
-            self.buf.extend_from_slice(&0usize.to_ne_bytes());
+            self.buf.push(0);
         }
     }
 
@@ -93,7 +104,7 @@ impl Listpack {
     /// Bytes used by the packed entries (the count header excluded, so
     /// quicklist fill limits see what they always saw).
     pub fn bytes(&self) -> usize {
-        self.buf.len().saturating_sub(HDR)
+        self.buf.len() - self.header().1
     }
 
     /// Heap bytes allocated.
@@ -105,13 +116,13 @@ impl Listpack {
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             buf: &self.buf,
-            at: HDR.min(self.buf.len()),
+            at: self.header().1,
         }
     }
 
     /// Byte offset of entry `i` (`i == len` gives the end).
     fn offset(&self, i: usize) -> usize {
-        let mut at = HDR;
+        let mut at = self.header().1;
         for _ in 0..i {
             let (start, n) = read_len(&self.buf, at);
             at = start + n;
@@ -229,6 +240,25 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The count header grows from one byte to two at 128 entries and
+    /// shrinks back, with the entries intact.
+    #[test]
+    fn count_header_crosses_128() {
+        let mut lp = Listpack::new();
+        for i in 0..200u32 {
+            lp.push_back(&i.to_be_bytes());
+            assert_eq!(lp.bytes(), 5 * (i as usize + 1));
+        }
+        assert_eq!(lp.len(), 200);
+        while lp.len() > 100 {
+            lp.pop_front();
+        }
+        assert_eq!(lp.bytes(), 500);
+        let want: Vec<Vec<u8>> = (100..200u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        assert_eq!(lp.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(), want);
+        assert_eq!(lp.get(99), Some(&199u32.to_be_bytes()[..]));
+    }
+
     /// One `Vec`: what lets `Value` be 32 bytes.
     #[test]
     fn is_one_vec() {
@@ -243,6 +273,13 @@ mod tests {
             let mut lp = Listpack::new();
             let mut model: Vec<Vec<u8>> = Vec::new();
             for (op, i, s) in ops {
+                // Now and then a run of pushes, so counts cross 128.
+                if op == 0 && i == 19 {
+                    for _ in 0..130 {
+                        lp.push_back(&s[..s.len().min(3)]);
+                        model.push(s[..s.len().min(3)].to_vec());
+                    }
+                }
                 match op {
                     0 => { lp.push_back(&s); model.push(s); }
                     1 => { lp.push_front(&s); model.insert(0, s); }
