@@ -39,6 +39,9 @@
 #   BENCH_AOF_AUTO_REWRITE=0  auto-aof-rewrite-percentage for table 2.
 #   BENCH_MEM=1       run the memory rows; 0 skips them. BENCH_N_SCALE also
 #                     scales their element counts.
+#   BENCH_TPUT=1      run the throughput, latency and AOF tables; 0 skips
+#                     them (and BENCH_AOF), leaving the memory rows alone:
+#                     BENCH_TPUT=0 scripts/bench.sh is a quick memory check.
 #   BENCH_CHART=docs/bench/ratios.svg  where the chart goes.
 #
 # Per run, server CPU is the sum of the first field (ns on CPU) of
@@ -54,6 +57,7 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 BENCH_AOF=${BENCH_AOF:-1}
 AOF_AUTO_REWRITE=${BENCH_AOF_AUTO_REWRITE:-0}
 BENCH_MEM=${BENCH_MEM:-1}
+BENCH_TPUT=${BENCH_TPUT:-1}
 
 # Workloads: name test pipeline base-n. -n is chosen so one run takes
 # roughly 1-3 s on a 2-core machine; GET runs after the SETs (and after the
@@ -87,6 +91,9 @@ die() { echo "bench.sh: $*" >&2; exit 1; }
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ $BENCH_AOF == 0 || $BENCH_AOF == 1 ]] || die "BENCH_AOF must be 0 or 1"
 [[ $BENCH_MEM == 0 || $BENCH_MEM == 1 ]] || die "BENCH_MEM must be 0 or 1"
+[[ $BENCH_TPUT == 0 || $BENCH_TPUT == 1 ]] || die "BENCH_TPUT must be 0 or 1"
+# Table 2 is a throughput table too.
+((BENCH_TPUT)) || BENCH_AOF=0
 [[ $AOF_AUTO_REWRITE =~ ^[0-9]+$ ]] || die "BENCH_AOF_AUTO_REWRITE must be a non-negative integer"
 awk -v s="$BENCH_N_SCALE" 'BEGIN { exit !(s + 0 > 0) }' ||
     die "BENCH_N_SCALE must be a positive number"
@@ -210,8 +217,6 @@ start_redis() {
     startup_failed redis "$log"
 }
 
-start_cinnabar cinnabar --appendonly no
-((WITH_REDIS)) && start_redis redis --appendonly no
 
 # ns on CPU, summed over all threads of a process.
 cpu_ns() {
@@ -338,18 +343,22 @@ run_rounds() { # workload-array-name title
 
 : >"$TMP/results"
 : >"$TMP/ratios"
-announce "table 1 (no persistence)"
-# XADD: skip the row if cinnabar does not know the command (yet).
-if [[ $(redis-cli -h 127.0.0.1 -p "$CIN_PORT" xadd bench:probe '*' f v 2>&1) == *"unknown command"* ]]; then
-    echo "== cinnabar answers ERR unknown command to XADD: row XADD -P 16 skipped" >&2
-    kept=()
-    for w in "${WORKLOADS[@]}"; do [[ $w == XADD_* ]] || kept+=("$w"); done
-    WORKLOADS=("${kept[@]}")
-else
-    redis-cli -h 127.0.0.1 -p "$CIN_PORT" del bench:probe >/dev/null
+if ((BENCH_TPUT)); then
+    start_cinnabar cinnabar --appendonly no
+    if ((WITH_REDIS)); then start_redis redis --appendonly no; fi
+    announce "table 1 (no persistence)"
+    # XADD: skip the row if cinnabar does not know the command (yet).
+    if [[ $(redis-cli -h 127.0.0.1 -p "$CIN_PORT" xadd bench:probe '*' f v 2>&1) == *"unknown command"* ]]; then
+        echo "== cinnabar answers ERR unknown command to XADD: row XADD -P 16 skipped" >&2
+        kept=()
+        for w in "${WORKLOADS[@]}"; do [[ $w == XADD_* ]] || kept+=("$w"); done
+        WORKLOADS=("${kept[@]}")
+    else
+        redis-cli -h 127.0.0.1 -p "$CIN_PORT" del bench:probe >/dev/null
+    fi
+    prefill
+    run_rounds WORKLOADS "table 1 (no persistence)"
 fi
-prefill
-run_rounds WORKLOADS "table 1 (no persistence)"
 
 AOF_SIZES=""
 if ((BENCH_AOF)); then
@@ -506,20 +515,22 @@ print_table() {
     done
 }
 
-echo
-echo "Medians of $ROUNDS round(s); -c $CLIENTS -r $KEYS, n scale $BENCH_N_SCALE."
-echo "CPU us/req = server CPU time (all threads, /proc/PID/task/*/schedstat) / requests."
-echo
-echo "Table 1: no persistence (appendonly no)."
-echo
-print_table WORKLOADS
-if ((BENCH_AOF)); then
+if ((BENCH_TPUT)); then
     echo
-    echo "Table 2: appendonly yes, appendfsync everysec, auto-aof-rewrite-percentage $AOF_AUTO_REWRITE"
-    echo "(separate server instances, fresh directories; AOF directory size at the end: $AOF_SIZES)."
-    echo "\"vs no AOF\" = req/s / the same workload's req/s in table 1."
+    echo "Medians of $ROUNDS round(s); -c $CLIENTS -r $KEYS, n scale $BENCH_N_SCALE."
+    echo "CPU us/req = server CPU time (all threads, /proc/PID/task/*/schedstat) / requests."
     echo
-    print_table AOF_WORKLOADS
+    echo "Table 1: no persistence (appendonly no)."
+    echo
+    print_table WORKLOADS
+    if ((BENCH_AOF)); then
+        echo
+        echo "Table 2: appendonly yes, appendfsync everysec, auto-aof-rewrite-percentage $AOF_AUTO_REWRITE"
+        echo "(separate server instances, fresh directories; AOF directory size at the end: $AOF_SIZES)."
+        echo "\"vs no AOF\" = req/s / the same workload's req/s in table 1."
+        echo
+        print_table AOF_WORKLOADS
+    fi
 fi
 
 # pair_row label cinnabar redis decimals chart-group chart-label: prints
@@ -531,27 +542,29 @@ pair_row() {
         if (b > 0) printf("%s\t%s\t%.3f\n", g, cl, a / b) >>f }'
 }
 
-echo
-echo "Latency: median over rounds of redis-benchmark's p99 (ms), -c $CLIENTS."
-echo
-if ((WITH_REDIS)); then
-    echo "| workload | cinnabar p99 ms | redis p99 ms | ratio (c/r) |"
-    echo "|---|---:|---:|---:|"
-else
-    echo "| workload | cinnabar p99 ms |"
-    echo "|---|---:|"
-fi
-for w in "${WORKLOADS[@]}"; do
-    read -r wl _ pipe _ <<<"$w"
-    ((pipe == 1)) || continue
-    label="${wl%_P*} -P $pipe"
-    c_p99=$(median cinnabar "$wl" 7)
+if ((BENCH_TPUT)); then
+    echo
+    echo "Latency: median over rounds of redis-benchmark's p99 (ms), -c $CLIENTS."
+    echo
     if ((WITH_REDIS)); then
-        pair_row "$label" "$c_p99" "$(median redis "$wl" 7)" 3 "p99 latency (lower is better)" "$label"
+        echo "| workload | cinnabar p99 ms | redis p99 ms | ratio (c/r) |"
+        echo "|---|---:|---:|---:|"
     else
-        echo "| $label | $c_p99 |"
+        echo "| workload | cinnabar p99 ms |"
+        echo "|---|---:|"
     fi
-done
+    for w in "${WORKLOADS[@]}"; do
+        read -r wl _ pipe _ <<<"$w"
+        ((pipe == 1)) || continue
+        label="${wl%_P*} -P $pipe"
+        c_p99=$(median cinnabar "$wl" 7)
+        if ((WITH_REDIS)); then
+            pair_row "$label" "$c_p99" "$(median redis "$wl" 7)" 3 "p99 latency (lower is better)" "$label"
+        else
+            echo "| $label | $c_p99 |"
+        fi
+    done
+fi
 
 if ((BENCH_MEM)); then
     echo
@@ -581,31 +594,36 @@ if ((BENCH_MEM)); then
     done
 fi
 
-echo
-echo "Median CPU utilisation during the runs (100% = one core busy):"
-echo
-if ((WITH_REDIS)); then
-    echo "| workload | cinnabar server % | redis server % | benchmark client % (vs cinnabar) | benchmark client % (vs redis) |"
-    echo "|---|---:|---:|---:|---:|"
-else
-    echo "| workload | cinnabar server % | benchmark client % |"
-    echo "|---|---:|---:|"
-fi
-all_workloads=("${WORKLOADS[@]}")
-if ((BENCH_AOF)); then all_workloads+=("${AOF_WORKLOADS[@]}"); fi
-for w in "${all_workloads[@]}"; do
-    read -r wl _ pipe _ <<<"$w"
-    base=${wl#AOF_}
-    label="${base%_P*} -P $pipe"
-    [[ $wl == AOF_* ]] && label="$label (AOF)"
+if ((BENCH_TPUT)); then
+    echo
+    echo "Median CPU utilisation during the runs (100% = one core busy):"
+    echo
     if ((WITH_REDIS)); then
-        echo "| $label | $(median cinnabar "$wl" 5) | $(median redis "$wl" 5) | $(median cinnabar "$wl" 6) | $(median redis "$wl" 6) |"
+        echo "| workload | cinnabar server % | redis server % | benchmark client % (vs cinnabar) | benchmark client % (vs redis) |"
+        echo "|---|---:|---:|---:|---:|"
     else
-        echo "| $label | $(median cinnabar "$wl" 5) | $(median cinnabar "$wl" 6) |"
+        echo "| workload | cinnabar server % | benchmark client % |"
+        echo "|---|---:|---:|"
     fi
-done
+    all_workloads=("${WORKLOADS[@]}")
+    if ((BENCH_AOF)); then all_workloads+=("${AOF_WORKLOADS[@]}"); fi
+    for w in "${all_workloads[@]}"; do
+        read -r wl _ pipe _ <<<"$w"
+        base=${wl#AOF_}
+        label="${base%_P*} -P $pipe"
+        [[ $wl == AOF_* ]] && label="$label (AOF)"
+        if ((WITH_REDIS)); then
+            echo "| $label | $(median cinnabar "$wl" 5) | $(median redis "$wl" 5) | $(median cinnabar "$wl" 6) | $(median redis "$wl" 6) |"
+        else
+            echo "| $label | $(median cinnabar "$wl" 5) | $(median cinnabar "$wl" 6) |"
+        fi
+    done
+fi
 
-if ((WITH_REDIS)) && command -v python3 >/dev/null; then
+if ((!BENCH_TPUT)); then
+    # A memory-only chart would replace the committed full one.
+    echo "bench.sh: no chart with BENCH_TPUT=0" >&2
+elif ((WITH_REDIS)) && command -v python3 >/dev/null; then
     mkdir -p "$(dirname -- "$CHART")"
     python3 "$SCRIPT_DIR/bench_chart.py" "$TMP/ratios" "$CHART" \
         "cinnabar / redis, $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo unknown), ROUNDS=$ROUNDS, n scale $BENCH_N_SCALE, $(nproc) CPUs"

@@ -1,7 +1,13 @@
-//! Memory accounting: the process's global allocator is the system
-//! allocator (glibc malloc) wrapped to count the bytes it hands out, so
-//! `used_memory` (INFO, MEMORY STATS, and maxmemory later) is what the
-//! program asked for, not the RSS.
+//! Memory accounting: the process's global allocator is jemalloc (as in
+//! Redis) wrapped to count the bytes it hands out, so `used_memory` (INFO,
+//! MEMORY STATS, maxmemory) is what the program asked for, not the RSS.
+//!
+//! jemalloc rather than glibc malloc because of its size classes: glibc
+//! adds an 8-byte header to every chunk and rounds to 16 (a 64-byte string
+//! takes 80, a 16-byte key 32), jemalloc has no per-block header and
+//! classes of 8, 16, 32, 48, 64, 80, 96, 112, 128, ... bytes, so the many
+//! small blocks of the keyspace cost what they hold (see
+//! docs/performance.md, "Memory layout", for the measurements).
 //!
 //! Every allocation, reallocation and free adjusts one counter with a
 //! relaxed atomic add: the fsync and rewrite helper threads allocate too,
@@ -11,15 +17,19 @@
 //!
 //! What is counted: the requested sizes of every live Rust allocation, in
 //! every thread: the keyspace, client buffers, the AOF buffer, the
-//! command table's lazily built parts. What is not: malloc's own headers
-//! and free lists (see [`malloc_info`]), thread stacks, the executable.
+//! command table's lazily built parts. What is not: the allocator's size
+//! class rounding and free pages (see [`malloc_info`]), thread stacks, the
+//! executable.
 
-// The allocator and the two glibc calls below are the only unsafe code;
-// the rest of the crate denies it.
+// The allocator and the jemalloc control calls below are unsafe code the
+// rest of the crate denies.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+use std::ffi::{c_char, c_void, CStr};
+
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use tikv_jemallocator::Jemalloc;
 
 /// Bytes currently allocated through the global allocator.
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
@@ -28,7 +38,7 @@ static STARTUP: AtomicUsize = AtomicUsize::new(0);
 /// Highest value `ALLOCATED` has reached.
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
-/// The system allocator, counting. Installed as the global allocator of
+/// jemalloc, counting. Installed as the global allocator of
 /// every binary that links this crate.
 #[derive(Debug, Clone, Copy)]
 pub struct Counting;
@@ -49,15 +59,15 @@ fn shrank(by: usize) {
     ALLOCATED.fetch_sub(by, Relaxed);
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees carry over; the counting only reads
+// SAFETY: every method forwards to `Jemalloc` with the caller's arguments
+// unchanged, so `Jemalloc`'s guarantees carry over; the counting only reads
 // `layout.size()` and `new_size`, and counts only allocations that
 // succeeded.
 unsafe impl GlobalAlloc for Counting {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as received (see the impl).
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { Jemalloc.alloc(layout) };
         if !p.is_null() {
             grew(layout.size());
         }
@@ -67,7 +77,7 @@ unsafe impl GlobalAlloc for Counting {
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as received (see the impl).
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { Jemalloc.alloc_zeroed(layout) };
         if !p.is_null() {
             grew(layout.size());
         }
@@ -77,14 +87,14 @@ unsafe impl GlobalAlloc for Counting {
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded as received (see the impl).
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { Jemalloc.dealloc(ptr, layout) };
         shrank(layout.size());
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded as received (see the impl).
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { Jemalloc.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             // On failure the old block stays allocated and nothing changes.
             if new_size >= layout.size() {
@@ -127,49 +137,130 @@ pub fn startup_memory() -> usize {
     STARTUP.load(Relaxed)
 }
 
-/// What malloc itself reports, for INFO's `allocator_*` fields.
+/// What the allocator itself reports, for INFO's `allocator_*` fields.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MallocInfo {
-    /// Bytes in blocks malloc has handed out, headers included.
+    /// Bytes in blocks jemalloc has handed out, size-class rounding
+    /// included (`stats.allocated`).
     pub allocated: u64,
-    /// Bytes malloc has taken from the system (arenas plus mmapped blocks).
+    /// Bytes in the pages those blocks occupy (`stats.active`).
     pub active: u64,
 }
 
-/// malloc's own view of the heap (glibc's `mallinfo2`). It walks every
-/// arena, so it is for INFO and MEMORY, not for hot paths.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn malloc_info() -> MallocInfo {
-    // SAFETY: mallinfo2 takes no arguments and returns a plain struct by
-    // value; glibc documents it as thread safe (it locks each arena).
-    let mi = unsafe { libc::mallinfo2() };
-    MallocInfo {
-        allocated: (mi.uordblks + mi.hblkhd) as u64,
-        active: (mi.arena + mi.hblkhd) as u64,
+/// Reads a `size_t` jemalloc statistic; 0 if jemalloc does not know it.
+fn mallctl_usize(name: &CStr) -> u64 {
+    let mut v: usize = 0;
+    let mut len = std::mem::size_of::<usize>();
+    // SAFETY: `name` is NUL-terminated; `v` and `len` describe a writable
+    // buffer of exactly the size jemalloc writes for these statistics.
+    let rc = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            name.as_ptr(),
+            (&mut v as *mut usize).cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if rc == 0 {
+        v as u64
+    } else {
+        0
     }
 }
 
-/// malloc's own view of the heap: unavailable off glibc.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+/// Refreshes jemalloc's cached statistics (they are read as of the last
+/// `epoch` write, as Redis's `zmalloc_get_allocator_info` does).
+fn refresh_stats() {
+    let mut epoch: u64 = 1;
+    let mut len = std::mem::size_of::<u64>();
+    // SAFETY: "epoch" takes and returns a uint64_t; both pointers are to
+    // live locals of that size.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"epoch".as_ptr(),
+            (&mut epoch as *mut u64).cast(),
+            &mut len,
+            (&mut epoch as *mut u64).cast(),
+            std::mem::size_of::<u64>(),
+        );
+    }
+}
+
+/// jemalloc's own view of the heap. It refreshes every arena's
+/// statistics, so it is for INFO and MEMORY, not for hot paths.
 pub fn malloc_info() -> MallocInfo {
-    MallocInfo::default()
+    refresh_stats();
+    MallocInfo {
+        allocated: mallctl_usize(c"stats.allocated"),
+        active: mallctl_usize(c"stats.active"),
+    }
 }
 
-/// Returns free heap pages to the system (MEMORY PURGE), as glibc's
-/// `malloc_trim(0)` does.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// Returns free pages of every arena to the system (MEMORY PURGE), as
+/// Redis's `jemalloc_purge` does.
 pub fn purge() {
-    // SAFETY: malloc_trim only inspects and releases malloc's own free
-    // memory; it is thread safe and takes a plain integer.
-    unsafe { libc::malloc_trim(0) };
+    // SAFETY: "arena.<MALLCTL_ARENAS_ALL>.purge" takes and returns nothing,
+    // so every pointer is null; 4096 is MALLCTL_ARENAS_ALL.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"arena.4096.purge".as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        );
+    }
 }
 
-/// Returns free heap pages to the system: nothing to do off glibc.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn purge() {}
+/// jemalloc's statistics report (MEMORY MALLOC-STATS), as Redis prints it.
+pub fn malloc_stats() -> Vec<u8> {
+    unsafe extern "C" fn write_cb(out: *mut c_void, text: *const c_char) {
+        // SAFETY: `out` is the `Vec` passed below, alive for the call;
+        // jemalloc passes a NUL-terminated string.
+        unsafe {
+            let out = &mut *(out as *mut Vec<u8>);
+            out.extend_from_slice(CStr::from_ptr(text).to_bytes());
+        }
+    }
+    let mut out: Vec<u8> = Vec::new();
+    // SAFETY: the callback only appends to `out`, which outlives the call;
+    // a null options string means jemalloc's defaults.
+    unsafe {
+        tikv_jemalloc_sys::malloc_stats_print(
+            Some(write_cb),
+            (&mut out as *mut Vec<u8>).cast(),
+            std::ptr::null(),
+        );
+    }
+    out
+}
 
-/// The allocator's name, as INFO's `mem_allocator` reports it.
-pub const ALLOCATOR_NAME: &str = "libc";
+/// The allocator's name, as INFO's `mem_allocator` reports it:
+/// `jemalloc-` and the bundled version (`5.3.1`), as Redis prints
+/// `jemalloc-5.3.0`.
+pub fn allocator_name() -> String {
+    let mut ver: *const c_char = std::ptr::null();
+    let mut len = std::mem::size_of::<*const c_char>();
+    // SAFETY: "version" returns a `const char *` to a static string; `ver`
+    // and `len` describe a buffer of that size.
+    let rc = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"version".as_ptr(),
+            (&mut ver as *mut *const c_char).cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if rc != 0 || ver.is_null() {
+        return "jemalloc".to_string();
+    }
+    // SAFETY: a non-null version is a static NUL-terminated string.
+    let full = unsafe { CStr::from_ptr(ver) }.to_string_lossy();
+    // "5.3.1-0-g81034ce..." -> "5.3.1"
+    format!("jemalloc-{}", full.split('-').next().unwrap_or(""))
+}
 
 /// Resident set size in bytes, from /proc.
 pub fn rss_bytes() -> u64 {

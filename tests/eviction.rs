@@ -26,6 +26,18 @@ fn flood(
     prefix: &str,
     range: std::ops::Range<u64>,
     ttl: impl Fn(u64) -> Option<u64>,
+    touch: impl FnMut(&mut Conn, u64),
+) -> u64 {
+    flood_values(c, prefix, range, VALUE, ttl, touch)
+}
+
+/// [`flood`] with `value` as every key's value.
+fn flood_values(
+    c: &mut Conn,
+    prefix: &str,
+    range: std::ops::Range<u64>,
+    value: &str,
+    ttl: impl Fn(u64) -> Option<u64>,
     mut touch: impl FnMut(&mut Conn, u64),
 ) -> u64 {
     let mut errors = 0;
@@ -38,11 +50,11 @@ fn flood(
                 Some(t) => buf.extend(multibulk(&[
                     b"SET",
                     key.as_bytes(),
-                    VALUE.as_bytes(),
+                    value.as_bytes(),
                     b"EX",
                     t.to_string().as_bytes(),
                 ])),
-                None => buf.extend(multibulk(&[b"SET", key.as_bytes(), VALUE.as_bytes()])),
+                None => buf.extend(multibulk(&[b"SET", key.as_bytes(), value.as_bytes()])),
             }
         }
         c.send(&buf);
@@ -264,8 +276,17 @@ fn evictions_are_announced_counted_and_not_replayed_from_the_aof() {
             &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
             "+OK\r\n",
         );
-        limit_above_used(&mut c, 2 << 20);
-        flood(&mut c, "k:", 0..30_000, |_| None, |_, _| {});
+        // `sub` does not read until the end, so every eviction leaves its
+        // event (about 150 bytes) in that client's output, which counts
+        // as used memory. With 100-byte values an eviction freed barely
+        // more than that, and whether the keyspace emptied (and SETs were
+        // refused) before the flood ended depended on a few bytes of
+        // per-key overhead. 1000-byte values make an eviction free far
+        // more than its event costs; 16 MB leaves about half the keys.
+        limit_above_used(&mut c, 16 << 20);
+        let value = "v".repeat(1000);
+        let refused = flood_values(&mut c, "k:", 0..30_000, &value, |_| None, |_, _| {});
+        assert_eq!(refused, 0, "SETs refused with OOM");
         // Stop evicting before counting: with memory at the limit, any
         // command (INFO, EXISTS) may evict more (the events delivered to
         // `sub`, which is not reading yet, grow its output buffer).

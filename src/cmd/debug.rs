@@ -81,7 +81,7 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         return Err(CmdError::NoSuchKey);
     };
     let shared = shared_ok
-        && !e.unshared
+        && !e.unshared()
         && matches!(e.val, Value::Str(Str::Int(n)) if (0..SHARED_INTEGERS).contains(&n));
     let refcount = if shared { i32::MAX } else { 1 };
     let idle = (clock.wrapping_sub(e.lru)) & 0x00FF_FFFF;

@@ -11,7 +11,7 @@ use super::args::is;
 use super::Args;
 use super::{CmdError, CmdResult, Ctx};
 use crate::db::value::SHARED_INTEGERS;
-use crate::db::{lru_clock, Entry, Str, Value};
+use crate::db::{lru_clock, Str, Value};
 use crate::notify::GENERIC;
 use crate::resp::Out;
 use crate::util::parse_i64;
@@ -155,7 +155,7 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
             "ERR source and destination objects are the same",
         ));
     }
-    let Some(entry) = ctx.srv.lookup_read(src_db, src).map(|e| e.clone()) else {
+    let Some(mut entry) = ctx.srv.lookup_read(src_db, src).map(|e| e.clone()) else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -164,14 +164,9 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
         return Ok(());
     }
     let now = ctx.now();
-    ctx.srv.dbs[dst_db].insert_entry(
-        dst,
-        Entry {
-            lru: crate::evict::new_clock(now, ctx.srv.config.maxmemory_lfu),
-            unshared: true,
-            ..entry
-        },
-    );
+    entry.lru = crate::evict::new_clock(now, ctx.srv.config.maxmemory_lfu);
+    entry.set_unshared(true);
+    ctx.srv.dbs[dst_db].insert_entry(dst, entry);
     ctx.srv.signal_modified(dst_db, dst);
     ctx.srv.notify(GENERIC, "copy_to", dst_db, dst);
     ctx.srv.signal_ready(dst_db, dst);
@@ -584,7 +579,7 @@ pub fn object_refcount(ctx: &mut Ctx) -> CmdResult {
         || !(ctx.srv.config.maxmemory_policy.contains("lru") || lfu_policy(ctx));
     match ctx.srv.lookup_notouch(db, key) {
         Some(e) => {
-            let shared = !e.unshared
+            let shared = !e.unshared()
                 && matches!(e.val, Value::Str(Str::Int(n)) if (0..SHARED_INTEGERS).contains(&n));
             ctx.out.int(if shared && shared_ok {
                 i64::from(i32::MAX)

@@ -223,7 +223,7 @@ pub fn info_memory(st: &State, t: &mut String) {
     f(format_args!("mem_clients_normal:{}", o.clients_normal));
     f(format_args!("mem_cluster_links:0"));
     f(format_args!("mem_aof_buffer:{}", o.aof_buffer));
-    f(format_args!("mem_allocator:{}", alloc::ALLOCATOR_NAME));
+    f(format_args!("mem_allocator:{}", alloc::allocator_name()));
     f(format_args!("active_defrag_running:0"));
     f(format_args!("lazyfree_pending_objects:0"));
     f(format_args!("lazyfreed_objects:0"));
@@ -377,9 +377,8 @@ fn doctor_report(o: &Overhead) -> String {
 
 /// MEMORY MALLOC-STATS
 pub fn memory_malloc_stats(ctx: &mut Ctx) -> CmdResult {
-    // Redis's answer when built without jemalloc, which is our case.
-    ctx.out
-        .bulk(b"Stats not supported for the current allocator");
+    // jemalloc's own report, as Redis (built with jemalloc) replies.
+    ctx.out.bulk(&alloc::malloc_stats());
     Ok(())
 }
 

@@ -127,7 +127,7 @@ impl Hash {
         let mut d: Dict<Box<[u8]>> = Dict::new();
         let mut it = lp.iter();
         while let (Some(f), Some(v)) = (it.next(), it.next()) {
-            d.insert_new(f.into(), v.into());
+            d.insert_new(f, v.into());
         }
         *self = Hash::Table(Box::new(d));
     }
@@ -178,7 +178,7 @@ impl Hash {
                     *v = value.into();
                     return false;
                 }
-                d.insert_new_hashed(h, field.into(), value.into());
+                d.insert_new_hashed(h, field, value.into());
                 true
             }
         }

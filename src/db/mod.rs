@@ -228,14 +228,14 @@ impl Db {
             if !self.lfu {
                 e.lru = lru;
             }
-            e.unshared = false;
+            e.set_unshared(false);
             if !keep_ttl && e.expire >= 0 {
                 e.expire = -1;
                 self.volatile.remove(key);
             }
         } else {
             let entry = Entry::new(val, lru, self.gen_now);
-            self.keys.insert_new_hashed(hash, key.into(), entry);
+            self.keys.insert_new_hashed(hash, key, entry);
             if self.log_new {
                 self.new_log.push(key.into());
                 mark_logged(false);
@@ -250,10 +250,10 @@ impl Db {
         self.remove(key);
         // A moved or copied value is new under this name: not part of a
         // snapshot in progress (its source was serialized when read).
-        entry.gen = self.gen_now;
-        self.keys.insert_new(key.into(), entry);
+        entry.set_gen(self.gen_now);
+        self.keys.insert_new(key, entry);
         if expire >= 0 {
-            self.volatile.insert_new(key.into(), ());
+            self.volatile.insert_new(key, ());
         }
         if self.log_new {
             self.new_log.push(key.into());
@@ -282,7 +282,7 @@ impl Db {
                 s.save(key, e);
             }
             if e.expire < 0 {
-                self.volatile.insert_new(key.into(), ());
+                self.volatile.insert_new(key, ());
             }
             e.expire = when;
         }

@@ -285,7 +285,7 @@ impl Set {
             let mut d = Dict::new();
             let mut buf = [0u8; 20];
             for v in ints.iter() {
-                d.insert_new(i64_digits(v, &mut buf).into(), ());
+                d.insert_new(i64_digits(v, &mut buf), ());
             }
             *self = Set::Table(Box::new(d));
         }
@@ -304,7 +304,7 @@ impl Set {
         match parse_i64(m) {
             Some(v) => self.add_int(v, max_ints),
             None => {
-                self.make_table().insert_new(m.into(), ());
+                self.make_table().insert_new(m, ());
                 true
             }
         }

@@ -42,9 +42,9 @@ impl Snap {
 
     /// Writes `e` to the snapshot if it belongs to it and was not written.
     pub fn save(&mut self, key: &[u8], e: &mut Entry) {
-        if e.gen < self.gen {
+        if e.gen() < self.gen {
             emit_entry(key, e, &mut self.out);
-            e.gen = self.gen;
+            e.set_gen(self.gen);
         }
     }
 
@@ -62,7 +62,7 @@ impl Snap {
             let gen = self.gen;
             let mut batch: Vec<Box<[u8]>> = Vec::new();
             self.cursor = keys.scan(self.cursor, |k, e| {
-                if e.gen < gen {
+                if e.gen() < gen {
                     batch.push(k.into());
                 }
             });
@@ -83,8 +83,8 @@ impl Snap {
             let gen = self.gen;
             let out = &mut self.out;
             let n = table.drain_some(budget - done, |k, e| {
-                if e.gen < gen {
-                    emit_entry(&k, &e, out);
+                if e.gen() < gen {
+                    emit_entry(k, &e, out);
                 }
             });
             volatile.drain_some(budget, |_, _| {});

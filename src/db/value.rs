@@ -150,6 +150,11 @@ impl Value {
 }
 
 /// A key's slot in the keyspace: the value, its expiry and access clock.
+///
+/// 48 bytes (checked by a test): the 32-byte value, the expiry and two
+/// `u32`s. The COPY flag shares a word with the rewrite generation, so
+/// the entry has no padding word (a separate `bool` made it 56; see
+/// docs/performance.md, "Memory layout").
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The value.
@@ -158,12 +163,13 @@ pub struct Entry {
     pub expire: i64,
     /// Last access, in seconds (Redis's 24-bit LRU clock), for OBJECT IDLETIME.
     pub lru: u32,
-    /// The value was duplicated by COPY, so it is never one of Redis's
-    /// shared integer objects (OBJECT REFCOUNT 1).
-    pub unshared: bool,
-    /// AOF rewrite generation (see `db::snapshot`).
-    pub gen: u32,
+    /// The AOF rewrite generation (see `db::snapshot`) in the low 31 bits;
+    /// the top bit is set when the value was duplicated by COPY.
+    gen_unshared: u32,
 }
+
+/// The bit of `Entry::gen_unshared` that holds the COPY flag.
+const UNSHARED: u32 = 1 << 31;
 
 impl Entry {
     /// A new entry without TTL.
@@ -172,8 +178,7 @@ impl Entry {
             val,
             expire: -1,
             lru,
-            unshared: false,
-            gen,
+            gen_unshared: gen & !UNSHARED,
         }
     }
 
@@ -181,6 +186,36 @@ impl Entry {
     #[inline]
     pub fn is_expired(&self, now: i64) -> bool {
         self.expire >= 0 && self.expire <= now
+    }
+
+    /// AOF rewrite generation (see `db::snapshot`): 31 bits, far more
+    /// rewrites than a process performs.
+    #[inline]
+    pub fn gen(&self) -> u32 {
+        self.gen_unshared & !UNSHARED
+    }
+
+    /// Stamps the entry with rewrite generation `gen`.
+    #[inline]
+    pub fn set_gen(&mut self, gen: u32) {
+        self.gen_unshared = (self.gen_unshared & UNSHARED) | (gen & !UNSHARED);
+    }
+
+    /// The value was duplicated by COPY, so it is never one of Redis's
+    /// shared integer objects (OBJECT REFCOUNT 1).
+    #[inline]
+    pub fn unshared(&self) -> bool {
+        self.gen_unshared & UNSHARED != 0
+    }
+
+    /// Sets or clears the COPY flag (see [`Entry::unshared`]).
+    #[inline]
+    pub fn set_unshared(&mut self, on: bool) {
+        if on {
+            self.gen_unshared |= UNSHARED;
+        } else {
+            self.gen_unshared &= !UNSHARED;
+        }
     }
 }
 
@@ -199,5 +234,19 @@ mod tests {
         s.make_raw().extend_from_slice(b"3");
         assert_eq!(s, Str::Raw(b"123".to_vec()));
         assert_eq!(s.as_i64(), Some(123));
+    }
+
+    /// The entry stays 48 bytes (its dict node 80 with a 16-byte key),
+    /// and the COPY flag and the generation do not disturb each other.
+    #[test]
+    fn entry_is_compact() {
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
+        let mut e = Entry::new(Value::Str(Str::Int(1)), 7, 5);
+        assert!(!e.unshared());
+        e.set_unshared(true);
+        e.set_gen(9);
+        assert_eq!((e.gen(), e.unshared()), (9, true));
+        e.set_unshared(false);
+        assert_eq!((e.gen(), e.unshared(), e.lru), (9, false, 7));
     }
 }
