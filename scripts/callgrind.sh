@@ -27,6 +27,8 @@
 #                   dir, removed at exit); callgrind_annotate reads them.
 #   NO_REDIS=1      count cinnabar only
 #   CG_AOF=1        both servers with appendonly yes, appendfsync everysec
+#   CG_BIN=path     count this cinnabar-server binary instead of building
+#                   one (e.g. an older commit's, for before/after numbers)
 set -euo pipefail
 
 N=${CG_N:-100000}
@@ -51,8 +53,12 @@ trap cleanup EXIT
 for tool in valgrind callgrind_control redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "callgrind.sh: $tool not found" >&2; exit 1; }
 done
-(cd "$ROOT" && cargo build --release --quiet)
-BIN=$ROOT/target/release/cinnabar-server
+if [ -n "${CG_BIN:-}" ]; then
+    BIN=$CG_BIN
+else
+    (cd "$ROOT" && cargo build --release --quiet)
+    BIN=$ROOT/target/release/cinnabar-server
+fi
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
