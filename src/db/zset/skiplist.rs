@@ -10,8 +10,8 @@
 //! the slots are live the arena is compacted, and ZSCAN cursors carry the
 //! compaction epoch so a cursor from before restarts rather than skips.
 
+use foldhash::fast::RandomState;
 use std::cmp::Ordering;
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 
 /// Most levels a node may have (Redis's `ZSKIPLIST_MAXLEVEL`).
@@ -123,7 +123,7 @@ impl Index {
             slots: Vec::new(),
             tags: Vec::new(),
             len: 0,
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
         }
     }
 
