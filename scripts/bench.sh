@@ -263,8 +263,11 @@ run_bench() {
     local -a what=(-t "$test")
     # redis-benchmark has no XADD test: a custom command, titled by its text.
     [[ $test == xadd ]] && what=(xadd bench:stream '*' field __rand_int__)
+    # Options before the command: redis-benchmark takes every word after a
+    # custom command as one of its arguments (a trailing --csv made XADD's
+    # field/value list odd).
     timeout "$BENCH_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" \
-        -c "$CLIENTS" -r "$KEYS" -n "$n" -P "$pipe" "${what[@]}" --csv \
+        -c "$CLIENTS" -r "$KEYS" -n "$n" -P "$pipe" --csv "${what[@]}" \
         >"$out" 2>"$TMP/bench.err" &
     BENCH_PID=$!
     if ! wait "$BENCH_PID"; then
@@ -504,8 +507,9 @@ print_table() {
                 printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |", l, a, b, a / b, x, y, x / y
                 if (e) printf " %.2f | %.2f |", a / ca, b / ra
                 printf "\n" }'
-            awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v e="$extra" 'BEGIN {
-                printf "req/s (higher is better)\t%s%s\t%.3f\n", l, e ? " AOF" : "", a / b }' >>"$TMP/ratios"
+            awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v x="$c_us" -v y="$r_us" -v e="$extra" 'BEGIN {
+                printf "req/s (higher is better)\t%s%s\t%.3f\n", l, e ? " AOF" : "", a / b
+                printf "server CPU per request (lower is better)\t%s%s CPU\t%.3f\n", l, e ? " AOF" : "", x / y }' >>"$TMP/ratios"
         else
             awk -v l="$label" -v a="$c_rps" -v x="$c_us" -v e="$extra" -v ca="$c_t1" 'BEGIN {
                 printf "| %s | %.0f | %.3f |", l, a, x
