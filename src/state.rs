@@ -136,11 +136,7 @@ impl Stats {
         spec: &'static crate::cmd::CommandSpec,
         parent: Option<&'static crate::cmd::CommandSpec>,
     ) -> &mut CmdStat {
-        let slot = crate::cmd::slot(spec, parent);
-        if slot >= self.commands.len() {
-            self.commands.resize_with(crate::cmd::slot_count(), || None);
-        }
-        self.commands[slot].get_or_insert(CmdStat {
+        crate::cmd::slot_entry(&mut self.commands, spec, parent).get_or_insert(CmdStat {
             spec,
             parent,
             calls: 0,

@@ -133,20 +133,12 @@ impl Monitor {
             "command"
         };
         self.add_if_needed(threshold_ms, event, usec / 1000, now_ms);
-        let name = || super::fullname(spec, parent).to_ascii_lowercase();
-        self.record_command(super::slot(spec, parent), name, usec);
-    }
-
-    /// Counts one call of the command in `slot`, named `name`, that ran
-    /// for `usec` µs.
-    fn record_command(&mut self, slot: usize, name: impl FnOnce() -> String, usec: u64) {
-        if slot >= self.histograms.len() {
-            self.histograms.resize_with(super::slot_count(), || None);
-        }
-        let h = self.histograms[slot].get_or_insert_with(|| Histogram {
-            name: name(),
-            calls: 0,
-            counts: [0; HIST_BUCKETS],
+        let h = super::slot_entry(&mut self.histograms, spec, parent).get_or_insert_with(|| {
+            Histogram {
+                name: super::fullname(spec, parent).to_ascii_lowercase(),
+                calls: 0,
+                counts: [0; HIST_BUCKETS],
+            }
         });
         h.calls += 1;
         let ns = usec.saturating_mul(1000).clamp(1024, 1_000_000_000);

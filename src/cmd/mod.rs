@@ -361,8 +361,8 @@ fn index() -> &'static Index {
 }
 
 /// A dense number for a command (and its container, for subcommands),
-/// below [`slot_count`], for per-command tables such as INFO commandstats:
-/// a row's position in [`table::COMMANDS`], or its container's subcommand
+/// below the number of commands plus subcommands, for per-command tables
+/// such as INFO commandstats: a row's position in [`table::COMMANDS`], or its container's subcommand
 /// base plus its position among the container's subcommands. Specs only
 /// come from the table, so the arithmetic on their addresses is exact.
 pub fn slot(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> usize {
@@ -378,9 +378,18 @@ pub fn slot(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) ->
     }
 }
 
-/// How many [`slot`]s there are.
-pub fn slot_count() -> usize {
-    index().slot_count
+/// The entry of a per-command table (indexed by [`slot`]) for this
+/// command, growing the table to every slot on first use.
+pub fn slot_entry<'t, T>(
+    table: &'t mut Vec<Option<T>>,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+) -> &'t mut Option<T> {
+    let at = slot(spec, parent);
+    if at >= table.len() {
+        table.resize_with(index().slot_count, || None);
+    }
+    &mut table[at]
 }
 
 /// Finds a top-level command by name, ignoring case, without allocating:
@@ -820,7 +829,7 @@ mod tests {
 
     #[test]
     fn slots_are_dense_and_distinct() {
-        let mut seen = vec![false; slot_count()];
+        let mut seen = vec![false; index().slot_count];
         for c in table::COMMANDS.iter() {
             let mut mark = |s: usize| {
                 assert!(!seen[s], "slot {s} twice");

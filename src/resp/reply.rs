@@ -141,25 +141,22 @@ impl Out {
 
     /// A double (`,` in RESP3, a `%.17g` bulk string in RESP2).
     pub fn double(&mut self, v: f64) {
-        if let Some(n) = crate::util::g17_integer(v) {
-            let mut digits = [0u8; 20];
-            let d = crate::util::i64_digits(n, &mut digits);
-            if self.is_resp3() {
-                self.buf.put_u8(b',');
-                self.buf.put_slice(d);
-                self.buf.put_slice(b"\r\n");
-            } else {
-                self.bulk(d);
+        // Integral scores (the common case) skip the exact 17-digit path.
+        let mut digits = [0u8; 20];
+        let general;
+        let text = match crate::util::g17_integer(v) {
+            Some(n) => crate::util::i64_digits(n, &mut digits),
+            None => {
+                general = fmt_f64_g17(v);
+                general.as_bytes()
             }
-            return;
-        }
-        let s = fmt_f64_g17(v);
+        };
         if self.is_resp3() {
             self.buf.put_u8(b',');
-            self.buf.put_slice(s.as_bytes());
+            self.buf.put_slice(text);
             self.buf.put_slice(b"\r\n");
         } else {
-            self.bulk(s.as_bytes());
+            self.bulk(text);
         }
     }
 
