@@ -60,19 +60,8 @@ else
     BIN=$ROOT/target/release/cinnabar-server
 fi
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_ping() {
-    local port=$1
-    for _ in $(seq 1 600); do
-        if [ "$(redis-cli -p "$port" PING 2>/dev/null)" = PONG ]; then return 0; fi
-        sleep 0.1
-    done
-    echo "callgrind.sh: server on port $port did not answer" >&2
-    return 1
-}
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 # run_one NAME TEST -> prints "Ir requests"
 run_one() {

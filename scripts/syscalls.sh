@@ -29,9 +29,8 @@ for tool in strace redis-server redis-benchmark redis-cli; do
 done
 (cd "$ROOT" && cargo build --release --quiet)
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 start() {
     local name=$1 port=$2
@@ -44,12 +43,7 @@ start() {
             --dir "$TMP/$name" >"$TMP/$name/log" 2>&1 &
     fi
     PIDS+=($!)
-    for _ in $(seq 1 100); do
-        [ "$(redis-cli -p "$port" PING 2>/dev/null)" = PONG ] && return 0
-        sleep 0.1
-    done
-    echo "syscalls.sh: $name did not start" >&2
-    exit 1
+    wait_ping "$port" 100 || exit 1
 }
 
 C_PORT=$(free_port)
