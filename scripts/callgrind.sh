@@ -29,6 +29,10 @@
 #   CG_AOF=1        both servers with appendonly yes, appendfsync everysec
 #   CG_BIN=path     count this cinnabar-server binary instead of building
 #                   one (e.g. an older commit's, for before/after numbers)
+#   CG_CACHE=1      also simulate the caches (--cache-sim=yes, the host's
+#                   cache sizes) and print data misses per request in the
+#                   first level (D1) and the last level (LL): the figure
+#                   for memory-bound commands, where instructions mislead
 set -euo pipefail
 
 N=${CG_N:-100000}
@@ -71,6 +75,7 @@ run_one() {
     mkdir -p "$dir"
     local cg=(valgrind --tool=callgrind --instr-atstart=no
         --callgrind-out-file="$OUT/$name-$test.%p.out")
+    [ "${CG_CACHE:-0}" = 1 ] && cg+=(--cache-sim=yes)
     if [ "$name" = cinnabar ]; then
         "${cg[@]}" "$BIN" --port "$port" --dir "$dir" "${AOF[@]}" \
             >"$dir/log" 2>&1 &
@@ -105,25 +110,45 @@ run_one() {
     # The dump made by -d is part 1 (FILE.1); the file without a part
     # number is written at exit and holds the shutdown (cinnabar frees its
     # dataset, redis does not), so it is left out.
-    local ir
-    ir=$(cat "$OUT/$name-$test.$pid.out".[0-9]* 2>/dev/null |
-        awk '/^summary:/ { s += $2 } END { printf "%.0f\n", s }')
-    echo "$ir"
+    # Prints "Ir D1-misses LL-misses" (misses 0 without CG_CACHE), naming
+    # the columns by the file's events: line.
+    cat "$OUT/$name-$test.$pid.out".[0-9]* 2>/dev/null | awk '
+        /^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
+        /^summary:/ {
+            ir += $col["Ir"]
+            if ("D1mr" in col) {
+                d1 += $col["D1mr"] + $col["D1mw"]
+                ll += $col["DLmr"] + $col["DLmw"]
+            }
+        }
+        END { printf "%.0f %.0f %.0f\n", ir, d1, ll }'
 }
 
-printf '%-10s %14s %14s %10s %10s %7s\n' test cinnabar_Ir redis_Ir \
+per_req() { echo "$1 / $N" | bc -l; }
+
+CACHE=${CG_CACHE:-0}
+printf '%-10s %14s %14s %10s %10s %7s' test cinnabar_Ir redis_Ir \
     cin_Ir/req red_Ir/req ratio
+[ "$CACHE" = 1 ] && printf ' %8s %8s %8s %8s' cin_D1 red_D1 cin_LL red_LL
+echo
 for t in "${TESTS[@]}"; do
-    c=$(run_one cinnabar "$t")
+    read -r c cd1 cll < <(run_one cinnabar "$t")
     if [ "${NO_REDIS:-0}" = 1 ] || ! command -v redis-server >/dev/null; then
-        printf '%-10s %14s %14s %10.0f %10s %7s\n' "$t" "$c" - \
-            "$(echo "$c / $N" | bc -l)" - -
-        continue
+        r=- rd1=- rll=-
+        printf '%-10s %14s %14s %10.0f %10s %7s' "$t" "$c" - \
+            "$(per_req "$c")" - -
+    else
+        read -r r rd1 rll < <(run_one redis "$t")
+        printf '%-10s %14s %14s %10.0f %10.0f %7.2f' "$t" "$c" "$r" \
+            "$(per_req "$c")" "$(per_req "$r")" "$(echo "$c / $r" | bc -l)"
     fi
-    r=$(run_one redis "$t")
-    printf '%-10s %14s %14s %10.0f %10.0f %7.2f\n' "$t" "$c" "$r" \
-        "$(echo "$c / $N" | bc -l)" "$(echo "$r / $N" | bc -l)" \
-        "$(echo "$c / $r" | bc -l)"
+    if [ "$CACHE" = 1 ]; then
+        for m in "$cd1" "$rd1" "$cll" "$rll"; do
+            if [ "$m" = - ]; then printf ' %8s' -; else printf ' %8.1f' "$(per_req "$m")"; fi
+        done
+    fi
+    echo
 done
+[ "$CACHE" = 1 ] && echo "(D1, LL: simulated data-cache misses per request, reads and writes)"
 echo "(redis-benchmark -c $CLIENTS -P $PIPE -n $N -r 100000; Ir = instructions"
 echo " executed by the server process while the benchmark ran)"
