@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::db::{Entry, Str, Value};
+use crate::db::{Entry, Value};
 use crate::resp::write_command;
 
 /// Items per command for collections, as Redis's
@@ -42,10 +42,7 @@ pub fn emit_entry(key: &[u8], e: &Entry, out: &mut Vec<u8>) {
     match &e.val {
         Value::Str(s) => {
             let mut buf = [0u8; 20];
-            let v = match s {
-                Str::Int(_) | Str::Emb(_) | Str::Raw(_) => s.as_bytes(&mut buf),
-            };
-            write_command(out, &[b"SET", key, v]);
+            write_command(out, &[b"SET", key, s.as_bytes(&mut buf)]);
         }
         Value::List(l) => l.emit(key, out),
         Value::Hash(h) => h.emit(key, out),

@@ -18,7 +18,7 @@ impl Value {
     /// `samples` elements of large collections (0: all).
     pub fn mem_usage(&self, samples: usize) -> usize {
         match self {
-            Value::Str(Str::Int(_)) => 0,
+            Value::Str(Str::Int(_) | Str::Inline { .. }) => 0,
             Value::Str(Str::Emb(b)) => b.len(),
             Value::Str(Str::Raw(v)) => v.capacity(),
             Value::List(l) => l.mem_usage(samples),
@@ -35,8 +35,9 @@ impl Value {
         match self {
             Value::Str(s) => match s {
                 Str::Int(n) => rdb_int_len(*n),
-                Str::Emb(b) => rdb_string_len(b),
-                Str::Raw(v) => rdb_string_len(v),
+                Str::Inline { .. } | Str::Emb(_) | Str::Raw(_) => {
+                    rdb_string_len(s.as_bytes(&mut [0u8; 20]))
+                }
             },
             Value::List(l) => {
                 let nodes: usize = l
@@ -93,9 +94,15 @@ impl Db {
     }
 
     /// Bytes of the main and TTL tables' own structures (MEMORY STATS
-    /// `overhead.hashtable.main` and `.expires`).
+    /// `overhead.hashtable.main` and `.expires`). The values sit inside
+    /// the main table's nodes but are data, as Redis counts its `robj`s
+    /// (and embedded strings) in the dataset, not in the overhead.
     pub fn table_overhead(&self) -> (usize, usize) {
-        (self.keys.overhead_bytes(), self.volatile.overhead_bytes())
+        let values = self.keys.len() * std::mem::size_of::<Value>();
+        (
+            self.keys.overhead_bytes() - values,
+            self.volatile.overhead_bytes(),
+        )
     }
 }
 

@@ -1,9 +1,15 @@
 //! The value model: one enum covering every Redis type, and the compact
-//! string representation (integers stored as `i64`, short strings in one
-//! exact-size allocation).
+//! string representation (integers stored as `i64`, short strings inside
+//! the value itself, longer embstr-sized strings in one exact-size
+//! allocation).
 
 /// Longest string Redis stores as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
 pub const EMBSTR_LIMIT: usize = 44;
+
+/// Longest string stored inside the [`Str`] itself, with no heap block:
+/// the variant fills the 32 bytes `Raw` needs anyway (tag, length byte,
+/// 30 bytes), and [`Value`] stays 32 bytes (checked by a test).
+pub const INLINE_LIMIT: usize = 30;
 
 /// Integers in `0..SHARED_INTEGERS` are shared objects in Redis (their
 /// OBJECT REFCOUNT is `i32::MAX`).
@@ -14,7 +20,17 @@ pub const SHARED_INTEGERS: i64 = 10_000;
 pub enum Str {
     /// A canonical decimal integer (`int` encoding): 8 bytes, no heap.
     Int(i64),
-    /// An immutable string of at most 44 bytes (`embstr`).
+    /// An immutable string of at most [`INLINE_LIMIT`] bytes, stored in
+    /// place (reported as `embstr`). Bytes past `len` are zero, so the
+    /// derived equality compares only the string.
+    Inline {
+        /// Length in bytes.
+        len: u8,
+        /// The bytes, zero-padded.
+        data: [u8; INLINE_LIMIT],
+    },
+    /// An immutable string of at most 44 bytes (`embstr`), longer than
+    /// [`INLINE_LIMIT`].
     Emb(Box<[u8]>),
     /// A growable string (`raw`): long values and ones modified in place.
     Raw(Vec<u8>),
@@ -35,7 +51,14 @@ impl Str {
     /// Stores `s` without trying the integer encoding (as Redis's
     /// `createStringObject`, e.g. for INCRBYFLOAT results).
     pub fn from_bytes_no_int(s: &[u8]) -> Str {
-        if s.len() <= EMBSTR_LIMIT {
+        if s.len() <= INLINE_LIMIT {
+            let mut data = [0u8; INLINE_LIMIT];
+            data[..s.len()].copy_from_slice(s);
+            Str::Inline {
+                len: s.len() as u8,
+                data,
+            }
+        } else if s.len() <= EMBSTR_LIMIT {
             Str::Emb(s.into())
         } else {
             Str::Raw(s.to_vec())
@@ -46,6 +69,7 @@ impl Str {
     pub fn as_bytes<'a>(&'a self, buf: &'a mut [u8; 20]) -> &'a [u8] {
         match self {
             Str::Int(n) => crate::util::i64_digits(*n, buf),
+            Str::Inline { len, data } => &data[..*len as usize],
             Str::Emb(b) => b,
             Str::Raw(v) => v,
         }
@@ -64,6 +88,7 @@ impl Str {
                 let mut buf = [0u8; 20];
                 crate::util::i64_digits(*n, &mut buf).len()
             }
+            Str::Inline { len, .. } => *len as usize,
             Str::Emb(b) => b.len(),
             Str::Raw(v) => v.len(),
         }
@@ -90,6 +115,7 @@ impl Str {
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Str::Int(n) => Some(*n),
+            Str::Inline { len, data } => crate::util::parse_i64(&data[..*len as usize]),
             Str::Emb(b) => crate::util::parse_i64(b),
             Str::Raw(v) if v.len() <= 20 => crate::util::parse_i64(v),
             Str::Raw(_) => None,
@@ -100,7 +126,7 @@ impl Str {
     pub fn encoding(&self) -> &'static str {
         match self {
             Str::Int(_) => "int",
-            Str::Emb(_) => "embstr",
+            Str::Inline { .. } | Str::Emb(_) => "embstr",
             Str::Raw(_) => "raw",
         }
     }
@@ -228,6 +254,21 @@ mod tests {
         assert_eq!(Str::from_bytes(b"123").encoding(), "int");
         assert_eq!(Str::from_bytes(b"0123").encoding(), "embstr");
         assert_eq!(Str::from_bytes(&[b'a'; 44]).encoding(), "embstr");
+        assert!(matches!(
+            Str::from_bytes(&[b'a'; 30]),
+            Str::Inline { len: 30, .. }
+        ));
+        assert!(matches!(Str::from_bytes(&[b'a'; 31]), Str::Emb(_)));
+        for n in [0, 1, 22, 30, 31, 44, 45] {
+            let v: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            let s = Str::from_bytes(&v);
+            let mut buf = [0u8; 20];
+            assert_eq!((s.as_bytes(&mut buf), s.len()), (&v[..], n));
+            assert_eq!(s.to_vec(), v);
+        }
+        assert_eq!(Str::from_bytes(b"0123").as_i64(), None);
+        assert_eq!(Str::from_bytes_no_int(b"-17").as_i64(), Some(-17));
+        assert_eq!(Str::from_bytes_no_int(b"ab"), Str::from_bytes(b"ab"));
         assert_eq!(Str::from_bytes(&[b'a'; 45]).encoding(), "raw");
         assert_eq!(Str::from_bytes(b"-5").as_i64(), Some(-5));
         let mut s = Str::from_bytes(b"12");
@@ -240,6 +281,8 @@ mod tests {
     /// and the COPY flag and the generation do not disturb each other.
     #[test]
     fn entry_is_compact() {
+        assert_eq!(std::mem::size_of::<Str>(), 32);
+        assert_eq!(std::mem::size_of::<Value>(), 32);
         assert_eq!(std::mem::size_of::<Entry>(), 48);
         let mut e = Entry::new(Value::Str(Str::Int(1)), 7, 5);
         assert!(!e.unshared());
