@@ -127,15 +127,16 @@ pub fn used_for_evict(st: &State) -> u64 {
     crate::alloc::used_memory().saturating_sub(aof) as u64
 }
 
-/// The score of `e` under `policy`: higher is a better candidate.
-fn score(policy: &str, e: &Entry, now_ms: i64, decay_time: u32) -> u64 {
+/// The score of `e` (expiring at `expire`, -1 for never) under `policy`:
+/// higher is a better candidate.
+fn score(policy: &str, e: &Entry, expire: i64, now_ms: i64, decay_time: u32) -> u64 {
     if policy.ends_with("lru") {
         u64::from(lru_clock(now_ms).wrapping_sub(e.lru) & 0x00FF_FFFF)
     } else if policy.ends_with("lfu") {
         255 - u64::from(lfu_decayed(e.lru, now_ms, decay_time))
     } else {
         // volatile-ttl: the sooner it expires, the better.
-        u64::MAX - e.expire.max(0) as u64
+        u64::MAX - expire.max(0) as u64
     }
 }
 
@@ -173,7 +174,7 @@ impl State {
             for i in 0..n {
                 let db = (self.evict_next_db + i) % n;
                 let mut found = None;
-                self.dbs[db].sample(&mut self.rng, volatile, 1, |k, _| found = Some(k.into()));
+                self.dbs[db].sample(&mut self.rng, volatile, 1, |k, _, _| found = Some(k.into()));
                 if let Some(k) = found {
                     self.evict_next_db = db + 1;
                     return Some((db, k));
@@ -196,8 +197,8 @@ impl State {
                 }
                 total += size;
                 let pool = &mut self.evict_pool;
-                d.sample(&mut self.rng, volatile, samples, |k, e| {
-                    pool.offer(score(&policy, e, now, decay), i, k);
+                d.sample(&mut self.rng, volatile, samples, |k, e, expire| {
+                    pool.offer(score(&policy, e, expire, now, decay), i, k);
                 });
             }
             if total == 0 {
@@ -208,7 +209,7 @@ impl State {
             while let Some(c) = self.evict_pool.0.pop() {
                 let live = self.dbs[c.db]
                     .peek(&c.key)
-                    .is_some_and(|e| !volatile || e.expire >= 0);
+                    .is_some_and(|e| !volatile || e.has_ttl());
                 if live {
                     return Some((c.db, c.key));
                 }
@@ -233,7 +234,7 @@ impl State {
 #[cfg(test)]
 fn sample_all(d: &crate::db::Db, rng: &mut Rng, volatile: bool) -> usize {
     let mut n = 0;
-    d.sample(rng, volatile, 10, |_, _| n += 1);
+    d.sample(rng, volatile, 10, |_, _, _| n += 1);
     n
 }
 

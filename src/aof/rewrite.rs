@@ -38,7 +38,7 @@ pub fn emit_batched<'a>(
 }
 
 /// Appends the commands that recreate `key` with `e`'s value and TTL.
-pub fn emit_entry(key: &[u8], e: &Entry, out: &mut Vec<u8>) {
+pub fn emit_entry(key: &[u8], e: &Entry, expire: i64, out: &mut Vec<u8>) {
     match &e.val {
         Value::Str(s) => {
             let mut buf = [0u8; 20];
@@ -50,8 +50,8 @@ pub fn emit_entry(key: &[u8], e: &Entry, out: &mut Vec<u8>) {
         Value::ZSet(z) => z.emit(key, out),
         Value::Stream(x) => x.emit(key, out),
     }
-    if e.expire >= 0 {
-        let when = e.expire.to_string();
+    if expire >= 0 {
+        let when = expire.to_string();
         write_command(out, &[b"PEXPIREAT", key, when.as_bytes()]);
     }
 }

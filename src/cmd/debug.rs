@@ -125,8 +125,8 @@ fn reload(ctx: &mut Ctx) -> CmdResult {
             continue;
         }
         crate::resp::write_command(&mut dump, &[&b"SELECT"[..], i.to_string().as_bytes()]);
-        for (key, entry) in db.iter() {
-            crate::aof::rewrite::emit_entry(key, entry, &mut dump);
+        for (key, entry, expire) in db.iter() {
+            crate::aof::rewrite::emit_entry(key, entry, expire, &mut dump);
         }
     }
     for i in 0..st.dbs.len() {

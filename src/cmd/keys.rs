@@ -112,8 +112,8 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
         return Ok(());
     }
     let d = &mut ctx.srv.dbs[db];
-    if let Some(entry) = d.remove(src) {
-        d.insert_entry(dst, entry);
+    if let Some((entry, expire)) = d.take(src) {
+        d.insert_entry(dst, entry, expire);
     }
     ctx.signal_modified(src);
     ctx.signal_modified(dst);
@@ -166,7 +166,8 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
     entry.lru = crate::evict::new_clock(now, ctx.srv.config.maxmemory_lfu);
     entry.set_unshared(true);
-    ctx.srv.dbs[dst_db].insert_entry(dst, entry);
+    let expire = ctx.srv.dbs[src_db].expire_of(src);
+    ctx.srv.dbs[dst_db].insert_entry(dst, entry, expire);
     ctx.srv.signal_modified(dst_db, dst);
     ctx.srv.notify(GENERIC, "copy_to", dst_db, dst);
     ctx.srv.signal_ready(dst_db, dst);
@@ -194,8 +195,8 @@ pub fn move_(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    if let Some(entry) = ctx.srv.dbs[src].remove(key) {
-        ctx.srv.dbs[dst].insert_entry(key, entry);
+    if let Some((entry, expire)) = ctx.srv.dbs[src].take(key) {
+        ctx.srv.dbs[dst].insert_entry(key, entry, expire);
     }
     ctx.srv.signal_modified(src, key);
     ctx.srv.signal_modified(dst, key);
@@ -456,11 +457,11 @@ fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
         when = when.checked_add(now).ok_or_else(invalid)?;
     }
     let db = ctx.client.db;
-    let Some(e) = ctx.srv.lookup_write(db, key) else {
+    if ctx.srv.lookup_write(db, key).is_none() {
         ctx.out.int(0);
         return Ok(());
-    };
-    let cur = e.expire;
+    }
+    let cur = ctx.srv.dbs[db].expire_of(key);
     let refuse = (nx && cur != -1)
         || (xx && cur == -1)
         || (gt && (cur == -1 || when <= cur))
@@ -511,18 +512,22 @@ fn ttl_generic(ctx: &mut Ctx, ms: bool, absolute: bool) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let now = ctx.now();
     let db = ctx.client.db;
-    let reply = match ctx.srv.lookup_notouch(db, key) {
+    let expire = match ctx.srv.lookup_notouch(db, key) {
+        None => None,
+        Some(_) => Some(ctx.srv.dbs[db].expire_of(key)),
+    };
+    let reply = match expire {
         None => -2,
-        Some(e) if e.expire < 0 => -1,
-        Some(e) if absolute => {
+        Some(t) if t < 0 => -1,
+        Some(t) if absolute => {
             if ms {
-                e.expire
+                t
             } else {
-                (e.expire + 500) / 1000
+                (t + 500) / 1000
             }
         }
-        Some(e) => {
-            let left = (e.expire - now).max(0);
+        Some(t) => {
+            let left = (t - now).max(0);
             if ms {
                 left
             } else {

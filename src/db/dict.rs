@@ -9,13 +9,21 @@
 //!
 //! # Node layout
 //!
-//! Every entry is one heap block: a header (`next`, the value, the key's
-//! length) immediately followed by the key's bytes. One allocation per
-//! entry instead of two (node and boxed key) saves the key block's malloc
+//! Every entry is one heap block: a header (`next` and the value)
+//! immediately followed by the key's bytes. One allocation per entry
+//! instead of two (node and boxed key) saves the key block's malloc
 //! overhead and the 16-byte fat pointer, which for small keys is most of
-//! the per-entry cost (see docs/performance.md, "Memory layout"). The
-//! blocks are raw pointers owned by the table; all the unsafe code of the
-//! keyspace is in this file, behind the safe API below.
+//! the per-entry cost (see docs/performance.md, "Memory layout").
+//!
+//! The key's length is kept in the top 16 bits of the node's own `next`
+//! pointer, which user-space addresses never use on the 64-bit targets we
+//! build for (48-bit virtual addresses; `node_new` checks every block).
+//! A key of [`FAR`] bytes or more stores the tag `FAR` and its length as
+//! a `usize` in front of the bytes. Without a separate length field a
+//! keyspace node with a 16-byte key is exactly 64 bytes: one allocator
+//! size class and one cache line. The blocks are raw pointers owned by
+//! the table; all the unsafe code of the keyspace is in this file, behind
+//! the safe API below.
 
 // Nodes are variable-sized blocks, which safe Rust cannot express; every
 // unsafe block below says why it is sound.
@@ -24,7 +32,7 @@
 use std::alloc::{self, Layout};
 use std::hash::BuildHasher;
 use std::marker::PhantomData;
-use std::mem::{align_of, offset_of, size_of};
+use std::mem::{align_of, size_of};
 use std::ptr::{self, NonNull};
 
 use foldhash::fast::RandomState;
@@ -34,51 +42,93 @@ use crate::util::Rng;
 /// A chain link: the first node of a bucket, or a node's successor.
 type Link<V> = Option<NonNull<Node<V>>>;
 
-/// The fixed part of an entry's block; `key_len` key bytes follow at
-/// [`key_offset`] (inside the struct's trailing padding when it has any,
-/// so the header is never read or written as a whole, only by field).
+/// The fixed part of an entry's block; the key bytes follow it (after
+/// their length, for keys of [`FAR`] bytes or more).
 #[repr(C)]
 struct Node<V> {
-    next: Link<V>,
+    /// The successor's address (null for none) in the low [`ADDR_BITS`]
+    /// bits, this node's key-length tag in the top bits.
+    next: *mut Node<V>,
     val: V,
-    key_len: usize,
 }
+
+/// Bits of a user-space address.
+const ADDR_BITS: u32 = 48;
+
+/// The address part of a tagged `next`.
+const ADDR_MASK: usize = (1 << ADDR_BITS) - 1;
+
+/// The key-length tag meaning "the length is stored before the key".
+const FAR: usize = 0xFFFF;
 
 /// Where the key bytes start in a node block.
-const fn key_offset<V>() -> usize {
-    offset_of!(Node<V>, key_len) + size_of::<usize>()
+const fn key_offset<V>(key_len: usize) -> usize {
+    size_of::<Node<V>>()
+        + if key_len >= FAR {
+            size_of::<usize>()
+        } else {
+            0
+        }
 }
 
-/// The block layout of a node holding a key of `key_len` bytes: at least
-/// the whole header, so references to its fields are always in bounds.
+/// The block layout of a node holding a key of `key_len` bytes.
 fn node_layout<V>(key_len: usize) -> Layout {
-    let size = (key_offset::<V>() + key_len).max(size_of::<Node<V>>());
+    let size = key_offset::<V>(key_len) + key_len;
     Layout::from_size_align(size, align_of::<Node<V>>()).expect("key length overflows a layout")
+}
+
+/// `next` as stored in a node whose key is `key_len` bytes long.
+fn tagged<V>(next: Link<V>, key_len: usize) -> *mut Node<V> {
+    let p = next.map_or(ptr::null_mut(), NonNull::as_ptr);
+    p.map_addr(|a| a | (key_len.min(FAR) << ADDR_BITS))
 }
 
 /// Allocates a node holding `key` and `val`, linked to `next`.
 fn node_new<V>(key: &[u8], val: V, next: Link<V>) -> NonNull<Node<V>> {
     let layout = node_layout::<V>(key.len());
-    // SAFETY: the layout has a non-zero size (the header holds at least
-    // `next` and `key_len`).
+    // SAFETY: the layout has a non-zero size (the header holds `next`).
     let raw = unsafe { alloc::alloc(layout) } as *mut Node<V>;
     let Some(p) = NonNull::new(raw) else {
         alloc::handle_alloc_error(layout)
     };
+    // The tag would corrupt an address that used the top bits.
+    assert!(
+        p.as_ptr().addr() & !ADDR_MASK == 0,
+        "heap address above 2^48"
+    );
     // SAFETY: `p` is a fresh block of `layout`, aligned for `Node<V>` and
-    // large enough for the header and the key bytes; each field is written
-    // once through a raw place (no reference to uninitialised memory), and
-    // the key is copied after the header fields so no field write can
-    // overlap it (field writes never touch padding).
+    // large enough for the header, the far length and the key bytes; each
+    // part is written once through a raw place (no reference to
+    // uninitialised memory), the far length unaligned since it follows
+    // the header at any offset.
     unsafe {
         let n = p.as_ptr();
-        ptr::addr_of_mut!((*n).next).write(next);
+        ptr::addr_of_mut!((*n).next).write(tagged(next, key.len()));
         ptr::addr_of_mut!((*n).val).write(val);
-        ptr::addr_of_mut!((*n).key_len).write(key.len());
-        let dst = (n as *mut u8).add(key_offset::<V>());
+        let base = n as *mut u8;
+        if key.len() >= FAR {
+            (base.add(size_of::<Node<V>>()) as *mut usize).write_unaligned(key.len());
+        }
+        let dst = base.add(key_offset::<V>(key.len()));
         ptr::copy_nonoverlapping(key.as_ptr(), dst, key.len());
     }
     p
+}
+
+/// The key length of a live node.
+///
+/// # Safety
+/// `p` must be a live node.
+unsafe fn node_key_len<V>(p: NonNull<Node<V>>) -> usize {
+    // SAFETY: a live node's header is initialised, and a FAR tag means
+    // `node_new` wrote the length right after it.
+    unsafe {
+        let n = p.as_ptr();
+        match (*n).next.addr() >> ADDR_BITS {
+            FAR => ((n as *const u8).add(size_of::<Node<V>>()) as *const usize).read_unaligned(),
+            len => len,
+        }
+    }
 }
 
 /// The key bytes of a live node.
@@ -91,9 +141,9 @@ unsafe fn node_key<'a, V>(p: NonNull<Node<V>>) -> &'a [u8] {
     // `key_len` initialised bytes at `key_offset` (written by `node_new`
     // and never changed since).
     unsafe {
-        let n = p.as_ptr();
-        let len = (*n).key_len;
-        std::slice::from_raw_parts((n as *const u8).add(key_offset::<V>()), len)
+        let len = node_key_len(p);
+        let at = (p.as_ptr() as *const u8).add(key_offset::<V>(len));
+        std::slice::from_raw_parts(at, len)
     }
 }
 
@@ -103,16 +153,20 @@ unsafe fn node_key<'a, V>(p: NonNull<Node<V>>) -> &'a [u8] {
 /// `p` must be a live node.
 unsafe fn node_next<V>(p: NonNull<Node<V>>) -> Link<V> {
     // SAFETY: a live node's header is initialised.
-    unsafe { (*p.as_ptr()).next }
+    let next = unsafe { (*p.as_ptr()).next };
+    NonNull::new(next.map_addr(|a| a & ADDR_MASK))
 }
 
-/// Sets a live node's successor.
+/// Sets a live node's successor, keeping its key-length tag.
 ///
 /// # Safety
 /// `p` must be a live node that nothing else borrows.
 unsafe fn node_set_next<V>(p: NonNull<Node<V>>, next: Link<V>) {
-    // SAFETY: per the contract; only the `next` field is written.
-    unsafe { (*p.as_ptr()).next = next }
+    // SAFETY: per the contract; only the `next` field is read and written.
+    unsafe {
+        let tag = (*p.as_ptr()).next.addr() >> ADDR_BITS;
+        (*p.as_ptr()).next = tagged(next, tag);
+    }
 }
 
 /// Frees a node that is no longer linked anywhere, returning its value.
@@ -124,9 +178,9 @@ unsafe fn node_free<V>(p: NonNull<Node<V>>) -> V {
     // block was allocated by `node_new` with the layout recomputed here
     // from the same key length.
     unsafe {
+        let layout = node_layout::<V>(node_key_len(p));
         let n = p.as_ptr();
         let val = ptr::addr_of!((*n).val).read();
-        let layout = node_layout::<V>((*n).key_len);
         alloc::dealloc(n as *mut u8, layout);
         val
     }
@@ -279,44 +333,48 @@ impl<V> Dict<V> {
         self.get(key).is_some()
     }
 
-    /// The link that points at `key`'s node (a bucket slot or the previous
-    /// node's `next`), valid until the table is next changed.
-    fn find_link(&mut self, hash: u64, key: &[u8]) -> Option<*mut Link<V>> {
+    /// Where `key`'s node is linked: its bucket, its predecessor in the
+    /// chain (`None` when it heads the bucket) and the node itself; valid
+    /// until the table is next changed.
+    fn find_link(&self, hash: u64, key: &[u8]) -> Option<Place<V>> {
         if self.table.is_empty() {
             return None;
         }
-        let idx = self.bucket(hash);
-        let mut link: *mut Link<V> = &mut self.table[idx];
-        // SAFETY: `link` is the bucket slot or the `next` field of a live
-        // node of this table, which `&mut self` borrows exclusively.
-        unsafe {
-            while let Some(n) = *link {
-                if node_key(n) == key {
-                    return Some(link);
-                }
-                link = ptr::addr_of_mut!((*n.as_ptr()).next);
+        let bucket = self.bucket(hash);
+        let mut prev = None;
+        for n in Chain::new(self.table[bucket]) {
+            // SAFETY: the nodes are live while `self` is borrowed.
+            if unsafe { node_key(n) } == key {
+                return Some(Place {
+                    bucket,
+                    prev,
+                    node: n,
+                });
             }
+            prev = Some(n);
         }
         None
     }
 
-    /// Unlinks and frees the node `link` points at, returning its key and
-    /// value.
+    /// Unlinks and frees the node at `at`, returning its key and value.
     ///
     /// # Safety
-    /// `link` must come from [`Dict::find_link`] on this table, with no
+    /// `at` must come from [`Dict::find_link`] on this table, with no
     /// change to the table since.
-    unsafe fn unlink(&mut self, link: *mut Link<V>) -> Option<(Box<[u8]>, V)> {
-        // SAFETY: per the contract `link` is valid and, if set, points at a
-        // live node; after relinking its successor nothing refers to it.
+    unsafe fn unlink(&mut self, at: Place<V>) -> (Box<[u8]>, V) {
+        // SAFETY: per the contract the place's nodes are live and linked as
+        // found; after relinking the successor nothing refers to the node.
         let (k, v) = unsafe {
-            let n = (*link)?;
-            *link = node_next(n);
-            (node_key(n).into(), node_free(n))
+            let next = node_next(at.node);
+            match at.prev {
+                Some(p) => node_set_next(p, next),
+                None => self.table[at.bucket] = next,
+            }
+            (node_key(at.node).into(), node_free(at.node))
         };
         self.len -= 1;
         self.maybe_shrink();
-        Some((k, v))
+        (k, v)
     }
 
     /// A mutable reference to the value stored under `key`.
@@ -336,21 +394,18 @@ impl<V> Dict<V> {
     /// Looks up `key` and, in the same probe, removes it if `remove_if`
     /// says so (lazy expiry needs exactly this, on every key access).
     pub fn probe_mut(&mut self, key: &[u8], remove_if: impl FnOnce(&V) -> bool) -> Probe<'_, V> {
-        let Some(link) = self.find_link(self.hash(key), key) else {
+        let Some(at) = self.find_link(self.hash(key), key) else {
             return Probe::Missing;
         };
-        // SAFETY: `link` was just found, so it points at a live node.
-        let n = unsafe { (*link).expect("find_link returns a set link") };
+        let n = at.node;
         // SAFETY: the node is live; `remove_if` gets a shared borrow only.
         if !remove_if(unsafe { &(*n.as_ptr()).val }) {
             // SAFETY: as in `get_mut_hashed`.
             return Probe::Found(unsafe { &mut (*n.as_ptr()).val });
         }
-        // SAFETY: `link` is from `find_link` and the table is unchanged.
-        match unsafe { self.unlink(link) } {
-            Some((k, v)) => Probe::Removed(k, v),
-            None => Probe::Missing,
-        }
+        // SAFETY: `at` is from `find_link` and the table is unchanged.
+        let (k, v) = unsafe { self.unlink(at) };
+        Probe::Removed(k, v)
     }
 
     /// Inserts or replaces; returns the previous value.
@@ -382,9 +437,9 @@ impl<V> Dict<V> {
 
     /// Removes `key`, returning its owned key and value.
     pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
-        let link = self.find_link(self.hash(key), key)?;
-        // SAFETY: `link` is from `find_link` and the table is unchanged.
-        unsafe { self.unlink(link) }
+        let at = self.find_link(self.hash(key), key)?;
+        // SAFETY: `at` is from `find_link` and the table is unchanged.
+        Some(unsafe { self.unlink(at) })
     }
 
     /// Removes `key`, returning its value.
@@ -579,7 +634,7 @@ impl<V> Dict<V> {
     /// Bytes of the table's own structures: the bucket array and the node
     /// headers, keys excluded (MEMORY STATS `overhead.hashtable.*`).
     pub fn overhead_bytes(&self) -> usize {
-        self.table.capacity() * size_of::<Link<V>>() + self.len * key_offset::<V>()
+        self.table.capacity() * size_of::<Link<V>>() + self.len * size_of::<Node<V>>()
     }
 }
 
@@ -587,6 +642,13 @@ impl<V> Drop for Dict<V> {
     fn drop(&mut self) {
         self.clear();
     }
+}
+
+/// Where a node is linked (see [`Dict::find_link`]).
+struct Place<V> {
+    bucket: usize,
+    prev: Link<V>,
+    node: NonNull<Node<V>>,
 }
 
 /// The outcome of [`Dict::probe_mut`].
@@ -734,6 +796,48 @@ mod tests {
             drop(d);
             prop_assert_eq!(Rc::strong_count(&token), 1);
         }
+    }
+
+    /// Key lengths around the link tag's limit: lengths below `FAR` live
+    /// in the tag, longer ones in front of the key; every path (lookup,
+    /// probe, clone, resize, drain, free) reads each key back intact, and
+    /// a 16-byte key with a 40-byte value makes a 64-byte block.
+    #[test]
+    fn key_lengths_across_the_tag_limit() {
+        assert_eq!(node_layout::<[u64; 5]>(16).size(), 64);
+        let lens = [0, 1, 15, 16, FAR - 1, FAR, FAR + 1, 3 * FAR];
+        let keys: Vec<Vec<u8>> = lens
+            .iter()
+            .map(|&n| (0..n).map(|i| (i * 7 + n) as u8).collect())
+            .collect();
+        let mut d: Dict<usize> = Dict::new();
+        for (i, k) in keys.iter().enumerate() {
+            d.insert_new(k, i);
+        }
+        // Grow through resizes with filler keys, then check every key.
+        for i in 0..100u32 {
+            d.insert(&i.to_be_bytes(), 1000 + i as usize);
+        }
+        let c = d.clone();
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(d.get(k), Some(&i), "key of {} bytes", k.len());
+            assert_eq!(c.get(k), Some(&i), "clone, key of {} bytes", k.len());
+            assert!(matches!(d.probe_mut(k, |_| false), Probe::Found(&mut v) if v == i));
+        }
+        for (i, k) in keys.iter().enumerate().step_by(2) {
+            assert_eq!(d.remove_entry(k), Some((k.clone().into_boxed_slice(), i)));
+            assert!(
+                matches!(d.probe_mut(&keys[i + 1], |_| true), Probe::Removed(ref rk, _) if **rk == keys[i + 1][..])
+            );
+        }
+        let mut drained = Vec::new();
+        let mut c = c;
+        while c.drain_some(7, |k, v| drained.push((k.to_vec(), v))) > 0 {}
+        drained.retain(|(_, v)| *v < 1000);
+        drained.sort();
+        let mut want: Vec<(Vec<u8>, usize)> = keys.into_iter().zip(0..).collect();
+        want.sort();
+        assert_eq!(drained, want);
     }
 
     /// A table of values that own heap memory, grown and shrunk through

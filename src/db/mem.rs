@@ -87,7 +87,7 @@ impl Db {
     pub fn key_mem_usage(&self, key: &[u8], samples: usize) -> Option<usize> {
         let e = self.keys.get(key)?;
         let mut n = self.keys.entry_overhead(key.len()) + e.val.mem_usage(samples);
-        if e.expire >= 0 {
+        if e.has_ttl() {
             n += self.volatile.entry_overhead(key.len());
         }
         Some(n)

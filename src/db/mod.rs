@@ -34,8 +34,11 @@ use crate::util::{glob_match, Rng};
 #[derive(Debug, Default)]
 pub struct Db {
     keys: Dict<Entry>,
-    /// Keys that carry a TTL, so active expiry samples only those.
-    volatile: Dict<()>,
+    /// The expiry (absolute Unix ms) of every key that has one, as Redis's
+    /// `expires` dict: entries only carry a flag ([`Entry::has_ttl`]), and
+    /// active expiry samples this table. A key is here exactly when its
+    /// entry's flag is set.
+    volatile: Dict<i64>,
     /// Keys removed because they expired (INFO `expired_keys`).
     pub expired: u64,
     /// Keys removed by expiry since the last drain: announced as
@@ -83,6 +86,20 @@ fn mark_logged(expired: bool) {
     if expired {
         UNDRAINED.with(|c| c.set(true));
     }
+}
+
+/// The expiry of `e`, stored under `key` (-1 for none).
+fn expire_in(volatile: &Dict<i64>, key: &[u8], e: &Entry) -> i64 {
+    if e.has_ttl() {
+        volatile.get(key).copied().unwrap_or(-1)
+    } else {
+        -1
+    }
+}
+
+/// Whether `e`, stored under `key`, has expired at `now` (Unix ms).
+fn expired_in(volatile: &Dict<i64>, key: &[u8], e: &Entry, now: i64) -> bool {
+    e.has_ttl() && volatile.get(key).is_some_and(|&t| t <= now)
 }
 
 /// The LRU clock Redis keeps per object: seconds, 24 bits.
@@ -133,7 +150,7 @@ impl Db {
         let dead: Vec<Box<[u8]>> = self
             .volatile
             .iter()
-            .filter(|(k, _)| self.keys.get(k).is_some_and(|e| e.is_expired(now)))
+            .filter(|&(_, &t)| t <= now)
             .map(|(k, _)| k.into())
             .collect();
         let n = dead.len();
@@ -148,10 +165,14 @@ impl Db {
     /// expired (lazy expiry); during an AOF rewrite, serializes the key's
     /// snapshot value first, since the caller may modify it.
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
-        match self.keys.probe_mut(key, |e| e.is_expired(now)) {
+        let volatile = &self.volatile;
+        match self
+            .keys
+            .probe_mut(key, |e| expired_in(volatile, key, e, now))
+        {
             Probe::Found(e) => {
                 if let Some(s) = self.snap.as_deref_mut() {
-                    s.save(key, e);
+                    s.save(key, e, &self.volatile);
                 }
                 Some(e)
             }
@@ -172,29 +193,36 @@ impl Db {
         self.keys.get(key)
     }
 
-    /// Calls `f` on up to `n` random keys, drawn from all keys or only from
-    /// those with a TTL (`volatile`); a key may come twice. Expired keys
-    /// are included (eviction takes them too).
+    /// The expiry of `key` in Unix ms, live or expired, or -1 when it has
+    /// none or is absent (no side effects).
+    pub fn expire_of(&self, key: &[u8]) -> i64 {
+        self.volatile.get(key).copied().unwrap_or(-1)
+    }
+
+    /// Calls `f` on up to `n` random keys with their entry and expiry (-1
+    /// for none), drawn from all keys or only from those with a TTL
+    /// (`volatile`); a key may come twice. Expired keys are included
+    /// (eviction takes them too).
     pub fn sample(
         &self,
         rng: &mut Rng,
         volatile: bool,
         n: usize,
-        mut f: impl FnMut(&[u8], &Entry),
+        mut f: impl FnMut(&[u8], &Entry, i64),
     ) {
         for _ in 0..n {
             if volatile {
-                let Some((k, _)) = self.volatile.random(rng) else {
+                let Some((k, &t)) = self.volatile.random(rng) else {
                     return;
                 };
                 if let Some(e) = self.keys.get(k) {
-                    f(k, e);
+                    f(k, e, t);
                 }
             } else {
                 let Some((k, e)) = self.keys.random(rng) else {
                     return;
                 };
-                f(k, e);
+                f(k, e, expire_in(&self.volatile, k, e));
             }
         }
     }
@@ -206,7 +234,9 @@ impl Db {
 
     /// Whether `key` is stored but already expired (no side effects).
     pub fn is_expired_raw(&self, key: &[u8], now: i64) -> bool {
-        self.keys.get(key).is_some_and(|e| e.is_expired(now))
+        self.keys
+            .get(key)
+            .is_some_and(|e| expired_in(&self.volatile, key, e, now))
     }
 
     /// Whether `key` is live. Side effects: lazy expiry.
@@ -221,7 +251,7 @@ impl Db {
         let hash = self.keys.hash(key);
         if let Some(e) = self.keys.get_mut_hashed(hash, key) {
             if let Some(s) = self.snap.as_deref_mut() {
-                s.save(key, e);
+                s.save(key, e, &self.volatile);
             }
             e.val = val;
             // An overwrite keeps the key's access frequency (dbSetValue).
@@ -229,8 +259,8 @@ impl Db {
                 e.lru = lru;
             }
             e.set_unshared(false);
-            if !keep_ttl && e.expire >= 0 {
-                e.expire = -1;
+            if !keep_ttl && e.has_ttl() {
+                e.set_has_ttl(false);
                 self.volatile.remove(key);
             }
         } else {
@@ -243,17 +273,17 @@ impl Db {
         }
     }
 
-    /// Inserts a whole entry (value and TTL) as a new key, replacing any
-    /// existing one (RENAME, COPY, MOVE).
-    pub fn insert_entry(&mut self, key: &[u8], mut entry: Entry) {
-        let expire = entry.expire;
+    /// Inserts a whole entry with its expiry (-1 for none) as a new key,
+    /// replacing any existing one (RENAME, COPY, MOVE).
+    pub fn insert_entry(&mut self, key: &[u8], mut entry: Entry, expire: i64) {
         self.remove(key);
         // A moved or copied value is new under this name: not part of a
         // snapshot in progress (its source was serialized when read).
         entry.set_gen(self.gen_now);
+        entry.set_has_ttl(expire >= 0);
         self.keys.insert_new(key, entry);
         if expire >= 0 {
-            self.volatile.insert_new(key, ());
+            self.volatile.insert_new(key, expire);
         }
         if self.log_new {
             self.new_log.push(key.into());
@@ -263,39 +293,51 @@ impl Db {
 
     /// Removes `key` whether or not it has expired; returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        self.take(key).map(|(e, _)| e)
+    }
+
+    /// Removes `key` whether or not it has expired; returns its entry and
+    /// expiry (-1 for none), to insert elsewhere (RENAME, MOVE).
+    pub fn take(&mut self, key: &[u8]) -> Option<(Entry, i64)> {
         if let Some(s) = self.snap.as_deref_mut() {
             if let Some(e) = self.keys.get_mut(key) {
-                s.save(key, e);
+                s.save(key, e, &self.volatile);
             }
         }
         let e = self.keys.remove(key)?;
-        if e.expire >= 0 {
-            self.volatile.remove(key);
-        }
-        Some(e)
+        let expire = if e.has_ttl() {
+            self.volatile.remove(key).unwrap_or(-1)
+        } else {
+            -1
+        };
+        Some((e, expire))
     }
 
     /// Sets the absolute expiry (Unix ms) of an existing key.
     pub fn set_expire(&mut self, key: &[u8], when: i64) {
         if let Some(e) = self.keys.get_mut(key) {
             if let Some(s) = self.snap.as_deref_mut() {
-                s.save(key, e);
+                s.save(key, e, &self.volatile);
             }
-            if e.expire < 0 {
-                self.volatile.insert_new(key, ());
+            if e.has_ttl() {
+                if let Some(t) = self.volatile.get_mut(key) {
+                    *t = when;
+                }
+            } else {
+                e.set_has_ttl(true);
+                self.volatile.insert_new(key, when);
             }
-            e.expire = when;
         }
     }
 
     /// Clears the TTL of `key`; returns whether it had one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
         match self.keys.get_mut(key) {
-            Some(e) if e.expire >= 0 => {
+            Some(e) if e.has_ttl() => {
                 if let Some(s) = self.snap.as_deref_mut() {
-                    s.save(key, e);
+                    s.save(key, e, &self.volatile);
                 }
-                e.expire = -1;
+                e.set_has_ttl(false);
                 self.volatile.remove(key);
                 true
             }
@@ -321,16 +363,20 @@ impl Db {
     /// but not removed, as Redis does.
     pub fn keys_matching(&self, pattern: &[u8], now: i64) -> Vec<Vec<u8>> {
         let all = pattern == b"*";
+        let vol = &self.volatile;
         self.keys
             .iter()
-            .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pattern, k, false)))
+            .filter(|(k, e)| !expired_in(vol, k, e, now) && (all || glob_match(pattern, k, false)))
             .map(|(k, _)| k.to_vec())
             .collect()
     }
 
-    /// Every key with its entry, live or not (for AOF rewrites and tests).
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
-        self.keys.iter()
+    /// Every key with its entry and expiry (-1 for none), live or not
+    /// (for DEBUG DIGEST-style dumps and tests).
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry, i64)> {
+        self.keys
+            .iter()
+            .map(|(k, e)| (k, e, expire_in(&self.volatile, k, e)))
     }
 
     /// One SCAN call: visits buckets from `cursor` until about `count` keys
@@ -374,7 +420,7 @@ impl Db {
     pub fn random_key(&mut self, rng: &mut Rng, now: i64) -> Option<Vec<u8>> {
         loop {
             let (k, e) = self.keys.random(rng)?;
-            if !e.is_expired(now) {
+            if !expired_in(&self.volatile, k, e, now) {
                 return Some(k.to_vec());
             }
             let k: Box<[u8]> = k.into();
@@ -389,11 +435,11 @@ impl Db {
         let mut sampled = 0;
         let mut dead: Vec<Box<[u8]>> = Vec::new();
         for _ in 0..samples.min(self.volatile.len()) {
-            let Some((k, _)) = self.volatile.random(rng) else {
+            let Some((k, &t)) = self.volatile.random(rng) else {
                 break;
             };
             sampled += 1;
-            if self.keys.get(k).is_some_and(|e| e.is_expired(now)) {
+            if t <= now {
                 dead.push(k.into());
             }
         }
@@ -411,11 +457,9 @@ impl Db {
     pub fn ttl_sample(&self, now: i64) -> i64 {
         let mut sum = 0i64;
         let mut n = 0i64;
-        for (k, _) in self.volatile.iter().take(64) {
-            if let Some(e) = self.keys.get(k) {
-                sum += (e.expire - now).max(0);
-                n += 1;
-            }
+        for (_, &t) in self.volatile.iter().take(64) {
+            sum += (t - now).max(0);
+            n += 1;
         }
         if n == 0 {
             0
@@ -440,7 +484,7 @@ impl Db {
     /// snapshot has been fully serialized (its output may still be pending).
     pub fn snapshot_step(&mut self, budget: usize) -> bool {
         match self.snap.as_deref_mut() {
-            Some(s) => s.step(&mut self.keys, budget),
+            Some(s) => s.step(&mut self.keys, &self.volatile, budget),
             None => true,
         }
     }

@@ -22,7 +22,7 @@ pub struct Snap {
     pub index: usize,
     cursor: u64,
     scanned: bool,
-    frozen: Vec<(Dict<Entry>, Dict<()>)>,
+    frozen: Vec<(Dict<Entry>, Dict<i64>)>,
     /// Serialized commands not yet written to the new base file.
     pub out: Vec<u8>,
 }
@@ -40,23 +40,24 @@ impl Snap {
         }
     }
 
-    /// Writes `e` to the snapshot if it belongs to it and was not written.
-    pub fn save(&mut self, key: &[u8], e: &mut Entry) {
+    /// Writes `e` (with its expiry from `volatile`) to the snapshot if it
+    /// belongs to it and was not written.
+    pub fn save(&mut self, key: &[u8], e: &mut Entry, volatile: &Dict<i64>) {
         if e.gen() < self.gen {
-            emit_entry(key, e, &mut self.out);
+            emit_entry(key, e, super::expire_in(volatile, key, e), &mut self.out);
             e.set_gen(self.gen);
         }
     }
 
     /// Keeps flushed tables until their snapshot entries are written.
-    pub fn freeze(&mut self, keys: Dict<Entry>, volatile: Dict<()>) {
+    pub fn freeze(&mut self, keys: Dict<Entry>, volatile: Dict<i64>) {
         if !keys.is_empty() || !volatile.is_empty() {
             self.frozen.push((keys, volatile));
         }
     }
 
     /// Advances the walk by about `budget` keys; true when all is written.
-    pub fn step(&mut self, keys: &mut Dict<Entry>, budget: usize) -> bool {
+    pub fn step(&mut self, keys: &mut Dict<Entry>, volatile: &Dict<i64>, budget: usize) -> bool {
         let mut done = 0;
         while !self.scanned && done < budget {
             let gen = self.gen;
@@ -68,7 +69,7 @@ impl Snap {
             });
             for k in &batch {
                 if let Some(e) = keys.get_mut(k) {
-                    self.save(k, e);
+                    self.save(k, e, volatile);
                 }
             }
             done += batch.len().max(1);
@@ -82,12 +83,16 @@ impl Snap {
             };
             let gen = self.gen;
             let out = &mut self.out;
-            let n = table.drain_some(budget - done, |k, e| {
-                if e.gen() < gen {
-                    emit_entry(k, &e, out);
-                }
-            });
-            volatile.drain_some(budget, |_, _| {});
+            // The TTL table is drained only after the keys it times.
+            let n = if table.is_empty() {
+                volatile.drain_some(budget - done, |_, _| {})
+            } else {
+                table.drain_some(budget - done, |k, e| {
+                    if e.gen() < gen {
+                        emit_entry(k, &e, super::expire_in(volatile, k, &e), out);
+                    }
+                })
+            };
             done += n.max(1);
             if table.is_empty() && volatile.is_empty() {
                 self.frozen.pop();

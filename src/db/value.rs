@@ -175,72 +175,88 @@ impl Value {
     }
 }
 
-/// A key's slot in the keyspace: the value, its expiry and access clock.
+/// A key's slot in the keyspace: the value, its access clock and flags.
 ///
-/// 48 bytes (checked by a test): the 32-byte value, the expiry and two
-/// `u32`s. The COPY flag shares a word with the rewrite generation, so
-/// the entry has no padding word (a separate `bool` made it 56; see
-/// docs/performance.md, "Memory layout").
+/// 40 bytes (checked by a test): the 32-byte value and two `u32`s. The
+/// expiry time is not here but in the database's TTL table (as Redis's
+/// `expires` dict); a flag bit says whether there is one, so a key without
+/// a TTL never looks there. With the key's length in the dict node's link,
+/// a node with a 16-byte key is one 64-byte block (see docs/performance.md,
+/// "Memory layout").
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The value.
     pub val: Value,
-    /// Absolute expiry in Unix milliseconds, or -1 for none.
-    pub expire: i64,
     /// Last access, in seconds (Redis's 24-bit LRU clock), for OBJECT IDLETIME.
     pub lru: u32,
-    /// The AOF rewrite generation (see `db::snapshot`) in the low 31 bits;
-    /// the top bit is set when the value was duplicated by COPY.
-    gen_unshared: u32,
+    /// The AOF rewrite generation (see `db::snapshot`) in the low 30 bits,
+    /// then the [`VOLATILE`] and [`UNSHARED`] flags.
+    gen_flags: u32,
 }
 
-/// The bit of `Entry::gen_unshared` that holds the COPY flag.
+/// The bit of `Entry::gen_flags` set when the value was duplicated by COPY.
 const UNSHARED: u32 = 1 << 31;
+
+/// The bit of `Entry::gen_flags` set when the key has a TTL.
+const VOLATILE: u32 = 1 << 30;
+
+/// The bits of `Entry::gen_flags` that hold the generation.
+const GEN: u32 = VOLATILE - 1;
 
 impl Entry {
     /// A new entry without TTL.
     pub fn new(val: Value, lru: u32, gen: u32) -> Entry {
         Entry {
             val,
-            expire: -1,
             lru,
-            gen_unshared: gen & !UNSHARED,
+            gen_flags: gen & GEN,
         }
     }
 
-    /// Whether the entry has expired at `now` (Unix ms).
-    #[inline]
-    pub fn is_expired(&self, now: i64) -> bool {
-        self.expire >= 0 && self.expire <= now
-    }
-
-    /// AOF rewrite generation (see `db::snapshot`): 31 bits, far more
+    /// AOF rewrite generation (see `db::snapshot`): 30 bits, far more
     /// rewrites than a process performs.
     #[inline]
     pub fn gen(&self) -> u32 {
-        self.gen_unshared & !UNSHARED
+        self.gen_flags & GEN
     }
 
     /// Stamps the entry with rewrite generation `gen`.
     #[inline]
     pub fn set_gen(&mut self, gen: u32) {
-        self.gen_unshared = (self.gen_unshared & UNSHARED) | (gen & !UNSHARED);
+        self.gen_flags = (self.gen_flags & !GEN) | (gen & GEN);
     }
 
     /// The value was duplicated by COPY, so it is never one of Redis's
     /// shared integer objects (OBJECT REFCOUNT 1).
     #[inline]
     pub fn unshared(&self) -> bool {
-        self.gen_unshared & UNSHARED != 0
+        self.gen_flags & UNSHARED != 0
     }
 
     /// Sets or clears the COPY flag (see [`Entry::unshared`]).
     #[inline]
     pub fn set_unshared(&mut self, on: bool) {
+        self.set_flag(UNSHARED, on);
+    }
+
+    /// Whether the key has a TTL (its time is in the database's TTL table).
+    #[inline]
+    pub fn has_ttl(&self) -> bool {
+        self.gen_flags & VOLATILE != 0
+    }
+
+    /// Sets or clears the TTL flag; only the database does, together with
+    /// its TTL table.
+    #[inline]
+    pub(super) fn set_has_ttl(&mut self, on: bool) {
+        self.set_flag(VOLATILE, on);
+    }
+
+    fn set_flag(&mut self, bit: u32, on: bool) {
         if on {
-            self.gen_unshared |= UNSHARED;
+            self.gen_flags |= bit;
         } else {
-            self.gen_unshared &= !UNSHARED;
+            self.gen_flags &= !bit;
         }
     }
 }
@@ -277,19 +293,26 @@ mod tests {
         assert_eq!(s.as_i64(), Some(123));
     }
 
-    /// The entry stays 48 bytes (its dict node 80 with a 16-byte key),
-    /// and the COPY flag and the generation do not disturb each other.
+    /// The entry stays 40 bytes (its dict node 64 with a 16-byte key),
+    /// and the flags and the generation do not disturb each other.
     #[test]
     fn entry_is_compact() {
         assert_eq!(std::mem::size_of::<Str>(), 32);
         assert_eq!(std::mem::size_of::<Value>(), 32);
-        assert_eq!(std::mem::size_of::<Entry>(), 48);
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
         let mut e = Entry::new(Value::Str(Str::Int(1)), 7, 5);
-        assert!(!e.unshared());
+        assert!(!e.unshared() && !e.has_ttl());
         e.set_unshared(true);
-        e.set_gen(9);
-        assert_eq!((e.gen(), e.unshared()), (9, true));
+        e.set_gen(GEN);
+        e.set_has_ttl(true);
+        assert_eq!((e.gen(), e.unshared(), e.has_ttl()), (GEN, true, true));
         e.set_unshared(false);
-        assert_eq!((e.gen(), e.unshared(), e.lru), (9, false, 7));
+        e.set_gen(9);
+        assert_eq!(
+            (e.gen(), e.unshared(), e.has_ttl(), e.lru),
+            (9, false, true, 7)
+        );
+        e.set_has_ttl(false);
+        assert_eq!((e.gen(), e.unshared(), e.has_ttl()), (9, false, false));
     }
 }
