@@ -46,6 +46,19 @@ pub struct Counting;
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// jemalloc's build-time options (the symbol its configuration reads
+/// first; `_RJEM_MALLOC_CONF` in the environment still overrides it).
+///
+/// `slab_sizes:1-4096:16`: small size classes are carved from slabs of
+/// up to 16 pages instead of one. jemalloc keeps one extent record
+/// (~128 bytes) per slab, so with one-page slabs of 64-byte blocks (the
+/// keyspace's nodes) that metadata was 4 MB for 1M keys, 3% of the
+/// dataset; with larger slabs it is 0.5 MB (docs/performance.md, "Memory
+/// layout").
+#[used]
+#[export_name = "_rjem_malloc_conf"]
+static MALLOC_CONF: &u8 = &b"slab_sizes:1-4096:16\0"[0];
+
 #[inline]
 fn grew(by: usize) {
     let now = ALLOCATED.fetch_add(by, Relaxed) + by;

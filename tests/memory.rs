@@ -117,6 +117,15 @@ fn memory_errors_and_help_match_redis() {
         );
         assert!(text.contains("Allocated:"), "{text}");
     }
+    // Ours runs with its build-time options (src/alloc.rs).
+    let Value::Bulk(text) = p.cin.value(&["MEMORY", "MALLOC-STATS"]) else {
+        panic!()
+    };
+    let text = String::from_utf8_lossy(&text);
+    assert!(
+        text.contains("Global variable malloc_conf: \"slab_sizes:1-4096:16\""),
+        "{text}"
+    );
 }
 
 #[test]

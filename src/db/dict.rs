@@ -271,6 +271,10 @@ impl<V> Iterator for Chain<V> {
 
 const MIN_BUCKETS: usize = 4;
 
+/// Freeing a bucket array at least this large purges the allocator's
+/// free pages (see `resize`).
+const PURGE_AFTER_FREEING: usize = 1 << 20;
+
 /// Chains longer than this are rare at load factor <= 1; `random` is
 /// exactly uniform while no chain exceeds it.
 const FAIR_CHAIN: usize = 8;
@@ -514,6 +518,7 @@ impl<V> Dict<V> {
 
     fn resize(&mut self, buckets: usize) {
         let old = std::mem::replace(&mut self.table, vec![None; buckets]);
+        let old_bytes = old.capacity() * size_of::<Link<V>>();
         let mask = buckets - 1;
         for mut cur in old {
             while let Some(n) = cur {
@@ -527,6 +532,14 @@ impl<V> Dict<V> {
                 };
                 self.table[idx] = Some(n);
             }
+        }
+        // A large old bucket array goes back to the system now, not when
+        // jemalloc's decay gets to it (10 s later, and only while the
+        // allocator is busy): a table that just doubled would otherwise
+        // keep its previous size as RSS. Such resizes happen a few times
+        // per table, so the purge is cheap.
+        if old_bytes >= PURGE_AFTER_FREEING {
+            crate::alloc::purge();
         }
     }
 
