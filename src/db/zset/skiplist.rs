@@ -7,13 +7,16 @@
 //! Every node is one heap block, as Redis's `zskiplistNode` is:
 //!
 //! ```text
-//! score f64 | backward ptr | member len | id u32 | height u8 | pad
-//!   (32 bytes) | next ptr x height | span u32 x height | member bytes
+//! backward ptr | member len | id u32 | height u8 | pad | score f64  (32 B)
+//! (next ptr, span u32) x height                         (12 B a level)
+//! member bytes
 //! ```
 //!
 //! Links are pointers straight at blocks, so a step of a search touches
 //! one block: the score, the levels and (on equal scores) the member are
-//! together. The previous layout kept 32-byte nodes in a `Vec` and their
+//! together. A level's next link and span are adjacent (12 bytes, the
+//! link read unaligned), so the step that follows a link and adds its
+//! span reads one place; Redis pads its levels to 16 bytes. The previous layout kept 32-byte nodes in a `Vec` and their
 //! levels and member in a second block, two cache lines per step; see
 //! docs/performance.md ("Memory layout") for the misses per request before
 //! and after.
@@ -49,13 +52,15 @@ const COMPACT_MIN: usize = 1024;
 /// header).
 type Link = Option<NonNull<Node>>;
 
-/// The fixed part of a node block. `height` next links, then `height`
-/// spans, then `len` member bytes follow at [`LEVELS`]. The header is
+/// The fixed part of a node block. `height` levels (a next link, then a
+/// span), then `len` member bytes follow at [`LEVELS`]. The header is
 /// only ever read and written field by field through raw places, never
 /// as a whole, so its padding is never read.
+///
+/// The score is the header's last field, next to level 0: a search reads
+/// a node's score and then one of its levels, so the two are kept close.
 #[repr(C)]
 struct Node {
-    score: f64,
     /// The previous node (`None` for the first).
     backward: Link,
     /// Member length in bytes.
@@ -64,14 +69,21 @@ struct Node {
     id: u32,
     /// Number of levels, 1..=MAX_LEVEL.
     height: u8,
+    score: f64,
 }
 
-/// Where a block's next links start.
+/// Where a block's levels start.
 const LEVELS: usize = size_of::<Node>();
-const _: () = assert!(LEVELS.is_multiple_of(align_of::<Link>()) && align_of::<Node>() >= 2);
 
-/// Bytes per level: a next link and a span.
+/// Bytes per level: a next link (at a multiple of 4, read and written
+/// unaligned) and a span (aligned: the link's 8 bytes keep it at a
+/// multiple of 4).
 const LEVEL_BYTES: usize = size_of::<Link>() + size_of::<u32>();
+const _: () = assert!(
+    LEVELS.is_multiple_of(align_of::<u32>())
+        && LEVEL_BYTES.is_multiple_of(align_of::<u32>())
+        && align_of::<Node>() >= 2
+);
 
 /// The block layout of a node of `height` levels and `len` member bytes.
 fn node_layout(height: usize, len: usize) -> Layout {
@@ -93,27 +105,25 @@ fn node_new(member: &[u8], score: f64, height: usize, id: u32) -> NonNull<Node> 
         alloc::handle_alloc_error(layout)
     };
     // SAFETY: `p` is a fresh block of `layout`, aligned for `Node` (and so
-    // for the links at `LEVELS`, a multiple of their alignment, and the
-    // spans after them) and large enough for the header, `height` links
-    // and spans, and the member. Every field and level is written once
-    // through a raw place (no reference to uninitialised memory); the
-    // regions are disjoint, so no write overlaps another.
+    // for the spans, at multiples of 4) and large enough for the header,
+    // `height` levels and the member. Every field and level is written
+    // once through a raw place (no reference to uninitialised memory),
+    // links unaligned; the regions are disjoint, so no write overlaps
+    // another.
     unsafe {
         let n = p.as_ptr();
-        ptr::addr_of_mut!((*n).score).write(score);
         ptr::addr_of_mut!((*n).backward).write(None);
         ptr::addr_of_mut!((*n).len).write(member.len());
         ptr::addr_of_mut!((*n).id).write(id);
         ptr::addr_of_mut!((*n).height).write(height as u8);
-        let links = (n as *mut u8).add(LEVELS) as *mut Link;
+        ptr::addr_of_mut!((*n).score).write(score);
+        let levels = (n as *mut u8).add(LEVELS);
         for i in 0..height {
-            links.add(i).write(None);
+            let level = levels.add(i * LEVEL_BYTES);
+            (level as *mut Link).write_unaligned(None);
+            (level.add(size_of::<Link>()) as *mut u32).write(0);
         }
-        let spans = links.add(height) as *mut u32;
-        for i in 0..height {
-            spans.add(i).write(0);
-        }
-        let dst = spans.add(height) as *mut u8;
+        let dst = levels.add(height * LEVEL_BYTES);
         ptr::copy_nonoverlapping(member.as_ptr(), dst, member.len());
     }
     p
@@ -211,26 +221,27 @@ unsafe fn set_id(p: NonNull<Node>, id: u32) {
     unsafe { (*p.as_ptr()).id = id }
 }
 
-/// Where a node's next link of level `i` is.
+/// Where a node's level `i` is (its next link; the span follows), or,
+/// for `i == height`, where its member starts.
 ///
 /// # Safety
-/// `p` must be a live node and `i` below its height.
+/// `p` must be a live node and `i` at most its height.
 #[inline]
-unsafe fn link_at(p: NonNull<Node>, i: usize) -> *mut Link {
-    // SAFETY: per the contract the block holds `height > i` links from
-    // `LEVELS` on, so the offset stays inside it.
-    unsafe { ((p.as_ptr() as *mut u8).add(LEVELS) as *mut Link).add(i) }
+unsafe fn level_at(p: NonNull<Node>, i: usize) -> *mut u8 {
+    // SAFETY: per the contract the block holds `height >= i` levels from
+    // `LEVELS` on, so the offset stays inside it (or at its end, for an
+    // empty member).
+    unsafe { (p.as_ptr() as *mut u8).add(LEVELS + i * LEVEL_BYTES) }
 }
 
-/// Where a node's span of level `i` is.
+/// Where a node's span of level `i` is: 4-aligned (see [`LEVEL_BYTES`]).
 ///
 /// # Safety
 /// `p` must be a live node and `i` below its height.
 #[inline]
 unsafe fn span_at(p: NonNull<Node>, i: usize) -> *mut u32 {
-    // SAFETY: per the contract the block holds `height` spans after the
-    // links, and `i < height`, so the offset stays inside it.
-    unsafe { (link_at(p, height(p)) as *mut u32).add(i) }
+    // SAFETY: per the contract; the span is the level's last 4 bytes.
+    unsafe { level_at(p, i).add(size_of::<Link>()) as *mut u32 }
 }
 
 /// A node's next node at level `i`.
@@ -239,8 +250,9 @@ unsafe fn span_at(p: NonNull<Node>, i: usize) -> *mut u32 {
 /// `p` must be a live node and `i` below its height.
 #[inline]
 unsafe fn next(p: NonNull<Node>, i: usize) -> Link {
-    // SAFETY: per the contract; `node_new` initialised every level.
-    unsafe { link_at(p, i).read() }
+    // SAFETY: per the contract; `node_new` initialised every level. The
+    // link may be unaligned, hence the unaligned read.
+    unsafe { (level_at(p, i) as *const Link).read_unaligned() }
 }
 
 /// Sets a node's next node at level `i`.
@@ -249,8 +261,8 @@ unsafe fn next(p: NonNull<Node>, i: usize) -> Link {
 /// `p` must be a live node and `i` below its height.
 #[inline]
 unsafe fn set_next(p: NonNull<Node>, i: usize, n: Link) {
-    // SAFETY: per the contract; only that link is written.
-    unsafe { link_at(p, i).write(n) }
+    // SAFETY: per the contract; only that link is written, unaligned.
+    unsafe { (level_at(p, i) as *mut Link).write_unaligned(n) }
 }
 
 /// A node's span at level `i`.
@@ -282,11 +294,10 @@ unsafe fn set_span(p: NonNull<Node>, i: usize, s: u32) {
 #[inline]
 unsafe fn member<'a>(p: NonNull<Node>) -> &'a [u8] {
     // SAFETY: per the contract; the block holds `len` initialised member
-    // bytes after the spans (written by `node_new`, never changed).
+    // bytes after the levels (written by `node_new`, never changed).
     unsafe {
-        let h = height(p);
         let len = (*p.as_ptr()).len;
-        std::slice::from_raw_parts(span_at(p, h) as *const u8, len)
+        std::slice::from_raw_parts(level_at(p, height(p)) as *const u8, len)
     }
 }
 
