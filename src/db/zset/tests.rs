@@ -318,6 +318,7 @@ fn scan_survives_compaction() {
         }
     }
     sl.check();
+    assert!(sl.compactions() > 0, "the arena was compacted");
     for i in (0..6000u32).filter(|&i| keep(i)) {
         assert!(seen.contains(format!("m{i}").as_bytes()), "missed m{i}");
     }
@@ -392,5 +393,156 @@ proptest! {
         }
         let all: Vec<(Vec<u8>, f64)> = sl.iter().map(|(m, s)| (m.to_vec(), s)).collect();
         prop_assert_eq!(all, model.0);
+    }
+}
+
+/// Members present for a whole ZSCAN pass (from cursor 0 to 0) are seen.
+#[derive(Default)]
+struct ScanState {
+    cursor: u64,
+    /// Members present when the pass started and not removed since.
+    stable: std::collections::BTreeSet<Vec<u8>>,
+    seen: std::collections::BTreeSet<Vec<u8>>,
+    passes: usize,
+}
+
+impl ScanState {
+    fn step(&mut self, sl: &SkipList, model: &Model, count: usize) -> Result<(), TestCaseError> {
+        if self.cursor == 0 {
+            self.stable = model.0.iter().map(|(m, _)| m.clone()).collect();
+            self.seen.clear();
+        }
+        let seen = &mut self.seen;
+        self.cursor = sl.scan(self.cursor, count, |m, s| {
+            seen.insert(m.to_vec());
+            assert!(sl.score(m) == Some(s));
+        });
+        if self.cursor == 0 {
+            for m in &self.stable {
+                prop_assert!(self.seen.contains(m), "ZSCAN missed {:?}", m);
+            }
+            self.passes += 1;
+        }
+        Ok(())
+    }
+
+    fn removed(&mut self, m: &[u8]) {
+        self.stable.remove(m);
+    }
+}
+
+#[derive(Debug, Clone)]
+enum BigOp {
+    /// Insert or update member `.0` with score `.1`.
+    Add(u16, u8),
+    Remove(u16),
+    RemoveRange(u16, u16),
+    RemoveRank(u16),
+    /// Replace the list by its copy (true), or copy, mutate the copy and
+    /// drop it (false).
+    Clone(bool),
+    /// A ZSCAN step of this count.
+    Scan(u16),
+}
+
+fn big_op_strategy() -> impl Strategy<Value = BigOp> {
+    prop_oneof![
+        4 => (0u16..2000, 0u8..50).prop_map(|(m, s)| BigOp::Add(m, s)),
+        2 => (0u16..2000).prop_map(BigOp::Remove),
+        2 => (0u16..1500, 0u16..700).prop_map(|(a, n)| BigOp::RemoveRange(a, n)),
+        1 => (0u16..1500).prop_map(BigOp::RemoveRank),
+        1 => any::<bool>().prop_map(BigOp::Clone),
+        2 => (1u16..400).prop_map(BigOp::Scan),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// The node blocks and the slot vector under every kind of change:
+    /// inserts, updates (in place or moved), removals by member, rank and
+    /// range, copies, compactions (large range removals shrink the list
+    /// below a quarter of its slots) and a ZSCAN running through all of
+    /// it; invariants and the model checked after every step.
+    #[test]
+    fn skiplist_blocks_clone_compact_scan(
+        initial in 1000u16..1600,
+        ops in proptest::collection::vec(big_op_strategy(), 50..250),
+    ) {
+        let member = |m: u16| format!("m{m}").into_bytes();
+        let items: Vec<(Vec<u8>, f64)> =
+            (0..initial).map(|m| (member(m), f64::from(m % 61) / 2.0)).collect();
+        let mut model = Model::default();
+        for (m, s) in &items {
+            model.insert(m, *s);
+        }
+        let mut sl = SkipList::from_sorted(model.0.iter().map(|(m, s)| (&m[..], *s)));
+        sl.check();
+        let mut scan = ScanState::default();
+        for op in &ops {
+            match *op {
+                BigOp::Add(m, s) => {
+                    let (m, s) = (member(m), f64::from(s) / 2.0);
+                    if model.find(&m).is_some() {
+                        prop_assert!(sl.update(&m, s).is_some());
+                        model.remove(&m);
+                    } else {
+                        sl.insert(&m, s);
+                    }
+                    model.insert(&m, s);
+                }
+                BigOp::Remove(m) => {
+                    let m = member(m);
+                    prop_assert_eq!(sl.remove(&m).is_some(), model.remove(&m));
+                    scan.removed(&m);
+                }
+                BigOp::RemoveRange(a, n) => {
+                    let (a, b) = (usize::from(a), usize::from(a) + usize::from(n));
+                    let want: Vec<(Vec<u8>, f64)> = if a < model.0.len() {
+                        model.0.drain(a..=b.min(model.0.len() - 1)).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    prop_assert_eq!(sl.remove_range(a, b), want.len());
+                    for (m, _) in &want {
+                        scan.removed(m);
+                    }
+                }
+                BigOp::RemoveRank(r) => {
+                    let r = usize::from(r);
+                    let want = (r < model.0.len()).then(|| model.0.remove(r));
+                    let got = sl.remove_rank(r);
+                    prop_assert_eq!(&got, &want);
+                    if let Some((m, _)) = got {
+                        scan.removed(&m);
+                    }
+                }
+                BigOp::Clone(keep) => {
+                    let mut copy = sl.clone();
+                    copy.check();
+                    prop_assert!(copy.iter().eq(sl.iter()));
+                    if keep {
+                        // The copy continues the scan where the original was.
+                        sl = copy;
+                    } else {
+                        copy.remove_range(0, 10);
+                        copy.insert(b"only in the copy", 1.0);
+                        copy.check();
+                        drop(copy);
+                    }
+                }
+                BigOp::Scan(count) => scan.step(&sl, &model, usize::from(count))?,
+            }
+            sl.check();
+            prop_assert_eq!(sl.len(), model.0.len());
+            prop_assert!(sl.iter().map(|(m, s)| (m.to_vec(), s)).eq(model.0.iter().cloned()));
+        }
+        // Finish the pass in progress.
+        while scan.cursor != 0 {
+            scan.step(&sl, &model, 100)?;
+        }
+        for (r, (m, s)) in model.0.iter().enumerate() {
+            prop_assert_eq!(sl.rank(m), Some((r, *s)));
+        }
     }
 }
