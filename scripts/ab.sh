@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# A/B server CPU per request for one redis-benchmark workload, across
+# several server binaries (older cinnabar builds, redis-server), each run
+# in fresh servers, interleaved round by round. Prints the median of the
+# rounds per server: total CPU (ns/request, from /proc/PID/task/*/schedstat)
+# and its user/system split (/proc/PID/stat, clock ticks, so coarse below
+# about a second of CPU).
+#
+# bench.sh runs every row against the current build; this script answers
+# "did this change make X cheaper?" with several builds side by side.
+#
+# Usage: scripts/ab.sh TEST PIPE N ROUNDS NAME=BINARY ...
+#   TEST    a redis-benchmark -t name (get, set, incr, zadd, zpopmin, ...)
+#   BINARY  a cinnabar-server binary, or the word redis for redis-server
+# Example:
+#   scripts/ab.sh zadd 16 1000000 3 old=/tmp/cin-old new=target/release/cinnabar-server redis=redis
+# Reads and pops are prefilled (300k requests at -P 64) first, uncounted;
+# ZADD gets a 300k-request ZADD prefill so it updates existing members.
+set -euo pipefail
+
+[ $# -ge 5 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
+TEST=$1 PIPE=$2 N=$3 ROUNDS=$4
+shift 4
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+
+TMP=$(mktemp -d)
+PID=
+cleanup() {
+    [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+cpu_ns() {
+    local s=0 f
+    for f in /proc/"$1"/task/*/schedstat; do s=$((s + $(cut -d' ' -f1 "$f"))); done
+    echo "$s"
+}
+ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+
+fill=
+case $TEST in
+    get) fill=set ;;
+    zpopmin | zadd) fill=zadd ;;
+    lpop | rpop | lrange*) fill=lpush ;;
+    spop) fill=sadd ;;
+esac
+
+hz=$(getconf CLK_TCK)
+for round in $(seq "$ROUNDS"); do
+    for spec in "$@"; do
+        name=${spec%%=*} bin=${spec#*=}
+        port=$(free_port)
+        dir=$TMP/$name-$round
+        mkdir -p "$dir"
+        if [ "$bin" = redis ]; then
+            redis-server --port "$port" --bind 127.0.0.1 --save '' \
+                --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
+        else
+            "$bin" --port "$port" --dir "$dir" --appendonly no >"$dir/log" 2>&1 &
+        fi
+        PID=$!
+        wait_ping "$port"
+        if [ -n "$fill" ]; then
+            redis-benchmark -p "$port" -q -c 50 -P 64 -n 300000 -r 100000 \
+                -t "$fill" >/dev/null
+        fi
+        c0=$(cpu_ns "$PID")
+        read -r u0 s0 < <(ticks "$PID")
+        redis-benchmark -p "$port" -q -c 50 -P "$PIPE" -n "$N" -r 100000 \
+            -t "$TEST" >/dev/null
+        c1=$(cpu_ns "$PID")
+        read -r u1 s1 < <(ticks "$PID")
+        kill "$PID"
+        wait "$PID" 2>/dev/null || true
+        PID=
+        total=$(((c1 - c0) / N))
+        user=$(((u1 - u0) * 1000000000 / hz / N))
+        sys=$(((s1 - s0) * 1000000000 / hz / N))
+        echo "$name $total $user $sys" >>"$TMP/results"
+        echo "round $round $name: $total ns/req (user $user, system $sys)" >&2
+    done
+done
+
+echo "$TEST -P $PIPE, $N requests, median of $ROUNDS rounds (ns per request):"
+printf '%-12s %8s %8s %8s\n' server cpu user system
+for spec in "$@"; do
+    name=${spec%%=*}
+    awk -v n="$name" '$1 == n { t[++k] = $2; u[k] = $3; s[k] = $4 }
+        function med(a, k,   i, j, x) {
+            for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+            return a[int((k + 1) / 2)]
+        }
+        END { printf "%-12s %8d %8d %8d\n", n, med(t, k), med(u, k), med(s, k) }' "$TMP/results"
+done
