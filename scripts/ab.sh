@@ -16,6 +16,8 @@
 #   scripts/ab.sh zadd 16 1000000 3 old=/tmp/cin-old new=target/release/cinnabar-server redis=redis
 # Reads and pops are prefilled (300k requests at -P 64) first, uncounted;
 # ZADD gets a 300k-request ZADD prefill so it updates existing members.
+# AB_FILL=0 skips the prefill (ZADD then measures a set growing from
+# empty, as in bench.sh, where ZPOPMIN empties it every round).
 set -euo pipefail
 
 [ $# -ge 5 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
@@ -48,6 +50,7 @@ case $TEST in
     lpop | rpop | lrange*) fill=lpush ;;
     spop) fill=sadd ;;
 esac
+[ "${AB_FILL:-1}" = 0 ] && fill=
 
 hz=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
