@@ -500,3 +500,128 @@ impl Db {
         self.snap = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// Every key's TTL flag agrees with the TTL table, and both with the
+    /// model.
+    fn check(d: &Db, m: &BTreeMap<u8, (i64, i64)>) {
+        assert_eq!(d.len_raw(), m.len());
+        assert_eq!(d.volatile_len(), m.values().filter(|v| v.1 >= 0).count());
+        for (k, e, expire) in d.iter() {
+            let (val, when) = m[&k[0]];
+            assert_eq!(e.val.type_name(), "string");
+            let Value::Str(s) = &e.val else {
+                unreachable!()
+            };
+            assert_eq!(s.as_i64(), Some(val));
+            assert_eq!((e.has_ttl(), expire), (when >= 0, when));
+            assert_eq!(d.expire_of(k), when);
+        }
+    }
+
+    proptest! {
+        /// Values and expiry times through every path that sets, moves or
+        /// clears a TTL, with a clock that moves forward (lazy expiry in
+        /// `get`, active expiry, purges), against a model.
+        #[test]
+        fn ttls_match_model(ops in proptest::collection::vec((0u8..9, 0u8..12, 0u8..12, 0i64..40), 0..300)) {
+            let mut d = Db::new();
+            let mut rng = crate::util::Rng::from_entropy();
+            // key -> (value, absolute expiry or -1)
+            let mut m: BTreeMap<u8, (i64, i64)> = BTreeMap::new();
+            let mut now = 1_000;
+            for (op, k, k2, n) in ops {
+                let (key, key2) = ([k], [k2]);
+                let live = |m: &BTreeMap<u8, (i64, i64)>, k: u8, now: i64| {
+                    m.get(&k).is_some_and(|&(_, t)| t < 0 || t > now)
+                };
+                match op {
+                    // SET [KEEPTTL] on a live or absent key.
+                    0 | 1 => {
+                        if !live(&m, k, now) {
+                            d.get(&key, now);
+                            m.remove(&k);
+                        }
+                        let keep = op == 1;
+                        d.set(&key, Value::Str(Str::Int(n)), keep, now);
+                        let t = if keep { m.get(&k).map_or(-1, |v| v.1) } else { -1 };
+                        m.insert(k, (n, t));
+                    }
+                    // EXPIRE-like, on a live key.
+                    2 => {
+                        if d.get(&key, now).is_some() {
+                            d.set_expire(&key, now + n);
+                            m.get_mut(&k).unwrap().1 = now + n;
+                        } else {
+                            m.remove(&k);
+                        }
+                    }
+                    3 => {
+                        let had = m.get(&k).is_some_and(|v| v.1 >= 0);
+                        prop_assert_eq!(d.persist(&key), had);
+                        if let Some(v) = m.get_mut(&k) {
+                            v.1 = -1;
+                        }
+                    }
+                    4 => {
+                        prop_assert_eq!(d.remove(&key).is_some(), m.remove(&k).is_some());
+                    }
+                    // RENAME-like: the entry moves with its expiry (or,
+                    // to cover the API, with none or another one).
+                    5 => {
+                        if let Some((e, t)) = d.take(&key) {
+                            prop_assert_eq!(t, m[&k].1);
+                            let t2 = match n % 3 {
+                                0 => t,
+                                1 => -1,
+                                _ => now + n,
+                            };
+                            d.insert_entry(&key2, e, t2);
+                            let v = m.remove(&k).unwrap();
+                            m.insert(k2, (v.0, t2));
+                        } else {
+                            prop_assert!(!m.contains_key(&k));
+                        }
+                    }
+                    // COPY-like: a clone with the source's expiry.
+                    6 => {
+                        if let Some(e) = d.peek(&key).cloned() {
+                            let t = d.expire_of(&key);
+                            d.insert_entry(&key2, e, t);
+                            let v = m[&k];
+                            m.insert(k2, v);
+                        }
+                    }
+                    7 => {
+                        now += n;
+                        d.active_expire(&mut rng, 20, now);
+                        // Active expiry may remove any expired key, and
+                        // only those.
+                        for (k, v) in &m {
+                            if !d.contains_raw(&[*k]) {
+                                prop_assert!(v.1 >= 0 && v.1 <= now, "key {} removed live", k);
+                            }
+                        }
+                        m.retain(|k, _| d.contains_raw(&[*k]));
+                    }
+                    _ => {
+                        let got = d.get(&key, now).is_some();
+                        prop_assert_eq!(got, live(&m, k, now));
+                        if !got {
+                            m.remove(&k);
+                        }
+                    }
+                }
+                check(&d, &m);
+            }
+            d.purge_expired(now);
+            m.retain(|_, v| v.1 < 0 || v.1 > now);
+            check(&d, &m);
+        }
+    }
+}
