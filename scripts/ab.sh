@@ -4,7 +4,7 @@
 # in fresh servers, interleaved round by round. Prints the median of the
 # rounds per server: total CPU (ns/request, from /proc/PID/task/*/schedstat)
 # and its user/system split (/proc/PID/stat, clock ticks, so coarse below
-# about a second of CPU).
+# about a second of CPU), and redis-benchmark's requests per second.
 #
 # bench.sh runs every row against the current build; this script answers
 # "did this change make X cheaper?" with several builds side by side.
@@ -73,8 +73,8 @@ for round in $(seq "$ROUNDS"); do
         fi
         c0=$(cpu_ns "$PID")
         read -r u0 s0 < <(ticks "$PID")
-        redis-benchmark -p "$port" -q -c 50 -P "$PIPE" -n "$N" -r 100000 \
-            -t "$TEST" >/dev/null
+        rps=$(redis-benchmark -p "$port" -q -c 50 -P "$PIPE" -n "$N" -r 100000 \
+            -t "$TEST" | tr '\r' '\n' | awk '/requests per second/ { v = $2 } END { printf "%d", v }')
         c1=$(cpu_ns "$PID")
         read -r u1 s1 < <(ticks "$PID")
         kill "$PID"
@@ -83,19 +83,19 @@ for round in $(seq "$ROUNDS"); do
         total=$(((c1 - c0) / N))
         user=$(((u1 - u0) * 1000000000 / hz / N))
         sys=$(((s1 - s0) * 1000000000 / hz / N))
-        echo "$name $total $user $sys" >>"$TMP/results"
-        echo "round $round $name: $total ns/req (user $user, system $sys)" >&2
+        echo "$name $total $user $sys $rps" >>"$TMP/results"
+        echo "round $round $name: $total ns/req (user $user, system $sys), $rps req/s" >&2
     done
 done
 
 echo "$TEST -P $PIPE, $N requests, median of $ROUNDS rounds (ns per request):"
-printf '%-12s %8s %8s %8s\n' server cpu user system
+printf '%-12s %8s %8s %8s %10s\n' server cpu user system req/s
 for spec in "$@"; do
     name=${spec%%=*}
-    awk -v n="$name" '$1 == n { t[++k] = $2; u[k] = $3; s[k] = $4 }
+    awk -v n="$name" '$1 == n { t[++k] = $2; u[k] = $3; s[k] = $4; r[k] = $5 }
         function med(a, k,   i, j, x) {
             for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
             return a[int((k + 1) / 2)]
         }
-        END { printf "%-12s %8d %8d %8d\n", n, med(t, k), med(u, k), med(s, k) }' "$TMP/results"
+        END { printf "%-12s %8d %8d %8d %10d\n", n, med(t, k), med(u, k), med(s, k), med(r, k) }' "$TMP/results"
 done
