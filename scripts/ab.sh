@@ -36,20 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cpu_ns() {
-    local s=0 f
-    for f in /proc/"$1"/task/*/schedstat; do s=$((s + $(cut -d' ' -f1 "$f"))); done
-    echo "$s"
-}
 ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
 
-fill=
-case $TEST in
-    get) fill=set ;;
-    zpopmin | zadd) fill=zadd ;;
-    lpop | rpop | lrange*) fill=lpush ;;
-    spop) fill=sadd ;;
-esac
+fill=$(fill_for "$TEST")
+[ "$TEST" = zadd ] && fill=zadd
 [ "${AB_FILL:-1}" = 0 ] && fill=
 
 hz=$(getconf CLK_TCK)
@@ -92,10 +82,9 @@ echo "$TEST -P $PIPE, $N requests, median of $ROUNDS rounds (ns per request):"
 printf '%-12s %8s %8s %8s %10s\n' server cpu user system req/s
 for spec in "$@"; do
     name=${spec%%=*}
-    awk -v n="$name" '$1 == n { t[++k] = $2; u[k] = $3; s[k] = $4; r[k] = $5 }
-        function med(a, k,   i, j, x) {
-            for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-            return a[int((k + 1) / 2)]
-        }
-        END { printf "%-12s %8d %8d %8d %10d\n", n, med(t, k), med(u, k), med(s, k), med(r, k) }' "$TMP/results"
+    cols=()
+    for c in 2 3 4 5; do
+        cols+=("$(awk -v n="$name" -v c="$c" '$1 == n { print $c }' "$TMP/results" | median)")
+    done
+    printf '%-12s %8.0f %8.0f %8.0f %10.0f\n' "$name" "${cols[@]}"
 done

@@ -103,6 +103,8 @@ done
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd -- "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$SCRIPT_DIR/lib.sh"
 CHART=${BENCH_CHART:-$REPO/docs/bench/ratios.svg}
 BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/cinnabar-server"
 
@@ -217,16 +219,6 @@ start_redis() {
     startup_failed redis "$log"
 }
 
-
-# ns on CPU, summed over all threads of a process.
-cpu_ns() {
-    local f sum=0 ns _
-    for f in /proc/"$1"/task/*/schedstat; do
-        read -r ns _ 2>/dev/null <"$f" || continue
-        sum=$((sum + ns))
-    done
-    echo "$sum"
-}
 
 # CPU ticks (user+sys) of this shell's reaped children: used for the
 # redis-benchmark client's own CPU.
@@ -462,12 +454,10 @@ if ((BENCH_MEM)); then
     done
 fi
 
-# median server workload column(3=rps 4=us/req 5=server% 6=client% 7=p99 ms)
-median() {
-    awk -v s="$1" -v w="$2" -v c="$3" '$1 == s && $2 == w { print $c }' "$TMP/results" |
-        sort -g | awk '{ v[NR] = $1 } END {
-            if (NR == 0) { print "nan"; exit }
-            if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+# result server workload column(3=rps 4=us/req 5=server% 6=client% 7=p99 ms):
+# the median over rounds.
+result() {
+    awk -v s="$1" -v w="$2" -v c="$3" '$1 == s && $2 == w { print $c }' "$TMP/results" | median
 }
 
 # print_table workload-array-name: req/s and CPU us/req medians; for table 2
@@ -495,13 +485,13 @@ print_table() {
         read -r wl _ pipe _ <<<"$w"
         base=${wl#AOF_}
         label="${base%_P*} -P $pipe"
-        c_rps=$(median cinnabar "$wl" 3)
-        c_us=$(median cinnabar "$wl" 4)
-        c_t1=$(median cinnabar "$base" 3)
+        c_rps=$(result cinnabar "$wl" 3)
+        c_us=$(result cinnabar "$wl" 4)
+        c_t1=$(result cinnabar "$base" 3)
         if ((WITH_REDIS)); then
-            r_rps=$(median redis "$wl" 3)
-            r_us=$(median redis "$wl" 4)
-            r_t1=$(median redis "$base" 3)
+            r_rps=$(result redis "$wl" 3)
+            r_us=$(result redis "$wl" 4)
+            r_t1=$(result redis "$base" 3)
             awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v x="$c_us" -v y="$r_us" \
                 -v e="$extra" -v ca="$c_t1" -v ra="$r_t1" 'BEGIN {
                 printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |", l, a, b, a / b, x, y, x / y
@@ -561,9 +551,9 @@ if ((BENCH_TPUT)); then
         read -r wl _ pipe _ <<<"$w"
         ((pipe == 1)) || continue
         label="${wl%_P*} -P $pipe"
-        c_p99=$(median cinnabar "$wl" 7)
+        c_p99=$(result cinnabar "$wl" 7)
         if ((WITH_REDIS)); then
-            pair_row "$label" "$c_p99" "$(median redis "$wl" 7)" 3 "p99 latency (lower is better)" "$label"
+            pair_row "$label" "$c_p99" "$(result redis "$wl" 7)" 3 "p99 latency (lower is better)" "$label"
         else
             echo "| $label | $c_p99 |"
         fi
@@ -617,9 +607,9 @@ if ((BENCH_TPUT)); then
         label="${base%_P*} -P $pipe"
         [[ $wl == AOF_* ]] && label="$label (AOF)"
         if ((WITH_REDIS)); then
-            echo "| $label | $(median cinnabar "$wl" 5) | $(median redis "$wl" 5) | $(median cinnabar "$wl" 6) | $(median redis "$wl" 6) |"
+            echo "| $label | $(result cinnabar "$wl" 5) | $(result redis "$wl" 5) | $(result cinnabar "$wl" 6) | $(result redis "$wl" 6) |"
         else
-            echo "| $label | $(median cinnabar "$wl" 5) | $(median cinnabar "$wl" 6) |"
+            echo "| $label | $(result cinnabar "$wl" 5) | $(result cinnabar "$wl" 6) |"
         fi
     done
 fi

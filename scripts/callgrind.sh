@@ -87,13 +87,8 @@ run_one() {
     PIDS+=("$pid")
     wait_ping "$port"
     # Reads and pops first get data to work on (uncounted).
-    local fill=
-    case $test in
-        get) fill=set ;;
-        lrange* | lpop | rpop) fill=lpush ;;
-        spop) fill=sadd ;;
-        zpopmin) fill=zadd ;;
-    esac
+    local fill
+    fill=$(fill_for "$test")
     if [ -n "$fill" ]; then
         redis-benchmark -p "$port" -q -c 50 -P 64 -n 200000 -r 100000 \
             -t "$fill" >/dev/null

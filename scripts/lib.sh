@@ -1,4 +1,4 @@
-# Shared by scripts/callgrind.sh and scripts/syscalls.sh (sourced, not run).
+# Shared by the scripts in this directory (sourced, not run).
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
@@ -15,4 +15,33 @@ wait_ping() {
     done
     echo "$(basename "$0"): server on port $port did not answer" >&2
     return 1
+}
+
+# cpu_ns PID: ns on CPU, summed over all threads of a process.
+cpu_ns() {
+    local f sum=0 ns _
+    for f in /proc/"$1"/task/*/schedstat; do
+        read -r ns _ 2>/dev/null <"$f" || continue
+        sum=$((sum + ns))
+    done
+    echo "$sum"
+}
+
+# median: the median of the numbers on stdin, one per line (the mean of
+# the middle two for an even count; nan for none).
+median() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "nan"; exit }
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# fill_for TEST: the redis-benchmark test that gives TEST data to read or
+# pop (empty for writes).
+fill_for() {
+    case $1 in
+        get) echo set ;;
+        lrange* | lpop | rpop) echo lpush ;;
+        spop) echo sadd ;;
+        zpopmin) echo zadd ;;
+    esac
 }
