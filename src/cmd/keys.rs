@@ -166,7 +166,11 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
     entry.lru = crate::evict::new_clock(now, ctx.srv.config.maxmemory_lfu);
     entry.set_unshared(true);
-    let expire = ctx.srv.dbs[src_db].expire_of(src);
+    let expire = if entry.has_ttl() {
+        ctx.srv.dbs[src_db].expire_of(src)
+    } else {
+        -1
+    };
     ctx.srv.dbs[dst_db].insert_entry(dst, entry, expire);
     ctx.srv.signal_modified(dst_db, dst);
     ctx.srv.notify(GENERIC, "copy_to", dst_db, dst);
@@ -457,11 +461,16 @@ fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
         when = when.checked_add(now).ok_or_else(invalid)?;
     }
     let db = ctx.client.db;
-    if ctx.srv.lookup_write(db, key).is_none() {
+    let Some(has_ttl) = ctx.srv.lookup_write(db, key).map(|e| e.has_ttl()) else {
         ctx.out.int(0);
         return Ok(());
-    }
-    let cur = ctx.srv.dbs[db].expire_of(key);
+    };
+    // The TTL table is only consulted for a key whose entry says it has one.
+    let cur = if has_ttl {
+        ctx.srv.dbs[db].expire_of(key)
+    } else {
+        -1
+    };
     let refuse = (nx && cur != -1)
         || (xx && cur == -1)
         || (gt && (cur == -1 || when <= cur))
@@ -512,9 +521,10 @@ fn ttl_generic(ctx: &mut Ctx, ms: bool, absolute: bool) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let now = ctx.now();
     let db = ctx.client.db;
-    let expire = match ctx.srv.lookup_notouch(db, key) {
+    let expire = match ctx.srv.lookup_notouch(db, key).map(|e| e.has_ttl()) {
         None => None,
-        Some(_) => Some(ctx.srv.dbs[db].expire_of(key)),
+        Some(false) => Some(-1),
+        Some(true) => Some(ctx.srv.dbs[db].expire_of(key)),
     };
     let reply = match expire {
         None => -2,
