@@ -423,6 +423,24 @@ impl Index {
         }
     }
 
+    /// The entry of slot `id`, whose member is `member`: probes from the
+    /// member's home comparing ids, so it reads no other node's block and
+    /// finds this node even if another holds an equal member.
+    fn find_id(&self, member: &[u8], id: u32) -> Option<usize> {
+        if self.len == 0 {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.hash(member) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => return None,
+                s if s == id => return Some(i),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
     /// Indexes live slot `id`, whose member is not indexed yet.
     fn insert(&mut self, nodes: &[Slot], id: u32) {
         if (self.len + 1) * 4 > self.slots.len() * 3 {
@@ -784,6 +802,15 @@ impl SkipList {
 
     /// Unlinks node `p`, whose predecessors `path` found.
     fn unlink(&mut self, p: NonNull<Node>, update: &[NonNull<Node>; MAX_LEVEL]) {
+        // A path that does not lead to `p` (a caller breaking `insert`'s or
+        // `from_sorted`'s contract, say with a duplicate member) would leave
+        // `p` linked and then freed: stop here instead. One load, of a node
+        // the search just read.
+        // SAFETY: `update[0]` is a live node of `self`, with level 0.
+        assert!(
+            unsafe { next(update[0], 0) } == Some(p),
+            "skiplist path does not lead to the node"
+        );
         // SAFETY: `p` and the nodes of `update` are live nodes of `self`,
         // `update[i]` having a level `i`; `p` has level `i` when
         // `update[i]` links to it there.
@@ -826,11 +853,15 @@ impl SkipList {
         }
     }
 
-    /// Unindexes and frees an unlinked node of `self`.
-    fn release(&mut self, p: NonNull<Node>) {
+    /// Unindexes and frees an unlinked node of `self`; `entry` is its
+    /// index entry when the caller already found it.
+    fn release(&mut self, p: NonNull<Node>, entry: Option<usize>) {
         // SAFETY: `p` is a live node of `self`; the member borrow ends
         // before the block is freed.
-        let (id, entry) = unsafe { (id(p), self.index.find(&self.nodes, member(p))) };
+        let id = unsafe { id(p) };
+        // By slot id, not by member: the entry of this very node.
+        let entry = entry.or_else(|| unsafe { self.index.find_id(member(p), id) });
+        debug_assert!(entry.is_some(), "a live node is indexed");
         if let Some(e) = entry {
             self.index.remove_at(&self.nodes, e);
         }
@@ -878,30 +909,33 @@ impl SkipList {
 
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let p = self.find(member)?;
+        // The index entry is found once, for the node and for `release`.
+        let e = self.index.find(&self.nodes, member)?;
+        let p = slot_node(&self.nodes, self.index.slots[e]);
         // SAFETY: `p` is a live node of `self`.
         let s = unsafe { score(p) };
         let (update, _) = self.path(s, member);
         self.unlink(p, &update);
-        self.release(p);
+        self.release(p, Some(e));
         self.maybe_compact();
         Some(s)
     }
 
     /// Removes the element at 0-based `rank`; returns it.
     pub fn remove_rank(&mut self, rank: usize) -> Option<(Vec<u8>, f64)> {
-        let p = self.node_at(rank)?;
+        if rank >= self.len {
+            return None;
+        }
+        // One walk by rank gives the predecessors and the node (for rank
+        // 0, ZPOPMIN's case, it stops at the header on every level).
+        let update = self.rank_path(rank as u32 + 1);
+        // SAFETY: `update[0]` is a live node of `self`; the rank exists, so
+        // it has a successor, a live node too.
+        let p = unsafe { next(update[0], 0) }?;
         // SAFETY: `p` is a live node of `self`.
         let (m, s) = unsafe { (member(p).to_vec(), score(p)) };
-        // The first node's predecessor is the header on every level
-        // (ZPOPMIN's case): no search needed.
-        let update = if rank == 0 {
-            [self.head; MAX_LEVEL]
-        } else {
-            self.path(s, &m).0
-        };
         self.unlink(p, &update);
-        self.release(p);
+        self.release(p, None);
         self.maybe_compact();
         Some((m, s))
     }
@@ -939,6 +973,29 @@ impl SkipList {
             }
         }
         None
+    }
+
+    /// For each level, the last node before 1-based rank `target` (which
+    /// must exist): the predecessors unlinking the node at that rank needs
+    /// (Redis's walk in `zslDeleteRangeByRank`).
+    fn rank_path(&self, target: u32) -> [NonNull<Node>; MAX_LEVEL] {
+        let mut update = [self.head; MAX_LEVEL];
+        let mut x = self.head;
+        let mut traversed = 0u32;
+        // SAFETY: as in `path`.
+        unsafe {
+            for i in (0..self.level).rev() {
+                while let Some(nx) = next(x, i) {
+                    if traversed + span(x, i) >= target {
+                        break;
+                    }
+                    traversed += span(x, i);
+                    x = nx;
+                }
+                update[i] = x;
+            }
+        }
+        update
     }
 
     /// The element at 0-based `rank`.
@@ -994,26 +1051,11 @@ impl SkipList {
             return 0;
         }
         let (start, end) = (start as u32 + 1, end.min(self.len - 1) as u32 + 1);
-        let mut update = [self.head; MAX_LEVEL];
-        let mut x = self.head;
-        let mut traversed = 0u32;
-        // SAFETY: as in `path`.
-        unsafe {
-            for i in (0..self.level).rev() {
-                while let Some(nx) = next(x, i) {
-                    if traversed + span(x, i) >= start {
-                        break;
-                    }
-                    traversed += span(x, i);
-                    x = nx;
-                }
-                update[i] = x;
-            }
-        }
+        let update = self.rank_path(start);
         let mut removed = 0;
-        // SAFETY: `x` is a live node of `self` (the header or a node).
-        let mut cur = unsafe { next(x, 0) };
-        traversed += 1;
+        // SAFETY: `update[0]` is a live node of `self` (the header or a node).
+        let mut cur = unsafe { next(update[0], 0) };
+        let mut traversed = start;
         while let Some(p) = cur {
             if traversed > end {
                 break;
@@ -1021,7 +1063,7 @@ impl SkipList {
             // SAFETY: `p` is live until `release` below.
             cur = unsafe { next(p, 0) };
             self.unlink(p, &update);
-            self.release(p);
+            self.release(p, None);
             removed += 1;
             traversed += 1;
         }
@@ -1185,6 +1227,31 @@ mod tests {
         format!("m{i}").into_bytes()
     }
 
+    /// A list built against `from_sorted`'s contract (out of order) stops
+    /// with a panic when a removal's path misses the node, instead of
+    /// freeing a node that is still linked.
+    #[test]
+    #[should_panic(expected = "skiplist path does not lead to the node")]
+    fn broken_order_panics_instead_of_freeing_a_linked_node() {
+        let items = [(&b"b"[..], 1.0), (b"a", 1.0), (b"c", 1.0)];
+        let mut sl = SkipList::from_sorted(items.into_iter());
+        sl.remove(b"a");
+    }
+
+    /// Equal members inserted against `insert`'s contract: the second
+    /// sorts before the first, so removing the indexed one finds a path to
+    /// its twin, and the removal stops there rather than free a node
+    /// still linked.
+    #[test]
+    #[should_panic(expected = "skiplist path does not lead to the node")]
+    fn duplicate_members_panic_instead_of_freeing_a_linked_node() {
+        let mut sl = SkipList::new();
+        for m in [&b"a"[..], b"a", b"b"] {
+            sl.insert(m, 1.0);
+        }
+        sl.remove(b"a");
+    }
+
     /// Every public operation, compaction, clone and drop, with check().
     #[test]
     fn all_operations() {
@@ -1220,6 +1287,7 @@ mod tests {
                 break;
             }
         }
+        assert!(seen >= 1200 - 991, "{seen}");
         assert!(sl.compactions() > 0);
         for i in 0..40u32 {
             sl.remove(&m(i * 3));
@@ -1230,8 +1298,10 @@ mod tests {
         assert_eq!(r, 5);
         assert_eq!(sl.get(5).unwrap().1, s);
         assert!(sl.iter_from(3, true).count() == 4);
-        assert!(sl.count_while(|s, _| s < 3.0) <= sl.len());
-        let _ = sl.mem_usage(0);
+        let below = sl.iter().take_while(|&(_, s)| s < 3.0).count();
+        assert!(below > 0);
+        assert_eq!(sl.count_while(|s, _| s < 3.0), below);
+        assert!(sl.mem_usage(0) > sl.len() * super::LEVELS);
         let items: Vec<(Vec<u8>, f64)> = sl.iter().map(|(m, s)| (m.to_vec(), s)).collect();
         let again = SkipList::from_sorted(items.iter().map(|(m, s)| (&m[..], *s)));
         again.check();
