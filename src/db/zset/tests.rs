@@ -537,10 +537,11 @@ proptest! {
             prop_assert_eq!(sl.len(), model.0.len());
             prop_assert!(sl.iter().map(|(m, s)| (m.to_vec(), s)).eq(model.0.iter().cloned()));
         }
-        // Finish the pass in progress.
-        while scan.cursor != 0 {
+        // Finish the pass in progress, and make at least one whole pass.
+        while scan.cursor != 0 || scan.passes == 0 {
             scan.step(&sl, &model, 100)?;
         }
+        prop_assert!(scan.passes > 0);
         for (r, (m, s)) in model.0.iter().enumerate() {
             prop_assert_eq!(sl.rank(m), Some((r, *s)));
         }
