@@ -15,6 +15,7 @@
 //! # Layout
 //! - [`server`]: the poll loop, accept/read/write, cron, shutdown.
 //! - [`conn`]: one client connection and its session state; the client table.
+//! - [`cpu`]: processor hints (prefetch) with portable fallbacks.
 //! - [`state`]: loop-owned state handed to commands (databases, config, stats).
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
@@ -38,6 +39,7 @@ pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod conn;
+pub mod cpu;
 pub mod db;
 pub mod evict;
 pub mod ldouble;

@@ -36,6 +36,7 @@
 // cannot express; every unsafe block below says why it is sound.
 #![allow(unsafe_code)]
 
+use crate::cpu::prefetch;
 use foldhash::fast::RandomState;
 use std::alloc::{self, Layout};
 use std::cmp::Ordering;
@@ -748,6 +749,15 @@ impl SkipList {
             for i in (0..self.level).rev() {
                 rank[i] = if i + 1 == self.level { 0 } else { rank[i + 1] };
                 while let Some(nx) = next(x, i) {
+                    // The walk goes on from `x` one level down as soon as
+                    // `nx` sorts after the target: start loading that
+                    // node while `nx`'s score, maybe a cache miss too, is
+                    // read (`x`'s levels are in cache already).
+                    if i > 0 {
+                        if let Some(down) = next(x, i - 1) {
+                            prefetch(ptr::addr_of!((*down.as_ptr()).score));
+                        }
+                    }
                     if !lt(nx, s, m) {
                         break;
                     }
