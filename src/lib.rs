@@ -15,7 +15,8 @@
 //! # Layout
 //! - [`server`]: the poll loop, accept/read/write, cron, shutdown.
 //! - [`conn`]: one client connection and its session state; the client table.
-//! - [`cpu`]: processor hints (prefetch) with portable fallbacks.
+//! - [`cpu`]: processor hints (prefetch) and a cheap clock for command
+//!   timing, with portable fallbacks.
 //! - [`state`]: loop-owned state handed to commands (databases, config, stats).
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.

@@ -180,6 +180,10 @@ fn main() -> ExitCode {
         Some(path) => log::warn!("Configuration loaded from {path}"),
         None => log::warn!("No config file specified, using the default config. In order to specify a config file use cinnabar-server /path/to/redis.conf"),
     }
+    // Before any command is timed (see cpu::Stamp).
+    if !cinnabar::cpu::calibrate() {
+        log::info!("No invariant time-stamp counter: commands are timed with the system clock");
+    }
     match cinnabar::server::run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

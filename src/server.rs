@@ -440,7 +440,7 @@ impl Server {
     /// Returns true if it stopped because its time slice ran out, with the
     /// client queued to go on in the next iteration.
     fn process_client(&mut self, key: usize) -> bool {
-        let start = Instant::now();
+        let start = crate::cpu::Stamp::now();
         let mut ran_count = 0u32;
         loop {
             // The connection is out of the table while its command runs.
@@ -454,7 +454,9 @@ impl Server {
             }
             self.after_command();
             ran_count += 1;
-            if ran_count.is_multiple_of(SLICE_CHECK_EVERY) && start.elapsed() > CLIENT_SLICE {
+            if ran_count.is_multiple_of(SLICE_CHECK_EVERY)
+                && start.elapsed_ns() > CLIENT_SLICE.as_nanos() as u64
+            {
                 self.queue_read(key);
                 self.queue_write(key);
                 return true;

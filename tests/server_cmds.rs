@@ -538,7 +538,10 @@ fn slowlog_records_slow_commands() {
     // The default threshold (10 ms) keeps ordinary commands out.
     c.expect(&["SET", "k", "v"], "+OK\r\n");
     c.expect(&["SLOWLOG", "LEN"], ":0\r\n");
+    let sent = std::time::Instant::now();
     c.expect(&["DEBUG", "SLEEP", "0.02"], "+OK\r\n");
+    // The server times the command inside the client's round trip.
+    let round_trip = sent.elapsed().as_micros() as i64;
     c.expect(&["SLOWLOG", "LEN"], ":1\r\n");
     let Value::Array(entries) = c.value(&["SLOWLOG", "GET"]) else {
         panic!()
@@ -549,7 +552,22 @@ fn slowlog_records_slow_commands() {
     assert_eq!(e.len(), 6);
     assert_eq!(e[0], Value::Int(0));
     let Value::Int(duration) = e[2] else { panic!() };
-    assert!(duration >= 20_000, "{duration}");
+    assert!(
+        (20_000..=round_trip).contains(&duration),
+        "{duration} us, round trip {round_trip} us"
+    );
+    // INFO commandstats counts the same time.
+    let Value::Bulk(stats) = c.value(&["INFO", "commandstats"]) else {
+        panic!()
+    };
+    let stats = String::from_utf8(stats).unwrap();
+    let usec: i64 = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("cmdstat_debug:calls=1,usec="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|u| u.parse().ok())
+        .unwrap_or_else(|| panic!("{stats}"));
+    assert!((20_000..=round_trip).contains(&usec), "{usec} us");
     assert_eq!(
         e[3],
         Value::Array(vec![

@@ -617,7 +617,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     let touch_before = client
         .no_touch
         .then(|| std::mem::replace(&mut st.no_touch, spec.name != "touch"));
-    let start = std::time::Instant::now();
+    let start = crate::cpu::Stamp::now();
     let mut ctx = Ctx {
         argv,
         out,
@@ -635,7 +635,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     if let Some(t) = touch_before {
         st.no_touch = t;
     }
-    let usec = start.elapsed().as_micros() as u64;
+    let usec = start.elapsed_us();
     let failed = result.is_err();
     if let Err(e) = result {
         let msg = e.message(&fullname(spec, parent));
