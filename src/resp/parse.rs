@@ -170,7 +170,7 @@ impl RequestParser {
 
     /// The common case in one pass: a whole command of at most
     /// [`FAST_ARGS`] short arguments already in `buf`. Its extent is
-    /// measured first, then split off once and sliced per argument.
+    /// measured first, then its arguments are split off one by one.
     /// Returns false, consuming nothing, for anything else (incomplete,
     /// long, malformed or unauthenticated input), which
     /// [`RequestParser::multibulk_step`] then handles byte for byte.
@@ -199,12 +199,17 @@ impl RequestParser {
             *span = (at, len);
             pos = at + len + 2;
         }
-        let whole = buf.split_to(pos).freeze();
-        self.argv.extend(
-            spans[..n]
-                .iter()
-                .map(|&(at, len)| whole.slice(at..at + len)),
-        );
+        // Each argument is split off on its own and the headers between
+        // are skipped: one reference count increment per argument (and
+        // one decrement when it drops), where splitting the whole command
+        // off and slicing it took one more of each for the whole.
+        let mut taken = 0;
+        for &(at, len) in &spans[..n] {
+            buf.advance(at - taken);
+            self.argv.push(buf.split_to(len).freeze());
+            taken = at + len;
+        }
+        buf.advance(pos - taken);
         true
     }
 
