@@ -170,7 +170,7 @@ impl RequestParser {
 
     /// The common case in one pass: a whole command of at most
     /// [`FAST_ARGS`] short arguments already in `buf`. Its extent is
-    /// measured first, then its arguments are split off one by one.
+    /// measured first, then it is split off once and sliced per argument.
     /// Returns false, consuming nothing, for anything else (incomplete,
     /// long, malformed or unauthenticated input), which
     /// [`RequestParser::multibulk_step`] then handles byte for byte.
@@ -199,17 +199,17 @@ impl RequestParser {
             *span = (at, len);
             pos = at + len + 2;
         }
-        // Each argument is split off on its own and the headers between
-        // are skipped: one reference count increment per argument (and
-        // one decrement when it drops), where splitting the whole command
-        // off and slicing it took one more of each for the whole.
-        let mut taken = 0;
-        for &(at, len) in &spans[..n] {
-            buf.advance(at - taken);
-            self.argv.push(buf.split_to(len).freeze());
-            taken = at + len;
-        }
-        buf.advance(pos - taken);
+        // The command is split off once and sliced per argument, but the
+        // last argument is the split-off part itself, narrowed: one
+        // reference count increment (and decrement) per argument, not
+        // one more for the whole.
+        let mut whole = buf.split_to(pos).freeze();
+        let (&(at, len), rest) = spans[..n].split_last().expect("n > 0");
+        self.argv
+            .extend(rest.iter().map(|&(at, len)| whole.slice(at..at + len)));
+        whole.truncate(at + len);
+        whole.advance(at);
+        self.argv.push(whole);
         true
     }
 
