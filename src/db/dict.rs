@@ -37,7 +37,7 @@ use std::ptr::{self, NonNull};
 
 use foldhash::fast::RandomState;
 
-use crate::util::Rng;
+use crate::util::{bytes_eq, Rng};
 
 /// A chain link: the first node of a bucket, or a node's successor.
 type Link<V> = Option<NonNull<Node<V>>>;
@@ -321,7 +321,7 @@ impl<V> Dict<V> {
             return None;
         }
         // SAFETY: the nodes are live while `self` is borrowed.
-        Chain::new(self.table[self.bucket(hash)]).find(|&n| unsafe { node_key(n) } == key)
+        Chain::new(self.table[self.bucket(hash)]).find(|&n| bytes_eq(unsafe { node_key(n) }, key))
     }
 
     /// The value stored under `key`.
@@ -348,7 +348,7 @@ impl<V> Dict<V> {
         let mut prev = None;
         for n in Chain::new(self.table[bucket]) {
             // SAFETY: the nodes are live while `self` is borrowed.
-            if unsafe { node_key(n) } == key {
+            if bytes_eq(unsafe { node_key(n) }, key) {
                 return Some(Place {
                     bucket,
                     prev,

@@ -37,6 +37,7 @@
 #![allow(unsafe_code)]
 
 use crate::cpu::prefetch;
+use crate::util::bytes_eq;
 use foldhash::fast::RandomState;
 use std::alloc::{self, Layout};
 use std::cmp::Ordering;
@@ -417,7 +418,7 @@ impl Index {
             if id == 0 {
                 return None;
             }
-            if self.tags[i] == tag && slot_member(nodes, id) == member {
+            if self.tags[i] == tag && bytes_eq(slot_member(nodes, id), member) {
                 return Some(i);
             }
             i = (i + 1) & mask;
