@@ -29,9 +29,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 
 TMP=$(mktemp -d)
-PID=
+SERVER_PID=
 cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -49,27 +49,20 @@ for round in $(seq "$ROUNDS"); do
         port=$(free_port)
         dir=$TMP/$name-$round
         mkdir -p "$dir"
-        if [ "$bin" = redis ]; then
-            redis-server --port "$port" --bind 127.0.0.1 --save '' \
-                --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
-        else
-            "$bin" --port "$port" --dir "$dir" --appendonly no >"$dir/log" 2>&1 &
-        fi
-        PID=$!
-        wait_ping "$port"
+        start_server "$bin" "$port" "$dir"
         if [ -n "$fill" ]; then
             redis-benchmark -p "$port" -q -c 50 -P 64 -n 300000 -r 100000 \
                 -t "$fill" >/dev/null
         fi
-        c0=$(cpu_ns "$PID")
-        read -r u0 s0 < <(ticks "$PID")
+        c0=$(cpu_ns "$SERVER_PID")
+        read -r u0 s0 < <(ticks "$SERVER_PID")
         rps=$(redis-benchmark -p "$port" -q -c 50 -P "$PIPE" -n "$N" -r 100000 \
             -t "$TEST" | tr '\r' '\n' | awk '/requests per second/ { v = $2 } END { printf "%d", v }')
-        c1=$(cpu_ns "$PID")
-        read -r u1 s1 < <(ticks "$PID")
-        kill "$PID"
-        wait "$PID" 2>/dev/null || true
-        PID=
+        c1=$(cpu_ns "$SERVER_PID")
+        read -r u1 s1 < <(ticks "$SERVER_PID")
+        kill "$SERVER_PID"
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
         total=$(((c1 - c0) / N))
         user=$(((u1 - u0) * 1000000000 / hz / N))
         sys=$(((s1 - s0) * 1000000000 / hz / N))

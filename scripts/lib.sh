@@ -45,3 +45,19 @@ fill_for() {
         zpopmin) echo zadd ;;
     esac
 }
+
+# start_server BIN PORT DIR: starts BIN (a cinnabar-server binary, or the
+# word redis for redis-server) on 127.0.0.1:PORT without persistence, its
+# log in DIR/log, and waits for its PONG. The PID is in SERVER_PID from
+# the start, so a caller's exit trap can stop a server that never answers.
+start_server() {
+    local bin=$1 port=$2 dir=$3
+    if [ "$bin" = redis ]; then
+        redis-server --port "$port" --bind 127.0.0.1 --save '' \
+            --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
+    else
+        "$bin" --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly no >"$dir/log" 2>&1 &
+    fi
+    SERVER_PID=$!
+    wait_ping "$port"
+}

@@ -42,10 +42,10 @@ fi
 TMP=$(mktemp -d)
 OUT=${PROF_OUT:-$TMP}
 mkdir -p "$OUT"
-PID= PERF=
+SERVER_PID= PERF=
 cleanup() {
     [ -n "$PERF" ] && kill "$PERF" 2>/dev/null || true
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -57,19 +57,14 @@ servers=(cinnabar)
 for name in "${servers[@]}"; do
     port=$(free_port)
     mkdir -p "$TMP/$name"
-    if [ "$name" = redis ]; then
-        redis-server --port "$port" --bind 127.0.0.1 --save '' \
-            --appendonly no --dir "$TMP/$name" >"$TMP/$name/log" 2>&1 &
-    else
-        "$CIN_BIN" --port "$port" --dir "$TMP/$name" --appendonly no >"$TMP/$name/log" 2>&1 &
-    fi
-    PID=$!
-    wait_ping "$port"
+    bin=$CIN_BIN
+    [ "$name" = redis ] && bin=redis
+    start_server "$bin" "$port" "$TMP/$name"
     if [ -n "$fill" ]; then
         redis-benchmark -p "$port" -c 50 -r 100000 -n 1000000 -P 64 -t "$fill" -q >/dev/null
     fi
     data=$OUT/$name-$TEST.data
-    perf record -q -e cpu-clock -F 4000 -p "$PID" -o "$data" >/dev/null 2>&1 &
+    perf record -q -e cpu-clock -F 4000 -p "$SERVER_PID" -o "$data" >/dev/null 2>&1 &
     PERF=$!
     sleep 0.3
     rps=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$N" -P "$PIPE" -t "$TEST" --csv |
@@ -77,9 +72,9 @@ for name in "${servers[@]}"; do
     kill -INT "$PERF"
     wait "$PERF" || true
     PERF=
-    kill "$PID"
-    wait "$PID" 2>/dev/null || true
-    PID=
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
     echo "== $name: $TEST -P $PIPE, $N requests, $rps req/s; top $TOP functions by samples"
     perf report -i "$data" --no-children --fields overhead,dso,sym --stdio 2>/dev/null |
         grep -E "^ +[0-9.]+%" | sed -n "s/ *$//; 1,${TOP}p"
