@@ -100,19 +100,26 @@ pub fn calibrate() -> bool {
     // would pair them wrongly (seen: 3-7x too slow a rate on a loaded
     // machine), so such pairs are taken again. Preemption during the wait
     // in between does not matter: both advance meanwhile.
-    let pair = || loop {
-        let before = tsc();
-        let t = Instant::now();
-        let after = tsc();
-        if after.wrapping_sub(before) < BRACKET_TICKS {
-            return (t, before + (after - before) / 2);
-        }
+    // A counter that never gives a narrow bracket (a hypervisor that
+    // traps RDTSC makes each read cost microseconds) is not cheaper than
+    // the clock: give up on it after a few tries.
+    let pair = || {
+        (0..100).find_map(|_| {
+            let before = tsc();
+            let t = Instant::now();
+            let after = tsc();
+            (after.wrapping_sub(before) < BRACKET_TICKS).then(|| (t, before + (after - before) / 2))
+        })
     };
-    let (t0, c0) = pair();
+    let Some((t0, c0)) = pair() else {
+        return false;
+    };
     while t0.elapsed() < CALIBRATION {
         std::hint::spin_loop();
     }
-    let (t1, c1) = pair();
+    let Some((t1, c1)) = pair() else {
+        return false;
+    };
     let ns_per_tick = (t1 - t0).as_nanos() as f64 / c1.wrapping_sub(c0).max(1) as f64;
     // A counter running at under 1 MHz or over 100 GHz is not one to use.
     if !(0.01..=1000.0).contains(&ns_per_tick) {
