@@ -357,6 +357,12 @@ fn commands_doc_matches_the_table() {
         .collect();
     let documented: std::collections::BTreeSet<String> =
         rows.iter().map(|(n, _)| n.clone()).collect();
+    // One row per command: a second, stale row once hid in the Server table.
+    assert_eq!(
+        documented.len(),
+        rows.len(),
+        "docs/commands.md has a command twice"
+    );
     let srv = Server::start();
     let listed: std::collections::BTreeSet<String> = match srv.conn().value(&["COMMAND", "LIST"]) {
         Value::Array(v) => v
