@@ -17,6 +17,7 @@ use cinnabar::db::list::{End, List};
 use cinnabar::db::listpack::Listpack;
 use cinnabar::db::zset::SkipList;
 use cinnabar::resp::{self, Out, RequestParser};
+use cinnabar::util::Rng;
 
 /// Redis's default `proto-max-bulk-len` (512 MB).
 const MAX_BULK: i64 = 512 * 1024 * 1024;
@@ -278,13 +279,8 @@ fn bench_zset_big(c: &mut Criterion) {
     let members: Vec<Vec<u8>> = (0..N)
         .map(|i| format!("element:{i}").into_bytes())
         .collect();
-    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-    let mut draw = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng % N
-    };
+    let mut rng = Rng::from_entropy();
+    let mut draw = move || rng.below(N as usize) as u64;
     let mut z = SkipList::new();
     for m in &members {
         z.insert(m, draw() as f64);
