@@ -17,9 +17,9 @@ PIPES=("$@")
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d)
-PIDS=()
+PIDS=() SERVER_PID=
 cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}" $SERVER_PID; do kill "$p" 2>/dev/null || true; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -33,17 +33,11 @@ done
 . "$ROOT/scripts/lib.sh"
 
 start() {
-    local name=$1 port=$2
+    local name=$1 port=$2 bin=redis
+    [ "$name" = cinnabar ] && bin=$ROOT/target/release/cinnabar-server
     mkdir -p "$TMP/$name"
-    if [ "$name" = cinnabar ]; then
-        "$ROOT/target/release/cinnabar-server" --port "$port" --dir "$TMP/$name" \
-            --appendonly no >"$TMP/$name/log" 2>&1 &
-    else
-        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-            --dir "$TMP/$name" >"$TMP/$name/log" 2>&1 &
-    fi
-    PIDS+=($!)
-    wait_ping "$port" 100 || exit 1
+    start_server "$bin" "$port" "$TMP/$name"
+    PIDS+=("$SERVER_PID")
 }
 
 C_PORT=$(free_port)
