@@ -340,8 +340,13 @@ fn object_freq_counts_accesses_under_lfu() {
         Value::Int(n) => n,
         v => panic!("{v:?}"),
     };
-    // Redis's table for lfu-log-factor 10: 100 hits -> 10, 1K -> 18.
-    assert!((12..=30).contains(&f), "{f}");
+    // Redis's LFULogIncr with lfu-log-factor 10: at counter c a hit
+    // increments with probability 1/((c-5)*10+1), so N hits reach about
+    // 5 + sqrt(N/5): ~25 for 2,000 (Redis's table: 1K hits -> 18). 25
+    // fresh servers gave 18..30 and CI once 32, 12 fresh redis-servers
+    // 22..31, so the old bound (30) failed now and then; a counter that
+    // never moved (5) or moved on every hit (255) is still far outside.
+    assert!((12..=40).contains(&f), "{f}");
     // Overwriting keeps the frequency.
     c.cmd(&["SET", "k", "w"]);
     c.expect(&["OBJECT", "FREQ", "k"], &format!(":{f}\r\n"));
