@@ -69,13 +69,13 @@ WORKLOADS=(
     "GET_P1  get 1  150000"
     "GET_P16 get 16 1500000"
     "GET_P64 get 64 2000000"
-    "INCR_P16 incr 16 500000"
-    "LPUSH_P16 lpush 16 500000"
-    "LPOP_P16 lpop 16 500000"
-    "SADD_P16 sadd 16 500000"
-    "HSET_P16 hset 16 500000"
+    "INCR_P16 incr 16 1000000"
+    "LPUSH_P16 lpush 16 1000000"
+    "LPOP_P16 lpop 16 1000000"
+    "SADD_P16 sadd 16 1000000"
+    "HSET_P16 hset 16 1000000"
     "ZADD_P16 zadd 16 500000"
-    "ZPOPMIN_P16 zpopmin 16 500000"
+    "ZPOPMIN_P16 zpopmin 16 1000000"
     "LRANGE_100_P16 lrange_100 16 100000"
     "MSET_P16 mset 16 300000"
     "XADD_P16 xadd 16 500000"
@@ -460,19 +460,30 @@ result() {
     awk -v s="$1" -v w="$2" -v c="$3" '$1 == s && $2 == w { print $c }' "$TMP/results" | median
 }
 
+# paired workload column: the median over rounds of cinnabar's value
+# divided by redis's in the same round (measured back to back), which
+# cancels the machine's drift between rounds that a ratio of medians
+# keeps.
+paired() {
+    awk -v w="$1" -v c="$2" '$2 == w && $1 == "cinnabar" { a[++i] = $c }
+        $2 == w && $1 == "redis" { b[++j] = $c }
+        END { for (k = 1; k <= i && k <= j; k++) if (b[k] > 0) print a[k] / b[k] }' \
+        "$TMP/results" | median
+}
+
 # print_table workload-array-name: req/s and CPU us/req medians; for table 2
 # (AOF_ names) also req/s relative to the same workload in table 1.
 print_table() {
     local -n wls=$1
-    local w wl pipe base label c_rps c_us r_rps r_us c_t1 r_t1 extra=0
+    local w wl pipe base label c_rps c_us r_rps r_us c_t1 r_t1 p_rps p_us extra=0
     [[ $1 == AOF_WORKLOADS ]] && extra=1
     if ((WITH_REDIS)); then
         if ((extra)); then
-            echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) | cinnabar req/s vs no AOF | redis req/s vs no AOF |"
-            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+            echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) | ratio, paired | CPU ratio, paired | cinnabar req/s vs no AOF | redis req/s vs no AOF |"
+            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         else
-            echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) |"
-            echo "|---|---:|---:|---:|---:|---:|---:|"
+            echo "| workload | cinnabar req/s | redis req/s | ratio (c/r) | cinnabar CPU us/req | redis CPU us/req | CPU ratio (c/r) | ratio, paired | CPU ratio, paired |"
+            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         fi
     elif ((extra)); then
         echo "| workload | cinnabar req/s | cinnabar CPU us/req | cinnabar req/s vs no AOF |"
@@ -492,9 +503,11 @@ print_table() {
             r_rps=$(result redis "$wl" 3)
             r_us=$(result redis "$wl" 4)
             r_t1=$(result redis "$base" 3)
+            p_rps=$(paired "$wl" 3)
+            p_us=$(paired "$wl" 4)
             awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v x="$c_us" -v y="$r_us" \
-                -v e="$extra" -v ca="$c_t1" -v ra="$r_t1" 'BEGIN {
-                printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |", l, a, b, a / b, x, y, x / y
+                -v e="$extra" -v ca="$c_t1" -v ra="$r_t1" -v pa="$p_rps" -v px="$p_us" 'BEGIN {
+                printf "| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f |", l, a, b, a / b, x, y, x / y, pa, px
                 if (e) printf " %.2f | %.2f |", a / ca, b / ra
                 printf "\n" }'
             awk -v l="$label" -v a="$c_rps" -v b="$r_rps" -v x="$c_us" -v y="$r_us" -v e="$extra" 'BEGIN {
@@ -513,6 +526,7 @@ if ((BENCH_TPUT)); then
     echo
     echo "Medians of $ROUNDS round(s); -c $CLIENTS -r $KEYS, n scale $BENCH_N_SCALE."
     echo "CPU us/req = server CPU time (all threads, /proc/PID/task/*/schedstat) / requests."
+    echo "ratio (c/r): of the medians; \"paired\": the median of each round's cinnabar/redis ratio."
     echo
     echo "Table 1: no persistence (appendonly no)."
     echo
