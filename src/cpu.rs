@@ -80,9 +80,9 @@ impl Stamp {
 /// Measures the time-stamp counter's rate against the system clock over
 /// `CALIBRATION` (a busy wait), if the processor says the counter is
 /// invariant (constant rate in every power state) and the kernel, where it
-/// says, keeps time with it; [`Stamp`]s use it from then on. Called once at startup; returns whether the counter is used.
-/// Stamps taken before a calibration must not be compared with stamps
-/// taken after it.
+/// says, keeps time with it; [`Stamp`]s use it from then on. Called once
+/// at startup; returns whether the counter is used. Stamps taken before
+/// a calibration must not be compared with stamps taken after it.
 pub fn calibrate() -> bool {
     const CALIBRATION: Duration = Duration::from_millis(2);
     // Widest bracket accepted around a clock reading: about 1 us at
