@@ -14,6 +14,7 @@
 
 use crate::config::Config;
 use crate::db::{lru_clock, Entry};
+use crate::frame::Frame;
 use crate::state::State;
 use crate::util::Rng;
 
@@ -146,7 +147,7 @@ impl State {
     /// nothing left to evict). Side effects: removes keys, counts
     /// `evicted_keys`, fires `evicted` events, touches WATCH and feeds the
     /// AOF a DEL per key.
-    pub fn perform_evictions(&mut self) -> bool {
+    pub fn perform_evictions(&mut self, f: &mut Frame) -> bool {
         let limit = self.config.maxmemory;
         if used_for_evict(self) <= limit {
             return true;
@@ -158,7 +159,7 @@ impl State {
             let Some((db, key)) = self.pick_victim() else {
                 return false;
             };
-            self.evict_key(db, &key);
+            self.evict_key(f, db, &key);
             if used_for_evict(self) <= limit {
                 return true;
             }
@@ -218,15 +219,12 @@ impl State {
     }
 
     /// Removes `key` as evicted. Side effects: see [`Self::perform_evictions`].
-    fn evict_key(&mut self, db: usize, key: &[u8]) {
-        let loading = self.loading;
-        if let Some(aof) = self.aof.as_mut().filter(|_| !loading) {
-            aof.feed(db, &[&b"DEL"[..], key]);
-        }
+    fn evict_key(&mut self, f: &mut Frame, db: usize, key: &[u8]) {
+        self.propagate(db, &[&b"DEL"[..], key]);
         self.dbs[db].remove(key);
         self.stats.evicted_keys += 1;
-        self.notify(crate::notify::EVICTED, "evicted", db, key);
-        self.signal_modified(db, key);
+        self.notify(f, crate::notify::EVICTED, "evicted", db, key);
+        self.signal_modified(f, db, key);
     }
 }
 

@@ -18,6 +18,8 @@
 //! - [`cpu`]: processor hints (prefetch) and a cheap clock for command
 //!   timing, with portable fallbacks.
 //! - [`state`]: loop-owned state handed to commands (databases, config, stats).
+//! - [`frame`]: the call frame, one per running command (caller, what it
+//!   expired, what it propagates).
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
 //! - [`db`]: the keyspace, expiry, the hash table and the value model.
@@ -43,6 +45,7 @@ pub mod conn;
 pub mod cpu;
 pub mod db;
 pub mod evict;
+pub mod frame;
 pub mod ldouble;
 pub mod limits;
 pub mod notify;

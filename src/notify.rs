@@ -12,6 +12,7 @@
 
 use bytes::Bytes;
 
+use crate::frame::Frame;
 use crate::state::State;
 
 /// `K`: publish to `__keyspace@<db>__:<key>`.
@@ -109,12 +110,20 @@ impl State {
     /// Publishes keyspace event `event` of class `class` for `key` in
     /// `db`, if `notify-keyspace-events` selects it. Events of keys that
     /// expired meanwhile go out first.
-    pub fn notify(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
-        self.flush_db_events();
-        self.notify_now(class, event, db, key);
+    pub fn notify(&mut self, f: &mut Frame, class: u32, event: &str, db: usize, key: &[u8]) {
+        self.collect_expired(f);
+        self.notify_now(f, class, event, db, key);
     }
 
-    fn notify_now(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
+    /// [`State::notify`] without collecting expired keys first.
+    pub(crate) fn notify_now(
+        &mut self,
+        f: &mut Frame,
+        class: u32,
+        event: &str,
+        db: usize,
+        key: &[u8],
+    ) {
         let flags = self.config.notify_keyspace_events;
         if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 || !self.pubsub.any() {
             return;
@@ -124,44 +133,18 @@ impl State {
         if flags & KEYSPACE != 0 {
             let mut ch = format!("__keyspace@{db}__:").into_bytes();
             ch.extend_from_slice(key);
-            self.publish(Bytes::from(ch), event_b.clone());
+            self.publish(f, Bytes::from(ch), event_b.clone());
         }
         if flags & KEYEVENT != 0 {
             let ch = format!("__keyevent@{db}__:{event}");
-            self.publish(Bytes::from(ch), key_b);
-        }
-    }
-
-    /// Announces what the databases did on their own since the last call:
-    /// keys removed by expiry (`expired`, and a WATCH touch) and keys
-    /// created (`new`, when that class is on).
-    pub fn flush_db_events(&mut self) {
-        if !crate::db::take_unannounced() {
-            return;
-        }
-        for db in 0..self.dbs.len() {
-            let d = &mut self.dbs[db];
-            if d.expired_log.len() == d.expired_notified && d.new_log.is_empty() {
-                continue;
-            }
-            let from = d.expired_notified;
-            d.expired_notified = d.expired_log.len();
-            let new = std::mem::take(&mut d.new_log);
-            for i in from..self.dbs[db].expired_log.len() {
-                let key = self.dbs[db].expired_log[i].clone();
-                self.signal_modified(db, &key);
-                self.notify_now(EXPIRED, "expired", db, &key);
-            }
-            for key in new {
-                self.notify_now(NEW, "new", db, &key);
-            }
+            self.publish(f, Bytes::from(ch), key_b);
         }
     }
 
     /// Keeps the databases' `new` key log on only while the `n` class is.
     pub fn apply_notify_config(&mut self) {
         let on = self.config.notify_keyspace_events & NEW != 0;
-        for d in &mut self.dbs {
+        for d in self.dbs.iter_mut() {
             d.log_new = on;
             if !on {
                 d.new_log.clear();

@@ -176,13 +176,6 @@ pub struct PubSub {
     shard: HashMap<Bytes, Vec<u64>>,
     /// Messages for other clients, by client id, in publishing order.
     pub outbox: Vec<(u64, Msg)>,
-    /// Messages for the client whose command is running.
-    pub own: Vec<Msg>,
-    /// Messages for the running client that follow its reply (its own
-    /// tracking invalidations, as Redis 7.0 sends them).
-    pub own_after: Vec<Msg>,
-    /// Id of the client whose command is running (0: none).
-    pub current: u64,
 }
 
 impl PubSub {
@@ -235,9 +228,17 @@ impl PubSub {
     }
 
     /// PUBLISH (or SPUBLISH with `shard`): queues the message for every
-    /// subscriber of the channel and every matching pattern. Returns the
-    /// number of receivers.
-    pub fn publish(&mut self, channel: &Bytes, payload: &Bytes, shard: bool) -> usize {
+    /// subscriber of the channel and every matching pattern, into `own`
+    /// for client `caller` (the running command's, 0 for none), into the
+    /// outbox for the others. Returns the number of receivers.
+    pub fn publish(
+        &mut self,
+        channel: &Bytes,
+        payload: &Bytes,
+        shard: bool,
+        caller: u64,
+        own: &mut Vec<Msg>,
+    ) -> usize {
         let (kind, map) = if shard {
             (Kind::Shard, &self.shard)
         } else {
@@ -245,8 +246,8 @@ impl PubSub {
         };
         let mut sink = Sink {
             outbox: &mut self.outbox,
-            own: &mut self.own,
-            current: self.current,
+            own,
+            current: caller,
             n: 0,
         };
         for &id in map.get(channel).into_iter().flatten() {
@@ -333,8 +334,16 @@ mod tests {
         assert!(ps.subscribe(&mut a, 1, Kind::Channel, &news));
         assert!(!ps.subscribe(&mut a, 1, Kind::Channel, &news));
         ps.subscribe(&mut b, 2, Kind::Pattern, &Bytes::from_static(b"n*"));
-        assert_eq!(ps.publish(&news, &Bytes::from_static(b"m1"), false), 2);
-        assert_eq!(ps.publish(&news, &Bytes::from_static(b"m2"), true), 0);
+        let mut own = Vec::new();
+        assert_eq!(
+            ps.publish(&news, &Bytes::from_static(b"m1"), false, 0, &mut own),
+            2
+        );
+        assert_eq!(
+            ps.publish(&news, &Bytes::from_static(b"m2"), true, 0, &mut own),
+            0
+        );
+        assert!(own.is_empty());
         let got: Vec<(u64, &[u8])> = ps
             .outbox
             .iter()

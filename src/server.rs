@@ -447,11 +447,21 @@ impl Server {
             let Some(mut c) = self.st.clients.take(key) else {
                 return false;
             };
-            let ran = step(&mut c, key, &mut self.st);
-            self.st.clients.put(key, c);
-            if !ran {
+            let Some(argv) = next_command(&mut c, key, &mut self.st) else {
+                self.st.clients.put(key, c);
                 break;
+            };
+            let st = &mut self.st;
+            if cmd::call(st, &mut c.state, &mut c.out, &argv) {
+                note_aof_wait(&mut c, st);
             }
+            c.parser.recycle(argv);
+            check_output_limits(&mut c, &st.config, &mut st.stats, st.now_ms);
+            let pause_at = st.config.client_output_pause;
+            if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
+                c.paused = true;
+            }
+            self.st.clients.put(key, c);
             self.after_command();
             ran_count += 1;
             if ran_count.is_multiple_of(SLICE_CHECK_EVERY)
@@ -607,7 +617,9 @@ impl Server {
                     };
                     self.st.blocking.reblocked = false;
                     self.st.blocking.serving = Some(slot.clone());
-                    execute(&mut c, &mut self.st, &argv);
+                    if cmd::call(&mut self.st, &mut c.state, &mut c.out, &argv) {
+                        note_aof_wait(&mut c, &self.st);
+                    }
                     self.st.blocking.serving = None;
                     let served = !self.st.blocking.reblocked;
                     if served {
@@ -878,17 +890,18 @@ fn check_output_limits(c: &mut Conn, config: &Config, stats: &mut Stats, now_ms:
     }
 }
 
-/// Parses and runs the client's next command (or the one CLIENT PAUSE
-/// held back), unless something holds its input: output backpressure,
-/// closing, a blocking command, a pause. Returns whether a command ran.
-fn step(c: &mut Conn, key: usize, st: &mut State) -> bool {
+/// The client's next command: the one CLIENT PAUSE held back, or the
+/// next complete one in its read buffer; `None` when there is none, or
+/// something holds its input (output throttling, closing, a blocking
+/// command, a pause, a protocol error, which is answered here).
+fn next_command(c: &mut Conn, key: usize, st: &mut State) -> Option<Vec<Bytes>> {
     if c.paused
         || c.close_asap
         || c.state.close_after_reply
         || st.shutdown.is_some()
         || st.blocking.is_blocked(c.state.id)
     {
-        return false;
+        return None;
     }
     // (A command held by CLIENT PAUSE is rare: test before taking.)
     let held = if c.postponed.is_some() {
@@ -912,7 +925,7 @@ fn step(c: &mut Conn, key: usize, st: &mut State) -> bool {
                     c.state.qbuf_free = cap - len;
                     argv
                 }
-                Ok(None) => return false,
+                Ok(None) => return None,
                 Err(e) => {
                     c.out.error(&e.message());
                     st.stats.error(&e.message());
@@ -922,7 +935,7 @@ fn step(c: &mut Conn, key: usize, st: &mut State) -> bool {
                         e.message()
                     );
                     c.state.close_after_reply = true;
-                    return false;
+                    return None;
                 }
             }
         }
@@ -935,37 +948,15 @@ fn step(c: &mut Conn, key: usize, st: &mut State) -> bool {
         if !waiting.contains(&key) {
             waiting.push(key);
         }
-        return false;
+        return None;
     }
-    execute(c, st, &argv);
-    c.parser.recycle(argv);
-    check_output_limits(c, &st.config, &mut st.stats, st.now_ms);
-    let pause_at = st.config.client_output_pause;
-    if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
-        c.paused = true;
-    }
-    true
+    Some(argv)
 }
 
-/// Runs one command for a connection, applies CLIENT REPLY, and notes
-/// which AOF offset its reply must wait for.
-fn execute(c: &mut Conn, st: &mut State, argv: &[Bytes]) {
-    c.state.last_interaction_ms = st.now_ms;
-    let fed_before = st.aof.as_ref().map_or(0, |a| a.fed);
-    let mark = c.out.buf.len();
-    cmd::call(st, &mut c.state, &mut c.out, argv);
-    if !c.state.reply.is_on() {
-        if c.state.reply.suppressed() {
-            c.out.buf.truncate(mark);
-        }
-        // A blocked command's reply comes later; SKIP waits for it.
-        if !st.blocking.is_blocked(c.state.id) {
-            end_reply_skip(c);
-        }
-    }
-    // Only a command that fed the AOF makes its reply wait: reads keep
-    // being answered while the disk is failing.
-    if let Some(aof) = st.aof.as_ref().filter(|a| a.fed > fed_before) {
+/// After a command that propagated: its reply waits for the AOF write
+/// (reads keep being answered while the disk is failing).
+fn note_aof_wait(c: &mut Conn, st: &State) {
+    if let Some(aof) = st.aof.as_ref() {
         c.aof_wait = aof.fed;
     }
 }

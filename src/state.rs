@@ -6,8 +6,9 @@ use bytes::Bytes;
 
 use crate::aof::{Aof, Fsync};
 use crate::config::Config;
-use crate::db::{Db, Entry};
+use crate::db::{Dbs, Entry, Logs};
 use crate::evict::touched_clock;
+use crate::frame::Frame;
 use crate::util::Rng;
 
 /// Server-wide counters reported by INFO.
@@ -167,7 +168,7 @@ pub struct State {
     /// The live configuration.
     pub config: Config,
     /// The numbered databases.
-    pub dbs: Vec<Db>,
+    pub dbs: Dbs,
     /// Counters for INFO.
     pub stats: Stats,
     /// Unix ms, read once per loop iteration.
@@ -208,9 +209,6 @@ pub struct State {
     pub acl: crate::acl::Acl,
     /// Every connected client (see [`crate::conn::Clients`]).
     pub clients: crate::conn::Clients,
-    /// The running command comes from a CLIENT NO-TOUCH client (and is
-    /// not TOUCH): lookups leave the LRU clock alone.
-    pub no_touch: bool,
     /// Latency events and command histograms.
     pub latency: crate::cmd::latency::Monitor,
     /// Eviction candidates kept between rounds (see [`crate::evict`]).
@@ -226,7 +224,7 @@ impl State {
         let run_id = (0..5)
             .map(|_| format!("{:08x}", rng.next_u64() as u32))
             .collect();
-        let dbs = (0..config.databases).map(|_| Db::new()).collect();
+        let dbs = Dbs::new(config.databases);
         let mut st = State {
             config,
             dbs,
@@ -252,7 +250,6 @@ impl State {
             slowlog: Default::default(),
             acl: Default::default(),
             clients: Default::default(),
-            no_touch: false,
             latency: Default::default(),
             evict_pool: Default::default(),
             evict_next_db: 0,
@@ -276,64 +273,71 @@ impl State {
         }
     }
 
-    /// After a command: announces keys that expired meanwhile, writes
-    /// them to the AOF as DEL, then the command itself (or its
-    /// `replacement`) if it changed the dataset.
-    pub fn propagate_changes(
-        &mut self,
-        db: usize,
-        argv: &[Bytes],
-        dirty_before: u64,
-        replacement: Option<Vec<Vec<Vec<u8>>>>,
-    ) {
-        self.flush_db_events();
-        let loading = self.loading;
-        let mut aof = self.aof.as_mut().filter(|_| !loading);
-        if crate::db::take_undrained() {
-            for (i, d) in self.dbs.iter_mut().enumerate() {
-                if d.expired_log.is_empty() {
-                    continue;
-                }
-                d.expired_notified = 0;
-                for key in d.expired_log.drain(..) {
-                    if let Some(aof) = aof.as_deref_mut() {
-                        aof.feed(i, &[&b"DEL"[..], &key]);
-                    }
-                }
-            }
-        }
-        let Some(aof) = aof else { return };
-        if self.dirty == dirty_before {
+    /// Whether what commands change goes anywhere: some sink is on and
+    /// the dataset is not being loaded. Commands that build a replacement
+    /// command may skip building it when not.
+    pub fn propagating(&self) -> bool {
+        self.aof.is_some() && !self.loading
+    }
+
+    /// The one exit of every effect on the dataset: feeds `argv`, run in
+    /// database `db`, to every sink (today the AOF; replicas are the
+    /// next). Nothing leaves while loading. A new sink is added here and
+    /// nowhere else.
+    pub fn propagate<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        if self.loading {
             return;
         }
-        match replacement {
-            Some(cmds) => {
-                for c in cmds {
-                    aof.feed(db, &c);
-                }
-            }
-            None => aof.feed(db, argv),
+        if let Some(aof) = self.aof.as_mut() {
+            aof.feed(db, argv);
         }
     }
 
-    /// Propagates keys removed by active expiry (called by the cron).
+    /// Moves what the databases logged on their own since the last look
+    /// into `f`: each expired key is announced (an `expired` event, WATCH
+    /// and tracking) and kept in `f.expired` for propagation as DEL; each
+    /// created key gets its `new` event. Called before a command's own
+    /// events go out and when it finishes.
+    pub fn collect_expired(&mut self, f: &mut Frame) {
+        if !self.dbs.touched() {
+            return;
+        }
+        let mut logs = Logs::default();
+        self.dbs.take_logs(&mut logs);
+        for (db, key) in logs.expired {
+            self.signal_modified(f, db, &key);
+            self.notify_now(f, crate::notify::EXPIRED, "expired", db, &key);
+            f.expired.push((db, key));
+        }
+        for (db, key) in logs.new {
+            self.notify_now(f, crate::notify::NEW, "new", db, &key);
+        }
+    }
+
+    /// Propagates keys removed by expiry outside any command (the cron's
+    /// active expiry).
     pub fn propagate_expired(&mut self) {
-        self.propagate_changes(0, &[], self.dirty, None);
+        // An internal frame (caller 0): every message goes to the outbox.
+        let mut f = Frame::internal();
+        self.collect_expired(&mut f);
+        for (db, key) in f.expired {
+            self.propagate(db, &[&b"DEL"[..], &key]);
+        }
     }
 
     /// Looks a key up for reading: counts a keyspace hit or miss and
     /// refreshes the access clock (unless CLIENT NO-TOUCH). Side effects:
     /// lazy expiry.
-    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_read(&mut self, f: &mut Frame, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
         let clock = self.expire_clock();
-        if self.missed(db, key, clock) {
+        if self.missed(f, db, key, clock) {
             return None;
         }
         match self.dbs[db].get(key, clock) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
-                if !self.no_touch {
+                if !f.no_touch {
                     e.lru = touched_clock(e.lru, now, &self.config, &mut self.rng);
                 }
                 Some(e)
@@ -348,25 +352,25 @@ impl State {
     /// With `keymiss` events on: whether a read of `key` misses, in which
     /// case the miss is counted and announced. (A separate probe, since
     /// the hit path returns a borrow; it only runs while `m` is on.)
-    fn missed(&mut self, db: usize, key: &[u8], clock: i64) -> bool {
+    fn missed(&mut self, f: &mut Frame, db: usize, key: &[u8], clock: i64) -> bool {
         if self.config.notify_keyspace_events & crate::notify::KEY_MISS == 0
             || self.dbs[db].get(key, clock).is_some()
         {
             return false;
         }
         self.stats.keyspace_misses += 1;
-        self.notify(crate::notify::KEY_MISS, "keymiss", db, key);
+        self.notify(f, crate::notify::KEY_MISS, "keymiss", db, key);
         true
     }
 
     /// Looks a key up before writing it: no hit/miss counting. Side
     /// effects: lazy expiry, refreshes the access clock (unless CLIENT
     /// NO-TOUCH).
-    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_write(&mut self, f: &Frame, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
         let clock = self.expire_clock();
         let e = self.dbs[db].get(key, clock)?;
-        if !self.no_touch {
+        if !f.no_touch {
             e.lru = touched_clock(e.lru, now, &self.config, &mut self.rng);
         }
         Some(e)
@@ -374,9 +378,9 @@ impl State {
 
     /// Looks a key up counting hits and misses but leaving its access clock
     /// alone (TYPE, TTL, EXISTS, OBJECT). Side effects: lazy expiry.
-    pub fn lookup_notouch(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_notouch(&mut self, f: &mut Frame, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.expire_clock();
-        if self.missed(db, key, now) {
+        if self.missed(f, db, key, now) {
             return None;
         }
         match self.dbs[db].get(key, now) {
@@ -507,31 +511,34 @@ impl State {
         }
     }
 
-    /// Publishes `payload` to `channel` (PUBLISH); returns the receivers.
-    pub fn publish(&mut self, channel: Bytes, payload: Bytes) -> usize {
-        self.pubsub.publish(&channel, &payload, false)
+    /// Publishes `payload` to `channel` (PUBLISH, keyspace events);
+    /// returns the receivers. Messages to the running command's caller go
+    /// into its frame.
+    pub fn publish(&mut self, f: &mut Frame, channel: Bytes, payload: Bytes) -> usize {
+        self.pubsub
+            .publish(&channel, &payload, false, f.caller, &mut f.own)
     }
 
     /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
     /// transactions watching it will not run, tracking clients are told,
     /// blocked stream readers re-check it.
-    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+    pub fn signal_modified(&mut self, f: &mut Frame, db: usize, key: &[u8]) {
         self.wake_stream_readers(db, key);
-        self.signal_watchers(db, key);
+        self.signal_watchers(f, db, key);
     }
 
     /// [`State::signal_modified`] for a stream changed in place (XDEL,
     /// XTRIM): WATCH and tracking only. Redis does not wake blocked
     /// readers for those.
-    pub fn signal_modified_in_place(&mut self, db: usize, key: &[u8]) {
-        self.signal_watchers(db, key);
+    pub fn signal_modified_in_place(&mut self, f: &mut Frame, db: usize, key: &[u8]) {
+        self.signal_watchers(f, db, key);
     }
 
     /// Dooms the transactions watching `key` in `db`, and invalidates it
     /// for CLIENT TRACKING.
-    fn signal_watchers(&mut self, db: usize, key: &[u8]) {
+    fn signal_watchers(&mut self, f: &mut Frame, db: usize, key: &[u8]) {
         if self.tracking.active() {
-            self.invalidate_key(key);
+            self.invalidate_key(f, key);
         }
         if !self.watches.any() {
             return;
@@ -550,22 +557,22 @@ impl State {
 
     /// Sends the clients that read `key` (CLIENT TRACKING) an invalidation
     /// and notes it for BCAST prefixes.
-    fn invalidate_key(&mut self, key: &[u8]) {
-        let ids = self.tracking.modified(key, self.pubsub.current);
+    fn invalidate_key(&mut self, f: &mut Frame, key: &[u8]) {
+        let ids = self.tracking.modified(key, f.caller);
         for id in ids {
-            self.send_invalidation(id, Some(vec![Bytes::copy_from_slice(key)]), false);
+            self.send_invalidation(f, id, Some(vec![Bytes::copy_from_slice(key)]), false);
         }
     }
 
     /// FLUSHDB, FLUSHALL: every tracking client is told that every key
     /// changed, and the remembered keys are forgotten.
-    pub fn invalidate_all(&mut self) {
+    pub fn invalidate_all(&mut self, f: &mut Frame) {
         if !self.tracking.active() {
             return;
         }
         self.tracking.clear_keys();
         for id in self.tracking.clients.clone() {
-            self.send_invalidation(id, None, true);
+            self.send_invalidation(f, id, None, true);
         }
     }
 
@@ -582,8 +589,9 @@ impl State {
                 .and_then(|k| clients.get(k))
                 .is_some_and(|c| c.state.track.noloop)
         });
+        let mut f = Frame::internal();
         for (id, keys) in sends {
-            self.send_invalidation(id, Some(keys), true);
+            self.send_invalidation(&mut f, id, Some(keys), true);
         }
     }
 
@@ -594,11 +602,17 @@ impl State {
     /// that switched to BCAST since, nor to a NOLOOP client that changed
     /// it itself. A REDIRECT client that has gone is reported instead
     /// (`tracking-redir-broken`, each time), as Redis does.
-    fn send_invalidation(&mut self, id: u64, keys: Option<Vec<Bytes>>, any_mode: bool) {
+    fn send_invalidation(
+        &mut self,
+        f: &mut Frame,
+        id: u64,
+        keys: Option<Vec<Bytes>>,
+        any_mode: bool,
+    ) {
         use crate::pubsub::Msg;
-        let running = id != 0 && id == self.pubsub.current;
+        let running = id != 0 && id == f.caller;
         let t = if running {
-            self.tracking.current
+            f.tracking
         } else {
             let Some(c) = self.clients.key_of(id).and_then(|k| self.clients.get(k)) else {
                 return;
@@ -614,7 +628,7 @@ impl State {
             (t.redirect, Msg::Invalidate(keys))
         } else {
             if running {
-                self.tracking.current.broken = true;
+                f.tracking.broken = true;
             } else if let Some(c) = self
                 .clients
                 .key_of(id)
@@ -624,15 +638,9 @@ impl State {
             }
             (id, Msg::RedirBroken(t.redirect))
         };
-        if target == self.pubsub.current && target != 0 {
-            if target == id {
-                self.pubsub.own_after.push(msg);
-            } else {
-                self.pubsub.own.push(msg);
-            }
-        } else {
-            self.pubsub.outbox.push((target, msg));
-        }
+        // The caller's own invalidations follow its reply; those it
+        // receives as another client's REDIRECT target precede it.
+        f.route(&mut self.pubsub.outbox, target, msg, target == id);
     }
 
     /// Dooms transactions watching keys of `db` that FLUSHDB, FLUSHALL or

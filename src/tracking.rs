@@ -131,8 +131,6 @@ pub struct Tracking {
     prefixes: Vec<Prefix>,
     /// Ids of the clients with tracking on.
     pub clients: Vec<u64>,
-    /// The running client's settings, while it runs.
-    pub current: Current,
 }
 
 impl Tracking {

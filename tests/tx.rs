@@ -285,3 +285,85 @@ fn watch_race_counts_exactly() {
         "no transaction ever collided: the test proves nothing"
     );
 }
+
+/// [1/9]: each command EXEC runs gets a call frame of its own. A CLIENT
+/// NO-TOUCH caller's queued reads leave the LRU clock alone, the queued
+/// TOUCH (the one command NO-TOUCH exempts) touches only its own key, and
+/// nothing of it carries over to the read queued after it.
+#[test]
+fn nested_calls_get_frames_of_their_own() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    c.cmd(&["SET", "k", "v"]);
+    c.cmd(&["SET", "j", "v"]);
+    c.expect(&["DEBUG", "SLEEP", "1.1"], "+OK\r\n");
+    c.expect(&["CLIENT", "NO-TOUCH", "on"], "+OK\r\n");
+    c.expect(&["MULTI"], "+OK\r\n");
+    for args in [&["GET", "k"][..], &["TOUCH", "j"], &["GET", "k"]] {
+        c.expect(args, "+QUEUED\r\n");
+    }
+    c.expect(&["EXEC"], "*3\r\n$1\r\nv\r\n:1\r\n$1\r\nv\r\n");
+    c.expect(&["CLIENT", "NO-TOUCH", "off"], "+OK\r\n");
+    let idle = |c: &mut Conn, key: &str| match c.value(&["OBJECT", "IDLETIME", key]) {
+        Value::Int(n) => n,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        idle(&mut c, "k") >= 1,
+        "a NO-TOUCH read inside EXEC touched k"
+    );
+    assert_eq!(idle(&mut c, "j"), 0, "TOUCH inside EXEC did not touch j");
+}
+
+/// [1/9]: a tracking client's EXEC. Its own invalidations follow EXEC's
+/// reply, and the keys read inside EXEC are remembered, as in Redis.
+#[test]
+fn tracking_inside_exec_matches_redis() {
+    let Some(pair) = Pair::new() else {
+        return;
+    };
+    let (mut a, mut ra) = pair.extra_conns();
+    let (mut b, mut rb) = pair.extra_conns();
+    let both = |x: &mut Conn, y: &mut Conn, args: &[&str]| {
+        let (gx, gy) = (x.cmd(args), y.cmd(args));
+        assert_eq!(show(&gx), show(&gy), "{args:?}");
+    };
+    for args in [
+        &["HELLO", "3"][..],
+        &["CLIENT", "TRACKING", "on"],
+        &["GET", "k"],
+    ] {
+        let (gx, gy) = (a.cmd(args), ra.cmd(args));
+        if args[0] != "HELLO" {
+            assert_eq!(show(&gx), show(&gy), "{args:?}");
+        }
+    }
+    both(&mut a, &mut ra, &["MULTI"]);
+    for args in [&["SET", "k", "1"][..], &["GET", "k"], &["GET", "other"]] {
+        both(&mut a, &mut ra, args);
+    }
+    // EXEC's reply, then the push invalidating k (its own write).
+    a.send_cmd(&["EXEC"]);
+    ra.send_cmd(&["EXEC"]);
+    for _ in 0..2 {
+        assert_eq!(show(&a.read_reply()), show(&ra.read_reply()));
+    }
+    // k and other were read inside EXEC: another client's writes
+    // invalidate them.
+    both(&mut b, &mut rb, &["MSET", "k", "2", "other", "3"]);
+    let until_pong = |c: &mut Conn| {
+        c.send_cmd(&["PING"]);
+        let mut got = Vec::new();
+        loop {
+            let r = c.read_reply();
+            let done = r == b"+PONG\r\n";
+            got.push(show(&r));
+            if done {
+                return got;
+            }
+        }
+    };
+    let (got, want) = (until_pong(&mut a), until_pong(&mut ra));
+    assert_eq!(got, want);
+    assert_eq!(got.len(), 3, "two invalidations, then PONG: {got:?}");
+}

@@ -52,9 +52,6 @@ pub struct Blocking {
     pub unblock_requests: Vec<(u64, bool)>,
     /// Set when a re-run command blocked again (it stays in its place).
     pub reblocked: bool,
-    /// Set whenever a command blocks (first time or again): `cmd::call`
-    /// then leaves its statistics for when it is served.
-    pub blocked_now: bool,
     /// The (db, key) whose signal is re-running a blocked command, while
     /// it runs: Redis serves a woken stream reader from that key only.
     pub serving: Option<(usize, Box<[u8]>)>,
@@ -141,8 +138,9 @@ impl Ctx<'_> {
         argv: Vec<Bytes>,
     ) {
         let id = self.client.id;
+        // `cmd::call` leaves its statistics for when it is served.
+        self.frame.blocked = true;
         let b = &mut self.srv.blocking;
-        b.blocked_now = true;
         if b.clients.contains_key(&id) {
             b.reblocked = true;
             return;

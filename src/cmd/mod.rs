@@ -7,6 +7,7 @@
 pub mod acl;
 pub mod args;
 pub mod blocking;
+mod call;
 pub mod client;
 pub mod command;
 pub mod connection;
@@ -35,9 +36,11 @@ use bytes::Bytes;
 
 use crate::conn::ClientState;
 use crate::db::Db;
+use crate::frame::Frame;
 use crate::resp::Out;
 use crate::state::State;
 pub use args::Args;
+pub use call::{call, call_nested};
 
 /// A handler runs one command. Errors returned are sent as error replies.
 pub type Handler = fn(&mut Ctx) -> CmdResult;
@@ -218,13 +221,9 @@ pub struct Ctx<'a> {
     pub parent: Option<&'static CommandSpec>,
     /// Index of the first argument after the command (and subcommand) name.
     pub arg0: usize,
-    /// What to write to the AOF instead of the command as received, when
-    /// it changed the dataset (relative expiries become absolute, ...).
-    pub propagate: Option<Vec<Vec<Vec<u8>>>>,
-    /// Arguments MONITOR and the slow log show as `(redacted)`
-    /// (passwords), set by the handler as it parses them: bit `i` for
-    /// argument `i`, bit 63 for every argument from 63 on.
-    pub redacted: u64,
+    /// This command's own state: who calls, what it expired, what it
+    /// propagates (see [`crate::frame`]).
+    pub frame: Frame,
 }
 
 impl<'a> Ctx<'a> {
@@ -247,7 +246,7 @@ impl<'a> Ctx<'a> {
     /// not being loaded). Commands that build a replacement command may
     /// skip building it when not.
     pub fn propagating(&self) -> bool {
-        self.srv.aof.is_some() && !self.srv.loading
+        self.srv.propagating()
     }
 
     /// Propagates `args` instead of the command as received (may be called
@@ -256,7 +255,8 @@ impl<'a> Ctx<'a> {
         if !self.propagating() {
             return;
         }
-        self.propagate
+        self.frame
+            .propagate
             .get_or_insert_with(Vec::new)
             .push(args.iter().map(|a| a.to_vec()).collect());
     }
@@ -271,21 +271,21 @@ impl<'a> Ctx<'a> {
     /// flag) for `key` in the client's database, if enabled.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.client.db;
-        self.srv.notify(class, event, db, key);
+        self.srv.notify(&mut self.frame, class, event, db, key);
     }
 
     /// Notes that `key` in the client's database changed: transactions
     /// watching it will not run (Redis's `signalModifiedKey`).
     pub fn signal_modified(&mut self, key: &[u8]) {
         let db = self.client.db;
-        self.srv.signal_modified(db, key);
+        self.srv.signal_modified(&mut self.frame, db, key);
     }
 
     /// [`Ctx::signal_modified`] for a stream changed in place (XDEL,
     /// XTRIM), which does not wake its blocked readers, as in Redis.
     pub fn signal_modified_in_place(&mut self, key: &[u8]) {
         let db = self.client.db;
-        self.srv.signal_modified_in_place(db, key);
+        self.srv.signal_modified_in_place(&mut self.frame, db, key);
     }
 
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).
@@ -296,7 +296,7 @@ impl<'a> Ctx<'a> {
     /// Hides argument `i` (a password) from MONITOR and the slow log, as
     /// Redis's `redactClientCommandArgument`.
     pub fn redact(&mut self, i: usize) {
-        self.redacted |= 1 << i.min(63);
+        self.frame.redacted |= 1 << i.min(63);
     }
 }
 
@@ -498,306 +498,6 @@ fn unknown_command(argv: &[Bytes]) -> String {
         trunc(&argv[0], 128),
         args
     )
-}
-
-/// Runs one command for a client, as Redis's `processCommand` and `call`:
-/// existence and arity, authentication, the disk-error check for writes,
-/// the handler, statistics, and propagation to the AOF of what changed the
-/// dataset (expired keys as DEL first).
-pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) {
-    // CLIENT LIST's `cmd` is noted at lookup, as Redis's processCommand
-    // does (inside EXEC it stays `exec`).
-    let note = !client.exec_running;
-    let (spec, parent, arg0) = match resolve(argv) {
-        Resolved::Err(msg) => {
-            if note {
-                client.last_cmd = None;
-            }
-            out.error(&msg);
-            st.stats.error(&msg);
-            // A bad command inside MULTI dooms the transaction.
-            client.multi_error |= client.in_multi;
-            return;
-        }
-        Resolved::Arity(spec, parent, msg) => {
-            if note {
-                client.last_cmd = Some((spec, parent));
-            }
-            reject(st, client, out, spec, parent, &msg);
-            return;
-        }
-        Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
-    };
-    if note {
-        client.last_cmd = Some((spec, parent));
-    }
-    if !client.authenticated && !st.acl.default_nopass && !spec.has(flags::NO_AUTH) {
-        let msg = "NOAUTH Authentication required.";
-        reject(st, client, out, spec, parent, msg);
-        return;
-    }
-    // The permission check: one flag test for users that may run anything.
-    if !st.acl.is_unrestricted(client.user) {
-        if let Err(msg) = acl_check(st, client, out, spec, parent, argv) {
-            reject(st, client, out, spec, parent, &msg);
-            return;
-        }
-    }
-    // maxmemory: one comparison when unset. Not for commands inside EXEC
-    // or blocked commands running again (Redis checks in processCommand).
-    if st.config.maxmemory != 0
-        && !st.loading
-        && !client.exec_running
-        && oom_rejects(st, client, spec)
-    {
-        if spec.name == "exec" && client.in_multi {
-            client.in_multi = false;
-            client.multi_error = false;
-            client.multi_queue.clear();
-            st.watches.unwatch_all(client);
-            let msg = format!(
-                "EXECABORT Transaction discarded because of: {}",
-                crate::evict::OOM_ERR
-            );
-            reject(st, client, out, spec, parent, &msg);
-        } else {
-            reject(st, client, out, spec, parent, crate::evict::OOM_ERR);
-        }
-        return;
-    }
-    if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
-        let msg = format!(
-            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-            fullname(spec, parent)
-        );
-        reject(st, client, out, spec, parent, &msg);
-        return;
-    }
-    if client.monitor && spec.has(flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) {
-        // MONITOR clients are replicas to Redis, which may not touch keys.
-        let msg = "ERR Replica can't interact with the keyspace";
-        reject(st, client, out, spec, parent, msg);
-        return;
-    }
-    if client.in_multi
-        && !matches!(
-            spec.name,
-            "exec" | "discard" | "multi" | "quit" | "reset" | "watch"
-        )
-    {
-        // Queued, copied out of the read buffer (it may be long-lived).
-        client
-            .multi_queue
-            .push(argv.iter().map(|a| Bytes::copy_from_slice(a)).collect());
-        out.simple("QUEUED");
-        return;
-    }
-    let Some(handler) = spec.handler else { return };
-    if spec.has(flags::WRITE) || spec.name == "ping" {
-        if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
-            let msg = format!("MISCONF Errors writing to the AOF file: {why}");
-            reject(st, client, out, spec, parent, &msg);
-            return;
-        }
-    }
-    let dirty_before = st.dirty;
-    let reply_start = out.buf.len();
-    let caller = std::mem::replace(&mut st.pubsub.current, client.id);
-    let caller_tracking = std::mem::replace(
-        &mut st.tracking.current,
-        crate::tracking::Current::of(&client.track),
-    );
-    // Monitors see each command once, after it ran: not admin commands,
-    // not a blocked command's re-runs, not the AOF being loaded.
-    let monitored = !st.clients.monitors.is_empty()
-        && !st.loading
-        && !spec.has(flags::SKIP_MONITOR | flags::ADMIN)
-        && !st.blocking.is_blocked(client.id);
-    // CLIENT NO-TOUCH: lookups leave the LRU clock alone (except TOUCH).
-    let touch_before = client
-        .no_touch
-        .then(|| std::mem::replace(&mut st.no_touch, spec.name != "touch"));
-    let start = crate::cpu::Stamp::now();
-    let mut ctx = Ctx {
-        argv,
-        out,
-        client,
-        srv: st,
-        cmd: spec,
-        parent,
-        arg0,
-        propagate: None,
-        redacted: 0,
-    };
-    let result = handler(&mut ctx);
-    let propagate = ctx.propagate.take();
-    let redacted = ctx.redacted;
-    if let Some(t) = touch_before {
-        st.no_touch = t;
-    }
-    let usec = start.elapsed_us();
-    let failed = result.is_err();
-    if let Err(e) = result {
-        let msg = e.message(&fullname(spec, parent));
-        out.error(&msg);
-        st.stats.error(&msg);
-    }
-    // A command that blocked is counted once, when it is finally served
-    // (or, in the loop, when it times out).
-    if !std::mem::take(&mut st.blocking.blocked_now) {
-        let s = st.stats.command(spec, parent);
-        s.calls += 1;
-        s.usec += usec;
-        s.failed += u64::from(failed);
-        if !spec.has(flags::SKIP_SLOWLOG) {
-            let cfg = (st.config.slowlog_log_slower_than, st.config.slowlog_max_len);
-            let now_s = st.now_ms / 1000;
-            let entry = |id| slowlog::Entry {
-                id,
-                time: now_s,
-                duration: usec,
-                argv: slowlog::shorten(&client::redact(argv, redacted)),
-                peer: client.addr.clone(),
-                name: client.name.clone().unwrap_or_default(),
-            };
-            st.slowlog.record(cfg, entry, usec);
-        }
-        let threshold = st.config.latency_monitor_threshold;
-        st.latency
-            .command_done(threshold, spec, parent, usec, st.now_ms);
-    }
-    st.stats.total_commands_processed += 1;
-    if monitored {
-        client::feed_monitors(st, client, &client::redact(argv, redacted));
-    }
-    st.propagate_changes(client.db, argv, dirty_before, propagate);
-    if !st.pubsub.own.is_empty() {
-        // Messages to the caller precede its reply, as Redis writes them
-        // while the command runs.
-        let reply = out.buf.split_off(reply_start);
-        for m in std::mem::take(&mut st.pubsub.own) {
-            m.write(out, &client.subs);
-        }
-        out.buf.unsplit(reply);
-    }
-    if client.track.on {
-        after_tracked_command(st, client, spec, parent, argv);
-    }
-    // Inside EXEC they wait for EXEC's own reply.
-    if !st.pubsub.own_after.is_empty() && !client.exec_running {
-        for m in std::mem::take(&mut st.pubsub.own_after) {
-            m.write(out, &client.subs);
-        }
-    }
-    st.tracking.current = caller_tracking;
-    st.pubsub.current = caller;
-}
-
-/// CLIENT TRACKING bookkeeping after a tracking client's command: the keys
-/// of a read-only command are remembered (default mode, subject to
-/// OPTIN/OPTOUT and CLIENT CACHING), a broken REDIRECT found meanwhile is
-/// noted, and CLIENT CACHING lapses after one command (not inside MULTI,
-/// nor after another CLIENT subcommand), as in Redis.
-fn after_tracked_command(
-    st: &mut State,
-    client: &mut ClientState,
-    spec: &'static CommandSpec,
-    parent: Option<&'static CommandSpec>,
-    argv: &[Bytes],
-) {
-    client.track.broken = st.tracking.current.broken;
-    if spec.has(flags::READONLY) && client.track.tracks_reads() {
-        let name = fullname(spec, parent);
-        let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs);
-        for k in keyspec::get_keys(&name, specs, argv) {
-            st.tracking.remember(client.id, &argv[k.pos]);
-        }
-    }
-    let top = parent.unwrap_or(spec).name;
-    if !client.in_multi && !client.exec_running && top != "client" {
-        client.track.caching = None;
-    }
-}
-
-/// Checks the client's user may run this command on these keys and
-/// channels; a refusal goes to the ACL log and returns Redis's error.
-fn acl_check(
-    st: &mut State,
-    client: &ClientState,
-    out: &Out,
-    spec: &'static CommandSpec,
-    parent: Option<&'static CommandSpec>,
-    argv: &[Bytes],
-) -> Result<(), String> {
-    let Some(user) = st.acl.users.get(client.user) else {
-        return Err(acl::denial_message(
-            crate::acl::Denial::Command,
-            &fullname(spec, parent),
-        ));
-    };
-    let Err((denial, pos)) = user.check(spec, argv) else {
-        return Ok(());
-    };
-    let name = fullname(spec, parent);
-    let object = match denial {
-        crate::acl::Denial::Command => name.clone().into_bytes(),
-        _ => argv[pos].to_vec(),
-    };
-    let entry = acl::Entry {
-        count: 1,
-        reason: match denial {
-            crate::acl::Denial::Command => "command",
-            crate::acl::Denial::Key => "key",
-            crate::acl::Denial::Channel => "channel",
-        },
-        context: if client.in_multi || client.exec_running {
-            "multi"
-        } else {
-            "toplevel"
-        },
-        object,
-        username: user.name.clone(),
-        ctime: st.now_ms,
-        client_info: client::info_line(st, client, out, argv),
-    };
-    let max = st.config.acllog_max_len;
-    st.acl.log.add(entry, max);
-    Err(acl::denial_message(denial, &name))
-}
-
-/// Refuses a known command before it runs: the error reply, errorstats,
-/// the command's `rejected_calls`, and a doomed transaction inside MULTI.
-/// Runs evictions, then whether the command must be refused because
-/// memory is still over `maxmemory`: commands that may grow memory (EXEC
-/// if it queued one), and anything queued in MULTI but EXEC, DISCARD,
-/// QUIT and RESET, as Redis 7.0's processCommand.
-fn oom_rejects(st: &mut State, client: &ClientState, spec: &CommandSpec) -> bool {
-    if st.blocking.is_blocked(client.id) || st.perform_evictions() {
-        return false;
-    }
-    let queued_denyoom = || {
-        client
-            .multi_queue
-            .iter()
-            .any(|argv| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::DENYOOM)))
-    };
-    spec.has(flags::DENYOOM)
-        || (client.in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
-        || (spec.name == "exec" && queued_denyoom())
-}
-
-fn reject(
-    st: &mut State,
-    client: &mut ClientState,
-    out: &mut Out,
-    spec: &'static CommandSpec,
-    parent: Option<&'static CommandSpec>,
-    msg: &str,
-) {
-    out.error(msg);
-    st.stats.error(msg);
-    st.stats.command(spec, parent).rejected += 1;
-    client.multi_error |= client.in_multi;
 }
 
 #[cfg(test)]

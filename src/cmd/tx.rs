@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 
-use super::{call, CmdError, CmdResult, Ctx};
+use super::{call_nested, CmdError, CmdResult, Ctx};
 use crate::conn::ClientState;
 
 /// MULTI
@@ -71,29 +71,21 @@ pub fn exec(ctx: &mut Ctx) -> CmdResult {
         ctx.out.null_array();
         return Ok(());
     }
-    let mark = ctx.srv.aof.as_mut().map(|a| {
-        let m = a.mark();
-        a.feed(ctx.client.db, &[&b"MULTI"[..]]);
-        m
-    });
-    let fed_after_multi = ctx.srv.aof.as_ref().map_or(0, |a| a.fed);
+    let db = ctx.client.db;
     ctx.out.array(queue.len());
     // Blocking commands inside the transaction must not block.
     ctx.client.exec_running = true;
     for argv in &queue {
-        call(ctx.srv, ctx.client, ctx.out, argv);
+        call_nested(ctx, argv);
     }
     ctx.client.exec_running = false;
-    // The inner commands were logged one by one, inside MULTI ... EXEC
-    // below; EXEC itself must not be logged again.
-    ctx.propagate = Some(Vec::new());
-    if let (Some(aof), Some(mark)) = (ctx.srv.aof.as_mut(), mark) {
-        if aof.fed == fed_after_multi {
-            aof.rollback(mark);
-        } else {
-            let db = ctx.client.db;
-            aof.feed(db, &[&b"EXEC"[..]]);
-        }
+    // What the queued commands changed leaves as one MULTI ... EXEC
+    // block; EXEC itself is not propagated.
+    ctx.frame.propagate = Some(Vec::new());
+    if !ctx.frame.effects.is_empty() {
+        ctx.frame.effects.insert(0, (db, vec![b"MULTI".to_vec()]));
+        let db = ctx.client.db;
+        ctx.frame.effects.push((db, vec![b"EXEC".to_vec()]));
     }
     Ok(())
 }

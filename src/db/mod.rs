@@ -10,6 +10,7 @@
 //! its old value first (serialize-before-modify), so the rewrite sees the
 //! dataset as it was when it started without forking.
 
+pub mod dbs;
 pub mod dict;
 pub mod hash;
 pub mod list;
@@ -22,11 +23,10 @@ pub mod stream_group;
 pub mod value;
 pub mod zset;
 
+pub use dbs::{Dbs, Logs};
 use dict::{Dict, Probe};
 use snapshot::Snap;
 pub use value::{Entry, Str, Value};
-
-use std::cell::Cell;
 
 use crate::util::{glob_match, Rng};
 
@@ -41,12 +41,11 @@ pub struct Db {
     volatile: Dict<i64>,
     /// Keys removed because they expired (INFO `expired_keys`).
     pub expired: u64,
-    /// Keys removed by expiry since the last drain: announced as
-    /// `expired` events and propagated to the AOF as DEL.
+    /// Keys removed by expiry that the call path has not collected yet
+    /// (it moves them into the running command's frame, see
+    /// [`Dbs::touched`]).
     pub expired_log: Vec<Box<[u8]>>,
-    /// How many of `expired_log` have been announced already.
-    pub expired_notified: usize,
-    /// Keys created since the last drain, for `new` events.
+    /// Keys created since the last collection, for `new` events.
     pub new_log: Vec<Box<[u8]>>,
     /// Whether to record `new_log` (only while the `n` class is on).
     pub log_new: bool,
@@ -57,35 +56,6 @@ pub struct Db {
     gen_now: u32,
     /// The AOF rewrite snapshot in progress, if any.
     snap: Option<Box<Snap>>,
-}
-
-thread_local! {
-    /// Some database logged an expired or new key that no event has
-    /// announced yet ([`take_unannounced`]).
-    static UNANNOUNCED: Cell<bool> = const { Cell::new(false) };
-    /// Some database logged an expired key not yet propagated as DEL
-    /// ([`take_undrained`]).
-    static UNDRAINED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether any database (of this thread's server) may have unannounced
-/// `expired_log`/`new_log` entries; clears the mark. Lets the per-command
-/// event flush skip walking all the databases.
-pub fn take_unannounced() -> bool {
-    UNANNOUNCED.with(|c| c.replace(false))
-}
-
-/// Whether any database may hold expired keys not yet drained from
-/// `expired_log`; clears the mark.
-pub fn take_undrained() -> bool {
-    UNDRAINED.with(|c| c.replace(false))
-}
-
-fn mark_logged(expired: bool) {
-    UNANNOUNCED.with(|c| c.set(true));
-    if expired {
-        UNDRAINED.with(|c| c.set(true));
-    }
 }
 
 /// The expiry of `e`, stored under `key` (-1 for none).
@@ -139,7 +109,6 @@ impl Db {
     fn note_expired(&mut self, key: Box<[u8]>) {
         self.expired += 1;
         self.expired_log.push(key);
-        mark_logged(true);
     }
 
     /// Removes every expired key. Returns how many were removed.
@@ -181,7 +150,6 @@ impl Db {
                 self.volatile.remove(&k);
                 self.expired += 1;
                 self.expired_log.push(k);
-                mark_logged(true);
                 None
             }
             Probe::Missing => None,
@@ -268,7 +236,6 @@ impl Db {
             self.keys.insert_new_hashed(hash, key, entry);
             if self.log_new {
                 self.new_log.push(key.into());
-                mark_logged(false);
             }
         }
     }
@@ -287,7 +254,6 @@ impl Db {
         }
         if self.log_new {
             self.new_log.push(key.into());
-            mark_logged(false);
         }
     }
 

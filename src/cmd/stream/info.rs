@@ -16,10 +16,11 @@ use crate::util::parse_i64;
 /// The stream at `key`, or `ERR no such key`.
 fn stream<'s>(
     srv: &'s mut crate::state::State,
+    f: &mut crate::frame::Frame,
     db: usize,
     key: &[u8],
 ) -> Result<&'s Stream, CmdError> {
-    read(srv, db, key)?.ok_or(CmdError::NoSuchKey)
+    read(srv, f, db, key)?.ok_or(CmdError::NoSuchKey)
 }
 
 fn bulk_id(out: &mut Out, id: StreamId) {
@@ -82,7 +83,7 @@ pub fn xinfo_stream(ctx: &mut Ctx) -> CmdResult {
         }
         _ => return Err(syntax()),
     }
-    let s = stream(ctx.srv, ctx.client.db, &argv[2])?;
+    let s = stream(ctx.srv, &mut ctx.frame, ctx.client.db, &argv[2])?;
     let out = &mut *ctx.out;
     if !full {
         out.map(10);
@@ -167,7 +168,7 @@ pub fn xinfo_stream(ctx: &mut Ctx) -> CmdResult {
 /// XINFO GROUPS key
 pub fn xinfo_groups(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.argv[2].clone();
-    let s = stream(ctx.srv, ctx.client.db, &key)?;
+    let s = stream(ctx.srv, &mut ctx.frame, ctx.client.db, &key)?;
     let out = &mut *ctx.out;
     out.array(s.groups.len());
     for (name, g) in &s.groups {
@@ -192,7 +193,7 @@ pub fn xinfo_groups(ctx: &mut Ctx) -> CmdResult {
 pub fn xinfo_consumers(ctx: &mut Ctx) -> CmdResult {
     let (key, group) = (ctx.argv[2].clone(), ctx.argv[3].clone());
     let now = ctx.now();
-    let s = stream(ctx.srv, ctx.client.db, &key)?;
+    let s = stream(ctx.srv, &mut ctx.frame, ctx.client.db, &key)?;
     let Some(g) = s.groups.get(&group[..]) else {
         return Err(super::group::nogroup_for_key(&key, &group));
     };

@@ -1,0 +1,516 @@
+//! The call path, as Redis's `processCommand` and `call`, in three steps:
+//!
+//! 1. [`admit`]: lookup and arity, authentication, ACL, maxmemory, the
+//!    RESP2 subscriber context, MONITOR clients, MULTI queueing, the disk
+//!    error check for writes. A refusal is a reply, and the command does
+//!    not run.
+//! 2. run: the handler, with a [`Ctx`] that owns the command's [`Frame`].
+//! 3. [`finish`]: the error reply, statistics, the slow log and latency
+//!    monitor, MONITOR, propagation of what changed the dataset, and the
+//!    messages the command raised for its own caller.
+//!
+//! [`call`] runs a client's command; [`call_nested`] runs a command from
+//! inside another one (EXEC's queued commands), with a frame of its own
+//! whose effects and trailing messages go to the outer frame.
+
+use bytes::Bytes;
+
+use super::{
+    acl, client, docs, flags, fullname, keyspec, pubsub, resolve, slowlog, CommandSpec, Ctx,
+    Resolved,
+};
+use crate::conn::ClientState;
+use crate::frame::Frame;
+use crate::resp::Out;
+use crate::state::State;
+use crate::tracking;
+
+/// An admitted command: its spec, its container (for subcommands) and
+/// where its arguments start.
+#[derive(Clone, Copy)]
+struct Admitted {
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    arg0: usize,
+}
+
+/// Runs one command of a client, from lookup to finish, and applies
+/// CLIENT REPLY to what it wrote. Returns whether it propagated anything
+/// (its reply must then wait for the AOF write).
+pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) -> bool {
+    client.last_interaction_ms = st.now_ms;
+    let mark = out.buf.len();
+    let frame = Frame::new(client.id, tracking::Current::of(&client.track));
+    let propagated = run(st, client, out, argv, frame, None);
+    if !client.reply.is_on() {
+        if client.reply.suppressed() {
+            out.buf.truncate(mark);
+        }
+        // A blocked command's reply comes later; SKIP waits for it.
+        if !st.blocking.is_blocked(client.id) {
+            client.reply.advance();
+        }
+    }
+    propagated
+}
+
+/// Runs `argv` for the client of `outer` from inside the command `outer`
+/// is running (EXEC): a frame of its own, whose effects on the dataset
+/// and the caller's trailing messages join the outer command's.
+pub fn call_nested(outer: &mut Ctx, argv: &[Bytes]) {
+    let frame = Frame::new(outer.client.id, tracking::Current::of(&outer.client.track));
+    run(
+        outer.srv,
+        outer.client,
+        outer.out,
+        argv,
+        frame,
+        Some(&mut outer.frame),
+    );
+}
+
+/// Admission, the handler, finishing. Returns whether the command
+/// propagated anything to the sinks.
+fn run(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &mut Out,
+    argv: &[Bytes],
+    mut frame: Frame,
+    outer: Option<&mut Frame>,
+) -> bool {
+    let Some(cmd) = admit(st, client, out, argv, &mut frame) else {
+        return false;
+    };
+    let Some(handler) = cmd.spec.handler else {
+        return false;
+    };
+    let dirty_before = st.dirty;
+    let reply_start = out.buf.len();
+    // Monitors see each command once, after it ran: not admin commands,
+    // not a blocked command's re-runs, not the AOF being loaded.
+    let monitored = !st.clients.monitors.is_empty()
+        && !st.loading
+        && !cmd.spec.has(flags::SKIP_MONITOR | flags::ADMIN)
+        && !st.blocking.is_blocked(client.id);
+    // CLIENT NO-TOUCH: lookups leave the LRU clock alone (except TOUCH).
+    frame.no_touch = client.no_touch && cmd.spec.name != "touch";
+    let start = crate::cpu::Stamp::now();
+    let mut ctx = Ctx {
+        argv,
+        out,
+        client,
+        srv: st,
+        cmd: cmd.spec,
+        parent: cmd.parent,
+        arg0: cmd.arg0,
+        frame,
+    };
+    let result = handler(&mut ctx);
+    let Ctx {
+        out,
+        client,
+        srv: st,
+        frame,
+        ..
+    } = ctx;
+    let usec = start.elapsed_us();
+    let done = Done {
+        cmd,
+        argv,
+        result,
+        usec,
+        monitored,
+        changed: st.dirty != dirty_before,
+        reply_start,
+    };
+    finish(st, client, out, frame, done, outer)
+}
+
+/// Admission: whether the command may run now, as Redis's
+/// `processCommand` decides. A refused command has had its error reply
+/// (or, inside MULTI, was queued and answered QUEUED).
+fn admit(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &mut Out,
+    argv: &[Bytes],
+    frame: &mut Frame,
+) -> Option<Admitted> {
+    // CLIENT LIST's `cmd` is noted at lookup, as Redis's processCommand
+    // does (inside EXEC it stays `exec`).
+    let note = !client.exec_running;
+    let (spec, parent, arg0) = match resolve(argv) {
+        Resolved::Err(msg) => {
+            if note {
+                client.last_cmd = None;
+            }
+            out.error(&msg);
+            st.stats.error(&msg);
+            // A bad command inside MULTI dooms the transaction.
+            client.multi_error |= client.in_multi;
+            return None;
+        }
+        Resolved::Arity(spec, parent, msg) => {
+            if note {
+                client.last_cmd = Some((spec, parent));
+            }
+            reject(st, client, out, spec, parent, &msg);
+            return None;
+        }
+        Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
+    };
+    if note {
+        client.last_cmd = Some((spec, parent));
+    }
+    if let Some(msg) = refusal(st, client, out, argv, frame, spec, parent) {
+        reject(st, client, out, spec, parent, &msg);
+        return None;
+    }
+    if client.in_multi
+        && !matches!(
+            spec.name,
+            "exec" | "discard" | "multi" | "quit" | "reset" | "watch"
+        )
+    {
+        // Queued, copied out of the read buffer (it may be long-lived).
+        client
+            .multi_queue
+            .push(argv.iter().map(|a| Bytes::copy_from_slice(a)).collect());
+        out.simple("QUEUED");
+        return None;
+    }
+    if spec.handler.is_some() && (spec.has(flags::WRITE) || spec.name == "ping") {
+        if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
+            let msg = format!("MISCONF Errors writing to the AOF file: {why}");
+            reject(st, client, out, spec, parent, &msg);
+            return None;
+        }
+    }
+    Some(Admitted { spec, parent, arg0 })
+}
+
+/// The checks that refuse a known command before MULTI queues it, in
+/// Redis's order: authentication, ACL, maxmemory, the RESP2 subscriber
+/// context, MONITOR clients. Returns the error to reply with.
+fn refusal(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &Out,
+    argv: &[Bytes],
+    frame: &mut Frame,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+) -> Option<String> {
+    if !client.authenticated && !st.acl.default_nopass && !spec.has(flags::NO_AUTH) {
+        return Some("NOAUTH Authentication required.".into());
+    }
+    // The permission check: one flag test for users that may run anything.
+    if !st.acl.is_unrestricted(client.user) {
+        if let Err(msg) = acl_check(st, client, out, spec, parent, argv) {
+            return Some(msg);
+        }
+    }
+    // maxmemory: one comparison when unset. Not for commands inside EXEC
+    // or blocked commands running again (Redis checks in processCommand).
+    if st.config.maxmemory != 0
+        && !st.loading
+        && !client.exec_running
+        && oom_rejects(st, client, frame, spec)
+    {
+        if spec.name != "exec" || !client.in_multi {
+            return Some(crate::evict::OOM_ERR.into());
+        }
+        // EXEC refused: the transaction is discarded.
+        client.in_multi = false;
+        client.multi_error = false;
+        client.multi_queue.clear();
+        st.watches.unwatch_all(client);
+        return Some(format!(
+            "EXECABORT Transaction discarded because of: {}",
+            crate::evict::OOM_ERR
+        ));
+    }
+    if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
+        return Some(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            fullname(spec, parent)
+        ));
+    }
+    if client.monitor && spec.has(flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) {
+        // MONITOR clients are replicas to Redis, which may not touch keys.
+        return Some("ERR Replica can't interact with the keyspace".into());
+    }
+    None
+}
+
+/// What a command's run left for finishing.
+struct Done<'a> {
+    cmd: Admitted,
+    argv: &'a [Bytes],
+    result: super::CmdResult,
+    usec: u64,
+    monitored: bool,
+    /// The dataset changed (`dirty` moved).
+    changed: bool,
+    /// Where the command's reply starts in the output buffer.
+    reply_start: usize,
+}
+
+/// Finishing: the error reply, statistics, slow log, latency, MONITOR,
+/// propagation, and the messages the command raised for its caller.
+/// Returns whether anything was propagated to the sinks.
+fn finish(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &mut Out,
+    mut frame: Frame,
+    done: Done,
+    mut outer: Option<&mut Frame>,
+) -> bool {
+    let Admitted { spec, parent, .. } = done.cmd;
+    let failed = done.result.is_err();
+    if let Err(e) = &done.result {
+        let msg = e.message(&fullname(spec, parent));
+        out.error(&msg);
+        st.stats.error(&msg);
+    }
+    // A command that blocked is counted once, when it is finally served
+    // (or, in the loop, when it times out).
+    if !frame.blocked {
+        record_stats(st, client, spec, parent, &done, failed, frame.redacted);
+    }
+    st.stats.total_commands_processed += 1;
+    if done.monitored {
+        client::feed_monitors(st, client, &client::redact(done.argv, frame.redacted));
+    }
+    st.collect_expired(&mut frame);
+    let propagated = propagate(
+        st,
+        client.db,
+        done.argv,
+        &mut frame,
+        done.changed,
+        outer.as_deref_mut(),
+    );
+    if !frame.own.is_empty() {
+        // Messages to the caller precede its reply, as Redis writes them
+        // while the command runs.
+        let reply = out.buf.split_off(done.reply_start);
+        for m in frame.own.drain(..) {
+            m.write(out, &client.subs);
+        }
+        out.buf.unsplit(reply);
+    }
+    if client.track.on {
+        after_tracked_command(st, client, &frame, spec, parent, done.argv);
+    }
+    // Inside EXEC they wait for EXEC's own reply.
+    if !frame.own_after.is_empty() {
+        match outer {
+            Some(o) => o.own_after.append(&mut frame.own_after),
+            None => {
+                for m in frame.own_after.drain(..) {
+                    m.write(out, &client.subs);
+                }
+            }
+        }
+    }
+    propagated
+}
+
+/// INFO commandstats, the slow log and the latency monitor.
+fn record_stats(
+    st: &mut State,
+    client: &ClientState,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    done: &Done,
+    failed: bool,
+    redacted: u64,
+) {
+    let usec = done.usec;
+    let s = st.stats.command(spec, parent);
+    s.calls += 1;
+    s.usec += usec;
+    s.failed += u64::from(failed);
+    if !spec.has(flags::SKIP_SLOWLOG) {
+        let cfg = (st.config.slowlog_log_slower_than, st.config.slowlog_max_len);
+        let now_s = st.now_ms / 1000;
+        let entry = |id| slowlog::Entry {
+            id,
+            time: now_s,
+            duration: usec,
+            argv: slowlog::shorten(&client::redact(done.argv, redacted)),
+            peer: client.addr.clone(),
+            name: client.name.clone().unwrap_or_default(),
+        };
+        st.slowlog.record(cfg, entry, usec);
+    }
+    let threshold = st.config.latency_monitor_threshold;
+    st.latency
+        .command_done(threshold, spec, parent, usec, st.now_ms);
+}
+
+/// What the command did to the dataset, in order: keys it found expired
+/// (as DEL), the effects of the commands it ran (EXEC), then the command
+/// itself (or its replacement) if it changed the dataset. At the top
+/// level they go to the sinks through [`State::propagate`]; a nested
+/// command hands them to the `outer` frame. Returns whether anything went
+/// to the sinks.
+fn propagate(
+    st: &mut State,
+    db: usize,
+    argv: &[Bytes],
+    frame: &mut Frame,
+    changed: bool,
+    outer: Option<&mut Frame>,
+) -> bool {
+    if !st.propagating() {
+        return false;
+    }
+    let expired = std::mem::take(&mut frame.expired);
+    let replacement = frame.propagate.take();
+    let Some(o) = outer else {
+        // The usual case, without copying the command.
+        let fed = !expired.is_empty() || !frame.effects.is_empty() || changed;
+        for (d, key) in expired {
+            st.propagate(d, &[&b"DEL"[..], &key]);
+        }
+        for (d, c) in std::mem::take(&mut frame.effects) {
+            st.propagate(d, &c);
+        }
+        if changed {
+            match replacement {
+                Some(cmds) => cmds.iter().for_each(|c| st.propagate(db, c)),
+                None => st.propagate(db, argv),
+            }
+        }
+        return fed;
+    };
+    let del = |(d, key): (usize, Box<[u8]>)| (d, vec![b"DEL".to_vec(), key.into_vec()]);
+    o.effects.extend(expired.into_iter().map(del));
+    o.effects.append(&mut frame.effects);
+    if changed {
+        match replacement {
+            Some(cmds) => o.effects.extend(cmds.into_iter().map(|c| (db, c))),
+            None => o
+                .effects
+                .push((db, argv.iter().map(|a| a.to_vec()).collect())),
+        }
+    }
+    false
+}
+
+/// CLIENT TRACKING bookkeeping after a tracking client's command: the keys
+/// of a read-only command are remembered (default mode, subject to
+/// OPTIN/OPTOUT and CLIENT CACHING), a broken REDIRECT found meanwhile is
+/// noted, and CLIENT CACHING lapses after one command (not inside MULTI,
+/// nor after another CLIENT subcommand), as in Redis.
+fn after_tracked_command(
+    st: &mut State,
+    client: &mut ClientState,
+    frame: &Frame,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+) {
+    client.track.broken = frame.tracking.broken;
+    if spec.has(flags::READONLY) && client.track.tracks_reads() {
+        let name = fullname(spec, parent);
+        let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs);
+        for k in keyspec::get_keys(&name, specs, argv) {
+            st.tracking.remember(client.id, &argv[k.pos]);
+        }
+    }
+    let top = parent.unwrap_or(spec).name;
+    if !client.in_multi && !client.exec_running && top != "client" {
+        client.track.caching = None;
+    }
+}
+
+/// Checks the client's user may run this command on these keys and
+/// channels; a refusal goes to the ACL log and returns Redis's error.
+fn acl_check(
+    st: &mut State,
+    client: &ClientState,
+    out: &Out,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+) -> Result<(), String> {
+    let Some(user) = st.acl.users.get(client.user) else {
+        return Err(acl::denial_message(
+            crate::acl::Denial::Command,
+            &fullname(spec, parent),
+        ));
+    };
+    let Err((denial, pos)) = user.check(spec, argv) else {
+        return Ok(());
+    };
+    let name = fullname(spec, parent);
+    let object = match denial {
+        crate::acl::Denial::Command => name.clone().into_bytes(),
+        _ => argv[pos].to_vec(),
+    };
+    let entry = acl::Entry {
+        count: 1,
+        reason: match denial {
+            crate::acl::Denial::Command => "command",
+            crate::acl::Denial::Key => "key",
+            crate::acl::Denial::Channel => "channel",
+        },
+        context: if client.in_multi || client.exec_running {
+            "multi"
+        } else {
+            "toplevel"
+        },
+        object,
+        username: user.name.clone(),
+        ctime: st.now_ms,
+        client_info: client::info_line(st, client, out, argv),
+    };
+    let max = st.config.acllog_max_len;
+    st.acl.log.add(entry, max);
+    Err(acl::denial_message(denial, &name))
+}
+
+/// Runs evictions, then whether the command must be refused because
+/// memory is still over `maxmemory`: commands that may grow memory (EXEC
+/// if it queued one), and anything queued in MULTI but EXEC, DISCARD,
+/// QUIT and RESET, as Redis 7.0's processCommand.
+fn oom_rejects(
+    st: &mut State,
+    client: &ClientState,
+    frame: &mut Frame,
+    spec: &CommandSpec,
+) -> bool {
+    if st.blocking.is_blocked(client.id) || st.perform_evictions(frame) {
+        return false;
+    }
+    let queued_denyoom = || {
+        client
+            .multi_queue
+            .iter()
+            .any(|argv| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::DENYOOM)))
+    };
+    spec.has(flags::DENYOOM)
+        || (client.in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
+        || (spec.name == "exec" && queued_denyoom())
+}
+
+/// Refuses a known command before it runs: the error reply, errorstats,
+/// the command's `rejected_calls`, and a doomed transaction inside MULTI.
+fn reject(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &mut Out,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    msg: &str,
+) {
+    out.error(msg);
+    st.stats.error(msg);
+    st.stats.command(spec, parent).rejected += 1;
+    client.multi_error |= client.in_multi;
+}

@@ -1,0 +1,85 @@
+//! The call frame: everything that belongs to one running command rather
+//! than to the server or the client. `cmd::call` makes a fresh frame for
+//! each command it runs, hands it to the handler inside its context, and
+//! reads it back when finishing: statistics, propagation, messages for the
+//! caller. A command that runs commands (EXEC, a script) gives each of
+//! them a frame of its own, so nothing of the outer command leaks in or is
+//! overwritten.
+//!
+//! Nothing here is global: subsystems that need to know who is calling
+//! (tracking's NOLOOP and REDIRECT, Pub/Sub's "messages to the caller
+//! precede its reply", CLIENT NO-TOUCH lookups) take the frame as an
+//! argument.
+
+use crate::pubsub::Msg;
+use crate::tracking;
+
+/// Per-command state, passed down from the call path to the handler and
+/// the subsystems it reaches.
+#[derive(Debug, Default)]
+pub struct Frame {
+    /// Id of the calling client (0: internal, the AOF loader or the cron).
+    pub caller: u64,
+    /// The caller's CLIENT TRACKING settings as the command started; a
+    /// REDIRECT found broken while it runs is noted here.
+    pub tracking: tracking::Current,
+    /// CLIENT NO-TOUCH caller running anything but TOUCH: lookups leave
+    /// the LRU/LFU clock alone.
+    pub no_touch: bool,
+    /// The command parked its client (it is counted when served).
+    pub blocked: bool,
+    /// Messages for the caller that precede its reply: Redis writes them
+    /// while the command runs (a PUBLISH to itself, keyspace events).
+    pub own: Vec<Msg>,
+    /// Messages for the caller that follow its reply (its own tracking
+    /// invalidations, as Redis 7.0 sends them).
+    pub own_after: Vec<Msg>,
+    /// Keys removed by expiry while the command ran, by database, in
+    /// order: announced as `expired` events, then propagated as DEL
+    /// before the command itself.
+    pub expired: Vec<(usize, Box<[u8]>)>,
+    /// What to propagate instead of the command as received, when it
+    /// changed the dataset (relative expiries become absolute, ...).
+    pub propagate: Option<Vec<Vec<Vec<u8>>>>,
+    /// Effects of the commands this one ran (EXEC's queued commands),
+    /// each with its database, in order. They leave when this command
+    /// finishes: to the sinks, or to its own caller's frame if it is
+    /// nested too.
+    pub effects: Vec<(usize, Vec<Vec<u8>>)>,
+    /// Arguments MONITOR and the slow log show as `(redacted)`
+    /// (passwords): bit `i` for argument `i`, bit 63 for every argument
+    /// from 63 on.
+    pub redacted: u64,
+}
+
+impl Frame {
+    /// A frame for a command of client `caller`, with its tracking
+    /// settings.
+    pub fn new(caller: u64, tracking: tracking::Current) -> Frame {
+        Frame {
+            caller,
+            tracking,
+            ..Frame::default()
+        }
+    }
+
+    /// A frame for work the server does on its own (expiry and eviction
+    /// from the cron, loading).
+    pub fn internal() -> Frame {
+        Frame::default()
+    }
+
+    /// Queues `msg` for client `target`: into this frame when the target
+    /// is the caller (before or after its reply), else into `outbox`.
+    pub fn route(&mut self, outbox: &mut Vec<(u64, Msg)>, target: u64, msg: Msg, after: bool) {
+        if target != 0 && target == self.caller {
+            if after {
+                self.own_after.push(msg);
+            } else {
+                self.own.push(msg);
+            }
+        } else {
+            outbox.push((target, msg));
+        }
+    }
+}
