@@ -274,6 +274,19 @@ impl<'a> Ctx<'a> {
         self.srv.notify(&mut self.frame, class, event, db, key);
     }
 
+    /// A change to `key` in the client's database, in one place, in
+    /// Redis's order: transactions watching it fail, tracking clients are
+    /// told and blocked stream readers look again (`signalModifiedKey`);
+    /// keyspace event `event` of `class` (a [`crate::notify`] flag) goes
+    /// out; the dataset counts `dirty` more changes (`server.dirty`).
+    /// Side effects: all three.
+    pub fn modified(&mut self, key: &[u8], class: u32, event: &str, dirty: u64) {
+        let db = self.client.db;
+        self.srv.signal_modified(&mut self.frame, db, key);
+        self.srv.notify(&mut self.frame, class, event, db, key);
+        self.srv.dirty += dirty;
+    }
+
     /// Notes that `key` in the client's database changed: transactions
     /// watching it will not run (Redis's `signalModifiedKey`).
     pub fn signal_modified(&mut self, key: &[u8]) {
