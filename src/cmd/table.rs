@@ -61,9 +61,13 @@ const fn container_with(base: CommandSpec, subcommands: &'static [CommandSpec]) 
 }
 
 // Shorthands for the columns. Key positions are (first, last, step), as in
-// Redis's legacy key spec; flag sets are the ones several rows share.
+// Redis's legacy key spec; rows with MOVABLEKEYS spell out (0, 0, 0), since
+// their keys are found by parsing the arguments, not absent. Flag sets are
+// the ones several rows share.
 const NOKEY: (i32, i32, i32) = (0, 0, 0);
 const KEY1: (i32, i32, i32) = (1, 1, 1);
+/// The key of a subcommand (OBJECT ENCODING key, XGROUP CREATE key ...).
+const KEY2: (i32, i32, i32) = (2, 2, 1);
 const KEYS_ALL: (i32, i32, i32) = (1, -1, 1);
 const KEYS_PAIR: (i32, i32, i32) = (1, 2, 1);
 const ADMIN_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
@@ -138,65 +142,65 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("unlink",      -2, WRITE | FAST,    KEYS_ALL,  "generic", keys::del),
 
     // -- Lists -----------------------------------------------------------------------------------
-    cmd("lpush",      -3, WRITE | DENYOOM | FAST,                (1, 1, 1),  "list", list::lpush),
-    cmd("rpush",      -3, WRITE | DENYOOM | FAST,                (1, 1, 1),  "list", list::rpush),
-    cmd("lpushx",     -3, WRITE | DENYOOM | FAST,                (1, 1, 1),  "list", list::lpushx),
-    cmd("rpushx",     -3, WRITE | DENYOOM | FAST,                (1, 1, 1),  "list", list::rpushx),
-    cmd("lpop",       -2, WRITE | FAST,                          (1, 1, 1),  "list", list::lpop),
-    cmd("rpop",       -2, WRITE | FAST,                          (1, 1, 1),  "list", list::rpop),
-    cmd("llen",        2, READONLY | FAST,                       (1, 1, 1),  "list", list::llen),
-    cmd("lrange",      4, READONLY,                              (1, 1, 1),  "list", list::lrange),
-    cmd("lindex",      3, READONLY,                              (1, 1, 1),  "list", list::lindex),
-    cmd("lset",        4, WRITE | DENYOOM,                       (1, 1, 1),  "list", list::lset),
-    cmd("lrem",        4, WRITE,                                 (1, 1, 1),  "list", list::lrem),
-    cmd("ltrim",       4, WRITE,                                 (1, 1, 1),  "list", list::ltrim),
-    cmd("linsert",     5, WRITE | DENYOOM,                       (1, 1, 1),  "list", list::linsert),
-    cmd("lpos",       -3, READONLY,                              (1, 1, 1),  "list", list::lpos),
-    cmd("lmove",       5, WRITE | DENYOOM,                       (1, 2, 1),  "list", list::lmove),
-    cmd("rpoplpush",   3, WRITE | DENYOOM,                       (1, 2, 1),  "list", list::rpoplpush),
+    cmd("lpush",      -3, WRITE | DENYOOM | FAST,                KEY1,       "list", list::lpush),
+    cmd("rpush",      -3, WRITE | DENYOOM | FAST,                KEY1,       "list", list::rpush),
+    cmd("lpushx",     -3, WRITE | DENYOOM | FAST,                KEY1,       "list", list::lpushx),
+    cmd("rpushx",     -3, WRITE | DENYOOM | FAST,                KEY1,       "list", list::rpushx),
+    cmd("lpop",       -2, WRITE | FAST,                          KEY1,       "list", list::lpop),
+    cmd("rpop",       -2, WRITE | FAST,                          KEY1,       "list", list::rpop),
+    cmd("llen",        2, READONLY | FAST,                       KEY1,       "list", list::llen),
+    cmd("lrange",      4, READONLY,                              KEY1,       "list", list::lrange),
+    cmd("lindex",      3, READONLY,                              KEY1,       "list", list::lindex),
+    cmd("lset",        4, WRITE | DENYOOM,                       KEY1,       "list", list::lset),
+    cmd("lrem",        4, WRITE,                                 KEY1,       "list", list::lrem),
+    cmd("ltrim",       4, WRITE,                                 KEY1,       "list", list::ltrim),
+    cmd("linsert",     5, WRITE | DENYOOM,                       KEY1,       "list", list::linsert),
+    cmd("lpos",       -3, READONLY,                              KEY1,       "list", list::lpos),
+    cmd("lmove",       5, WRITE | DENYOOM,                       KEYS_PAIR,  "list", list::lmove),
+    cmd("rpoplpush",   3, WRITE | DENYOOM,                       KEYS_PAIR,  "list", list::rpoplpush),
     cmd("lmpop",      -4, WRITE | MOVABLEKEYS,                   (0, 0, 0),  "list", list::lmpop),
     cmd("blpop",      -3, WRITE | NOSCRIPT | BLOCKING,           (1, -2, 1), "list", list::blpop),
     cmd("brpop",      -3, WRITE | NOSCRIPT | BLOCKING,           (1, -2, 1), "list", list::brpop),
-    cmd("blmove",      6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1),  "list", list::blmove),
-    cmd("brpoplpush",  4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1),  "list", list::brpoplpush),
+    cmd("blmove",      6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, KEYS_PAIR,  "list", list::blmove),
+    cmd("brpoplpush",  4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, KEYS_PAIR,  "list", list::brpoplpush),
     cmd("blmpop",     -5, WRITE | BLOCKING | MOVABLEKEYS,        (0, 0, 0),  "list", list::blmpop),
 
     // -- Hashes ----------------------------------------------------------------------------------
-    cmd("hset",         -4, WRITE | DENYOOM | FAST, (1, 1, 1), "hash", hash::hset),
-    cmd("hsetnx",        4, WRITE | DENYOOM | FAST, (1, 1, 1), "hash", hash::hsetnx),
-    cmd("hget",          3, READONLY | FAST,        (1, 1, 1), "hash", hash::hget),
-    cmd("hmget",        -3, READONLY | FAST,        (1, 1, 1), "hash", hash::hmget),
-    cmd("hmset",        -4, WRITE | DENYOOM | FAST, (1, 1, 1), "hash", hash::hmset),
-    cmd("hdel",         -3, WRITE | FAST,           (1, 1, 1), "hash", hash::hdel),
-    cmd("hlen",          2, READONLY | FAST,        (1, 1, 1), "hash", hash::hlen),
-    cmd("hstrlen",       3, READONLY | FAST,        (1, 1, 1), "hash", hash::hstrlen),
-    cmd("hexists",       3, READONLY | FAST,        (1, 1, 1), "hash", hash::hexists),
-    cmd("hgetall",       2, READONLY,               (1, 1, 1), "hash", hash::hgetall),
-    cmd("hkeys",         2, READONLY,               (1, 1, 1), "hash", hash::hkeys),
-    cmd("hvals",         2, READONLY,               (1, 1, 1), "hash", hash::hvals),
-    cmd("hincrby",       4, WRITE | DENYOOM | FAST, (1, 1, 1), "hash", hash::hincrby),
-    cmd("hincrbyfloat",  4, WRITE | DENYOOM | FAST, (1, 1, 1), "hash", hash::hincrbyfloat),
-    cmd("hrandfield",   -2, READONLY,               (1, 1, 1), "hash", hash::hrandfield),
-    cmd("hscan",        -3, READONLY,               (1, 1, 1), "hash", hash::hscan),
+    cmd("hset",         -4, WRITE | DENYOOM | FAST, KEY1, "hash", hash::hset),
+    cmd("hsetnx",        4, WRITE | DENYOOM | FAST, KEY1, "hash", hash::hsetnx),
+    cmd("hget",          3, READONLY | FAST,        KEY1, "hash", hash::hget),
+    cmd("hmget",        -3, READONLY | FAST,        KEY1, "hash", hash::hmget),
+    cmd("hmset",        -4, WRITE | DENYOOM | FAST, KEY1, "hash", hash::hmset),
+    cmd("hdel",         -3, WRITE | FAST,           KEY1, "hash", hash::hdel),
+    cmd("hlen",          2, READONLY | FAST,        KEY1, "hash", hash::hlen),
+    cmd("hstrlen",       3, READONLY | FAST,        KEY1, "hash", hash::hstrlen),
+    cmd("hexists",       3, READONLY | FAST,        KEY1, "hash", hash::hexists),
+    cmd("hgetall",       2, READONLY,               KEY1, "hash", hash::hgetall),
+    cmd("hkeys",         2, READONLY,               KEY1, "hash", hash::hkeys),
+    cmd("hvals",         2, READONLY,               KEY1, "hash", hash::hvals),
+    cmd("hincrby",       4, WRITE | DENYOOM | FAST, KEY1, "hash", hash::hincrby),
+    cmd("hincrbyfloat",  4, WRITE | DENYOOM | FAST, KEY1, "hash", hash::hincrbyfloat),
+    cmd("hrandfield",   -2, READONLY,               KEY1, "hash", hash::hrandfield),
+    cmd("hscan",        -3, READONLY,               KEY1, "hash", hash::hscan),
 
     // -- Sets ------------------------------------------------------------------------------------
-    cmd("sadd",        -3, WRITE | DENYOOM | FAST, (1, 1, 1),  "set", set::sadd),
-    cmd("srem",        -3, WRITE | FAST,           (1, 1, 1),  "set", set::srem),
-    cmd("sismember",    3, READONLY | FAST,        (1, 1, 1),  "set", set::sismember),
-    cmd("smismember",  -3, READONLY | FAST,        (1, 1, 1),  "set", set::smismember),
-    cmd("scard",        2, READONLY | FAST,        (1, 1, 1),  "set", set::scard),
-    cmd("smembers",     2, READONLY,               (1, 1, 1),  "set", set::smembers),
-    cmd("spop",        -2, WRITE | FAST,           (1, 1, 1),  "set", set::spop),
-    cmd("srandmember", -2, READONLY,               (1, 1, 1),  "set", set::srandmember),
-    cmd("smove",        4, WRITE | FAST,           (1, 2, 1),  "set", set::smove),
-    cmd("sinter",      -2, READONLY,               (1, -1, 1), "set", set::sinter),
-    cmd("sunion",      -2, READONLY,               (1, -1, 1), "set", set::sunion),
-    cmd("sdiff",       -2, READONLY,               (1, -1, 1), "set", set::sdiff),
-    cmd("sinterstore", -3, WRITE | DENYOOM,        (1, -1, 1), "set", set::sinterstore),
-    cmd("sunionstore", -3, WRITE | DENYOOM,        (1, -1, 1), "set", set::sunionstore),
-    cmd("sdiffstore",  -3, WRITE | DENYOOM,        (1, -1, 1), "set", set::sdiffstore),
-    cmd("sintercard",  -3, READONLY | MOVABLEKEYS, (0, 0, 0),  "set", set::sintercard),
-    cmd("sscan",       -3, READONLY,               (1, 1, 1),  "set", set::sscan),
+    cmd("sadd",        -3, WRITE | DENYOOM | FAST, KEY1,      "set", set::sadd),
+    cmd("srem",        -3, WRITE | FAST,           KEY1,      "set", set::srem),
+    cmd("sismember",    3, READONLY | FAST,        KEY1,      "set", set::sismember),
+    cmd("smismember",  -3, READONLY | FAST,        KEY1,      "set", set::smismember),
+    cmd("scard",        2, READONLY | FAST,        KEY1,      "set", set::scard),
+    cmd("smembers",     2, READONLY,               KEY1,      "set", set::smembers),
+    cmd("spop",        -2, WRITE | FAST,           KEY1,      "set", set::spop),
+    cmd("srandmember", -2, READONLY,               KEY1,      "set", set::srandmember),
+    cmd("smove",        4, WRITE | FAST,           KEYS_PAIR, "set", set::smove),
+    cmd("sinter",      -2, READONLY,               KEYS_ALL,  "set", set::sinter),
+    cmd("sunion",      -2, READONLY,               KEYS_ALL,  "set", set::sunion),
+    cmd("sdiff",       -2, READONLY,               KEYS_ALL,  "set", set::sdiff),
+    cmd("sinterstore", -3, WRITE | DENYOOM,        KEYS_ALL,  "set", set::sinterstore),
+    cmd("sunionstore", -3, WRITE | DENYOOM,        KEYS_ALL,  "set", set::sunionstore),
+    cmd("sdiffstore",  -3, WRITE | DENYOOM,        KEYS_ALL,  "set", set::sdiffstore),
+    cmd("sintercard",  -3, READONLY | MOVABLEKEYS, (0, 0, 0), "set", set::sintercard),
+    cmd("sscan",       -3, READONLY,               KEY1,      "set", set::sscan),
 
     // -- Streams ---------------------------------------------------------------------------------
     cmd("xack",       -4, WRITE | FAST,                      KEY1,      "stream", x::xack),
@@ -216,45 +220,45 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("xtrim",      -4, WRITE,                             KEY1,      "stream", x::xtrim),
 
     // -- Sorted sets -----------------------------------------------------------------------------
-    cmd("zadd",             -4, WRITE | DENYOOM | FAST,             (1, 1, 1),  "sorted_set", zset::zadd),
-    cmd("zincrby",           4, WRITE | DENYOOM | FAST,             (1, 1, 1),  "sorted_set", zset::zincrby),
-    cmd("zscore",            3, READONLY | FAST,                    (1, 1, 1),  "sorted_set", zset::zscore),
-    cmd("zmscore",          -3, READONLY | FAST,                    (1, 1, 1),  "sorted_set", zset::zmscore),
-    cmd("zcard",             2, READONLY | FAST,                    (1, 1, 1),  "sorted_set", zset::zcard),
-    cmd("zcount",            4, READONLY | FAST,                    (1, 1, 1),  "sorted_set", zset::zcount),
-    cmd("zlexcount",         4, READONLY | FAST,                    (1, 1, 1),  "sorted_set", zset::zlexcount),
-    cmd("zrank",             3, READONLY | FAST,                    (1, 1, 1),  "sorted_set", zset::zrank),
-    cmd("zrevrank",          3, READONLY | FAST,                    (1, 1, 1),  "sorted_set", zset::zrevrank),
-    cmd("zrange",           -4, READONLY,                           (1, 1, 1),  "sorted_set", zset::zrange),
-    cmd("zrangestore",      -5, WRITE | DENYOOM,                    (1, 2, 1),  "sorted_set", zset::zrangestore),
-    cmd("zrangebyscore",    -4, READONLY,                           (1, 1, 1),  "sorted_set", zset::zrangebyscore),
-    cmd("zrevrangebyscore", -4, READONLY,                           (1, 1, 1),  "sorted_set", zset::zrevrangebyscore),
-    cmd("zrangebylex",      -4, READONLY,                           (1, 1, 1),  "sorted_set", zset::zrangebylex),
-    cmd("zrevrangebylex",   -4, READONLY,                           (1, 1, 1),  "sorted_set", zset::zrevrangebylex),
-    cmd("zrevrange",        -4, READONLY,                           (1, 1, 1),  "sorted_set", zset::zrevrange),
-    cmd("zrem",             -3, WRITE | FAST,                       (1, 1, 1),  "sorted_set", zset::zrem),
-    cmd("zremrangebyrank",   4, WRITE,                              (1, 1, 1),  "sorted_set", zset::zremrangebyrank),
-    cmd("zremrangebyscore",  4, WRITE,                              (1, 1, 1),  "sorted_set", zset::zremrangebyscore),
-    cmd("zremrangebylex",    4, WRITE,                              (1, 1, 1),  "sorted_set", zset::zremrangebylex),
-    cmd("zpopmin",          -2, WRITE | FAST,                       (1, 1, 1),  "sorted_set", zset::zpopmin),
-    cmd("zpopmax",          -2, WRITE | FAST,                       (1, 1, 1),  "sorted_set", zset::zpopmax),
+    cmd("zadd",             -4, WRITE | DENYOOM | FAST,             KEY1,       "sorted_set", zset::zadd),
+    cmd("zincrby",           4, WRITE | DENYOOM | FAST,             KEY1,       "sorted_set", zset::zincrby),
+    cmd("zscore",            3, READONLY | FAST,                    KEY1,       "sorted_set", zset::zscore),
+    cmd("zmscore",          -3, READONLY | FAST,                    KEY1,       "sorted_set", zset::zmscore),
+    cmd("zcard",             2, READONLY | FAST,                    KEY1,       "sorted_set", zset::zcard),
+    cmd("zcount",            4, READONLY | FAST,                    KEY1,       "sorted_set", zset::zcount),
+    cmd("zlexcount",         4, READONLY | FAST,                    KEY1,       "sorted_set", zset::zlexcount),
+    cmd("zrank",             3, READONLY | FAST,                    KEY1,       "sorted_set", zset::zrank),
+    cmd("zrevrank",          3, READONLY | FAST,                    KEY1,       "sorted_set", zset::zrevrank),
+    cmd("zrange",           -4, READONLY,                           KEY1,       "sorted_set", zset::zrange),
+    cmd("zrangestore",      -5, WRITE | DENYOOM,                    KEYS_PAIR,  "sorted_set", zset::zrangestore),
+    cmd("zrangebyscore",    -4, READONLY,                           KEY1,       "sorted_set", zset::zrangebyscore),
+    cmd("zrevrangebyscore", -4, READONLY,                           KEY1,       "sorted_set", zset::zrevrangebyscore),
+    cmd("zrangebylex",      -4, READONLY,                           KEY1,       "sorted_set", zset::zrangebylex),
+    cmd("zrevrangebylex",   -4, READONLY,                           KEY1,       "sorted_set", zset::zrevrangebylex),
+    cmd("zrevrange",        -4, READONLY,                           KEY1,       "sorted_set", zset::zrevrange),
+    cmd("zrem",             -3, WRITE | FAST,                       KEY1,       "sorted_set", zset::zrem),
+    cmd("zremrangebyrank",   4, WRITE,                              KEY1,       "sorted_set", zset::zremrangebyrank),
+    cmd("zremrangebyscore",  4, WRITE,                              KEY1,       "sorted_set", zset::zremrangebyscore),
+    cmd("zremrangebylex",    4, WRITE,                              KEY1,       "sorted_set", zset::zremrangebylex),
+    cmd("zpopmin",          -2, WRITE | FAST,                       KEY1,       "sorted_set", zset::zpopmin),
+    cmd("zpopmax",          -2, WRITE | FAST,                       KEY1,       "sorted_set", zset::zpopmax),
     cmd("zmpop",            -4, WRITE | MOVABLEKEYS,                (0, 0, 0),  "sorted_set", zset::zmpop),
     cmd("bzpopmin",         -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), "sorted_set", zset::bzpopmin),
     cmd("bzpopmax",         -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), "sorted_set", zset::bzpopmax),
     cmd("bzmpop",           -5, WRITE | BLOCKING | MOVABLEKEYS,     (0, 0, 0),  "sorted_set", zset::bzmpop),
-    cmd("zunionstore",      -4, WRITE | DENYOOM | MOVABLEKEYS,      (1, 1, 1),  "sorted_set", zset::zunionstore),
-    cmd("zinterstore",      -4, WRITE | DENYOOM | MOVABLEKEYS,      (1, 1, 1),  "sorted_set", zset::zinterstore),
-    cmd("zdiffstore",       -4, WRITE | DENYOOM | MOVABLEKEYS,      (1, 1, 1),  "sorted_set", zset::zdiffstore),
+    cmd("zunionstore",      -4, WRITE | DENYOOM | MOVABLEKEYS,      KEY1,       "sorted_set", zset::zunionstore),
+    cmd("zinterstore",      -4, WRITE | DENYOOM | MOVABLEKEYS,      KEY1,       "sorted_set", zset::zinterstore),
+    cmd("zdiffstore",       -4, WRITE | DENYOOM | MOVABLEKEYS,      KEY1,       "sorted_set", zset::zdiffstore),
     cmd("zunion",           -3, READONLY | MOVABLEKEYS,             (0, 0, 0),  "sorted_set", zset::zunion),
     cmd("zinter",           -3, READONLY | MOVABLEKEYS,             (0, 0, 0),  "sorted_set", zset::zinter),
     cmd("zdiff",            -3, READONLY | MOVABLEKEYS,             (0, 0, 0),  "sorted_set", zset::zdiff),
     cmd("zintercard",       -3, READONLY | MOVABLEKEYS,             (0, 0, 0),  "sorted_set", zset::zintercard),
-    cmd("zrandmember",      -2, READONLY,                           (1, 1, 1),  "sorted_set", zset::zrandmember),
-    cmd("zscan",            -3, READONLY,                           (1, 1, 1),  "sorted_set", zset::zscan),
+    cmd("zrandmember",      -2, READONLY,                           KEY1,       "sorted_set", zset::zrandmember),
+    cmd("zscan",            -3, READONLY,                           KEY1,       "sorted_set", zset::zscan),
 
     // -- SORT ------------------------------------------------------------------------------------
-    cmd("sort",    -2, WRITE | DENYOOM | MOVABLEKEYS, (1, 1, 1), "generic", sort::sort),
-    cmd("sort_ro", -2, READONLY | MOVABLEKEYS,        (1, 1, 1), "generic", sort::sort_ro),
+    cmd("sort",    -2, WRITE | DENYOOM | MOVABLEKEYS, KEY1, "generic", sort::sort),
+    cmd("sort_ro", -2, READONLY | MOVABLEKEYS,        KEY1, "generic", sort::sort_ro),
 
     // -- Connection ------------------------------------------------------------------------------
     cmd("auth",   -2, CONN_FLAGS,             NOKEY, "connection", conn::auth),
@@ -306,31 +310,31 @@ pub static COMMANDS: &[CommandSpec] = &[
 /// OBJECT subcommands.
 #[rustfmt::skip]
 static OBJECT_SUBS: &[CommandSpec] = &[
-    cmd("encoding", 3, READONLY,        (2, 2, 1), "generic", keys::object_encoding),
-    cmd("freq",     3, READONLY,        (2, 2, 1), "generic", keys::object_freq),
-    cmd("help",     2, LOADING | STALE, NOKEY,     "generic", keys::object_help),
-    cmd("idletime", 3, READONLY,        (2, 2, 1), "generic", keys::object_idletime),
-    cmd("refcount", 3, READONLY,        (2, 2, 1), "generic", keys::object_refcount),
+    cmd("encoding", 3, READONLY,        KEY2,  "generic", keys::object_encoding),
+    cmd("freq",     3, READONLY,        KEY2,  "generic", keys::object_freq),
+    cmd("help",     2, LOADING | STALE, NOKEY, "generic", keys::object_help),
+    cmd("idletime", 3, READONLY,        KEY2,  "generic", keys::object_idletime),
+    cmd("refcount", 3, READONLY,        KEY2,  "generic", keys::object_refcount),
 ];
 
 /// XGROUP subcommands.
 #[rustfmt::skip]
 static XGROUP_SUBS: &[CommandSpec] = &[
-    cmd("create",         -5, WRITE | DENYOOM, (2, 2, 1), "stream", x::xgroup_create),
-    cmd("createconsumer",  5, WRITE | DENYOOM, (2, 2, 1), "stream", x::xgroup_createconsumer),
-    cmd("delconsumer",     5, WRITE,           (2, 2, 1), "stream", x::xgroup_delconsumer),
-    cmd("destroy",         4, WRITE,           (2, 2, 1), "stream", x::xgroup_destroy),
-    cmd("help",            2, LOADING | STALE, NOKEY,     "stream", x::xgroup_help),
-    cmd("setid",          -5, WRITE,           (2, 2, 1), "stream", x::xgroup_setid),
+    cmd("create",         -5, WRITE | DENYOOM, KEY2,  "stream", x::xgroup_create),
+    cmd("createconsumer",  5, WRITE | DENYOOM, KEY2,  "stream", x::xgroup_createconsumer),
+    cmd("delconsumer",     5, WRITE,           KEY2,  "stream", x::xgroup_delconsumer),
+    cmd("destroy",         4, WRITE,           KEY2,  "stream", x::xgroup_destroy),
+    cmd("help",            2, LOADING | STALE, NOKEY, "stream", x::xgroup_help),
+    cmd("setid",          -5, WRITE,           KEY2,  "stream", x::xgroup_setid),
 ];
 
 /// XINFO subcommands.
 #[rustfmt::skip]
 static XINFO_SUBS: &[CommandSpec] = &[
-    cmd("consumers",  4, READONLY,        (2, 2, 1), "stream", x::xinfo_consumers),
-    cmd("groups",     3, READONLY,        (2, 2, 1), "stream", x::xinfo_groups),
-    cmd("help",       2, LOADING | STALE, NOKEY,     "stream", x::xinfo_help),
-    cmd("stream",    -3, READONLY,        (2, 2, 1), "stream", x::xinfo_stream),
+    cmd("consumers",  4, READONLY,        KEY2,  "stream", x::xinfo_consumers),
+    cmd("groups",     3, READONLY,        KEY2,  "stream", x::xinfo_groups),
+    cmd("help",       2, LOADING | STALE, NOKEY, "stream", x::xinfo_help),
+    cmd("stream",    -3, READONLY,        KEY2,  "stream", x::xinfo_stream),
 ];
 
 /// CLIENT subcommands. SETINFO and NO-TOUCH are Redis 7.2's (flags as 7.2).
@@ -422,12 +426,12 @@ static LATENCY_SUBS: &[CommandSpec] = &[
 /// MEMORY subcommands.
 #[rustfmt::skip]
 static MEMORY_SUBS: &[CommandSpec] = &[
-    cmd("doctor",        2, 0,               NOKEY,     "server", memory::memory_doctor),
-    cmd("help",          2, LOADING | STALE, NOKEY,     "server", memory::memory_help),
-    cmd("malloc-stats",  2, 0,               NOKEY,     "server", memory::memory_malloc_stats),
-    cmd("purge",         2, 0,               NOKEY,     "server", memory::memory_purge),
-    cmd("stats",         2, 0,               NOKEY,     "server", memory::memory_stats),
-    cmd("usage",        -3, READONLY,        (2, 2, 1), "server", memory::memory_usage),
+    cmd("doctor",        2, 0,               NOKEY, "server", memory::memory_doctor),
+    cmd("help",          2, LOADING | STALE, NOKEY, "server", memory::memory_help),
+    cmd("malloc-stats",  2, 0,               NOKEY, "server", memory::memory_malloc_stats),
+    cmd("purge",         2, 0,               NOKEY, "server", memory::memory_purge),
+    cmd("stats",         2, 0,               NOKEY, "server", memory::memory_stats),
+    cmd("usage",        -3, READONLY,        KEY2,  "server", memory::memory_usage),
 ];
 
 /// SLOWLOG subcommands.
