@@ -17,7 +17,34 @@ pub struct ObufLimit {
     pub soft_secs: u64,
 }
 
+/// Declares a struct whose fields are all `pub`, plus a private
+/// `zeroed()` that sets every field to its type's `Default` (0, false, "",
+/// empty, None). A derived `Default` would do the same, but `Config`'s
+/// `Default` must mean the real defaults, so the zero base gets its own name.
+macro_rules! with_zeroed {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $( $(#[$fattr:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $( $(#[$fattr])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// Every field at its type's zero value.
+            fn zeroed() -> Self {
+                Self { $( $field: Default::default(), )* }
+            }
+        }
+    };
+}
+
+with_zeroed! {
 /// The server configuration. Field names follow the redis.conf names.
+/// Defaults are not written here: see [`Config::default`].
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Addresses to listen on.
@@ -129,66 +156,21 @@ pub struct Config {
     /// The config file the server was started with, if any.
     pub config_file: Option<String>,
 }
+}
 
 impl Default for Config {
+    /// Redis's defaults: every field zeroed, then each [`PARAMS`] row's
+    /// default applied, so a parameter's default is written once, in its
+    /// row. `maxmemory_lfu` follows from the `maxmemory-policy` row and
+    /// `config_file` stays `None`.
     fn default() -> Self {
-        let mut c = Config {
-            bind: vec![],
-            port: 0,
-            dir: String::new(),
-            databases: 0,
-            hz: 0,
-            timeout: 0,
-            tcp_keepalive: 0,
-            tcp_backlog: 0,
-            loglevel: String::new(),
-            logfile: String::new(),
-            maxclients: 0,
-            proto_max_bulk_len: 0,
-            client_query_buffer_limit: 0,
-            obuf_limits: [ObufLimit::default(); 3],
-            client_output_pause: 0,
-            save: String::new(),
-            appendonly: false,
-            appendfsync: String::new(),
-            appendfilename: String::new(),
-            appenddirname: String::new(),
-            aof_load_truncated: true,
-            auto_aof_rewrite_percentage: 0,
-            auto_aof_rewrite_min_size: 0,
-            aof_use_rdb_preamble: false,
-            aof_timestamp_enabled: false,
-            list_max_listpack_size: 0,
-            hash_max_listpack_entries: 0,
-            hash_max_listpack_value: 0,
-            set_max_intset_entries: 0,
-            set_max_listpack_entries: 0,
-            set_max_listpack_value: 0,
-            zset_max_listpack_entries: 0,
-            zset_max_listpack_value: 0,
-            stream_node_max_bytes: 0,
-            stream_node_max_entries: 0,
-            protected_mode: false,
-            maxmemory: 0,
-            maxmemory_policy: String::new(),
-            maxmemory_samples: 0,
-            maxmemory_lfu: false,
-            lfu_log_factor: 0,
-            lfu_decay_time: 0,
-            requirepass: String::new(),
-            aclfile: String::new(),
-            acllog_max_len: 128,
-            acl_pubsub_default_all: false,
-            notify_keyspace_events: 0,
-            slowlog_log_slower_than: 0,
-            slowlog_max_len: 0,
-            latency_monitor_threshold: 0,
-            active_expire: true,
-            config_file: None,
-        };
+        let mut c = Config::zeroed();
         for p in PARAMS {
             (p.set)(&mut c, p.default).expect("defaults parse");
         }
+        // Not a parameter (only DEBUG SET-ACTIVE-EXPIRE turns it off), so
+        // no row sets it; on, as in Redis.
+        c.active_expire = true;
         c
     }
 }
@@ -1192,5 +1174,44 @@ mod tests {
         let once = c.rewrite_text("\0\x03\r");
         assert_eq!(c.rewrite_text(&once), once);
         assert_eq!(once, "\0\x03\n");
+    }
+
+    /// A parameter's default is written once, in its `PARAMS` row. This
+    /// checks that the row and the field agree: CONFIG GET on a default
+    /// config shows the row's default (memory units written out in bytes),
+    /// also when the row is applied alone to the zeroed base (no other
+    /// row, such as an alias, overrides it), and what CONFIG GET shows
+    /// sets back to itself.
+    #[test]
+    fn params_defaults_round_trip() {
+        let d = Config::default();
+        for p in PARAMS {
+            let expected = match p.default {
+                v if ["kb", "mb", "gb"].iter().any(|u| v.ends_with(u)) => {
+                    parse_memory(v).expect("memory default").to_string()
+                }
+                v => v.to_string(),
+            };
+            let shown = (p.get)(&d);
+            assert_eq!(shown, expected, "{}: default config", p.name);
+
+            let mut alone = Config::zeroed();
+            (p.set)(&mut alone, p.default).unwrap();
+            assert_eq!((p.get)(&alone), expected, "{}: row alone", p.name);
+
+            let mut again = Config::default();
+            (p.set)(&mut again, &shown).unwrap();
+            assert_eq!((p.get)(&again), shown, "{}: set what get shows", p.name);
+            assert!(d.is_default(p), "{}", p.name);
+        }
+    }
+
+    /// The fields no row sets keep their values from `Config::default`.
+    #[test]
+    fn non_parameter_fields_default() {
+        let d = Config::default();
+        assert!(d.active_expire);
+        assert!(!d.maxmemory_lfu, "noeviction is not an LFU policy");
+        assert_eq!(d.config_file, None);
     }
 }
