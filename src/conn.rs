@@ -70,11 +70,35 @@ impl ReplyMode {
     }
 }
 
-/// Session state that commands may read or change (SELECT, HELLO, QUIT...).
-#[derive(Debug)]
-pub struct ClientState {
-    /// Unique, increasing client id (CLIENT ID).
-    pub id: u64,
+/// Whether, and how, a connection is closing.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Closing {
+    /// Open.
+    #[default]
+    Open,
+    /// Close once pending output has been written (QUIT, protocol
+    /// errors, CLIENT KILL of itself; CLIENT LIST flag `c`).
+    AfterReply,
+    /// Close at once, without writing pending output (output limits,
+    /// CLIENT KILL, write errors; flag `A`).
+    Asap,
+}
+
+impl Closing {
+    /// Whether the connection takes no more input or messages.
+    pub fn any(self) -> bool {
+        self != Closing::Open
+    }
+
+    /// Moves to `to` unless already closing more urgently.
+    pub fn raise(&mut self, to: Closing) {
+        *self = (*self).max(to);
+    }
+}
+
+/// Who a client is: where it connects from and what it calls itself.
+#[derive(Debug, Default)]
+pub struct Identity {
     /// Peer address, `ip:port`.
     pub addr: String,
     /// Local address, `ip:port`.
@@ -83,26 +107,46 @@ pub struct ClientState {
     pub fd: i64,
     /// CLIENT SETNAME / HELLO SETNAME.
     pub name: Option<Vec<u8>>,
-    /// Selected database.
-    pub db: usize,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Vec<u8>>,
     /// Connection time, Unix ms.
     pub created_ms: i64,
+}
+
+/// A client's transaction: MULTI ... EXEC.
+#[derive(Debug, Default)]
+pub struct Multi {
+    /// Inside MULTI (blocking commands then do not block).
+    pub active: bool,
+    /// Commands queued by MULTI.
+    pub queue: Vec<Vec<bytes::Bytes>>,
+    /// A command failed to queue: EXEC will abort.
+    pub error: bool,
+    /// EXEC is running the queued commands.
+    pub executing: bool,
+}
+
+/// Session state that commands may read or change (SELECT, HELLO, QUIT...).
+#[derive(Debug)]
+pub struct ClientState {
+    /// Unique, increasing client id (CLIENT ID).
+    pub id: u64,
+    /// Address, name, library, connection time.
+    pub ident: Identity,
+    /// Selected database.
+    pub db: usize,
     /// Last time a command ran, Unix ms (for `timeout`).
     pub last_interaction_ms: i64,
-    /// Close once pending output has been written (QUIT, protocol errors).
-    pub close_after_reply: bool,
+    /// Whether the connection is closing.
+    pub closing: Closing,
     /// Whether the client has authenticated (always, without requirepass).
     pub authenticated: bool,
     /// Slot of the user the client is authenticated as ([`crate::acl`]).
     pub user: usize,
-    /// Inside MULTI (blocking commands then do not block).
-    pub in_multi: bool,
-    /// Commands queued by MULTI.
-    pub multi_queue: Vec<Vec<bytes::Bytes>>,
-    /// A command failed to queue: EXEC will abort.
-    pub multi_error: bool,
-    /// EXEC is running this client's queued commands.
-    pub exec_running: bool,
+    /// MULTI state.
+    pub multi: Multi,
     /// The last command looked up, and its container for subcommands
     /// (CLIENT LIST `cmd`; `None` after an unknown command, as Redis).
     pub last_cmd: Option<(&'static CommandSpec, Option<&'static CommandSpec>)>,
@@ -120,10 +164,6 @@ pub struct ClientState {
     pub no_touch: bool,
     /// CLIENT TRACKING settings.
     pub track: crate::tracking::TrackOpts,
-    /// CLIENT SETINFO LIB-NAME.
-    pub lib_name: Option<Vec<u8>>,
-    /// CLIENT SETINFO LIB-VER.
-    pub lib_ver: Option<Vec<u8>>,
     /// Bytes in the read buffer when the running command was parsed, the
     /// command included (CLIENT LIST `qbuf` of the calling client, whose
     /// connection is out of the table while it runs).
@@ -148,20 +188,19 @@ impl ClientState {
     ) -> ClientState {
         ClientState {
             id,
-            addr,
-            laddr,
-            fd: -1,
-            name: None,
+            ident: Identity {
+                addr,
+                laddr,
+                fd: -1,
+                created_ms: now_ms,
+                ..Identity::default()
+            },
             db: 0,
-            created_ms: now_ms,
             last_interaction_ms: now_ms,
-            close_after_reply: false,
+            closing: Closing::Open,
             authenticated,
             user: 0,
-            in_multi: false,
-            multi_queue: Vec::new(),
-            multi_error: false,
-            exec_running: false,
+            multi: Multi::default(),
             last_cmd: None,
             subs: Default::default(),
             watched: Vec::new(),
@@ -169,8 +208,6 @@ impl ClientState {
             reply: ReplyMode::default(),
             no_evict: false,
             no_touch: false,
-            lib_name: None,
-            lib_ver: None,
             track: Default::default(),
             qbuf: 0,
             qbuf_free: 0,
@@ -193,14 +230,13 @@ pub struct Conn {
     pub state: ClientState,
     /// Whether WRITABLE interest is registered.
     pub writable_registered: bool,
-    /// Input processing is paused because unsent output is over the bound.
-    pub paused: bool,
+    /// Input is not read while unsent output is over `client-output-pause`
+    /// (output throttling; not CLIENT PAUSE).
+    pub throttled: bool,
     /// The client is queued in the loop's pending-write list.
     pub queued_write: bool,
     /// The client is queued for more reading or processing next iteration.
     pub queued_read: bool,
-    /// Close at once, without writing pending output.
-    pub close_asap: bool,
     /// When the output first exceeded the soft limit, Unix ms.
     pub obuf_soft_since: Option<i64>,
     /// AOF offset that must be written (or synced) before this client's
@@ -221,10 +257,9 @@ impl Conn {
             out: Out::new(),
             state,
             writable_registered: false,
-            paused: false,
+            throttled: false,
             queued_write: false,
             queued_read: false,
-            close_asap: false,
             obuf_soft_since: None,
             aof_wait: 0,
             postponed: None,

@@ -27,7 +27,7 @@ use crate::aof::{load, Aof, Fsync};
 use crate::cmd;
 use crate::cmd::blocking::TimeoutReply;
 use crate::config::Config;
-use crate::conn::{ClientState, Conn};
+use crate::conn::{ClientState, Closing, Conn};
 use crate::resp::Out;
 use crate::state::{Shutdown, State, Stats};
 use crate::util::unix_ms;
@@ -330,7 +330,7 @@ impl Server {
             self.st.now_ms,
             self.st.acl.default_nopass,
         );
-        state.fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&sock));
+        state.ident.fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&sock));
         self.st.clients.insert(Conn::new(sock, state));
         self.st.connected_clients = self.st.clients.len();
         self.st.stats.total_connections_received += 1;
@@ -347,7 +347,7 @@ impl Server {
             if c.state.track.on {
                 self.st.tracking.disable(c.state.id);
             }
-            debug!("Client closed connection {}", c.state.addr);
+            debug!("Client closed connection {}", c.state.ident.addr);
         }
         self.st.connected_clients = self.st.clients.len();
     }
@@ -372,13 +372,13 @@ impl Server {
             let Some(c) = self.st.clients.get_mut(key) else {
                 return;
             };
-            if c.paused || c.close_asap || c.state.close_after_reply {
+            if c.throttled || c.state.closing.any() {
                 break;
             }
             match c.sock.read(&mut self.scratch) {
                 Ok(0) => {
                     // Peer closed its side: answer what it sent, then close.
-                    c.state.close_after_reply = true;
+                    c.state.closing.raise(Closing::AfterReply);
                     break;
                 }
                 Ok(n) => {
@@ -388,10 +388,10 @@ impl Server {
                     if c.rbuf.len() as u64 > self.st.config.client_query_buffer_limit {
                         warn!(
                             "Closing client that reached max query buffer length: {}",
-                            c.state.addr
+                            c.state.ident.addr
                         );
                         self.st.stats.client_query_buffer_limit_disconnections += 1;
-                        c.close_asap = true;
+                        c.state.closing = Closing::Asap;
                         break;
                     }
                     let yielded = self.process_client(key);
@@ -407,7 +407,7 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => {
-                    c.close_asap = true;
+                    c.state.closing = Closing::Asap;
                     break;
                 }
             }
@@ -459,7 +459,7 @@ impl Server {
             check_output_limits(&mut c, &st.config, &mut st.stats, st.now_ms);
             let pause_at = st.config.client_output_pause;
             if pause_at > 0 && c.out.buf.len() as u64 > pause_at {
-                c.paused = true;
+                c.throttled = true;
             }
             self.st.clients.put(key, c);
             self.after_command();
@@ -516,7 +516,7 @@ impl Server {
         let Some(c) = self.st.clients.get_mut(key) else {
             return;
         };
-        while !c.out.buf.is_empty() && !c.close_asap {
+        while !c.out.buf.is_empty() && c.state.closing != Closing::Asap {
             match c.sock.write(&c.out.buf) {
                 Ok(0) => break,
                 Ok(n) => {
@@ -532,11 +532,11 @@ impl Server {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => c.close_asap = true,
+                Err(_) => c.state.closing = Closing::Asap,
             }
         }
-        if c.close_asap || (c.out.buf.is_empty() && c.state.close_after_reply) {
-            if !c.close_asap {
+        if c.state.closing == Closing::Asap || (c.out.buf.is_empty() && c.state.closing.any()) {
+            if c.state.closing != Closing::Asap {
                 // Read what the peer already sent before closing: closing
                 // with unread input sends a reset, and a reset can make the
                 // peer discard our last reply (the error it should read).
@@ -573,8 +573,8 @@ impl Server {
         if c.out.buf.is_empty() && c.out.buf.capacity() > KEEP_CAPACITY {
             c.out.buf = BytesMut::new();
         }
-        if c.paused && (c.out.buf.len() as u64) <= self.st.config.client_output_pause / 2 {
-            c.paused = false;
+        if c.throttled && (c.out.buf.len() as u64) <= self.st.config.client_output_pause / 2 {
+            c.throttled = false;
             self.queue_read(key);
         }
     }
@@ -702,7 +702,7 @@ impl Server {
             };
             // Output after QUIT, or while CLIENT REPLY is off, is
             // dropped, as Redis's prepareClientToWrite drops it.
-            if c.close_asap || c.state.close_after_reply || c.state.reply.suppressed() {
+            if c.state.closing.any() || c.state.reply.suppressed() {
                 continue;
             }
             msg.write(&mut c.out, &c.state.subs);
@@ -726,7 +726,7 @@ impl Server {
             let Some(c) = st.clients.get_mut(key) else {
                 continue;
             };
-            if c.close_asap || c.state.close_after_reply || c.state.reply.suppressed() {
+            if c.state.closing.any() || c.state.reply.suppressed() {
                 continue;
             }
             c.out.buf.extend_from_slice(&feed);
@@ -779,7 +779,7 @@ impl Server {
         let pending = std::mem::take(&mut self.pending_write);
         for key in pending {
             if let Some(c) = self.st.clients.get_mut(key) {
-                if c.aof_wait > durable && !c.close_asap {
+                if c.aof_wait > durable && c.state.closing != Closing::Asap {
                     self.pending_write.push(key);
                     continue;
                 }
@@ -824,14 +824,14 @@ impl Server {
             // As Redis: subscribers are expected to sit idle.
             let exempt = blocked || c.state.subs.active();
             if timeout > 0 && idle > (timeout as i64) * 1000 && !exempt {
-                info!("Closing idle client {}", c.state.addr);
+                info!("Closing idle client {}", c.state.ident.addr);
                 dead.push(key);
             } else if let Some(since) = c.obuf_soft_since {
                 let soft = self.st.config.obuf_for(c.state.subs.active());
                 if soft.soft > 0 && now - since > (soft.soft_secs as i64) * 1000 {
                     warn!(
                         "Client {} closed for overcoming of output buffer limits.",
-                        c.state.addr
+                        c.state.ident.addr
                     );
                     self.st.stats.client_output_limit_disconnections += 1;
                     dead.push(key);
@@ -877,10 +877,10 @@ fn check_output_limits(c: &mut Conn, config: &Config, stats: &mut Stats, now_ms:
     if limit.hard > 0 && used > limit.hard {
         warn!(
             "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-            c.state.addr
+            c.state.ident.addr
         );
         stats.client_output_limit_disconnections += 1;
-        c.close_asap = true;
+        c.state.closing = Closing::Asap;
         return;
     }
     if limit.soft > 0 && used > limit.soft {
@@ -895,9 +895,8 @@ fn check_output_limits(c: &mut Conn, config: &Config, stats: &mut Stats, now_ms:
 /// something holds its input (output throttling, closing, a blocking
 /// command, a pause, a protocol error, which is answered here).
 fn next_command(c: &mut Conn, key: usize, st: &mut State) -> Option<Vec<Bytes>> {
-    if c.paused
-        || c.close_asap
-        || c.state.close_after_reply
+    if c.throttled
+        || c.state.closing.any()
         || st.shutdown.is_some()
         || st.blocking.is_blocked(c.state.id)
     {
@@ -931,10 +930,10 @@ fn next_command(c: &mut Conn, key: usize, st: &mut State) -> Option<Vec<Bytes>> 
                     st.stats.error(&e.message());
                     info!(
                         "Protocol error from client {}: {}",
-                        c.state.addr,
+                        c.state.ident.addr,
                         e.message()
                     );
-                    c.state.close_after_reply = true;
+                    c.state.closing.raise(Closing::AfterReply);
                     return None;
                 }
             }

@@ -221,12 +221,12 @@ fn kill_clients_of(ctx: &mut Ctx, doomed: impl Fn(usize) -> bool) {
         .collect();
     for &k in &keys {
         if let Some(c) = clients.get_mut(k) {
-            c.close_asap = true;
+            c.state.closing = crate::conn::Closing::Asap;
         }
     }
     clients.killed.extend(keys);
     if doomed(ctx.client.user) {
-        ctx.client.close_after_reply = true;
+        ctx.client.closing.raise(crate::conn::Closing::AfterReply);
     }
 }
 

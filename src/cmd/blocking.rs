@@ -117,7 +117,7 @@ impl Ctx<'_> {
     /// Whether this command may block: not inside MULTI/EXEC, where
     /// blocking commands behave as their non-blocking forms.
     pub fn can_block(&self) -> bool {
-        !self.client.in_multi && !self.client.exec_running
+        !self.client.multi.active && !self.client.multi.executing
     }
 
     /// Parks the client on `keys` until `deadline` (Unix ms, 0: forever)

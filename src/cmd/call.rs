@@ -139,7 +139,7 @@ fn admit(
 ) -> Option<Admitted> {
     // CLIENT LIST's `cmd` is noted at lookup, as Redis's processCommand
     // does (inside EXEC it stays `exec`).
-    let note = !client.exec_running;
+    let note = !client.multi.executing;
     let (spec, parent, arg0) = match resolve(argv) {
         Resolved::Err(msg) => {
             if note {
@@ -148,7 +148,7 @@ fn admit(
             out.error(&msg);
             st.stats.error(&msg);
             // A bad command inside MULTI dooms the transaction.
-            client.multi_error |= client.in_multi;
+            client.multi.error |= client.multi.active;
             return None;
         }
         Resolved::Arity(spec, parent, msg) => {
@@ -167,7 +167,7 @@ fn admit(
         reject(st, client, out, spec, parent, &msg);
         return None;
     }
-    if client.in_multi
+    if client.multi.active
         && !matches!(
             spec.name,
             "exec" | "discard" | "multi" | "quit" | "reset" | "watch"
@@ -175,7 +175,8 @@ fn admit(
     {
         // Queued, copied out of the read buffer (it may be long-lived).
         client
-            .multi_queue
+            .multi
+            .queue
             .push(argv.iter().map(|a| Bytes::copy_from_slice(a)).collect());
         out.simple("QUEUED");
         return None;
@@ -215,16 +216,16 @@ fn refusal(
     // or blocked commands running again (Redis checks in processCommand).
     if st.config.maxmemory != 0
         && !st.loading
-        && !client.exec_running
+        && !client.multi.executing
         && oom_rejects(st, client, frame, spec)
     {
-        if spec.name != "exec" || !client.in_multi {
+        if spec.name != "exec" || !client.multi.active {
             return Some(crate::evict::OOM_ERR.into());
         }
         // EXEC refused: the transaction is discarded.
-        client.in_multi = false;
-        client.multi_error = false;
-        client.multi_queue.clear();
+        client.multi.active = false;
+        client.multi.error = false;
+        client.multi.queue.clear();
         st.watches.unwatch_all(client);
         return Some(format!(
             "EXECABORT Transaction discarded because of: {}",
@@ -342,8 +343,8 @@ fn record_stats(
             time: now_s,
             duration: usec,
             argv: slowlog::shorten(&client::redact(done.argv, redacted)),
-            peer: client.addr.clone(),
-            name: client.name.clone().unwrap_or_default(),
+            peer: client.ident.addr.clone(),
+            name: client.ident.name.clone().unwrap_or_default(),
         };
         st.slowlog.record(cfg, entry, usec);
     }
@@ -424,7 +425,7 @@ fn after_tracked_command(
         }
     }
     let top = parent.unwrap_or(spec).name;
-    if !client.in_multi && !client.exec_running && top != "client" {
+    if !client.multi.active && !client.multi.executing && top != "client" {
         client.track.caching = None;
     }
 }
@@ -460,7 +461,7 @@ fn acl_check(
             crate::acl::Denial::Key => "key",
             crate::acl::Denial::Channel => "channel",
         },
-        context: if client.in_multi || client.exec_running {
+        context: if client.multi.active || client.multi.executing {
             "multi"
         } else {
             "toplevel"
@@ -490,12 +491,13 @@ fn oom_rejects(
     }
     let queued_denyoom = || {
         client
-            .multi_queue
+            .multi
+            .queue
             .iter()
             .any(|argv| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::DENYOOM)))
     };
     spec.has(flags::DENYOOM)
-        || (client.in_multi && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
+        || (client.multi.active && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
         || (spec.name == "exec" && queued_denyoom())
 }
 
@@ -512,5 +514,5 @@ fn reject(
     out.error(msg);
     st.stats.error(msg);
     st.stats.command(spec, parent).rejected += 1;
-    client.multi_error |= client.in_multi;
+    client.multi.error |= client.multi.active;
 }

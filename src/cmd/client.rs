@@ -20,7 +20,7 @@ use bytes::Bytes;
 
 use super::args::is;
 use super::{flags, fullname, resolve, CmdError, CmdResult, Ctx, Resolved};
-use crate::conn::{ClientState, Conn};
+use crate::conn::{ClientState, Closing, Conn};
 use crate::resp::Out;
 use crate::state::State;
 use crate::util::parse_i64;
@@ -124,7 +124,7 @@ pub fn client_id(ctx: &mut Ctx) -> CmdResult {
 
 /// CLIENT GETNAME
 pub fn client_getname(ctx: &mut Ctx) -> CmdResult {
-    match &ctx.client.name {
+    match &ctx.client.ident.name {
         Some(n) => ctx.out.bulk(n),
         None => ctx.out.null(),
     }
@@ -137,7 +137,7 @@ pub fn client_setname(ctx: &mut Ctx) -> CmdResult {
     if !valid_name(n) {
         return Err(CmdError::Msg(BAD_NAME));
     }
-    ctx.client.name = (!n.is_empty()).then(|| n.to_vec());
+    ctx.client.ident.name = (!n.is_empty()).then(|| n.to_vec());
     ctx.out.ok();
     Ok(())
 }
@@ -165,9 +165,9 @@ pub fn client_setinfo(ctx: &mut Ctx) -> CmdResult {
     }
     let val = (!val.is_empty()).then(|| val.to_vec());
     if lib_name {
-        ctx.client.lib_name = val;
+        ctx.client.ident.lib_name = val;
     } else {
-        ctx.client.lib_ver = val;
+        ctx.client.ident.lib_ver = val;
     }
     ctx.out.ok();
     Ok(())
@@ -510,7 +510,7 @@ impl<'a> Row<'a> {
             qbuf: c.rbuf.len(),
             qbuf_free: c.rbuf.capacity() - c.rbuf.len(),
             writing: c.writable_registered,
-            close_asap: c.close_asap,
+            close_asap: c.state.closing == Closing::Asap,
             blocked: held.is_some(),
             argv_mem: held.map_or(0, argv_len),
         }
@@ -523,13 +523,13 @@ impl<'a> Row<'a> {
         for (on, f) in [
             (s.monitor, 'O'),
             (s.subs.active(), 'P'),
-            (s.in_multi || s.exec_running, 'x'),
+            (s.multi.active || s.multi.executing, 'x'),
             (self.blocked, 'b'),
             (s.track.on, 't'),
             (s.track.broken, 'R'),
             (s.track.bcast, 'B'),
             (st.watches.is_dirty(s.id), 'd'),
-            (s.close_after_reply, 'c'),
+            (s.closing == Closing::AfterReply, 'c'),
             (self.close_asap, 'A'),
             (s.no_evict, 'e'),
             (s.no_touch, 'T'),
@@ -541,14 +541,15 @@ impl<'a> Row<'a> {
         if flags.is_empty() {
             flags.push('N');
         }
-        let multi = if s.in_multi || s.exec_running {
-            s.multi_queue.len() as i64
+        let multi = if s.multi.active || s.multi.executing {
+            s.multi.queue.len() as i64
         } else {
             -1
         };
         // Redis counts 8 bytes per argument pointer of a queued command.
         let multi_mem: usize = s
-            .multi_queue
+            .multi
+            .queue
             .iter()
             .map(|q| argv_len(q) + 8 * q.len())
             .sum();
@@ -571,11 +572,11 @@ impl<'a> Row<'a> {
             o,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             s.id,
-            s.addr,
-            s.laddr,
-            s.fd,
-            String::from_utf8_lossy(s.name.as_deref().unwrap_or_default()),
-            now_s - s.created_ms / 1000,
+            s.ident.addr,
+            s.ident.laddr,
+            s.ident.fd,
+            String::from_utf8_lossy(s.ident.name.as_deref().unwrap_or_default()),
+            now_s - s.ident.created_ms / 1000,
             now_s - s.last_interaction_ms / 1000,
             flags,
             s.db,
@@ -710,8 +711,8 @@ struct KillFilter<'a> {
 
 impl KillFilter<'_> {
     fn matches(&self, s: &ClientState) -> bool {
-        self.addr.is_none_or(|a| a == s.addr.as_bytes())
-            && self.laddr.is_none_or(|a| a == s.laddr.as_bytes())
+        self.addr.is_none_or(|a| a == s.ident.addr.as_bytes())
+            && self.laddr.is_none_or(|a| a == s.ident.laddr.as_bytes())
             && self.class.is_none_or(|k| k == Class::of(s))
             && self.id.is_none_or(|id| id == s.id)
             && self.user.is_none_or(|u| u == s.user)
@@ -778,7 +779,7 @@ pub fn client_kill(ctx: &mut Ctx) -> CmdResult {
     let mut killed = doomed.len();
     for &key in &doomed {
         if let Some(c) = clients.get_mut(key) {
-            c.close_asap = true;
+            c.state.closing = Closing::Asap;
         }
     }
     clients.killed.append(&mut doomed);
@@ -793,7 +794,7 @@ pub fn client_kill(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(killed as i64);
     }
     if me {
-        ctx.client.close_after_reply = true;
+        ctx.client.closing.raise(Closing::AfterReply);
     }
     Ok(())
 }
@@ -881,7 +882,7 @@ pub fn held_by_pause(all: bool, client: &mut ClientState, resp3: bool, argv: &[B
     };
     let held = all
         || may_write(argv)
-        || (spec.name == "exec" && client.multi_queue.iter().any(|q| may_write(q)));
+        || (spec.name == "exec" && client.multi.queue.iter().any(|q| may_write(q)));
     if held {
         client.last_cmd = Some((spec, parent));
     }
@@ -899,7 +900,7 @@ pub fn held_by_pause(all: bool, client: &mut ClientState, resp3: bool, argv: &[B
 /// do not touch the keyspace; QUIT and RESET end it. A second MONITOR
 /// gets no reply, as in Redis.
 pub fn monitor(ctx: &mut Ctx) -> CmdResult {
-    if ctx.client.exec_running {
+    if ctx.client.multi.executing {
         return Err(CmdError::Msg(
             "ERR MONITOR isn't allowed for DENY BLOCKING client",
         ));
@@ -927,7 +928,7 @@ pub fn feed_monitors(st: &mut State, client: &ClientState, argv: &[Bytes]) {
         t.as_secs(),
         t.subsec_micros(),
         client.db,
-        client.addr
+        client.ident.addr
     );
     feed.extend_from_slice(head.as_bytes());
     for (i, a) in argv.iter().enumerate() {

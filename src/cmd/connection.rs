@@ -35,7 +35,7 @@ pub fn echo(ctx: &mut Ctx) -> CmdResult {
 /// QUIT
 pub fn quit(ctx: &mut Ctx) -> CmdResult {
     ctx.out.ok();
-    ctx.client.close_after_reply = true;
+    ctx.client.closing.raise(crate::conn::Closing::AfterReply);
     Ok(())
 }
 
@@ -62,7 +62,7 @@ pub fn check_credentials(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> bool {
     let entry = super::acl::Entry {
         count: 1,
         reason: "auth",
-        context: if ctx.client.in_multi || ctx.client.exec_running {
+        context: if ctx.client.multi.active || ctx.client.multi.executing {
             "multi"
         } else {
             "toplevel"
@@ -133,7 +133,7 @@ pub fn hello(ctx: &mut Ctx) -> CmdResult {
             if !valid_name(n) {
                 return Err(CmdError::Msg(BAD_NAME));
             }
-            ctx.client.name = (!n.is_empty()).then(|| n.to_vec());
+            ctx.client.ident.name = (!n.is_empty()).then(|| n.to_vec());
         } else {
             return Err(CmdError::Owned(format!(
                 "ERR Syntax error in HELLO option '{}'",
@@ -182,11 +182,11 @@ pub fn reset(ctx: &mut Ctx) -> CmdResult {
         ctx.srv.tracking.disable(id);
     }
     ctx.client.track = Default::default();
-    ctx.client.in_multi = false;
-    ctx.client.multi_error = false;
-    ctx.client.multi_queue.clear();
+    ctx.client.multi.active = false;
+    ctx.client.multi.error = false;
+    ctx.client.multi.queue.clear();
     ctx.client.db = 0;
-    ctx.client.name = None;
+    ctx.client.ident.name = None;
     ctx.out.resp = 2;
     // Back to the default user, authenticated only if it needs no password.
     ctx.client.user = 0;

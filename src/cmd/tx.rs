@@ -15,24 +15,24 @@ use crate::conn::ClientState;
 
 /// MULTI
 pub fn multi(ctx: &mut Ctx) -> CmdResult {
-    if ctx.client.in_multi {
+    if ctx.client.multi.active {
         return Err(CmdError::Msg("ERR MULTI calls can not be nested"));
     }
-    ctx.client.in_multi = true;
-    ctx.client.multi_error = false;
-    ctx.client.multi_queue.clear();
+    ctx.client.multi.active = true;
+    ctx.client.multi.error = false;
+    ctx.client.multi.queue.clear();
     ctx.out.ok();
     Ok(())
 }
 
 /// DISCARD
 pub fn discard(ctx: &mut Ctx) -> CmdResult {
-    if !ctx.client.in_multi {
+    if !ctx.client.multi.active {
         return Err(CmdError::Msg("ERR DISCARD without MULTI"));
     }
-    ctx.client.in_multi = false;
-    ctx.client.multi_error = false;
-    ctx.client.multi_queue.clear();
+    ctx.client.multi.active = false;
+    ctx.client.multi.error = false;
+    ctx.client.multi.queue.clear();
     ctx.srv.watches.unwatch_all(ctx.client);
     ctx.out.ok();
     Ok(())
@@ -50,20 +50,20 @@ fn watched_key_expired(ctx: &mut Ctx) -> bool {
 
 /// EXEC
 pub fn exec(ctx: &mut Ctx) -> CmdResult {
-    if !ctx.client.in_multi {
+    if !ctx.client.multi.active {
         return Err(CmdError::Msg("ERR EXEC without MULTI"));
     }
-    let queue = std::mem::take(&mut ctx.client.multi_queue);
-    let aborted = ctx.client.multi_error;
-    ctx.client.multi_error = false;
+    let queue = std::mem::take(&mut ctx.client.multi.queue);
+    let aborted = ctx.client.multi.error;
+    ctx.client.multi.error = false;
     if aborted {
-        ctx.client.in_multi = false;
+        ctx.client.multi.active = false;
         ctx.srv.watches.unwatch_all(ctx.client);
         return Err(CmdError::Msg(
             "EXECABORT Transaction discarded because of previous errors.",
         ));
     }
-    ctx.client.in_multi = false;
+    ctx.client.multi.active = false;
     // A watched key changed, or expired since WATCH: nothing runs.
     let doomed = ctx.srv.watches.is_dirty(ctx.client.id) || watched_key_expired(ctx);
     ctx.srv.watches.unwatch_all(ctx.client);
@@ -74,11 +74,11 @@ pub fn exec(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     ctx.out.array(queue.len());
     // Blocking commands inside the transaction must not block.
-    ctx.client.exec_running = true;
+    ctx.client.multi.executing = true;
     for argv in &queue {
         call_nested(ctx, argv);
     }
-    ctx.client.exec_running = false;
+    ctx.client.multi.executing = false;
     // What the queued commands changed leaves as one MULTI ... EXEC
     // block; EXEC itself is not propagated.
     ctx.frame.propagate = Some(Vec::new());
@@ -92,7 +92,7 @@ pub fn exec(ctx: &mut Ctx) -> CmdResult {
 
 /// WATCH key [key ...]
 pub fn watch(ctx: &mut Ctx) -> CmdResult {
-    if ctx.client.in_multi {
+    if ctx.client.multi.active {
         return Err(CmdError::Msg("ERR WATCH inside MULTI is not allowed"));
     }
     let db = ctx.client.db;
