@@ -15,7 +15,8 @@ use crate::pubsub::Msg;
 use crate::tracking;
 
 /// Per-command state, passed down from the call path to the handler and
-/// the subsystems it reaches.
+/// the subsystems it reaches. Made and dropped once per command, so what
+/// most commands never use waits behind one pointer ([`Raised`]).
 #[derive(Debug, Default)]
 pub struct Frame {
     /// Id of the calling client (0: internal, the AOF loader or the cron).
@@ -28,6 +29,18 @@ pub struct Frame {
     pub no_touch: bool,
     /// The command parked its client (it is counted when served).
     pub blocked: bool,
+    /// Arguments MONITOR and the slow log show as `(redacted)`
+    /// (passwords): bit `i` for argument `i`, bit 63 for every argument
+    /// from 63 on.
+    pub redacted: u64,
+    /// What the command raised beyond its reply, once it raised anything.
+    raised: Option<Box<Raised>>,
+}
+
+/// What a command raised beyond its reply: messages for its caller, keys
+/// it found expired, what it propagates.
+#[derive(Debug, Default)]
+pub struct Raised {
     /// Messages for the caller that precede its reply: Redis writes them
     /// while the command runs (a PUBLISH to itself, keyspace events).
     pub own: Vec<Msg>,
@@ -46,10 +59,6 @@ pub struct Frame {
     /// finishes: to the sinks, or to its own caller's frame if it is
     /// nested too.
     pub effects: Vec<(usize, Vec<Vec<u8>>)>,
-    /// Arguments MONITOR and the slow log show as `(redacted)`
-    /// (passwords): bit `i` for argument `i`, bit 63 for every argument
-    /// from 63 on.
-    pub redacted: u64,
 }
 
 impl Frame {
@@ -69,14 +78,25 @@ impl Frame {
         Frame::default()
     }
 
+    /// What the command raised so far, made on first use.
+    pub fn raised(&mut self) -> &mut Raised {
+        self.raised.get_or_insert_with(Box::default)
+    }
+
+    /// Takes what the command raised, if anything.
+    pub fn take_raised(&mut self) -> Option<Box<Raised>> {
+        self.raised.take()
+    }
+
     /// Queues `msg` for client `target`: into this frame when the target
     /// is the caller (before or after its reply), else into `outbox`.
     pub fn route(&mut self, outbox: &mut Vec<(u64, Msg)>, target: u64, msg: Msg, after: bool) {
         if target != 0 && target == self.caller {
+            let r = self.raised();
             if after {
-                self.own_after.push(msg);
+                r.own_after.push(msg);
             } else {
-                self.own.push(msg);
+                r.own.push(msg);
             }
         } else {
             outbox.push((target, msg));

@@ -298,16 +298,21 @@ impl State {
     /// and tracking) and kept in `f.expired` for propagation as DEL; each
     /// created key gets its `new` event. Called before a command's own
     /// events go out and when it finishes.
+    #[inline]
     pub fn collect_expired(&mut self, f: &mut Frame) {
-        if !self.dbs.touched() {
-            return;
+        if self.dbs.logged() {
+            self.collect_logged(f);
         }
+    }
+
+    #[inline(never)]
+    fn collect_logged(&mut self, f: &mut Frame) {
         let mut logs = Logs::default();
         self.dbs.take_logs(&mut logs);
         for (db, key) in logs.expired {
             self.signal_modified(f, db, &key);
             self.notify_now(f, crate::notify::EXPIRED, "expired", db, &key);
-            f.expired.push((db, key));
+            f.raised().expired.push((db, key));
         }
         for (db, key) in logs.new {
             self.notify_now(f, crate::notify::NEW, "new", db, &key);
@@ -320,7 +325,7 @@ impl State {
         // An internal frame (caller 0): every message goes to the outbox.
         let mut f = Frame::internal();
         self.collect_expired(&mut f);
-        for (db, key) in f.expired {
+        for (db, key) in f.take_raised().map(|r| r.expired).unwrap_or_default() {
             self.propagate(db, &[&b"DEL"[..], &key]);
         }
     }
@@ -515,8 +520,7 @@ impl State {
     /// returns the receivers. Messages to the running command's caller go
     /// into its frame.
     pub fn publish(&mut self, f: &mut Frame, channel: Bytes, payload: Bytes) -> usize {
-        self.pubsub
-            .publish(&channel, &payload, false, f.caller, &mut f.own)
+        publish_from(&mut self.pubsub, f, &channel, &payload, false)
     }
 
     /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
@@ -682,4 +686,21 @@ impl State {
     pub fn expired_keys(&self) -> u64 {
         self.dbs.iter().map(|d| d.expired).sum()
     }
+}
+
+/// Publishes on `pubsub` for the command of frame `f`: messages to its
+/// caller go into the frame (made only when there is one).
+pub fn publish_from(
+    pubsub: &mut crate::pubsub::PubSub,
+    f: &mut Frame,
+    channel: &Bytes,
+    payload: &Bytes,
+    shard: bool,
+) -> usize {
+    let mut own = Vec::new();
+    let n = pubsub.publish(channel, payload, shard, f.caller, &mut own);
+    if !own.is_empty() {
+        f.raised().own.append(&mut own);
+    }
+    n
 }

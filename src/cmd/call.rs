@@ -20,7 +20,7 @@ use super::{
     Resolved,
 };
 use crate::conn::ClientState;
-use crate::frame::Frame;
+use crate::frame::{Frame, Raised};
 use crate::resp::Out;
 use crate::state::State;
 use crate::tracking;
@@ -40,8 +40,8 @@ struct Admitted {
 pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) -> bool {
     client.last_interaction_ms = st.now_ms;
     let mark = out.buf.len();
-    let frame = Frame::new(client.id, tracking::Current::of(&client.track));
-    let propagated = run(st, client, out, argv, frame, None);
+    let mut frame = Frame::new(client.id, tracking::Current::of(&client.track));
+    let propagated = run(st, client, out, argv, &mut frame, None);
     if !client.reply.is_on() {
         if client.reply.suppressed() {
             out.buf.truncate(mark);
@@ -58,14 +58,14 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
 /// is running (EXEC): a frame of its own, whose effects on the dataset
 /// and the caller's trailing messages join the outer command's.
 pub fn call_nested(outer: &mut Ctx, argv: &[Bytes]) {
-    let frame = Frame::new(outer.client.id, tracking::Current::of(&outer.client.track));
+    let mut frame = Frame::new(outer.client.id, tracking::Current::of(&outer.client.track));
     run(
         outer.srv,
         outer.client,
         outer.out,
         argv,
-        frame,
-        Some(&mut outer.frame),
+        &mut frame,
+        Some(&mut *outer.frame),
     );
 }
 
@@ -76,10 +76,10 @@ fn run(
     client: &mut ClientState,
     out: &mut Out,
     argv: &[Bytes],
-    mut frame: Frame,
+    frame: &mut Frame,
     outer: Option<&mut Frame>,
 ) -> bool {
-    let Some(cmd) = admit(st, client, out, argv, &mut frame) else {
+    let Some(cmd) = admit(st, client, out, argv, frame) else {
         return false;
     };
     let Some(handler) = cmd.spec.handler else {
@@ -265,9 +265,9 @@ fn finish(
     st: &mut State,
     client: &mut ClientState,
     out: &mut Out,
-    mut frame: Frame,
+    frame: &mut Frame,
     done: Done,
-    mut outer: Option<&mut Frame>,
+    outer: Option<&mut Frame>,
 ) -> bool {
     let Admitted { spec, parent, .. } = done.cmd;
     let failed = done.result.is_err();
@@ -285,33 +285,61 @@ fn finish(
     if done.monitored {
         client::feed_monitors(st, client, &client::redact(done.argv, frame.redacted));
     }
-    st.collect_expired(&mut frame);
+    st.collect_expired(frame);
+    // Most commands raise nothing beyond their reply.
+    let Some(mut raised) = frame.take_raised() else {
+        if outer.is_none() && !client.track.on {
+            let propagate = done.changed && st.propagating();
+            if propagate {
+                st.propagate(client.db, done.argv);
+            }
+            return propagate;
+        }
+        let mut nothing = Raised::default();
+        return finish_raised(st, client, out, frame, &done, &mut nothing, outer);
+    };
+    finish_raised(st, client, out, frame, &done, &mut raised, outer)
+}
+
+/// The rest of finishing, for a command that raised something (or runs
+/// nested, or for a tracking client): propagation, then the messages for
+/// its caller around its reply, and tracking's bookkeeping.
+fn finish_raised(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &mut Out,
+    frame: &Frame,
+    done: &Done,
+    raised: &mut Raised,
+    mut outer: Option<&mut Frame>,
+) -> bool {
+    let Admitted { spec, parent, .. } = done.cmd;
     let propagated = propagate(
         st,
         client.db,
         done.argv,
-        &mut frame,
+        raised,
         done.changed,
         outer.as_deref_mut(),
     );
-    if !frame.own.is_empty() {
+    if !raised.own.is_empty() {
         // Messages to the caller precede its reply, as Redis writes them
         // while the command runs.
         let reply = out.buf.split_off(done.reply_start);
-        for m in frame.own.drain(..) {
+        for m in raised.own.drain(..) {
             m.write(out, &client.subs);
         }
         out.buf.unsplit(reply);
     }
     if client.track.on {
-        after_tracked_command(st, client, &frame, spec, parent, done.argv);
+        after_tracked_command(st, client, frame, spec, parent, done.argv);
     }
     // Inside EXEC they wait for EXEC's own reply.
-    if !frame.own_after.is_empty() {
+    if !raised.own_after.is_empty() {
         match outer {
-            Some(o) => o.own_after.append(&mut frame.own_after),
+            Some(o) => o.raised().own_after.append(&mut raised.own_after),
             None => {
-                for m in frame.own_after.drain(..) {
+                for m in raised.own_after.drain(..) {
                     m.write(out, &client.subs);
                 }
             }
@@ -363,22 +391,22 @@ fn propagate(
     st: &mut State,
     db: usize,
     argv: &[Bytes],
-    frame: &mut Frame,
+    raised: &mut Raised,
     changed: bool,
     outer: Option<&mut Frame>,
 ) -> bool {
     if !st.propagating() {
         return false;
     }
-    let expired = std::mem::take(&mut frame.expired);
-    let replacement = frame.propagate.take();
+    let expired = std::mem::take(&mut raised.expired);
+    let replacement = raised.propagate.take();
     let Some(o) = outer else {
-        // The usual case, without copying the command.
-        let fed = !expired.is_empty() || !frame.effects.is_empty() || changed;
+        // At the top level, without copying the command.
+        let fed = !expired.is_empty() || !raised.effects.is_empty() || changed;
         for (d, key) in expired {
             st.propagate(d, &[&b"DEL"[..], &key]);
         }
-        for (d, c) in std::mem::take(&mut frame.effects) {
+        for (d, c) in std::mem::take(&mut raised.effects) {
             st.propagate(d, &c);
         }
         if changed {
@@ -389,15 +417,14 @@ fn propagate(
         }
         return fed;
     };
+    let effects = &mut o.raised().effects;
     let del = |(d, key): (usize, Box<[u8]>)| (d, vec![b"DEL".to_vec(), key.into_vec()]);
-    o.effects.extend(expired.into_iter().map(del));
-    o.effects.append(&mut frame.effects);
+    effects.extend(expired.into_iter().map(del));
+    effects.append(&mut raised.effects);
     if changed {
         match replacement {
-            Some(cmds) => o.effects.extend(cmds.into_iter().map(|c| (db, c))),
-            None => o
-                .effects
-                .push((db, argv.iter().map(|a| a.to_vec()).collect())),
+            Some(cmds) => effects.extend(cmds.into_iter().map(|c| (db, c))),
+            None => effects.push((db, argv.iter().map(|a| a.to_vec()).collect())),
         }
     }
     false

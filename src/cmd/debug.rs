@@ -77,7 +77,7 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let shared_ok = ctx.srv.config.maxmemory == 0
         || !(ctx.srv.config.maxmemory_policy.contains("lru")
             || ctx.srv.config.maxmemory_policy.contains("lfu"));
-    let Some(e) = ctx.srv.lookup_notouch(&mut ctx.frame, db, key) else {
+    let Some(e) = ctx.srv.lookup_notouch(ctx.frame, db, key) else {
         return Err(CmdError::NoSuchKey);
     };
     let shared = shared_ok

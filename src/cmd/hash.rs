@@ -59,7 +59,7 @@ fn with_hash<R>(
     f: impl FnOnce(&mut Hash) -> Result<R, CmdError>,
 ) -> Result<R, CmdError> {
     let db = ctx.client.db;
-    match ctx.srv.lookup_write(&ctx.frame, db, key) {
+    match ctx.srv.lookup_write(ctx.frame, db, key) {
         Some(e) => {
             let Value::Hash(h) = &mut e.val else {
                 return Err(CmdError::WrongType);
@@ -168,7 +168,7 @@ pub fn hsetnx(ctx: &mut Ctx) -> CmdResult {
 pub fn hget(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, field) = (a.next_bytes()?, a.next_bytes()?);
-    match read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.and_then(|h| h.get(field)) {
+    match read_hash(ctx.srv, ctx.frame, ctx.client.db, key)?.and_then(|h| h.get(field)) {
         Some(v) => ctx.out.bulk(v),
         None => ctx.out.null(),
     }
@@ -180,7 +180,7 @@ pub fn hmget(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let fields = a.rest();
-    let h = read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)?;
+    let h = read_hash(ctx.srv, ctx.frame, ctx.client.db, key)?;
     ctx.out.array(fields.len());
     for f in fields {
         match h.and_then(|h| h.get(f)) {
@@ -197,7 +197,7 @@ pub fn hdel(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let fields = a.rest();
     let db = ctx.client.db;
-    let Some(e) = ctx.srv.lookup_write(&ctx.frame, db, key) else {
+    let Some(e) = ctx.srv.lookup_write(ctx.frame, db, key) else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -233,7 +233,7 @@ pub fn hdel(ctx: &mut Ctx) -> CmdResult {
 /// HLEN key
 pub fn hlen(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
-    let n = read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.map_or(0, |h| h.len());
+    let n = read_hash(ctx.srv, ctx.frame, ctx.client.db, key)?.map_or(0, |h| h.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -242,7 +242,7 @@ pub fn hlen(ctx: &mut Ctx) -> CmdResult {
 pub fn hstrlen(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, field) = (a.next_bytes()?, a.next_bytes()?);
-    let h = read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)?;
+    let h = read_hash(ctx.srv, ctx.frame, ctx.client.db, key)?;
     let n = h.and_then(|h| h.get(field)).map_or(0, |v| v.len());
     ctx.out.int(n as i64);
     Ok(())
@@ -252,7 +252,7 @@ pub fn hstrlen(ctx: &mut Ctx) -> CmdResult {
 pub fn hexists(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, field) = (a.next_bytes()?, a.next_bytes()?);
-    let h = read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)?;
+    let h = read_hash(ctx.srv, ctx.frame, ctx.client.db, key)?;
     let found = h.is_some_and(|h| h.contains(field));
     ctx.out.int(i64::from(found));
     Ok(())
@@ -276,7 +276,7 @@ pub fn hvals(ctx: &mut Ctx) -> CmdResult {
 /// The core of HGETALL (a map), HKEYS and HVALS (arrays).
 fn getall_generic(ctx: &mut Ctx, fields: bool, values: bool) -> CmdResult {
     let key = ctx.args().next_bytes()?;
-    let h = read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)?;
+    let h = read_hash(ctx.srv, ctx.frame, ctx.client.db, key)?;
     let n = h.map_or(0, |h| h.len());
     if fields && values {
         ctx.out.map(n);
@@ -355,9 +355,7 @@ pub fn hrandfield(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     if a.is_empty() {
         let mut rng = ctx.srv.rng.clone();
-        match read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)?
-            .and_then(|h| h.random(&mut rng))
-        {
+        match read_hash(ctx.srv, ctx.frame, ctx.client.db, key)?.and_then(|h| h.random(&mut rng)) {
             Some((f, _)) => ctx.out.bulk(f),
             None => ctx.out.null(),
         }
@@ -402,7 +400,7 @@ fn randfield_reply(
     hard: usize,
     rng: &mut Rng,
 ) -> CmdResult {
-    let Some(h) = read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(h) = read_hash(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.array(0);
         return Ok(());
     };
@@ -440,7 +438,7 @@ pub fn hscan(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let cursor = parse_cursor(a.next_bytes()?)?;
-    let Some(h) = read_hash(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(h) = read_hash(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         reply_empty_scan(ctx.out);
         return Ok(());
     };

@@ -50,7 +50,7 @@ pub fn exists(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     let n = keys
         .iter()
-        .filter(|k| ctx.srv.lookup_notouch(&mut ctx.frame, db, k).is_some())
+        .filter(|k| ctx.srv.lookup_notouch(ctx.frame, db, k).is_some())
         .count();
     ctx.out.int(n as i64);
     Ok(())
@@ -62,7 +62,7 @@ pub fn touch(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     let n = keys
         .iter()
-        .filter(|k| ctx.srv.lookup_read(&mut ctx.frame, db, k).is_some())
+        .filter(|k| ctx.srv.lookup_read(ctx.frame, db, k).is_some())
         .count();
     ctx.out.int(n as i64);
     Ok(())
@@ -74,7 +74,7 @@ pub fn type_(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     let name = ctx
         .srv
-        .lookup_notouch(&mut ctx.frame, db, key)
+        .lookup_notouch(ctx.frame, db, key)
         .map_or("none", |e| e.val.type_name());
     ctx.out.simple(name);
     Ok(())
@@ -96,7 +96,7 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     let mut a = ctx.args();
     let (src, dst) = (a.next_bytes()?, a.next_bytes()?);
     let db = ctx.client.db;
-    if ctx.srv.lookup_write(&ctx.frame, db, src).is_none() {
+    if ctx.srv.lookup_write(ctx.frame, db, src).is_none() {
         return Err(CmdError::NoSuchKey);
     }
     if src == dst {
@@ -107,7 +107,7 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
         }
         return Ok(());
     }
-    if nx && ctx.srv.lookup_write(&ctx.frame, db, dst).is_some() {
+    if nx && ctx.srv.lookup_write(ctx.frame, db, dst).is_some() {
         ctx.out.int(0);
         return Ok(());
     }
@@ -157,13 +157,13 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
     }
     let Some(mut entry) = ctx
         .srv
-        .lookup_read(&mut ctx.frame, src_db, src)
+        .lookup_read(ctx.frame, src_db, src)
         .map(|e| e.clone())
     else {
         ctx.out.int(0);
         return Ok(());
     };
-    if ctx.srv.lookup_write(&ctx.frame, dst_db, dst).is_some() && !replace {
+    if ctx.srv.lookup_write(ctx.frame, dst_db, dst).is_some() && !replace {
         ctx.out.int(0);
         return Ok(());
     }
@@ -176,9 +176,8 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
         -1
     };
     ctx.srv.dbs[dst_db].insert_entry(dst, entry, expire);
-    ctx.srv.signal_modified(&mut ctx.frame, dst_db, dst);
-    ctx.srv
-        .notify(&mut ctx.frame, GENERIC, "copy_to", dst_db, dst);
+    ctx.srv.signal_modified(ctx.frame, dst_db, dst);
+    ctx.srv.notify(ctx.frame, GENERIC, "copy_to", dst_db, dst);
     ctx.srv.signal_ready(dst_db, dst);
     ctx.dirty(1);
     ctx.out.int(1);
@@ -200,8 +199,8 @@ pub fn move_(ctx: &mut Ctx) -> CmdResult {
             "ERR source and destination objects are the same",
         ));
     }
-    if ctx.srv.lookup_write(&ctx.frame, src, key).is_none()
-        || ctx.srv.lookup_write(&ctx.frame, dst, key).is_some()
+    if ctx.srv.lookup_write(ctx.frame, src, key).is_none()
+        || ctx.srv.lookup_write(ctx.frame, dst, key).is_some()
     {
         ctx.out.int(0);
         return Ok(());
@@ -209,11 +208,10 @@ pub fn move_(ctx: &mut Ctx) -> CmdResult {
     if let Some((entry, expire)) = ctx.srv.dbs[src].take(key) {
         ctx.srv.dbs[dst].insert_entry(key, entry, expire);
     }
-    ctx.srv.signal_modified(&mut ctx.frame, src, key);
-    ctx.srv.signal_modified(&mut ctx.frame, dst, key);
-    ctx.srv
-        .notify(&mut ctx.frame, GENERIC, "move_from", src, key);
-    ctx.srv.notify(&mut ctx.frame, GENERIC, "move_to", dst, key);
+    ctx.srv.signal_modified(ctx.frame, src, key);
+    ctx.srv.signal_modified(ctx.frame, dst, key);
+    ctx.srv.notify(ctx.frame, GENERIC, "move_from", src, key);
+    ctx.srv.notify(ctx.frame, GENERIC, "move_to", dst, key);
     ctx.srv.signal_ready(dst, key);
     ctx.dirty(1);
     ctx.out.int(1);
@@ -347,7 +345,7 @@ pub fn flushdb(ctx: &mut Ctx) -> CmdResult {
     flush_mode(ctx)?;
     let db = ctx.client.db;
     ctx.srv.signal_db_changed(db, None);
-    ctx.srv.invalidate_all(&mut ctx.frame);
+    ctx.srv.invalidate_all(ctx.frame);
     let n = ctx.db().len_raw() as u64;
     ctx.db().clear();
     ctx.dirty(n.max(1));
@@ -361,7 +359,7 @@ pub fn flushall(ctx: &mut Ctx) -> CmdResult {
     for db in 0..ctx.srv.dbs.len() {
         ctx.srv.signal_db_changed(db, None);
     }
-    ctx.srv.invalidate_all(&mut ctx.frame);
+    ctx.srv.invalidate_all(ctx.frame);
     let mut n = 0;
     for d in &mut ctx.srv.dbs {
         n += d.len_raw() as u64;
@@ -471,7 +469,7 @@ fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
     let db = ctx.client.db;
     let Some(has_ttl) = ctx
         .srv
-        .lookup_write(&ctx.frame, db, key)
+        .lookup_write(ctx.frame, db, key)
         .map(|e| e.has_ttl())
     else {
         ctx.out.int(0);
@@ -535,7 +533,7 @@ fn ttl_generic(ctx: &mut Ctx, ms: bool, absolute: bool) -> CmdResult {
     let db = ctx.client.db;
     let expire = match ctx
         .srv
-        .lookup_notouch(&mut ctx.frame, db, key)
+        .lookup_notouch(ctx.frame, db, key)
         .map(|e| e.has_ttl())
     {
         None => None,
@@ -572,7 +570,7 @@ pub fn persist(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let db = ctx.client.db;
     let removed =
-        ctx.srv.lookup_write(&ctx.frame, db, key).is_some() && ctx.srv.dbs[db].persist(key);
+        ctx.srv.lookup_write(ctx.frame, db, key).is_some() && ctx.srv.dbs[db].persist(key);
     if removed {
         ctx.signal_modified(key);
         ctx.notify(GENERIC, "persist", key);
@@ -596,7 +594,7 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 pub fn object_encoding(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let db = ctx.client.db;
-    match ctx.srv.lookup_notouch(&mut ctx.frame, db, key) {
+    match ctx.srv.lookup_notouch(ctx.frame, db, key) {
         Some(e) => ctx.out.bulk(e.val.encoding().as_bytes()),
         None => ctx.out.null(),
     }
@@ -609,7 +607,7 @@ pub fn object_refcount(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     let shared_ok = ctx.srv.config.maxmemory == 0
         || !(ctx.srv.config.maxmemory_policy.contains("lru") || lfu_policy(ctx));
-    match ctx.srv.lookup_notouch(&mut ctx.frame, db, key) {
+    match ctx.srv.lookup_notouch(ctx.frame, db, key) {
         Some(e) => {
             let shared = !e.unshared()
                 && matches!(e.val, Value::Str(Str::Int(n)) if (0..SHARED_INTEGERS).contains(&n));
@@ -630,7 +628,7 @@ pub fn object_idletime(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     let clock = lru_clock(ctx.now());
     let lfu = lfu_policy(ctx);
-    let Some(e) = ctx.srv.lookup_notouch(&mut ctx.frame, db, key) else {
+    let Some(e) = ctx.srv.lookup_notouch(ctx.frame, db, key) else {
         ctx.out.null();
         return Ok(());
     };
@@ -654,11 +652,7 @@ pub fn object_freq(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let db = ctx.client.db;
     let lfu = lfu_policy(ctx);
-    let Some(lru) = ctx
-        .srv
-        .lookup_notouch(&mut ctx.frame, db, key)
-        .map(|e| e.lru)
-    else {
+    let Some(lru) = ctx.srv.lookup_notouch(ctx.frame, db, key).map(|e| e.lru) else {
         ctx.out.null();
         return Ok(());
     };

@@ -222,7 +222,7 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) -> CmdResult {
     let items = a.rest();
     let db = ctx.client.db;
     let fill = ctx.srv.config.list_max_listpack_size;
-    let len = match write_list(ctx.srv, &mut ctx.frame, db, key)? {
+    let len = match write_list(ctx.srv, ctx.frame, db, key)? {
         Some(l) => {
             for v in items {
                 l.push(end, v, fill);
@@ -279,7 +279,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
     };
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let Some(l) = write_list(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(l) = write_list(ctx.srv, ctx.frame, db, key)? else {
         match count {
             Some(_) => out.null_array(),
             None => out.null(),
@@ -310,7 +310,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
 /// LLEN key
 pub fn llen(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
-    let n = read_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.map_or(0, |l| l.len());
+    let n = read_list(ctx.srv, ctx.frame, ctx.client.db, key)?.map_or(0, |l| l.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -319,7 +319,7 @@ pub fn llen(ctx: &mut Ctx) -> CmdResult {
 pub fn lindex(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, i) = (a.next_bytes()?, a.next_bytes()?);
-    let Some(l) = read_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(l) = read_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.null();
         return Ok(());
     };
@@ -337,7 +337,7 @@ pub fn lrange(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let (start, stop) = (a.next_i64()?, a.next_i64()?);
     let out = &mut *ctx.out;
-    let Some(l) = read_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(l) = read_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         out.array(0);
         return Ok(());
     };
@@ -379,7 +379,7 @@ pub fn lpos(ctx: &mut Ctx) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
-    let Some(l) = read_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(l) = read_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         match count {
             Some(_) => ctx.out.array(0),
             None => ctx.out.null(),
@@ -466,7 +466,7 @@ pub fn lset(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, i, v) = (a.next_bytes()?, a.next_bytes()?, a.next_bytes()?);
     let fill = ctx.srv.config.list_max_listpack_size;
-    let l = write_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.ok_or(CmdError::NoSuchKey)?;
+    let l = write_list(ctx.srv, ctx.frame, ctx.client.db, key)?.ok_or(CmdError::NoSuchKey)?;
     let i = parse_i64(i).ok_or(CmdError::NotInteger)?;
     let done = index(i, l.len()).is_some_and(|i| l.set(i, v, fill));
     if !done {
@@ -492,7 +492,7 @@ pub fn linsert(ctx: &mut Ctx) -> CmdResult {
         return Err(CmdError::Syntax);
     };
     let fill = ctx.srv.config.list_max_listpack_size;
-    let Some(l) = write_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(l) = write_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -516,7 +516,7 @@ pub fn lrem(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let (count, v) = (a.next_i64()?, a.next_bytes()?);
     let fill = ctx.srv.config.list_max_listpack_size;
-    let Some(l) = write_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(l) = write_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -538,7 +538,7 @@ pub fn ltrim(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let (start, stop) = (a.next_i64()?, a.next_i64()?);
     let fill = ctx.srv.config.list_max_listpack_size;
-    let Some(l) = write_list(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(l) = write_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.ok();
         return Ok(());
     };
@@ -583,17 +583,17 @@ pub fn rpoplpush(ctx: &mut Ctx) -> CmdResult {
 fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult {
     let db = ctx.client.db;
     let fill = ctx.srv.config.list_max_listpack_size;
-    if write_list(ctx.srv, &mut ctx.frame, db, src)?.is_none() {
+    if write_list(ctx.srv, ctx.frame, db, src)?.is_none() {
         ctx.out.null();
         return Ok(());
     }
     // The destination's type is checked before anything is popped.
-    write_list(ctx.srv, &mut ctx.frame, db, dst)?;
-    let Some(v) = write_list(ctx.srv, &mut ctx.frame, db, src)?.and_then(|l| l.pop(from)) else {
+    write_list(ctx.srv, ctx.frame, db, dst)?;
+    let Some(v) = write_list(ctx.srv, ctx.frame, db, src)?.and_then(|l| l.pop(from)) else {
         ctx.out.null();
         return Ok(());
     };
-    match write_list(ctx.srv, &mut ctx.frame, db, dst)? {
+    match write_list(ctx.srv, ctx.frame, db, dst)? {
         Some(l) => l.push(to, &v, fill),
         None => {
             let mut l = List::new();
@@ -605,7 +605,7 @@ fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Cm
     ctx.signal_modified(dst);
     ctx.notify(notify::LIST, push_event(to), dst);
     // Only now: when src is dst, the list was never empty in between.
-    let empty = write_list(ctx.srv, &mut ctx.frame, db, src)?.is_some_and(|l| l.is_empty());
+    let empty = write_list(ctx.srv, ctx.frame, db, src)?.is_some_and(|l| l.is_empty());
     elements_removed(ctx, src, from, empty, 1);
     ctx.signal_ready(dst);
     ctx.out.bulk(&v);
@@ -670,7 +670,7 @@ fn mpop_generic(ctx: &mut Ctx, m: &MPop, deadline: Option<i64>) -> CmdResult {
     let retry = deadline.is_some() && is_retry(ctx);
     let out = &mut *ctx.out;
     for key in m.keys {
-        let Some(l) = pop_source(ctx.srv, &mut ctx.frame, db, key, retry)? else {
+        let Some(l) = pop_source(ctx.srv, ctx.frame, db, key, retry)? else {
             continue;
         };
         let n = m.count.min(l.len());
@@ -717,7 +717,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
     for key in keys {
-        let Some(l) = pop_source(ctx.srv, &mut ctx.frame, db, key, retry)? else {
+        let Some(l) = pop_source(ctx.srv, ctx.frame, db, key, retry)? else {
             continue;
         };
         out.array(2);
@@ -764,7 +764,7 @@ pub fn brpoplpush(ctx: &mut Ctx) -> CmdResult {
 fn bmove_ready(ctx: &mut Ctx, src: &Bytes, deadline: i64) -> Result<bool, CmdError> {
     let retry = is_retry(ctx);
     let db = ctx.client.db;
-    if pop_source(ctx.srv, &mut ctx.frame, db, src, retry)?.is_some() {
+    if pop_source(ctx.srv, ctx.frame, db, src, retry)?.is_some() {
         return Ok(true);
     }
     block_on(ctx, std::slice::from_ref(src), deadline, true);

@@ -246,7 +246,7 @@ pub fn memory_usage(ctx: &mut Ctx) -> CmdResult {
         }
     }
     let db = ctx.client.db;
-    if ctx.srv.lookup_notouch(&mut ctx.frame, db, key).is_none() {
+    if ctx.srv.lookup_notouch(ctx.frame, db, key).is_none() {
         ctx.out.null();
         return Ok(());
     }

@@ -223,7 +223,7 @@ pub struct Ctx<'a> {
     pub arg0: usize,
     /// This command's own state: who calls, what it expired, what it
     /// propagates (see [`crate::frame`]).
-    pub frame: Frame,
+    pub frame: &'a mut Frame,
 }
 
 impl<'a> Ctx<'a> {
@@ -256,6 +256,7 @@ impl<'a> Ctx<'a> {
             return;
         }
         self.frame
+            .raised()
             .propagate
             .get_or_insert_with(Vec::new)
             .push(args.iter().map(|a| a.to_vec()).collect());
@@ -271,7 +272,7 @@ impl<'a> Ctx<'a> {
     /// flag) for `key` in the client's database, if enabled.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.client.db;
-        self.srv.notify(&mut self.frame, class, event, db, key);
+        self.srv.notify(self.frame, class, event, db, key);
     }
 
     /// A change to `key` in the client's database, in one place, in
@@ -282,8 +283,8 @@ impl<'a> Ctx<'a> {
     /// Side effects: all three.
     pub fn modified(&mut self, key: &[u8], class: u32, event: &str, dirty: u64) {
         let db = self.client.db;
-        self.srv.signal_modified(&mut self.frame, db, key);
-        self.srv.notify(&mut self.frame, class, event, db, key);
+        self.srv.signal_modified(self.frame, db, key);
+        self.srv.notify(self.frame, class, event, db, key);
         self.srv.dirty += dirty;
     }
 
@@ -291,14 +292,14 @@ impl<'a> Ctx<'a> {
     /// watching it will not run (Redis's `signalModifiedKey`).
     pub fn signal_modified(&mut self, key: &[u8]) {
         let db = self.client.db;
-        self.srv.signal_modified(&mut self.frame, db, key);
+        self.srv.signal_modified(self.frame, db, key);
     }
 
     /// [`Ctx::signal_modified`] for a stream changed in place (XDEL,
     /// XTRIM), which does not wake its blocked readers, as in Redis.
     pub fn signal_modified_in_place(&mut self, key: &[u8]) {
         let db = self.client.db;
-        self.srv.signal_modified_in_place(&mut self.frame, db, key);
+        self.srv.signal_modified_in_place(self.frame, db, key);
     }
 
     /// Marks the dataset as changed by `n` (Redis's `server.dirty`).

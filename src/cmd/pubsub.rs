@@ -110,11 +110,7 @@ fn publish_generic(ctx: &mut Ctx, shard: bool) -> CmdResult {
     let mut a = ctx.args();
     let channel = Bytes::copy_from_slice(a.next_bytes()?);
     let payload = Bytes::copy_from_slice(a.next_bytes()?);
-    let f = &mut ctx.frame;
-    let n = ctx
-        .srv
-        .pubsub
-        .publish(&channel, &payload, shard, f.caller, &mut f.own);
+    let n = crate::state::publish_from(&mut ctx.srv.pubsub, ctx.frame, &channel, &payload, shard);
     ctx.out.int(n as i64);
     Ok(())
 }

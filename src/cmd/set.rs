@@ -121,7 +121,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
             ctx.notify(notify::GENERIC, "del", dst);
         }
     } else {
-        ctx.srv.lookup_write(&ctx.frame, db, dst);
+        ctx.srv.lookup_write(ctx.frame, db, dst);
         let now = ctx.now();
         ctx.srv.dbs[db].set(dst, Value::Set(result), false, now);
         ctx.dirty(1);
@@ -150,7 +150,7 @@ impl<'k> Loan<'k> {
     fn check(ctx: &mut Ctx, keys: &[Bytes]) -> Result<Vec<bool>, CmdError> {
         let db = ctx.client.db;
         keys.iter()
-            .map(|k| Ok(read_set(ctx.srv, &mut ctx.frame, db, k)?.is_some()))
+            .map(|k| Ok(read_set(ctx.srv, ctx.frame, db, k)?.is_some()))
             .collect()
     }
 
@@ -311,7 +311,7 @@ pub fn sadd(ctx: &mut Ctx) -> CmdResult {
     let members = a.rest();
     let max = max_ints(ctx);
     let db = ctx.client.db;
-    let added = match write_set(ctx.srv, &mut ctx.frame, db, key)? {
+    let added = match write_set(ctx.srv, ctx.frame, db, key)? {
         Some(s) => members.iter().filter(|m| s.add(m, max)).count(),
         None => {
             let s = Set::from_members(members.iter().map(|m| &m[..]), max);
@@ -339,7 +339,7 @@ pub fn srem(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let members = a.rest();
     let db = ctx.client.db;
-    let Some(s) = write_set(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(s) = write_set(ctx.srv, ctx.frame, db, key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -372,8 +372,7 @@ pub fn srem(ctx: &mut Ctx) -> CmdResult {
 pub fn sismember(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, m) = (a.next_bytes()?, a.next_bytes()?);
-    let found =
-        read_set(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.is_some_and(|s| s.contains(m));
+    let found = read_set(ctx.srv, ctx.frame, ctx.client.db, key)?.is_some_and(|s| s.contains(m));
     ctx.out.int(i64::from(found));
     Ok(())
 }
@@ -383,7 +382,7 @@ pub fn smismember(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let members = a.rest();
-    let s = read_set(ctx.srv, &mut ctx.frame, ctx.client.db, key)?;
+    let s = read_set(ctx.srv, ctx.frame, ctx.client.db, key)?;
     ctx.out.array(members.len());
     for m in members {
         let found = s.as_ref().is_some_and(|s| s.contains(m));
@@ -395,7 +394,7 @@ pub fn smismember(ctx: &mut Ctx) -> CmdResult {
 /// SCARD key
 pub fn scard(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
-    let n = read_set(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.map_or(0, |s| s.len());
+    let n = read_set(ctx.srv, ctx.frame, ctx.client.db, key)?.map_or(0, |s| s.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -404,7 +403,7 @@ pub fn scard(ctx: &mut Ctx) -> CmdResult {
 pub fn smembers(ctx: &mut Ctx) -> CmdResult {
     // Redis 7.0 runs the one-key SINTER, which replies exactly this.
     let key = ctx.args().next_bytes()?;
-    match read_set(ctx.srv, &mut ctx.frame, ctx.client.db, key)? {
+    match read_set(ctx.srv, ctx.frame, ctx.client.db, key)? {
         None => ctx.out.set(0),
         Some(s) => {
             ctx.out.set(s.len());
@@ -437,7 +436,7 @@ pub fn spop(ctx: &mut Ctx) -> CmdResult {
 /// replaying a random pop would pick another.
 fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let db = ctx.client.db;
-    if write_set(ctx.srv, &mut ctx.frame, db, key)?.is_none() {
+    if write_set(ctx.srv, ctx.frame, db, key)?.is_none() {
         ctx.out.null();
         return Ok(());
     }
@@ -471,7 +470,7 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
 fn spop_count(ctx: &mut Ctx, key: &[u8], count: u64) -> CmdResult {
     let db = ctx.client.db;
     let max = max_ints(ctx);
-    let Some(s) = write_set(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(s) = write_set(ctx.srv, ctx.frame, db, key)? else {
         ctx.out.set(0);
         return Ok(());
     };
@@ -537,7 +536,7 @@ pub fn srandmember(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     match a.remaining() {
         0 => {
-            if read_set(ctx.srv, &mut ctx.frame, db, key)?.is_none() {
+            if read_set(ctx.srv, ctx.frame, db, key)?.is_none() {
                 ctx.out.null();
                 return Ok(());
             }
@@ -568,7 +567,7 @@ pub fn srandmember(ctx: &mut Ctx) -> CmdResult {
 /// the count covers it. Always an array, even in RESP3 (repeats).
 fn srandmember_count(ctx: &mut Ctx, key: &[u8], count: i64) -> CmdResult {
     let db = ctx.client.db;
-    if read_set(ctx.srv, &mut ctx.frame, db, key)?.is_none() || count == 0 {
+    if read_set(ctx.srv, ctx.frame, db, key)?.is_none() || count == 0 {
         ctx.out.array(0);
         return Ok(());
     }
@@ -613,11 +612,11 @@ pub fn smove(ctx: &mut Ctx) -> CmdResult {
     // destination's.
     let src_type = ctx
         .srv
-        .lookup_write(&ctx.frame, db, src)
+        .lookup_write(ctx.frame, db, src)
         .map(|e| matches!(e.val, Value::Set(_)));
     let dst_type = ctx
         .srv
-        .lookup_write(&ctx.frame, db, dst)
+        .lookup_write(ctx.frame, db, dst)
         .map(|e| matches!(e.val, Value::Set(_)));
     let Some(src_is_set) = src_type else {
         ctx.out.int(0);
@@ -738,7 +737,7 @@ pub fn sscan(ctx: &mut Ctx) -> CmdResult {
     let cursor = parse_cursor(a.next_bytes()?)?;
     let db = ctx.client.db;
     // The key is looked up before the options are read, as Redis does.
-    let Some(s) = read_set(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(s) = read_set(ctx.srv, ctx.frame, db, key)? else {
         reply_empty_scan(ctx.out);
         return Ok(());
     };

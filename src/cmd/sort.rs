@@ -86,7 +86,7 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<
     key.extend_from_slice(subst);
     key.extend_from_slice(&pattern[star + 1..key_end]);
     let db = ctx.client.db;
-    let e = ctx.srv.lookup_read(&mut ctx.frame, db, &key)?;
+    let e = ctx.srv.lookup_read(ctx.frame, db, &key)?;
     match (field, &e.val) {
         (Some(f), Value::Hash(h)) => h.get(&pattern[f + 2..]).map(|v| v.to_vec()),
         (None, Value::Str(s)) => Some(s.to_vec()),
@@ -122,7 +122,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
         if let Some(Value::ZSet(z)) = ctx.srv.dbs[db].get(key, clock).map(|e| &mut e.val) {
             z.to_skiplist();
         }
-        let val = ctx.srv.lookup_read(&mut ctx.frame, db, key).map(|e| &e.val);
+        let val = ctx.srv.lookup_read(ctx.frame, db, key).map(|e| &e.val);
         let is_set = matches!(val, Some(Value::Set(_)));
         let ordered = matches!(val, Some(Value::List(_) | Value::ZSet(_)));
         (load(val)?, is_set, ordered)
@@ -253,7 +253,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
                 for r in &rows {
                     list.push_back(r.as_deref().unwrap_or(b""), fill);
                 }
-                ctx.srv.lookup_write(&ctx.frame, db, dst);
+                ctx.srv.lookup_write(ctx.frame, db, dst);
                 ctx.srv.dbs[db].set(dst, Value::List(list), false, now);
                 ctx.signal_modified(dst);
                 ctx.notify(notify::LIST, "sortstore", dst);

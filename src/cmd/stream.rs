@@ -165,14 +165,14 @@ pub fn xadd(ctx: &mut Ctx) -> CmdResult {
     let lim = node_limits(ctx);
     let db = ctx.client.db;
     let now = ctx.now();
-    if write(ctx.srv, &mut ctx.frame, db, key)?.is_none() {
+    if write(ctx.srv, ctx.frame, db, key)?.is_none() {
         if p.nomkstream {
             ctx.out.null();
             return Ok(());
         }
         ctx.srv.dbs[db].set(key, Value::Stream(Box::default()), false, now);
     }
-    let Some(s) = write(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(s) = write(ctx.srv, ctx.frame, db, key)? else {
         return Ok(());
     };
     let id = next_id(s, p.id, now)?;
@@ -273,7 +273,7 @@ pub fn xtrim(ctx: &mut Ctx) -> CmdResult {
     let opts = a.rest();
     let db = ctx.client.db;
     // A missing key answers 0 before the options are even parsed.
-    if write(ctx.srv, &mut ctx.frame, db, key)?.is_none() {
+    if write(ctx.srv, ctx.frame, db, key)?.is_none() {
         ctx.out.int(0);
         return Ok(());
     }
@@ -286,7 +286,7 @@ pub fn xtrim(ctx: &mut Ctx) -> CmdResult {
     let Some(t) = p.trim else {
         return Err(CmdError::Syntax);
     };
-    let Some(s) = write(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(s) = write(ctx.srv, ctx.frame, db, key)? else {
         return Ok(());
     };
     let n = s.trim(t, p.approx, p.limit);
@@ -317,7 +317,7 @@ pub fn xdel(ctx: &mut Ctx) -> CmdResult {
         .iter()
         .map(|x| parse_strict(x, 0))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some(s) = write(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(s) = write(ctx.srv, ctx.frame, db, key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -335,7 +335,7 @@ pub fn xdel(ctx: &mut Ctx) -> CmdResult {
 pub fn xlen(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
-    let n = read(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.map_or(0, |s| s.len());
+    let n = read(ctx.srv, ctx.frame, ctx.client.db, key)?.map_or(0, |s| s.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -368,7 +368,7 @@ pub fn xsetid(ctx: &mut Ctx) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
-    let Some(s) = write(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(s) = write(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         return Err(CmdError::NoSuchKey);
     };
     if !s.is_empty() {
@@ -431,7 +431,7 @@ fn range_generic(ctx: &mut Ctx, rev: bool) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
-    let Some(s) = read(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(s) = read(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.array(0);
         return Ok(());
     };
@@ -594,7 +594,7 @@ pub fn xread(ctx: &mut Ctx) -> CmdResult {
     // Resolve every id first (`$` is the stream's last id now).
     let mut ids = Vec::with_capacity(r.keys.len());
     for (key, arg) in r.keys.iter().zip(r.ids) {
-        let s = peek(ctx.srv, &mut ctx.frame, db, key, retry)?;
+        let s = peek(ctx.srv, ctx.frame, db, key, retry)?;
         let id = if &arg[..] == b"$" {
             s.map_or(StreamId::MIN, |s| s.last_id)
         } else if &arg[..] == b">" {
@@ -613,7 +613,7 @@ pub fn xread(ctx: &mut Ctx) -> CmdResult {
     let mut ready = Vec::new();
     // Looked up a second time, as Redis does (its serving loop).
     for (i, key) in r.keys.iter().enumerate() {
-        let Ok(Some(s)) = peek(ctx.srv, &mut ctx.frame, db, key, retry) else {
+        let Ok(Some(s)) = peek(ctx.srv, ctx.frame, db, key, retry) else {
             continue;
         };
         let serve = match &woken {
@@ -631,7 +631,7 @@ pub fn xread(ctx: &mut Ctx) -> CmdResult {
         reply_streams_header(ctx.out, ready.len());
         for i in ready {
             let key = &r.keys[i];
-            let Ok(Some(s)) = peek(ctx.srv, &mut ctx.frame, db, key, true) else {
+            let Ok(Some(s)) = peek(ctx.srv, ctx.frame, db, key, true) else {
                 continue;
             };
             reply_stream_key(ctx.out, key);

@@ -39,7 +39,7 @@ fn read_str<'s>(
 /// GET's logic, shared by GETSET, GETDEL, SET ... GET: replies with the
 /// value or null.
 fn reply_get(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
-    match ctx.srv.lookup_read(&mut ctx.frame, ctx.client.db, key) {
+    match ctx.srv.lookup_read(ctx.frame, ctx.client.db, key) {
         None => ctx.out.null(),
         Some(e) => match &e.val {
             Value::Str(s) => {
@@ -168,7 +168,7 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
         reply_get(ctx, key)?;
     }
     let db = ctx.client.db;
-    let found = ctx.srv.lookup_write(&ctx.frame, db, key).is_some();
+    let found = ctx.srv.lookup_write(ctx.frame, db, key).is_some();
     if (o.nx && found) || (o.xx && !found) {
         if !o.get {
             match reply {
@@ -293,7 +293,7 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let o = parse_ext(&mut a, false)?;
-    if read_str(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.is_none() {
+    if read_str(ctx.srv, ctx.frame, ctx.client.db, key)?.is_none() {
         ctx.out.null();
         return Ok(());
     }
@@ -333,7 +333,7 @@ pub fn mget(ctx: &mut Ctx) -> CmdResult {
     ctx.out.array(keys.len());
     let db = ctx.client.db;
     for k in keys {
-        match ctx.srv.lookup_read(&mut ctx.frame, db, k).map(|e| &e.val) {
+        match ctx.srv.lookup_read(ctx.frame, db, k).map(|e| &e.val) {
             Some(Value::Str(s)) => {
                 let mut buf = [0u8; 20];
                 ctx.out.bulk(s.as_bytes(&mut buf));
@@ -362,7 +362,7 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     let db = ctx.client.db;
     if nx {
         for kv in pairs.chunks(2) {
-            if ctx.srv.lookup_write(&ctx.frame, db, &kv[0]).is_some() {
+            if ctx.srv.lookup_write(ctx.frame, db, &kv[0]).is_some() {
                 ctx.out.int(0);
                 return Ok(());
             }
@@ -391,7 +391,7 @@ pub fn append(ctx: &mut Ctx) -> CmdResult {
     let (key, val) = (a.next_bytes()?, a.next_bytes()?);
     let db = ctx.client.db;
     let limit = ctx.srv.config.proto_max_bulk_len as u64;
-    let total = match ctx.srv.lookup_write(&ctx.frame, db, key) {
+    let total = match ctx.srv.lookup_write(ctx.frame, db, key) {
         None => {
             let now = ctx.now();
             ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), false, now);
@@ -420,7 +420,7 @@ pub fn append(ctx: &mut Ctx) -> CmdResult {
 /// STRLEN key
 pub fn strlen(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
-    let n = read_str(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.map_or(0, |s| s.len());
+    let n = read_str(ctx.srv, ctx.frame, ctx.client.db, key)?.map_or(0, |s| s.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -455,7 +455,7 @@ pub fn decrby(ctx: &mut Ctx) -> CmdResult {
 fn incr_generic(ctx: &mut Ctx, by: i64) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     let db = ctx.client.db;
-    let old = match ctx.srv.lookup_write(&ctx.frame, db, key) {
+    let old = match ctx.srv.lookup_write(ctx.frame, db, key) {
         None => 0,
         Some(e) => match &e.val {
             Value::Str(s) => s.as_i64().ok_or(CmdError::NotInteger)?,
@@ -474,7 +474,7 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
     let (key, incr) = (a.next_bytes()?, a.next_bytes()?);
     let db = ctx.client.db;
     // Redis adds in long double; so do we, in software (see ldouble).
-    let old = match ctx.srv.lookup_write(&ctx.frame, db, key) {
+    let old = match ctx.srv.lookup_write(ctx.frame, db, key) {
         None => Num::Finite(F80::from_i64(0)),
         Some(e) => match &e.val {
             Value::Str(Str::Int(n)) => Num::Finite(F80::from_i64(*n)),
@@ -509,7 +509,7 @@ pub fn getrange(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let (mut start, mut end) = (a.next_i64()?, a.next_i64()?);
     let mut buf = [0u8; 20];
-    let Some(s) = read_str(ctx.srv, &mut ctx.frame, ctx.client.db, key)? else {
+    let Some(s) = read_str(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.bulk(b"");
         return Ok(());
     };
@@ -549,7 +549,7 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
     }
     let offset = offset as u64;
     let db = ctx.client.db;
-    let exists = match ctx.srv.lookup_write(&ctx.frame, db, key) {
+    let exists = match ctx.srv.lookup_write(ctx.frame, db, key) {
         None => None,
         Some(e) => match &e.val {
             Value::Str(s) => Some(s.len()),
@@ -589,7 +589,7 @@ pub fn lcs(ctx: &mut Ctx) -> CmdResult {
     let (ka, kb) = (a.next_bytes()?, a.next_bytes()?);
     let db = ctx.client.db;
     let mut fetch = |key: &[u8]| -> Result<Vec<u8>, CmdError> {
-        match ctx.srv.lookup_read(&mut ctx.frame, db, key).map(|e| &e.val) {
+        match ctx.srv.lookup_read(ctx.frame, db, key).map(|e| &e.val) {
             None => Ok(Vec::new()),
             Some(Value::Str(s)) => Ok(s.to_vec()),
             Some(_) => Err(CmdError::Msg(

@@ -81,11 +81,12 @@ pub fn exec(ctx: &mut Ctx) -> CmdResult {
     ctx.client.multi.executing = false;
     // What the queued commands changed leaves as one MULTI ... EXEC
     // block; EXEC itself is not propagated.
-    ctx.frame.propagate = Some(Vec::new());
-    if !ctx.frame.effects.is_empty() {
-        ctx.frame.effects.insert(0, (db, vec![b"MULTI".to_vec()]));
-        let db = ctx.client.db;
-        ctx.frame.effects.push((db, vec![b"EXEC".to_vec()]));
+    let end_db = ctx.client.db;
+    let r = ctx.frame.raised();
+    r.propagate = Some(Vec::new());
+    if !r.effects.is_empty() {
+        r.effects.insert(0, (db, vec![b"MULTI".to_vec()]));
+        r.effects.push((end_db, vec![b"EXEC".to_vec()]));
     }
     Ok(())
 }

@@ -290,7 +290,7 @@ fn zadd_generic(ctx: &mut Ctx, incr: bool) -> CmdResult {
         .collect::<Result<Vec<_>, CmdError>>()?;
     let lim = limits(ctx);
     let db = ctx.client.db;
-    let totals = match write(ctx.srv, &mut ctx.frame, db, key)? {
+    let totals = match write(ctx.srv, ctx.frame, db, key)? {
         Some(z) => {
             let t = add_all(z, &pairs, f, lim)?;
             z.shrink_to_fit();
@@ -335,7 +335,7 @@ fn zadd_generic(ctx: &mut Ctx, incr: bool) -> CmdResult {
 pub fn zscore(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, member) = (a.next_bytes()?, a.next_bytes()?);
-    match read(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.and_then(|z| z.score(member)) {
+    match read(ctx.srv, ctx.frame, ctx.client.db, key)?.and_then(|z| z.score(member)) {
         Some(s) => ctx.out.double(s),
         None => ctx.out.null(),
     }
@@ -347,7 +347,7 @@ pub fn zmscore(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let members = a.rest();
-    let z = read(ctx.srv, &mut ctx.frame, ctx.client.db, key)?;
+    let z = read(ctx.srv, ctx.frame, ctx.client.db, key)?;
     ctx.out.array(members.len());
     for m in members {
         match z.and_then(|z| z.score(m)) {
@@ -361,7 +361,7 @@ pub fn zmscore(ctx: &mut Ctx) -> CmdResult {
 /// ZCARD key
 pub fn zcard(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
-    let n = read(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.map_or(0, |z| z.len());
+    let n = read(ctx.srv, ctx.frame, ctx.client.db, key)?.map_or(0, |z| z.len());
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -371,7 +371,7 @@ pub fn zcount(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let range = parse::score_range(a.next_bytes()?, a.next_bytes()?)?;
-    let n = match read(ctx.srv, &mut ctx.frame, ctx.client.db, key)? {
+    let n = match read(ctx.srv, ctx.frame, ctx.client.db, key)? {
         Some(z) => match (z.score_first(&range), z.score_last(&range)) {
             (Some(f), Some(l)) if l >= f => l - f + 1,
             _ => 0,
@@ -405,7 +405,7 @@ pub fn zlexcount(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let range = parse::lex_range(a.next_bytes()?, a.next_bytes()?)?;
-    let n = read(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.map_or(0, |z| lex_count(z, &range));
+    let n = read(ctx.srv, ctx.frame, ctx.client.db, key)?.map_or(0, |z| lex_count(z, &range));
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -423,7 +423,7 @@ pub fn zrevrank(ctx: &mut Ctx) -> CmdResult {
 fn rank_generic(ctx: &mut Ctx, rev: bool) -> CmdResult {
     let mut a = ctx.args();
     let (key, member) = (a.next_bytes()?, a.next_bytes()?);
-    let found = read(ctx.srv, &mut ctx.frame, ctx.client.db, key)?.and_then(|z| {
+    let found = read(ctx.srv, ctx.frame, ctx.client.db, key)?.and_then(|z| {
         z.rank(member)
             .map(|(r, _)| if rev { z.len() - 1 - r } else { r })
     });
@@ -583,7 +583,7 @@ fn parse_range<'a>(
 fn range_generic(ctx: &mut Ctx, family: Family) -> CmdResult {
     let mut a = ctx.args();
     let (key, req, withscores) = parse_range(&mut a, family, false)?;
-    match read(ctx.srv, &mut ctx.frame, ctx.client.db, key)? {
+    match read(ctx.srv, ctx.frame, ctx.client.db, key)? {
         Some(z) => reply_elems(ctx.out, &select(z, &req), withscores),
         None => ctx.out.array(0),
     }
@@ -628,7 +628,7 @@ pub fn zrangestore(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let dst = a.next_bytes()?;
     let (src, req, _) = parse_range(&mut a, Family::Auto, true)?;
-    let items: Vec<(Vec<u8>, f64)> = match read(ctx.srv, &mut ctx.frame, ctx.client.db, src)? {
+    let items: Vec<(Vec<u8>, f64)> = match read(ctx.srv, ctx.frame, ctx.client.db, src)? {
         Some(z) => select(z, &req)
             .into_iter()
             .map(|(m, s)| (m.to_vec(), s))
@@ -687,7 +687,7 @@ pub fn zrem(ctx: &mut Ctx) -> CmdResult {
     let members = a.rest();
     let db = ctx.client.db;
     let mut deleted = 0;
-    if let Some(z) = write(ctx.srv, &mut ctx.frame, db, key)? {
+    if let Some(z) = write(ctx.srv, ctx.frame, db, key)? {
         for m in members {
             deleted += usize::from(z.remove(m));
             if z.is_empty() {
@@ -737,7 +737,7 @@ pub fn zremrangebylex(ctx: &mut Ctx) -> CmdResult {
 /// something went, `event` (then `del` if emptied) and WATCH.
 fn remrange_generic(ctx: &mut Ctx, key: &[u8], by: By, event: &str) -> CmdResult {
     let db = ctx.client.db;
-    let Some(z) = write(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(z) = write(ctx.srv, ctx.frame, db, key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -782,7 +782,7 @@ pub fn zrandmember(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     if a.is_empty() {
         let db = ctx.client.db;
-        let Some(z) = read(ctx.srv, &mut ctx.frame, db, key)? else {
+        let Some(z) = read(ctx.srv, ctx.frame, db, key)? else {
             ctx.out.null();
             return Ok(());
         };
@@ -805,7 +805,7 @@ pub fn zrandmember(ctx: &mut Ctx) -> CmdResult {
         return Err(CmdError::Msg("ERR value is out of range"));
     }
     let db = ctx.client.db;
-    let Some(z) = read(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(z) = read(ctx.srv, ctx.frame, db, key)? else {
         ctx.out.array(0);
         return Ok(());
     };
@@ -875,7 +875,7 @@ pub fn zscan(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let cursor = super::keys::parse_cursor(a.next_bytes()?)?;
     let db = ctx.client.db;
-    if read(ctx.srv, &mut ctx.frame, db, key)?.is_none() {
+    if read(ctx.srv, ctx.frame, db, key)?.is_none() {
         reply_empty_scan(ctx.out);
         return Ok(());
     }

@@ -72,7 +72,7 @@ pub fn xclaim(ctx: &mut Ctx) -> CmdResult {
     let (key, group, cname) = (&argv[1][..], &argv[2][..], &argv[3][..]);
     let db = ctx.client.db;
     let has_group =
-        read(ctx.srv, &mut ctx.frame, db, key)?.is_some_and(|s| s.groups.contains_key(group));
+        read(ctx.srv, ctx.frame, db, key)?.is_some_and(|s| s.groups.contains_key(group));
     if !has_group {
         return Err(nogroup(key, group));
     }
@@ -135,7 +135,7 @@ pub fn xclaim(ctx: &mut Ctx) -> CmdResult {
         _ => now,
     };
     let retry = retry.filter(|r| *r >= 0).map(|r| r as u64);
-    let Ok(Some(s)) = write(ctx.srv, &mut ctx.frame, db, key) else {
+    let Ok(Some(s)) = write(ctx.srv, ctx.frame, db, key) else {
         return Ok(());
     };
     let Some(mut g) = s.groups.remove(group) else {
@@ -221,7 +221,7 @@ pub fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
         j += 1;
     }
     let has_group =
-        read(ctx.srv, &mut ctx.frame, db, key)?.is_some_and(|s| s.groups.contains_key(group));
+        read(ctx.srv, ctx.frame, db, key)?.is_some_and(|s| s.groups.contains_key(group));
     if !has_group {
         return Err(nogroup(key, group));
     }
@@ -233,7 +233,7 @@ pub fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
         ));
     }
     let now = ctx.now();
-    let Ok(Some(s)) = write(ctx.srv, &mut ctx.frame, db, key) else {
+    let Ok(Some(s)) = write(ctx.srv, ctx.frame, db, key) else {
         return Ok(());
     };
     let Some(mut g) = s.groups.remove(group) else {

@@ -93,9 +93,7 @@ impl Prop {
             let refs: Vec<&[u8]> = c.iter().map(|v| &v[..]).collect();
             ctx.propagate_as(&refs);
         }
-        if ctx.frame.propagate.is_none() {
-            ctx.frame.propagate = Some(Vec::new());
-        }
+        ctx.frame.raised().propagate.get_or_insert_with(Vec::new);
     }
 }
 
@@ -172,7 +170,7 @@ fn xgroup_target<'s>(
     let key = &ctx.argv[2];
     let group = &ctx.argv[3];
     let db = ctx.client.db;
-    let s = write(ctx.srv, &mut ctx.frame, db, key)?;
+    let s = write(ctx.srv, ctx.frame, db, key)?;
     if mkstream {
         return Ok(s);
     }
@@ -212,7 +210,7 @@ pub fn xgroup_create(ctx: &mut Ctx) -> CmdResult {
         ctx.srv.dbs[db].set(&key, Value::Stream(Box::default()), false, now);
         ctx.signal_modified(&key);
     }
-    let Some(s) = write(ctx.srv, &mut ctx.frame, ctx.client.db, &key)? else {
+    let Some(s) = write(ctx.srv, ctx.frame, ctx.client.db, &key)? else {
         return Ok(());
     };
     if s.groups.contains_key(&group[..]) {
@@ -333,7 +331,7 @@ fn ready_now(ctx: &mut Ctx, r: &ReadArgs, gname: &[u8]) -> Result<Vec<usize>, Cm
     let db = ctx.client.db;
     let mut serve = Vec::new();
     for (i, (key, arg)) in r.keys.iter().zip(r.ids).enumerate() {
-        let s = read(ctx.srv, &mut ctx.frame, db, key)?;
+        let s = read(ctx.srv, ctx.frame, db, key)?;
         let Some((s, g)) = s.and_then(|s| Some((s, s.groups.get(gname)?))) else {
             return Err(CmdError::Owned(format!(
                 "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
@@ -368,7 +366,7 @@ fn woken_serve(
     let Some(i) = r.keys.iter().position(|k| k[..] == *key) else {
         return Ok(Vec::new());
     };
-    let Ok(Some(s)) = peek(ctx.srv, &mut ctx.frame, ctx.client.db, key, true) else {
+    let Ok(Some(s)) = peek(ctx.srv, ctx.frame, ctx.client.db, key, true) else {
         return Err(CmdError::Msg("UNBLOCKED the stream key no longer exists"));
     };
     let Some(g) = s.groups.get(gname) else {
@@ -397,7 +395,7 @@ pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
             let serve = ready_now(ctx, &r, gname)?;
             // Redis's serving loop looks every key up again (stats).
             for key in r.keys {
-                let _ = read(ctx.srv, &mut ctx.frame, db, key);
+                let _ = read(ctx.srv, ctx.frame, db, key);
             }
             serve
         }
@@ -418,7 +416,7 @@ pub fn xreadgroup(ctx: &mut Ctx) -> CmdResult {
     reply_streams_header(ctx.out, serve.len());
     for i in serve {
         let key = &r.keys[i];
-        let Ok(Some(s)) = write(ctx.srv, &mut ctx.frame, db, key) else {
+        let Ok(Some(s)) = write(ctx.srv, ctx.frame, db, key) else {
             continue;
         };
         let meta = s.meta();
@@ -508,7 +506,7 @@ pub fn xack(ctx: &mut Ctx) -> CmdResult {
     let (key, group) = (a.next_bytes()?, a.next_bytes()?);
     let db = ctx.client.db;
     let has_group =
-        read(ctx.srv, &mut ctx.frame, db, key)?.is_some_and(|s| s.groups.contains_key(group));
+        read(ctx.srv, ctx.frame, db, key)?.is_some_and(|s| s.groups.contains_key(group));
     if !has_group {
         ctx.out.int(0);
         return Ok(());
@@ -519,7 +517,7 @@ pub fn xack(ctx: &mut Ctx) -> CmdResult {
         .map(|x| parse_strict(x, 0))
         .collect::<Result<Vec<_>, _>>()?;
     let mut n = 0;
-    if let Ok(Some(s)) = write(ctx.srv, &mut ctx.frame, db, key) {
+    if let Ok(Some(s)) = write(ctx.srv, ctx.frame, db, key) {
         if let Some(g) = s.groups.get_mut(group) {
             n = ids.iter().filter(|id| g.ack(**id)).count();
         }
@@ -558,7 +556,7 @@ pub fn xpending(ctx: &mut Ctx) -> CmdResult {
         range = Some((start, end, count));
     }
     let now = ctx.now();
-    let s = read(ctx.srv, &mut ctx.frame, ctx.client.db, key)?;
+    let s = read(ctx.srv, ctx.frame, ctx.client.db, key)?;
     let Some(g) = s.and_then(|s| s.groups.get(group)) else {
         return Err(nogroup(key, group));
     };

@@ -83,7 +83,7 @@ pub fn xinfo_stream(ctx: &mut Ctx) -> CmdResult {
         }
         _ => return Err(syntax()),
     }
-    let s = stream(ctx.srv, &mut ctx.frame, ctx.client.db, &argv[2])?;
+    let s = stream(ctx.srv, ctx.frame, ctx.client.db, &argv[2])?;
     let out = &mut *ctx.out;
     if !full {
         out.map(10);
@@ -168,7 +168,7 @@ pub fn xinfo_stream(ctx: &mut Ctx) -> CmdResult {
 /// XINFO GROUPS key
 pub fn xinfo_groups(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.argv[2].clone();
-    let s = stream(ctx.srv, &mut ctx.frame, ctx.client.db, &key)?;
+    let s = stream(ctx.srv, ctx.frame, ctx.client.db, &key)?;
     let out = &mut *ctx.out;
     out.array(s.groups.len());
     for (name, g) in &s.groups {
@@ -193,7 +193,7 @@ pub fn xinfo_groups(ctx: &mut Ctx) -> CmdResult {
 pub fn xinfo_consumers(ctx: &mut Ctx) -> CmdResult {
     let (key, group) = (ctx.argv[2].clone(), ctx.argv[3].clone());
     let now = ctx.now();
-    let s = stream(ctx.srv, &mut ctx.frame, ctx.client.db, &key)?;
+    let s = stream(ctx.srv, ctx.frame, ctx.client.db, &key)?;
     let Some(g) = s.groups.get(&group[..]) else {
         return Err(super::group::nogroup_for_key(&key, &group));
     };

@@ -39,7 +39,7 @@ fn pop_generic<'k>(
     let db = ctx.client.db;
     let mut found = None;
     for k in keys {
-        if write(ctx.srv, &mut ctx.frame, db, k)?.is_some() {
+        if write(ctx.srv, ctx.frame, db, k)?.is_some() {
             found = Some(&k[..]);
             break;
         }
@@ -56,7 +56,7 @@ fn pop_generic<'k>(
         ctx.out.array(0);
         return Ok(None);
     }
-    let Some(z) = write(ctx.srv, &mut ctx.frame, db, key)? else {
+    let Some(z) = write(ctx.srv, ctx.frame, db, key)? else {
         return Ok(None);
     };
     let n = (count.max(1) as u64).min(z.len() as u64) as usize;
@@ -177,7 +177,7 @@ fn blocking_pop(
     // than failing it.
     let rerun = ctx.srv.blocking.is_blocked(ctx.client.id);
     for (i, k) in keys.iter().enumerate() {
-        let found = match write(ctx.srv, &mut ctx.frame, db, k) {
+        let found = match write(ctx.srv, ctx.frame, db, k) {
             Err(CmdError::WrongType) if rerun => continue,
             r => r?.is_some(),
         };

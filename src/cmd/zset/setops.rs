@@ -212,7 +212,7 @@ fn setop_generic(ctx: &mut Ctx, op: Op, store: bool, card: bool) -> CmdResult {
     let db = ctx.client.db;
     let mut inputs = Vec::with_capacity(keys.len());
     for k in keys {
-        let len = match ctx.srv.lookup_read(&mut ctx.frame, db, k).map(|e| &e.val) {
+        let len = match ctx.srv.lookup_read(ctx.frame, db, k).map(|e| &e.val) {
             None => 0,
             Some(Value::ZSet(z)) => z.len(),
             Some(Value::Set(s)) => s.len(),
