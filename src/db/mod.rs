@@ -10,6 +10,7 @@
 //! its old value first (serialize-before-modify), so the rewrite sees the
 //! dataset as it was when it started without forking.
 
+pub mod clock;
 pub mod dict;
 pub mod hash;
 pub mod list;
@@ -22,6 +23,7 @@ pub mod stream_group;
 pub mod value;
 pub mod zset;
 
+pub use clock::lru_clock;
 use dict::{Dict, Probe};
 use snapshot::Snap;
 pub use value::{Entry, Str, Value};
@@ -51,7 +53,7 @@ pub struct Db {
     /// Whether to record `new_log` (only while the `n` class is on).
     pub log_new: bool,
     /// Under an LFU policy: new keys start with an LFU counter in
-    /// `Entry::lru`, and overwrites keep it (see [`crate::evict`]).
+    /// `Entry::lru`, and overwrites keep it (see [`clock`]).
     pub lfu: bool,
     /// Rewrite generation stamped on new entries (see [`snapshot`]).
     gen_now: u32,
@@ -100,11 +102,6 @@ fn expire_in(volatile: &Dict<i64>, key: &[u8], e: &Entry) -> i64 {
 /// Whether `e`, stored under `key`, has expired at `now` (Unix ms).
 fn expired_in(volatile: &Dict<i64>, key: &[u8], e: &Entry, now: i64) -> bool {
     e.has_ttl() && volatile.get(key).is_some_and(|&t| t <= now)
-}
-
-/// The LRU clock Redis keeps per object: seconds, 24 bits.
-pub fn lru_clock(now_ms: i64) -> u32 {
-    ((now_ms / 1000) as u32) & 0x00FF_FFFF
 }
 
 impl Db {
@@ -247,7 +244,7 @@ impl Db {
     /// Stores `val` under `key`, replacing any value. The TTL is cleared
     /// unless `keep_ttl`. The caller has already expired a stale key.
     pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, now: i64) {
-        let lru = crate::evict::new_clock(now, self.lfu);
+        let lru = clock::new_clock(now, self.lfu);
         let hash = self.keys.hash(key);
         if let Some(e) = self.keys.get_mut_hashed(hash, key) {
             if let Some(s) = self.snap.as_deref_mut() {
