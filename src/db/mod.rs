@@ -8,7 +8,9 @@
 //! ([`snapshot::Snap`]): while one is in progress, every access to a key
 //! that belongs to the snapshot and has not been written yet serializes
 //! its old value first (serialize-before-modify), so the rewrite sees the
-//! dataset as it was when it started without forking.
+//! dataset as it was when it started without forking. The serializer is
+//! handed in by the AOF ([`snapshot::Encode`]): the keyspace and its value
+//! types know nothing of the AOF format.
 
 pub mod clock;
 pub mod dict;
@@ -470,11 +472,12 @@ impl Db {
     // -----------------------------------------------------------------------
 
     /// Starts a snapshot for rewrite generation `gen`, recording `index`
-    /// (this database's number now) for the SELECT lines. O(1): entries are
-    /// recognised as part of the snapshot by their older generation.
-    pub fn begin_snapshot(&mut self, gen: u32, index: usize) {
+    /// (this database's number now) for the SELECT lines; keys are
+    /// serialized with `encode`. O(1): entries are recognised as part of
+    /// the snapshot by their older generation.
+    pub fn begin_snapshot(&mut self, gen: u32, index: usize, encode: snapshot::Encode) {
         self.gen_now = gen;
-        self.snap = Some(Box::new(Snap::new(gen, index)));
+        self.snap = Some(Box::new(Snap::new(gen, index, encode)));
     }
 
     /// Serializes up to about `budget` snapshot keys; returns whether the
