@@ -1,7 +1,10 @@
-//! maxmemory and eviction (Redis's `evict.c`): the LFU counter kept in
-//! [`Entry::lru`](crate::db::Entry) under an LFU policy, the eviction pool,
-//! and [`State::perform_evictions`], which `cmd::call` runs before each
-//! command while `maxmemory` is set.
+//! maxmemory and eviction (Redis's `evict.c`): how an access bumps the
+//! LFU counter kept in [`Entry::lru`](crate::db::Entry) under an LFU
+//! policy, the eviction pool, and [`State::perform_evictions`], which
+//! `cmd::call` runs before each command while `maxmemory` is set. The
+//! clock arithmetic itself (LRU seconds, LFU minutes and decay, a new
+//! key's clock) is in [`crate::db::clock`], since the keyspace stamps new
+//! keys with it.
 //!
 //! The algorithm is Redis's approximation: each round samples
 //! `maxmemory-samples` keys of every database (all keys, or only those
@@ -13,48 +16,16 @@
 //! visiting the databases round-robin.
 
 use crate::config::Config;
-use crate::db::{lru_clock, Entry};
+use crate::db::clock::{lfu_decayed, lfu_minutes, lru_clock, LFU_INIT_VAL};
+use crate::db::Entry;
 use crate::frame::Frame;
 use crate::state::State;
 use crate::util::Rng;
 
-/// The LFU counter of a new key, so it is not evicted at once.
-pub const LFU_INIT_VAL: u32 = 5;
 /// Candidates kept between eviction rounds.
 const POOL_SIZE: usize = 16;
 /// The error for commands refused under memory pressure.
 pub const OOM_ERR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
-
-/// Minutes, 16 bits: the LFU counter's last-decrement time.
-fn lfu_minutes(now_ms: i64) -> u32 {
-    ((now_ms / 60_000) as u32) & 0xFFFF
-}
-
-/// The access clock of a new object: the LRU clock, or under an LFU
-/// policy the current minute and the initial counter (Redis's
-/// `createObject`).
-pub fn new_clock(now_ms: i64, lfu: bool) -> u32 {
-    if lfu {
-        lfu_minutes(now_ms) << 8 | LFU_INIT_VAL
-    } else {
-        lru_clock(now_ms)
-    }
-}
-
-/// The LFU counter of `lru` after decay: one less per `decay_time`
-/// minutes since it was last touched (Redis's `LFUDecrAndReturn`).
-pub fn lfu_decayed(lru: u32, now_ms: i64, decay_time: u32) -> u32 {
-    let last = lru >> 8;
-    let counter = lru & 255;
-    let now = lfu_minutes(now_ms);
-    let elapsed = if now >= last {
-        now - last
-    } else {
-        65535 - last + now
-    };
-    let periods = elapsed.checked_div(decay_time).unwrap_or(0);
-    counter.saturating_sub(periods)
-}
 
 /// The access clock after an access (Redis's `lookupKey`): the LRU clock,
 /// or the decayed LFU counter incremented with probability
@@ -239,6 +210,7 @@ fn sample_all(d: &crate::db::Db, rng: &mut Rng, volatile: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::clock::new_clock;
 
     #[test]
     fn pool_keeps_the_best_sixteen() {

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::aof::{Aof, Fsync};
 use crate::config::Config;
-use crate::db::{Dbs, Entry, Logs};
+use crate::db::{Dbs, Entry, Logs, Slot};
 use crate::evict::touched_clock;
 use crate::frame::Frame;
 use crate::util::Rng;
@@ -379,6 +379,21 @@ impl State {
             e.lru = touched_clock(e.lru, now, &self.config, &mut self.rng);
         }
         Some(e)
+    }
+
+    /// [`State::lookup_write`] for a read-then-write through one hash of
+    /// the key: the slot of `key`, live or vacant. Side effects: lazy
+    /// expiry, refreshes a live key's access clock (unless CLIENT
+    /// NO-TOUCH).
+    pub fn lookup_slot<'s>(&'s mut self, f: &Frame, db: usize, key: &'s [u8]) -> Slot<'s> {
+        let (now, clock) = (self.now_ms, self.expire_clock());
+        let mut slot = self.dbs[db].entry(key, clock);
+        if !f.no_touch {
+            if let Some(e) = slot.get() {
+                e.lru = touched_clock(e.lru, now, &self.config, &mut self.rng);
+            }
+        }
+        slot
     }
 
     /// Looks a key up counting hits and misses but leaving its access clock

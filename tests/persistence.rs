@@ -639,3 +639,189 @@ fn rewrite_survives_swapdb_flush_rename_and_move() {
         "replayed dataset differs from the live one"
     );
 }
+
+/// Everything observable about `key` that an AOF keeps, for any type:
+/// contents (unordered types sorted), stream ids, groups and pending
+/// counts, encoding and expiry. Times a restart resets (consumer idle
+/// times) and the stream's node layout are left out.
+fn typed_state(c: &mut Conn, key: &str) -> Vec<String> {
+    let ty = String::from_utf8(c.cmd(&["TYPE", key])).unwrap();
+    let mut out = vec![ty.clone()];
+    let sorted = |mut v: Vec<Vec<u8>>| {
+        v.sort();
+        format!("{v:?}")
+    };
+    match ty.trim_end() {
+        "+string" => out.push(show(&c.cmd(&["GET", key]))),
+        "+list" => out.push(show(&c.cmd(&["LRANGE", key, "0", "-1"]))),
+        "+hash" => {
+            let flat = bulks(c.value(&["HGETALL", key]));
+            out.push(sorted(flat.chunks(2).map(|p| p.concat()).collect()));
+        }
+        "+set" => out.push(sorted(bulks(c.value(&["SMEMBERS", key])))),
+        "+zset" => out.push(show(&c.cmd(&["ZRANGE", key, "0", "-1", "WITHSCORES"]))),
+        "+stream" => {
+            out.push(show(&c.cmd(&["XRANGE", key, "-", "+"])));
+            let Value::Array(info) = c.value(&["XINFO", "STREAM", key]) else {
+                panic!("XINFO STREAM {key}")
+            };
+            for pair in info.chunks(2) {
+                if !pair[0].as_bytes().unwrap().starts_with(b"radix-tree") {
+                    out.push(format!("{pair:?}"));
+                }
+            }
+            let Value::Array(groups) = c.value(&["XINFO", "GROUPS", key]) else {
+                panic!("XINFO GROUPS {key}")
+            };
+            for g in groups {
+                out.push(format!("{g:?}"));
+                let Value::Array(fields) = g else { panic!() };
+                let name = String::from_utf8(fields[1].as_bytes().unwrap().to_vec()).unwrap();
+                out.push(show(&c.cmd(&["XPENDING", key, &name])));
+                out.push(
+                    show(&c.cmd(&["XPENDING", key, &name, "-", "+", "100"]))
+                        .replace(|ch: char| ch.is_ascii_digit(), ""),
+                );
+            }
+        }
+        other => panic!("{key}: {other}"),
+    }
+    out.push(show(&c.cmd(&["OBJECT", "ENCODING", key])));
+    out.push(show(&c.cmd(&["PEXPIRETIME", key])));
+    out
+}
+
+/// The AOF rewrite writes every type (both encodings of each) so that
+/// replaying it gives the same values, including collections changed
+/// while the snapshot was being written (serialize-before-modify).
+#[test]
+fn rewrite_round_trips_every_type() {
+    let dir = TempDir::new("aof-types");
+    let srv = Server::start_in(dir.path(), &[]);
+    let mut c = srv.conn();
+    let many: Vec<String> = (0..600).map(|i| i.to_string()).collect();
+    let many: Vec<&str> = many.iter().map(|s| &s[..]).collect();
+    let mut script: Vec<Vec<&str>> = vec![
+        vec!["SET", "str", "v"],
+        vec!["SET", "int", "-42", "PX", "99999999"],
+        vec!["LPUSH", "list", "a", "b\r\nc", ""],
+        vec!["HSET", "hash", "f", "v", "g", ""],
+        vec!["SADD", "intset", "3", "-1", "99999"],
+        vec!["SADD", "set", "a", "b", "1"],
+        vec!["ZADD", "zset", "1.5", "a", "-inf", "b", "0.1", "c"],
+        vec!["XADD", "stream", "1-1", "f", "v"],
+        vec!["XADD", "stream", "2-0", "f", "w", "g", "x"],
+        vec!["XADD", "stream", "3-0", "f", "v"],
+        vec!["XDEL", "stream", "2-0"],
+        vec!["XGROUP", "CREATE", "stream", "g1", "0"],
+        vec!["XGROUP", "CREATE", "stream", "g2", "$"],
+        vec!["XGROUP", "CREATECONSUMER", "stream", "g1", "idle"],
+        vec![
+            "XREADGROUP",
+            "GROUP",
+            "g1",
+            "alice",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "stream",
+            ">",
+        ],
+        vec!["XADD", "empty", "MAXLEN", "0", "*", "f", "v"],
+        vec!["EXPIRE", "empty", "100000"],
+    ];
+    for (cmd, key) in [
+        ("RPUSH", "biglist"),
+        ("SADD", "bigintset"),
+        ("SADD", "bigset"),
+    ] {
+        let mut v = vec![cmd, key];
+        // Under set-max-intset-entries (512) for the intset.
+        let n = if key == "bigintset" { 300 } else { many.len() };
+        v.extend(&many[..n]);
+        if key == "bigset" {
+            v.push("x");
+        }
+        script.push(v);
+    }
+    let mut bighash = vec!["HSET", "bighash"];
+    let mut bigzset = vec!["ZADD", "bigzset"];
+    for m in &many {
+        bighash.extend([*m, *m]);
+        bigzset.extend([*m, *m]);
+    }
+    script.extend([bighash, bigzset]);
+    for cmd in &script {
+        let r = c.cmd(cmd);
+        assert!(!r.starts_with(b"-"), "{cmd:?}: {}", show(&r));
+    }
+    let keys = [
+        "str",
+        "int",
+        "list",
+        "hash",
+        "intset",
+        "set",
+        "zset",
+        "stream",
+        "empty",
+        "biglist",
+        "bigintset",
+        "bigset",
+        "bighash",
+        "bigzset",
+    ];
+    for key in [
+        "intset",
+        "bigintset",
+        "hash",
+        "bighash",
+        "zset",
+        "bigzset",
+        "set",
+    ] {
+        let enc = show(&c.cmd(&["OBJECT", "ENCODING", key]));
+        let want = match key {
+            "intset" | "bigintset" => "intset",
+            "hash" | "zset" => "listpack",
+            "bigzset" => "skiplist",
+            _ => "hashtable",
+        };
+        assert!(enc.contains(want), "{key}: {enc}");
+    }
+    // Enough other keys that the changes below land while the snapshot
+    // is still being written.
+    preload(&mut c, 20_000);
+    c.expect(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
+    let changes: &[&[&str]] = &[
+        &["RPUSH", "biglist", "tail"],
+        &["HSET", "bighash", "new", "1"],
+        &["SADD", "bigintset", "-5"],
+        &["SREM", "bigset", "x"],
+        &["ZADD", "bigzset", "-1", "first"],
+        &["XADD", "stream", "4-0", "late", "1"],
+        &["XACK", "stream", "g1", "1-1"],
+        &["INCR", "int"],
+    ];
+    for cmd in changes {
+        let r = c.cmd(cmd);
+        assert!(!r.starts_with(b"-"), "{cmd:?}: {}", show(&r));
+    }
+    assert_eq!(info_field(&mut c, "aof_rewrite_in_progress"), "1");
+    assert!(wait_until(Duration::from_secs(30), || rewrite_done(&mut c)));
+    let live: Vec<Vec<String>> = keys.iter().map(|k| typed_state(&mut c, k)).collect();
+    c.send(b"SHUTDOWN\r\n");
+    c.read_to_close();
+    let srv = Server::start_in(dir.path(), &[]);
+    let mut c = srv.conn();
+    for (key, want) in keys.iter().zip(&live) {
+        assert_eq!(&typed_state(&mut c, key), want, "{key}");
+    }
+    c.expect(&["DEBUG", "RELOAD"], "+OK\r\n");
+    for (key, want) in keys.iter().zip(&live) {
+        assert_eq!(&typed_state(&mut c, key), want, "{key} after DEBUG RELOAD");
+    }
+}

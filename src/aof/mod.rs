@@ -551,7 +551,7 @@ impl Aof {
         self.rewrite_gen += 1;
         let gen = self.rewrite_gen;
         for (i, db) in dbs.iter_mut().enumerate() {
-            db.begin_snapshot(gen, i);
+            db.begin_snapshot(gen, i, rewrite::emit_entry);
         }
         self.rewrite = Some(RewriteJob {
             base,

@@ -168,7 +168,7 @@ pub fn copy(ctx: &mut Ctx) -> CmdResult {
         return Ok(());
     }
     let now = ctx.now();
-    entry.lru = crate::evict::new_clock(now, ctx.srv.config.maxmemory_lfu);
+    entry.lru = crate::db::clock::new_clock(now, ctx.srv.config.maxmemory_lfu);
     entry.set_unshared(true);
     let expire = if entry.has_ttl() {
         ctx.srv.dbs[src_db].expire_of(src)
@@ -661,7 +661,7 @@ pub fn object_freq(ctx: &mut Ctx) -> CmdResult {
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. {LFU_POLICY_NOTE}"
         )));
     }
-    let freq = crate::evict::lfu_decayed(lru, ctx.now(), ctx.srv.config.lfu_decay_time);
+    let freq = crate::db::clock::lfu_decayed(lru, ctx.now(), ctx.srv.config.lfu_decay_time);
     ctx.out.int(i64::from(freq));
     Ok(())
 }

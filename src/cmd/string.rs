@@ -5,10 +5,14 @@
 //! `t_string.c` publishes, in the same order; a command that changes
 //! nothing (SET NX on an existing key, SETRANGE with an empty value, GETEX
 //! without options) publishes and signals nothing.
+//!
+//! Commands that read a key and then store it (SET and its variants,
+//! INCR, APPEND, SETRANGE, MSET) look it up through a [`Slot`], so the
+//! key is hashed once per command.
 
 use super::args::is;
 use super::{Args, CmdError, CmdResult, Ctx};
-use crate::db::{Str, Value};
+use crate::db::{Str, Ttl, Value};
 use crate::frame::Frame;
 use crate::ldouble::{self, Num, F80};
 use crate::notify::{GENERIC, STRING};
@@ -52,11 +56,11 @@ fn reply_get(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     Ok(())
 }
 
-/// Redis's `checkStringLength`: the result may not exceed
-/// `proto-max-bulk-len`.
-fn check_len(ctx: &Ctx, len: u64, add: u64) -> CmdResult {
+/// Redis's `checkStringLength`: the result may not exceed `limit`
+/// (`proto-max-bulk-len`).
+fn check_len(limit: i64, len: u64, add: u64) -> CmdResult {
     match len.checked_add(add) {
-        Some(t) if t <= ctx.srv.config.proto_max_bulk_len as u64 => Ok(()),
+        Some(t) if t <= limit as u64 => Ok(()),
         _ => Err(CmdError::Msg(
             "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
         )),
@@ -167,8 +171,9 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
     if o.get {
         reply_get(ctx, key)?;
     }
-    let db = ctx.client.db;
-    let found = ctx.srv.lookup_write(ctx.frame, db, key).is_some();
+    let (db, now) = (ctx.client.db, ctx.now());
+    let slot = ctx.srv.lookup_slot(ctx.frame, db, key);
+    let found = slot.found();
     if (o.nx && found) || (o.xx && !found) {
         if !o.get {
             match reply {
@@ -178,15 +183,18 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
         }
         return Ok(());
     }
-    let now = ctx.now();
-    ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), o.keepttl, now);
+    // A time already past still sets it (Redis 7.0 does too): the key
+    // then expires on its next access, with an `expired` event.
+    let ttl = match expire {
+        Some(ms) => Ttl::At(ms),
+        None if o.keepttl => Ttl::Keep,
+        None => Ttl::Clear,
+    };
+    slot.put(Value::Str(Str::from_bytes(val)), ttl, now);
     ctx.signal_modified(key);
     ctx.dirty(1);
     ctx.notify(STRING, "set", key);
     if let Some(ms) = expire {
-        // A time already past still sets it (Redis 7.0 does too): the key
-        // then expires on its next access, with an `expired` event.
-        ctx.srv.dbs[db].set_expire(key, ms);
         // Logged with an absolute time, so replaying gives the same expiry.
         ctx.propagate_as(&[b"SET", key, val, b"PXAT", ms.to_string().as_bytes()]);
         ctx.notify(GENERIC, "expire", key);
@@ -200,12 +208,9 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
     Ok(())
 }
 
-/// Stores a computed string keeping any TTL (INCR, INCRBYFLOAT) and
-/// announces it as `event`. Side effects: dirty, WATCH, the event.
-fn store_keep_ttl(ctx: &mut Ctx, key: &[u8], s: Str, event: &str) {
-    let now = ctx.now();
-    let db = ctx.client.db;
-    ctx.srv.dbs[db].set(key, Value::Str(s), true, now);
+/// Announces a string stored or changed in place (INCR, APPEND) as
+/// `event`. Side effects: dirty, WATCH, the event.
+fn announce(ctx: &mut Ctx, key: &[u8], event: &str) {
     ctx.signal_modified(key);
     ctx.notify(STRING, event, key);
     ctx.dirty(1);
@@ -370,8 +375,8 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
     }
     let (now, clock) = (ctx.now(), ctx.expire_now());
     for kv in pairs.chunks(2) {
-        ctx.srv.dbs[db].get(&kv[0], clock);
-        ctx.srv.dbs[db].set(&kv[0], Value::Str(Str::from_bytes(&kv[1])), false, now);
+        let slot = ctx.srv.dbs[db].entry(&kv[0], clock);
+        slot.put(Value::Str(Str::from_bytes(&kv[1])), Ttl::Clear, now);
         // Key by key, so each key's `new` (if any) precedes its `set`.
         ctx.signal_modified(&kv[0]);
         ctx.notify(STRING, "set", &kv[0]);
@@ -389,30 +394,26 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
 pub fn append(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, val) = (a.next_bytes()?, a.next_bytes()?);
-    let db = ctx.client.db;
-    let limit = ctx.srv.config.proto_max_bulk_len as u64;
-    let total = match ctx.srv.lookup_write(ctx.frame, db, key) {
+    let (db, now) = (ctx.client.db, ctx.now());
+    let limit = ctx.srv.config.proto_max_bulk_len;
+    let mut slot = ctx.srv.lookup_slot(ctx.frame, db, key);
+    let total = match slot.get() {
         None => {
-            let now = ctx.now();
-            ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), false, now);
+            slot.put(Value::Str(Str::from_bytes(val)), Ttl::Clear, now);
             val.len()
         }
         Some(e) => {
             let Value::Str(s) = &mut e.val else {
                 return Err(CmdError::WrongType);
             };
-            if (s.len() as u64).saturating_add(val.len() as u64) > limit {
-                return check_len(ctx, u64::MAX, 1);
-            }
+            check_len(limit, s.len() as u64, val.len() as u64)?;
             let raw = s.make_raw();
             raw.extend_from_slice(val);
             raw.len()
         }
     };
     // Even an empty append counts as a change, as in Redis.
-    ctx.signal_modified(key);
-    ctx.notify(STRING, "append", key);
-    ctx.dirty(1);
+    announce(ctx, key, "append");
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -454,8 +455,9 @@ pub fn decrby(ctx: &mut Ctx) -> CmdResult {
 /// Side effects: dirty, WATCH, event `incrby` (for all four, as Redis).
 fn incr_generic(ctx: &mut Ctx, by: i64) -> CmdResult {
     let key = ctx.args().next_bytes()?;
-    let db = ctx.client.db;
-    let old = match ctx.srv.lookup_write(ctx.frame, db, key) {
+    let (db, now) = (ctx.client.db, ctx.now());
+    let mut slot = ctx.srv.lookup_slot(ctx.frame, db, key);
+    let old = match slot.get() {
         None => 0,
         Some(e) => match &e.val {
             Value::Str(s) => s.as_i64().ok_or(CmdError::NotInteger)?,
@@ -463,7 +465,8 @@ fn incr_generic(ctx: &mut Ctx, by: i64) -> CmdResult {
         },
     };
     let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
-    store_keep_ttl(ctx, key, Str::Int(new), "incrby");
+    slot.put(Value::Str(Str::Int(new)), Ttl::Keep, now);
+    announce(ctx, key, "incrby");
     ctx.out.int(new);
     Ok(())
 }
@@ -472,9 +475,10 @@ fn incr_generic(ctx: &mut Ctx, by: i64) -> CmdResult {
 pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, incr) = (a.next_bytes()?, a.next_bytes()?);
-    let db = ctx.client.db;
+    let (db, now) = (ctx.client.db, ctx.now());
     // Redis adds in long double; so do we, in software (see ldouble).
-    let old = match ctx.srv.lookup_write(ctx.frame, db, key) {
+    let mut slot = ctx.srv.lookup_slot(ctx.frame, db, key);
+    let old = match slot.get() {
         None => Num::Finite(F80::from_i64(0)),
         Some(e) => match &e.val {
             Value::Str(Str::Int(n)) => Num::Finite(F80::from_i64(*n)),
@@ -491,12 +495,12 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
         return Err(CmdError::Msg("ERR increment would produce NaN or Infinity"));
     };
     let text = new.to_human();
-    store_keep_ttl(
-        ctx,
-        key,
-        Str::from_bytes_no_int(text.as_bytes()),
-        "incrbyfloat",
+    slot.put(
+        Value::Str(Str::from_bytes_no_int(text.as_bytes())),
+        Ttl::Keep,
+        now,
     );
+    announce(ctx, key, "incrbyfloat");
     // The exact result, not the increment: replay must not re-round.
     ctx.propagate_as(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.out.bulk(text.as_bytes());
@@ -548,37 +552,35 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
         return Err(CmdError::Msg("ERR offset is out of range"));
     }
     let offset = offset as u64;
-    let db = ctx.client.db;
-    let exists = match ctx.srv.lookup_write(ctx.frame, db, key) {
+    let (db, now) = (ctx.client.db, ctx.now());
+    let limit = ctx.srv.config.proto_max_bulk_len;
+    let mut slot = ctx.srv.lookup_slot(ctx.frame, db, key);
+    let old = match slot.get() {
         None => None,
-        Some(e) => match &e.val {
-            Value::Str(s) => Some(s.len()),
+        Some(e) => match &mut e.val {
+            Value::Str(s) => Some(s),
             _ => return Err(CmdError::WrongType),
         },
     };
     if val.is_empty() {
-        ctx.out.int(exists.unwrap_or(0) as i64);
+        let len = old.map_or(0, |s| s.len());
+        ctx.out.int(len as i64);
         return Ok(());
     }
-    check_len(ctx, offset, val.len() as u64)?;
-    let now = ctx.now();
-    if exists.is_none() {
-        ctx.srv.dbs[db].set(key, Value::Str(Str::Raw(Vec::new())), false, now);
-    }
-    let clock = ctx.expire_now();
-    let Some(Value::Str(s)) = ctx.srv.dbs[db].get(key, clock).map(|e| &mut e.val) else {
-        return Err(CmdError::WrongType);
-    };
-    let raw = s.make_raw();
+    check_len(limit, offset, val.len() as u64)?;
+    // A new key starts as an empty raw string, padded like an old one.
+    let (created, mut fresh) = (old.is_none(), Str::Raw(Vec::new()));
+    let raw = old.unwrap_or(&mut fresh).make_raw();
     let end = offset as usize + val.len();
     if raw.len() < end {
         raw.resize(end, 0);
     }
     raw[offset as usize..end].copy_from_slice(val);
     let len = raw.len();
-    ctx.signal_modified(key);
-    ctx.notify(STRING, "setrange", key);
-    ctx.dirty(1);
+    if created {
+        slot.put(Value::Str(fresh), Ttl::Clear, now);
+    }
+    announce(ctx, key, "setrange");
     ctx.out.int(len as i64);
     Ok(())
 }

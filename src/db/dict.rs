@@ -39,6 +39,13 @@ use foldhash::fast::RandomState;
 
 use crate::util::{bytes_eq, Rng};
 
+#[cfg(test)]
+thread_local! {
+    /// Keys hashed by this thread's tables, so tests can count the
+    /// hashes an operation costs.
+    pub static HASHES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// A chain link: the first node of a bucket, or a node's successor.
 type Link<V> = Option<NonNull<Node<V>>>;
 
@@ -290,6 +297,18 @@ impl<V> Dict<V> {
         }
     }
 
+    /// An empty table hashing with `other`'s seed, so a key's
+    /// [`Dict::hash`] is valid for both (the keyspace's TTL table shares
+    /// the key table's seed: a command hashes its key once for both).
+    pub fn with_seed_of<U>(other: &Dict<U>) -> Dict<V> {
+        Dict {
+            table: Vec::new(),
+            len: 0,
+            hasher: other.hasher.clone(),
+            _owns: PhantomData,
+        }
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.len
@@ -308,6 +327,8 @@ impl<V> Dict<V> {
     /// The key's hash under this table's seed. Callers that probe and then
     /// insert pass it to the `_hashed` methods to hash only once.
     pub fn hash(&self, key: &[u8]) -> u64 {
+        #[cfg(test)]
+        HASHES.with(|n| n.set(n.get() + 1));
         self.hasher.hash_one(key)
     }
 
@@ -326,7 +347,12 @@ impl<V> Dict<V> {
 
     /// The value stored under `key`.
     pub fn get(&self, key: &[u8]) -> Option<&V> {
-        let n = self.find(self.hash(key), key)?;
+        self.get_hashed(self.hash(key), key)
+    }
+
+    /// [`Dict::get`] with a precomputed [`Dict::hash`].
+    pub fn get_hashed(&self, hash: u64, key: &[u8]) -> Option<&V> {
+        let n = self.find(hash, key)?;
         // SAFETY: the node is live and owned by `self`, which the returned
         // borrow keeps borrowed.
         Some(unsafe { &(*n.as_ptr()).val })
@@ -398,7 +424,17 @@ impl<V> Dict<V> {
     /// Looks up `key` and, in the same probe, removes it if `remove_if`
     /// says so (lazy expiry needs exactly this, on every key access).
     pub fn probe_mut(&mut self, key: &[u8], remove_if: impl FnOnce(&V) -> bool) -> Probe<'_, V> {
-        let Some(at) = self.find_link(self.hash(key), key) else {
+        self.probe_mut_hashed(self.hash(key), key, remove_if)
+    }
+
+    /// [`Dict::probe_mut`] with a precomputed [`Dict::hash`].
+    pub fn probe_mut_hashed(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        remove_if: impl FnOnce(&V) -> bool,
+    ) -> Probe<'_, V> {
+        let Some(at) = self.find_link(hash, key) else {
             return Probe::Missing;
         };
         let n = at.node;
@@ -441,7 +477,12 @@ impl<V> Dict<V> {
 
     /// Removes `key`, returning its owned key and value.
     pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
-        let at = self.find_link(self.hash(key), key)?;
+        self.remove_entry_hashed(self.hash(key), key)
+    }
+
+    /// [`Dict::remove_entry`] with a precomputed [`Dict::hash`].
+    pub fn remove_entry_hashed(&mut self, hash: u64, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+        let at = self.find_link(hash, key)?;
         // SAFETY: `at` is from `find_link` and the table is unchanged.
         Some(unsafe { self.unlink(at) })
     }
@@ -449,6 +490,11 @@ impl<V> Dict<V> {
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// [`Dict::remove`] with a precomputed [`Dict::hash`].
+    pub fn remove_hashed(&mut self, hash: u64, key: &[u8]) -> Option<V> {
+        self.remove_entry_hashed(hash, key).map(|(_, v)| v)
     }
 
     /// Removes up to `max` entries (from the last buckets), handing each

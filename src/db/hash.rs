@@ -334,13 +334,6 @@ impl Hash {
             }
         }
     }
-
-    /// Appends the commands that recreate this value under `key` (AOF
-    /// rewrite): `HMSET key field value ...`, at most 64 pairs per command
-    /// as Redis does.
-    pub fn emit(&self, key: &[u8], out: &mut Vec<u8>) {
-        crate::aof::rewrite::emit_batched(out, b"HMSET", key, self.iter().map(|(f, v)| vec![f, v]));
-    }
 }
 
 /// Iterator over a [`Hash`]'s (field, value) pairs.
@@ -405,24 +398,6 @@ mod tests {
     #[test]
     fn stays_small() {
         assert!(std::mem::size_of::<Hash>() <= 32);
-    }
-
-    #[test]
-    fn emits_batches_of_64_pairs() {
-        let mut h = Hash::new();
-        let lim = Limits {
-            max_entries: 1000,
-            max_value: 64,
-        };
-        for i in 0..130 {
-            h.set(format!("f{i}").as_bytes(), b"v", lim);
-        }
-        let mut out = Vec::new();
-        h.emit(b"k", &mut out);
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(text.matches("HMSET").count(), 3);
-        assert!(text.starts_with("*130\r\n$5\r\nHMSET\r\n$1\r\nk\r\n$2\r\nf0\r\n"));
-        assert!(text.contains("*6\r\n$5\r\nHMSET\r\n"));
     }
 
     proptest! {

@@ -360,12 +360,6 @@ impl List {
         "quicklist"
     }
 
-    /// Appends the commands that recreate this value under `key` (AOF
-    /// rewrite): RPUSH with at most 64 elements each, as Redis does.
-    pub fn emit(&self, key: &[u8], out: &mut Vec<u8>) {
-        crate::aof::rewrite::emit_batched(out, b"RPUSH", key, self.iter().map(|e| vec![e]));
-    }
-
     /// Adds `v` at `end`; `fill` is `list-max-listpack-size`.
     pub fn push(&mut self, end: End, v: &[u8], fill: i64) {
         match end {
@@ -845,18 +839,5 @@ mod tests {
             std::mem::size_of::<Option<List>>(),
             std::mem::size_of::<List>()
         );
-    }
-
-    #[test]
-    fn emits_rpush_batches() {
-        let mut l = List::new();
-        for i in 0..130 {
-            l.push_back(i.to_string().as_bytes(), -2);
-        }
-        let mut out = Vec::new();
-        l.emit(b"k", &mut out);
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(text.matches("RPUSH").count(), 3);
-        assert!(text.starts_with("*66\r\n$5\r\nRPUSH\r\n$1\r\nk\r\n$1\r\n0\r\n"));
     }
 }

@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 
 use super::dict::Dict;
-use crate::resp::write_command;
 use crate::util::{i64_digits, parse_i64, Rng};
 
 // ---------------------------------------------------------------------------
@@ -447,37 +446,6 @@ impl Set {
             }
         }
     }
-
-    /// Appends the commands that recreate this value under `key` (AOF
-    /// rewrite): SADD with at most 64 members per command, as Redis does.
-    pub fn emit(&self, key: &[u8], out: &mut Vec<u8>) {
-        const PER_CMD: usize = 64;
-        match self {
-            Set::Ints(ints) => {
-                let all: Vec<i64> = ints.iter().collect();
-                for chunk in all.chunks(PER_CMD) {
-                    let digits: Vec<Vec<u8>> =
-                        chunk.iter().map(|&v| Member::Int(v).to_vec()).collect();
-                    let mut args: Vec<&[u8]> = vec![b"SADD", key];
-                    args.extend(digits.iter().map(|d| &d[..]));
-                    write_command(out, &args);
-                }
-            }
-            Set::Table(d) => {
-                let mut args: Vec<&[u8]> = vec![b"SADD", key];
-                for (m, _) in d.iter() {
-                    args.push(m);
-                    if args.len() == 2 + PER_CMD {
-                        write_command(out, &args);
-                        args.truncate(2);
-                    }
-                }
-                if args.len() > 2 {
-                    write_command(out, &args);
-                }
-            }
-        }
-    }
 }
 
 /// A uniformly random key of a table (`Dict::random` is fair).
@@ -720,11 +688,6 @@ mod tests {
                 let sorted: Vec<Vec<u8>> = sorted.iter().map(|v| v.to_string().into_bytes()).collect();
                 prop_assert_eq!(order, sorted);
             }
-            // Rewriting gives the same members.
-            let mut aof = Vec::new();
-            s.emit(b"k", &mut aof);
-            let text = String::from_utf8_lossy(&aof);
-            prop_assert_eq!(text.matches("SADD").count(), m.len().div_ceil(64));
         }
 
         /// SINTER, SUNION and SDIFF agree with the model, whatever the

@@ -9,10 +9,18 @@
 //! the whole walk is visited even as the table resizes; keys removed
 //! during the walk were serialized on their way out. A flushed table is
 //! kept aside and drained a slice at a time.
+//!
+//! The keyspace does not know the AOF format: whoever starts the snapshot
+//! passes the [`Encode`] function that serializes one key (the AOF gives
+//! `aof::rewrite::emit_entry`), and the snapshot only decides when each
+//! key is written and collects the output in [`Snap::out`].
 
 use super::dict::Dict;
 use super::value::Entry;
-use crate::aof::rewrite::emit_entry;
+
+/// Serializes `key` with entry `e` and expiry `expire` (absolute Unix ms,
+/// -1 for none) onto `out`: the commands that recreate it.
+pub type Encode = fn(key: &[u8], e: &Entry, expire: i64, out: &mut Vec<u8>);
 
 /// A database's part of a rewrite in progress.
 #[derive(Debug)]
@@ -22,19 +30,22 @@ pub struct Snap {
     pub index: usize,
     cursor: u64,
     scanned: bool,
+    encode: Encode,
     frozen: Vec<(Dict<Entry>, Dict<i64>)>,
     /// Serialized commands not yet written to the new base file.
     pub out: Vec<u8>,
 }
 
 impl Snap {
-    /// A snapshot of generation `gen` for database number `index`.
-    pub fn new(gen: u32, index: usize) -> Snap {
+    /// A snapshot of generation `gen` for database number `index`,
+    /// serializing keys with `encode`.
+    pub fn new(gen: u32, index: usize, encode: Encode) -> Snap {
         Snap {
             gen,
             index,
             cursor: 0,
             scanned: false,
+            encode,
             frozen: Vec::new(),
             out: Vec::new(),
         }
@@ -44,7 +55,7 @@ impl Snap {
     /// belongs to it and was not written.
     pub fn save(&mut self, key: &[u8], e: &mut Entry, volatile: &Dict<i64>) {
         if e.gen() < self.gen {
-            emit_entry(key, e, super::expire_in(volatile, key, e), &mut self.out);
+            (self.encode)(key, e, super::expire_in(volatile, key, e), &mut self.out);
             e.set_gen(self.gen);
         }
     }
@@ -81,7 +92,7 @@ impl Snap {
             let Some((table, volatile)) = self.frozen.last_mut() else {
                 break;
             };
-            let gen = self.gen;
+            let (gen, encode) = (self.gen, self.encode);
             let out = &mut self.out;
             // The TTL table is drained only after the keys it times.
             let n = if table.is_empty() {
@@ -89,7 +100,7 @@ impl Snap {
             } else {
                 table.drain_some(budget - done, |k, e| {
                     if e.gen() < gen {
-                        emit_entry(k, &e, super::expire_in(volatile, k, &e), out);
+                        encode(k, &e, super::expire_in(volatile, k, &e), out);
                     }
                 })
             };

@@ -19,8 +19,6 @@ use std::cmp::Ordering;
 pub use skiplist::{cmp_elems, SkipList};
 
 use super::listpack::{self, Listpack};
-use crate::aof::rewrite::emit_batched;
-use crate::util::fmt_f64_g17;
 
 /// The encoding limits (`zset-max-listpack-entries`, `-value`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -575,22 +573,6 @@ impl ZSet {
                 0
             }
             ZSet::Skiplist(sl) => sl.scan(cursor, count, f),
-        }
-    }
-
-    /// Appends the commands that recreate this value under `key` (AOF
-    /// rewrite): ZADD with at most 64 score-member pairs each, scores in
-    /// `%.17g` as Redis writes them.
-    pub fn emit(&self, key: &[u8], out: &mut Vec<u8>) {
-        let mut it = self.iter().peekable();
-        while it.peek().is_some() {
-            let chunk: Vec<(&[u8], String)> = it
-                .by_ref()
-                .take(64)
-                .map(|(m, s)| (m, fmt_f64_g17(s)))
-                .collect();
-            let items = chunk.iter().map(|(m, s)| vec![s.as_bytes(), *m]);
-            emit_batched(out, b"ZADD", key, items);
         }
     }
 }

@@ -325,26 +325,6 @@ fn scan_survives_compaction() {
     assert_eq!(sl.len(), (0..6000u32).filter(|&i| keep(i)).count());
 }
 
-#[test]
-fn emit_batches_of_64() {
-    let lim = Limits {
-        entries: 128,
-        value: 64,
-    };
-    let items: Vec<(Vec<u8>, f64)> = (0..130)
-        .map(|i| (format!("m{i}").into_bytes(), f64::from(i) / 2.0))
-        .collect();
-    let z = ZSet::from_unsorted(items, lim);
-    assert_eq!(z.encoding(), "skiplist");
-    let mut out = Vec::new();
-    z.emit(b"k", &mut out);
-    let text = String::from_utf8(out).unwrap();
-    assert_eq!(text.matches("ZADD").count(), 3);
-    assert!(
-        text.starts_with("*130\r\n$4\r\nZADD\r\n$1\r\nk\r\n$1\r\n0\r\n$2\r\nm0\r\n$3\r\n0.5\r\n")
-    );
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
