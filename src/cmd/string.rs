@@ -206,9 +206,7 @@ fn store_keep_ttl(ctx: &mut Ctx, key: &[u8], s: Str, event: &str) {
     let now = ctx.now();
     let db = ctx.client.db;
     ctx.srv.dbs[db].set(key, Value::Str(s), true, now);
-    ctx.signal_modified(key);
-    ctx.notify(STRING, event, key);
-    ctx.dirty(1);
+    ctx.modified(key, STRING, event, 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -268,9 +266,7 @@ pub fn getset(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
     let db = ctx.client.db;
     ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), false, now);
-    ctx.signal_modified(key);
-    ctx.notify(STRING, "set", key);
-    ctx.dirty(1);
+    ctx.modified(key, STRING, "set", 1);
     Ok(())
 }
 
@@ -281,9 +277,7 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     if ctx.srv.dbs[db].remove(key).is_some() {
         ctx.propagate_as(&[b"DEL", key]);
-        ctx.signal_modified(key);
-        ctx.notify(GENERIC, "del", key);
-        ctx.dirty(1);
+        ctx.modified(key, GENERIC, "del", 1);
     }
     Ok(())
 }
@@ -321,9 +315,7 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
         // No option, or PERSIST on a key without a TTL: nothing changed.
         None => return Ok(()),
     };
-    ctx.signal_modified(key);
-    ctx.notify(GENERIC, event, key);
-    ctx.dirty(1);
+    ctx.modified(key, GENERIC, event, 1);
     Ok(())
 }
 
@@ -373,10 +365,8 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
         ctx.srv.dbs[db].get(&kv[0], clock);
         ctx.srv.dbs[db].set(&kv[0], Value::Str(Str::from_bytes(&kv[1])), false, now);
         // Key by key, so each key's `new` (if any) precedes its `set`.
-        ctx.signal_modified(&kv[0]);
-        ctx.notify(STRING, "set", &kv[0]);
+        ctx.modified(&kv[0], STRING, "set", 1);
     }
-    ctx.dirty((pairs.len() / 2) as u64);
     if nx {
         ctx.out.int(1);
     } else {
@@ -410,9 +400,7 @@ pub fn append(ctx: &mut Ctx) -> CmdResult {
         }
     };
     // Even an empty append counts as a change, as in Redis.
-    ctx.signal_modified(key);
-    ctx.notify(STRING, "append", key);
-    ctx.dirty(1);
+    ctx.modified(key, STRING, "append", 1);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -576,9 +564,7 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
     }
     raw[offset as usize..end].copy_from_slice(val);
     let len = raw.len();
-    ctx.signal_modified(key);
-    ctx.notify(STRING, "setrange", key);
-    ctx.dirty(1);
+    ctx.modified(key, STRING, "setrange", 1);
     ctx.out.int(len as i64);
     Ok(())
 }
