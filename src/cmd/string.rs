@@ -180,9 +180,7 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
     }
     let now = ctx.now();
     ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), o.keepttl, now);
-    ctx.signal_modified(key);
-    ctx.dirty(1);
-    ctx.notify(STRING, "set", key);
+    ctx.modified(key, STRING, "set", 1);
     if let Some(ms) = expire {
         // A time already past still sets it (Redis 7.0 does too): the key
         // then expires on its next access, with an `expired` event.
