@@ -81,14 +81,6 @@ fn with_hash<R>(
     }
 }
 
-/// Announces a change to the hash at `key`: WATCH invalidation and the
-/// keyspace event `event` (Redis's `signalModifiedKey` and
-/// `notifyKeyspaceEvent`).
-fn changed(ctx: &mut Ctx, key: &[u8], event: &str) {
-    ctx.signal_modified(key);
-    ctx.notify(notify::HASH, event, key);
-}
-
 /// One element of an HRANDFIELD reply: the field, its value with
 /// WITHVALUES (a 2-element array in RESP3, flat in RESP2).
 fn reply_pair(out: &mut Out, field: &[u8], value: &[u8], withvalues: bool) {
@@ -133,8 +125,7 @@ fn hset_generic(ctx: &mut Ctx, hmset: bool) -> CmdResult {
             .filter(|kv| h.set(&kv[0], &kv[1], lim))
             .count())
     })?;
-    ctx.dirty((pairs.len() / 2) as u64);
-    changed(ctx, key, "hset");
+    ctx.modified(key, notify::HASH, "hset", (pairs.len() / 2) as u64);
     if hmset {
         ctx.out.ok();
     } else {
@@ -157,8 +148,7 @@ pub fn hsetnx(ctx: &mut Ctx) -> CmdResult {
         Ok(true)
     })?;
     if set {
-        ctx.dirty(1);
-        changed(ctx, key, "hset");
+        ctx.modified(key, notify::HASH, "hset", 1);
     }
     ctx.out.int(i64::from(set));
     Ok(())
@@ -220,8 +210,7 @@ pub fn hdel(ctx: &mut Ctx) -> CmdResult {
         h.compact();
     }
     if deleted > 0 {
-        ctx.dirty(deleted);
-        changed(ctx, key, "hdel");
+        ctx.modified(key, notify::HASH, "hdel", deleted);
         if emptied {
             ctx.notify(notify::GENERIC, "del", key);
         }
@@ -310,8 +299,7 @@ pub fn hincrby(ctx: &mut Ctx) -> CmdResult {
         h.set(field, i64_digits(new, &mut buf), lim);
         Ok(new)
     })?;
-    ctx.dirty(1);
-    changed(ctx, key, "hincrby");
+    ctx.modified(key, notify::HASH, "hincrby", 1);
     ctx.out.int(new);
     Ok(())
 }
@@ -341,8 +329,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx) -> CmdResult {
         h.set(field, text.as_bytes(), lim);
         Ok(text)
     })?;
-    ctx.dirty(1);
-    changed(ctx, key, "hincrbyfloat");
+    ctx.modified(key, notify::HASH, "hincrbyfloat", 1);
     // The exact result, not the increment: replay must not re-round.
     ctx.propagate_as(&[b"HSET", key, field, text.as_bytes()]);
     ctx.out.bulk(text.as_bytes());

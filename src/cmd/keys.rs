@@ -34,12 +34,10 @@ pub fn del(ctx: &mut Ctx) -> CmdResult {
     for k in keys {
         let d = &mut ctx.srv.dbs[db];
         if d.get(k, now).is_some() && d.remove(k).is_some() {
-            ctx.signal_modified(k);
-            ctx.notify(GENERIC, "del", k);
+            ctx.modified(k, GENERIC, "del", 1);
             n += 1;
         }
     }
-    ctx.dirty(n);
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -500,9 +498,7 @@ fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
         ctx.propagate_as(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
         "expire"
     };
-    ctx.signal_modified(key);
-    ctx.notify(GENERIC, event, key);
-    ctx.dirty(1);
+    ctx.modified(key, GENERIC, event, 1);
     ctx.out.int(1);
     Ok(())
 }
@@ -572,9 +568,7 @@ pub fn persist(ctx: &mut Ctx) -> CmdResult {
     let removed =
         ctx.srv.lookup_write(ctx.frame, db, key).is_some() && ctx.srv.dbs[db].persist(key);
     if removed {
-        ctx.signal_modified(key);
-        ctx.notify(GENERIC, "persist", key);
-        ctx.dirty(1);
+        ctx.modified(key, GENERIC, "persist", 1);
     }
     ctx.out.int(i64::from(removed));
     Ok(())

@@ -244,10 +244,8 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) -> CmdResult {
             len
         }
     };
-    ctx.dirty(items.len() as u64);
     ctx.signal_ready(key);
-    ctx.signal_modified(key);
-    ctx.notify(notify::LIST, push_event(end), key);
+    ctx.modified(key, notify::LIST, push_event(end), items.len() as u64);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -472,9 +470,7 @@ pub fn lset(ctx: &mut Ctx) -> CmdResult {
     if !done {
         return Err(CmdError::Msg("ERR index out of range"));
     }
-    ctx.signal_modified(key);
-    ctx.notify(notify::LIST, "lset", key);
-    ctx.dirty(1);
+    ctx.modified(key, notify::LIST, "lset", 1);
     ctx.out.ok();
     Ok(())
 }
@@ -502,10 +498,8 @@ pub fn linsert(ctx: &mut Ctx) -> CmdResult {
     };
     l.insert(at + usize::from(after), v, fill);
     let len = l.len();
-    ctx.dirty(1);
     ctx.signal_ready(key);
-    ctx.signal_modified(key);
-    ctx.notify(notify::LIST, "linsert", key);
+    ctx.modified(key, notify::LIST, "linsert", 1);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -602,8 +596,8 @@ fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Cm
             ctx.srv.dbs[db].set(dst, Value::List(l), false, now);
         }
     }
-    ctx.signal_modified(dst);
-    ctx.notify(notify::LIST, push_event(to), dst);
+    // The one change is counted by `elements_removed`, as in Redis.
+    ctx.modified(dst, notify::LIST, push_event(to), 0);
     // Only now: when src is dst, the list was never empty in between.
     let empty = write_list(ctx.srv, ctx.frame, db, src)?.is_some_and(|l| l.is_empty());
     elements_removed(ctx, src, from, empty, 1);

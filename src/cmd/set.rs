@@ -116,17 +116,13 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let n = result.len();
     if n == 0 {
         if ctx.srv.dbs[db].remove(dst).is_some() {
-            ctx.dirty(1);
-            ctx.signal_modified(dst);
-            ctx.notify(notify::GENERIC, "del", dst);
+            ctx.modified(dst, notify::GENERIC, "del", 1);
         }
     } else {
         ctx.srv.lookup_write(ctx.frame, db, dst);
         let now = ctx.now();
         ctx.srv.dbs[db].set(dst, Value::Set(result), false, now);
-        ctx.dirty(1);
-        ctx.signal_modified(dst);
-        ctx.notify(notify::SET, event, dst);
+        ctx.modified(dst, notify::SET, event, 1);
     }
     ctx.out.int(n as i64);
 }
@@ -322,10 +318,8 @@ pub fn sadd(ctx: &mut Ctx) -> CmdResult {
         }
     };
     if added > 0 {
-        ctx.signal_modified(key);
-        ctx.notify(notify::SET, "sadd", key);
+        ctx.modified(key, notify::SET, "sadd", added as u64);
     }
-    ctx.dirty(added as u64);
     ctx.out.int(added as i64);
     Ok(())
 }
@@ -357,13 +351,11 @@ pub fn srem(ctx: &mut Ctx) -> CmdResult {
         ctx.srv.dbs[db].remove(key);
     }
     if removed > 0 {
-        ctx.signal_modified(key);
-        ctx.notify(notify::SET, "srem", key);
+        ctx.modified(key, notify::SET, "srem", removed);
         if emptied {
             ctx.notify(notify::GENERIC, "del", key);
         }
     }
-    ctx.dirty(removed);
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -646,6 +638,7 @@ pub fn smove(ctx: &mut Ctx) -> CmdResult {
         ctx.notify(notify::GENERIC, "del", src);
     }
     ctx.signal_modified(src);
+    ctx.dirty(1);
     let added = match set_mut(ctx.srv, db, dst) {
         Some(d) => d.add(m, max),
         None => {
@@ -657,10 +650,8 @@ pub fn smove(ctx: &mut Ctx) -> CmdResult {
     };
     // The destination changed only if it did not have the member yet.
     if added {
-        ctx.signal_modified(dst);
-        ctx.notify(notify::SET, "sadd", dst);
+        ctx.modified(dst, notify::SET, "sadd", 1);
     }
-    ctx.dirty(1 + u64::from(added));
     ctx.out.int(1);
     Ok(())
 }

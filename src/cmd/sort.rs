@@ -244,9 +244,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
                 // first, so one that has expired but is still stored is
                 // deleted (`del`), not expired.
                 if ctx.srv.dbs[db].remove(dst).is_some() {
-                    ctx.signal_modified(dst);
-                    ctx.notify(notify::GENERIC, "del", dst);
-                    ctx.dirty(1);
+                    ctx.modified(dst, notify::GENERIC, "del", 1);
                 }
             } else {
                 let mut list = List::new();
@@ -255,9 +253,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
                 }
                 ctx.srv.lookup_write(ctx.frame, db, dst);
                 ctx.srv.dbs[db].set(dst, Value::List(list), false, now);
-                ctx.signal_modified(dst);
-                ctx.notify(notify::LIST, "sortstore", dst);
-                ctx.dirty(rows.len() as u64);
+                ctx.modified(dst, notify::LIST, "sortstore", rows.len() as u64);
                 ctx.signal_ready(dst);
             }
             ctx.out.int(rows.len() as i64);

@@ -186,9 +186,7 @@ pub fn xadd(ctx: &mut Ctx) -> CmdResult {
     let first = s.first_id;
     let idb = id.to_bytes();
     ctx.out.bulk(&idb);
-    ctx.signal_modified(key);
-    ctx.notify(notify::STREAM, "xadd", key);
-    ctx.dirty(1);
+    ctx.modified(key, notify::STREAM, "xadd", 1);
     if trimmed > 0 {
         ctx.notify(notify::STREAM, "xtrim", key);
     }

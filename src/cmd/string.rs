@@ -191,9 +191,7 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
         None => Ttl::Clear,
     };
     slot.put(Value::Str(Str::from_bytes(val)), ttl, now);
-    ctx.signal_modified(key);
-    ctx.dirty(1);
-    ctx.notify(STRING, "set", key);
+    ctx.modified(key, STRING, "set", 1);
     if let Some(ms) = expire {
         // Logged with an absolute time, so replaying gives the same expiry.
         ctx.propagate_as(&[b"SET", key, val, b"PXAT", ms.to_string().as_bytes()]);
@@ -206,14 +204,6 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], o: &ExtOpts, reply: SetRep
         }
     }
     Ok(())
-}
-
-/// Announces a string stored or changed in place (INCR, APPEND) as
-/// `event`. Side effects: dirty, WATCH, the event.
-fn announce(ctx: &mut Ctx, key: &[u8], event: &str) {
-    ctx.signal_modified(key);
-    ctx.notify(STRING, event, key);
-    ctx.dirty(1);
 }
 
 // ---------------------------------------------------------------------------
@@ -273,9 +263,7 @@ pub fn getset(ctx: &mut Ctx) -> CmdResult {
     let now = ctx.now();
     let db = ctx.client.db;
     ctx.srv.dbs[db].set(key, Value::Str(Str::from_bytes(val)), false, now);
-    ctx.signal_modified(key);
-    ctx.notify(STRING, "set", key);
-    ctx.dirty(1);
+    ctx.modified(key, STRING, "set", 1);
     Ok(())
 }
 
@@ -286,9 +274,7 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     let db = ctx.client.db;
     if ctx.srv.dbs[db].remove(key).is_some() {
         ctx.propagate_as(&[b"DEL", key]);
-        ctx.signal_modified(key);
-        ctx.notify(GENERIC, "del", key);
-        ctx.dirty(1);
+        ctx.modified(key, GENERIC, "del", 1);
     }
     Ok(())
 }
@@ -326,9 +312,7 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
         // No option, or PERSIST on a key without a TTL: nothing changed.
         None => return Ok(()),
     };
-    ctx.signal_modified(key);
-    ctx.notify(GENERIC, event, key);
-    ctx.dirty(1);
+    ctx.modified(key, GENERIC, event, 1);
     Ok(())
 }
 
@@ -378,10 +362,8 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) -> CmdResult {
         let slot = ctx.srv.dbs[db].entry(&kv[0], clock);
         slot.put(Value::Str(Str::from_bytes(&kv[1])), Ttl::Clear, now);
         // Key by key, so each key's `new` (if any) precedes its `set`.
-        ctx.signal_modified(&kv[0]);
-        ctx.notify(STRING, "set", &kv[0]);
+        ctx.modified(&kv[0], STRING, "set", 1);
     }
-    ctx.dirty((pairs.len() / 2) as u64);
     if nx {
         ctx.out.int(1);
     } else {
@@ -413,7 +395,7 @@ pub fn append(ctx: &mut Ctx) -> CmdResult {
         }
     };
     // Even an empty append counts as a change, as in Redis.
-    announce(ctx, key, "append");
+    ctx.modified(key, STRING, "append", 1);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -466,7 +448,7 @@ fn incr_generic(ctx: &mut Ctx, by: i64) -> CmdResult {
     };
     let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
     slot.put(Value::Str(Str::Int(new)), Ttl::Keep, now);
-    announce(ctx, key, "incrby");
+    ctx.modified(key, STRING, "incrby", 1);
     ctx.out.int(new);
     Ok(())
 }
@@ -500,7 +482,7 @@ pub fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
         Ttl::Keep,
         now,
     );
-    announce(ctx, key, "incrbyfloat");
+    ctx.modified(key, STRING, "incrbyfloat", 1);
     // The exact result, not the increment: replay must not re-round.
     ctx.propagate_as(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.out.bulk(text.as_bytes());
@@ -580,7 +562,7 @@ pub fn setrange(ctx: &mut Ctx) -> CmdResult {
     if created {
         slot.put(Value::Str(fresh), Ttl::Clear, now);
     }
-    announce(ctx, key, "setrange");
+    ctx.modified(key, STRING, "setrange", 1);
     ctx.out.int(len as i64);
     Ok(())
 }

@@ -306,10 +306,10 @@ fn zadd_generic(ctx: &mut Ctx, incr: bool) -> CmdResult {
             t
         }
     };
-    ctx.dirty((totals.added + totals.updated) as u64);
-    if totals.added + totals.updated > 0 {
-        ctx.signal_modified(key);
-        ctx.notify(notify::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    let changed = totals.added + totals.updated;
+    if changed > 0 {
+        let event = if f.incr { "zincr" } else { "zadd" };
+        ctx.modified(key, notify::ZSET, event, changed as u64);
     }
     if totals.added > 0 {
         ctx.signal_ready(key);
@@ -654,9 +654,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)], event: &str
     let db = ctx.client.db;
     if items.is_empty() {
         if ctx.srv.dbs[db].remove(dst).is_some() {
-            ctx.dirty(1);
-            ctx.signal_modified(dst);
-            ctx.notify(notify::GENERIC, "del", dst);
+            ctx.modified(dst, notify::GENERIC, "del", 1);
         }
         ctx.out.int(0);
         return;
@@ -666,9 +664,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)], event: &str
     // Expire a stale dst first, so it is not mistaken for a live key.
     ctx.srv.dbs[db].get(dst, clock);
     ctx.srv.dbs[db].set(dst, Value::ZSet(z), false, now);
-    ctx.dirty(1);
-    ctx.signal_modified(dst);
-    ctx.notify(notify::ZSET, event, dst);
+    ctx.modified(dst, notify::ZSET, event, 1);
     ctx.signal_ready(dst);
     ctx.out.int(items.len() as i64);
 }
@@ -761,13 +757,11 @@ fn remrange_generic(ctx: &mut Ctx, key: &[u8], by: By, event: &str) -> CmdResult
     let deleted = span.map_or(0, |(s, e)| z.remove_range(s, e));
     let emptied = after_removal(ctx, key);
     if deleted > 0 {
-        ctx.signal_modified(key);
-        ctx.notify(notify::ZSET, event, key);
+        ctx.modified(key, notify::ZSET, event, deleted as u64);
         if emptied {
             ctx.notify(notify::GENERIC, "del", key);
         }
     }
-    ctx.dirty(deleted as u64);
     ctx.out.int(deleted as i64);
     Ok(())
 }
