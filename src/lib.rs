@@ -21,6 +21,7 @@
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
 //! - [`db`]: the keyspace, expiry, the hash table and the value model.
+//! - [`blocking`]: blocked clients, the keys they wait on, their timeouts.
 //! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
 //! - [`limits`]: the open-files limit maxclients needs; TCP keepalive.
 //! - [`alloc`]: the counting global allocator behind `used_memory`.
@@ -36,6 +37,7 @@
 pub mod acl;
 pub mod alloc;
 pub mod aof;
+pub mod blocking;
 pub mod client;
 pub mod cmd;
 pub mod config;

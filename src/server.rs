@@ -24,8 +24,8 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
 use crate::aof::{load, Aof, Fsync};
+use crate::blocking::TimeoutReply;
 use crate::cmd;
-use crate::cmd::blocking::TimeoutReply;
 use crate::config::Config;
 use crate::conn::{ClientState, Conn};
 use crate::resp::Out;

@@ -195,7 +195,7 @@ pub struct State {
     /// Replaying the AOF: keys never expire, nothing is propagated.
     pub loading: bool,
     /// Blocked clients and the keys they wait on.
-    pub blocking: crate::cmd::blocking::Blocking,
+    pub blocking: crate::blocking::Blocking,
     /// Pub/Sub subscriptions and undelivered messages.
     pub pubsub: crate::pubsub::PubSub,
     /// Keys clients WATCH.
@@ -474,13 +474,7 @@ impl State {
 
     /// Notes that `key` in `db` may serve blocked clients.
     pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
-        let b = &mut self.blocking;
-        if b.waiters.is_empty() || !b.waiters.contains_key(&(db, key.into())) {
-            return;
-        }
-        if !b.ready.iter().any(|(d, k)| *d == db && **k == *key) {
-            b.ready.push((db, key.into()));
-        }
+        self.blocking.signal_ready(db, key);
     }
 
     /// Wakes XREAD/XREADGROUP clients blocked on `key` whenever it changes:
@@ -488,21 +482,7 @@ impl State {
     /// (Redis 7.0 answers blocked XREADGROUP with an error when its
     /// stream or group goes away).
     fn wake_stream_readers(&mut self, db: usize, key: &[u8]) {
-        let b = &self.blocking;
-        if b.waiters.is_empty() {
-            return;
-        }
-        let Some(q) = b.waiters.get(&(db, key.into())) else {
-            return;
-        };
-        let stream_reader = q.iter().any(|id| {
-            b.clients.get(id).is_some_and(|c| {
-                c.argv.first().is_some_and(|n| {
-                    n.eq_ignore_ascii_case(b"xread") || n.eq_ignore_ascii_case(b"xreadgroup")
-                })
-            })
-        });
-        if stream_reader {
+        if self.blocking.has_stream_reader(db, key) {
             self.signal_ready(db, key);
         }
     }
