@@ -109,7 +109,7 @@ pub struct ClientState {
     /// Pub/Sub subscriptions.
     pub subs: crate::pubsub::Subs,
     /// Keys watched for the next EXEC.
-    pub watched: Vec<crate::cmd::tx::WatchedKey>,
+    pub watched: Vec<crate::watches::WatchedKey>,
     /// In MONITOR mode: receives every command other clients run.
     pub monitor: bool,
     /// CLIENT REPLY state.

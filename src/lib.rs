@@ -29,6 +29,7 @@
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
 //! - [`client`]: a small blocking client, used by the tests.
 //! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
+//! - [`watches`]: WATCH: watched keys and doomed transactions.
 //! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
 
 #![deny(unsafe_code)]
@@ -54,6 +55,7 @@ pub mod server;
 pub mod state;
 pub mod tracking;
 pub mod util;
+pub mod watches;
 
 #[cfg(test)]
 mod props;

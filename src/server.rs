@@ -343,7 +343,9 @@ impl Server {
             // A client that disconnects while blocked leaves no trace.
             self.st.blocking.unblock(c.state.id);
             self.st.pubsub.remove_client(&mut c.state.subs, c.state.id);
-            self.st.watches.unwatch_all(&mut c.state);
+            self.st
+                .watches
+                .unwatch_all(c.state.id, &mut c.state.watched);
             if c.state.track.on {
                 self.st.tracking.disable(c.state.id);
             }

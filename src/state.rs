@@ -199,7 +199,7 @@ pub struct State {
     /// Pub/Sub subscriptions and undelivered messages.
     pub pubsub: crate::pubsub::PubSub,
     /// Keys clients WATCH.
-    pub watches: crate::cmd::tx::Watches,
+    pub watches: crate::watches::Watches,
     /// CLIENT TRACKING: remembered keys, BCAST prefixes.
     pub tracking: crate::tracking::Tracking,
     /// Slow commands.

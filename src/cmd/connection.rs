@@ -177,7 +177,9 @@ pub fn reset(ctx: &mut Ctx) -> CmdResult {
     ctx.client.reply.reset();
     ctx.client.no_touch = false;
     ctx.srv.pubsub.remove_client(&mut ctx.client.subs, id);
-    ctx.srv.watches.unwatch_all(ctx.client);
+    ctx.srv
+        .watches
+        .unwatch_all(ctx.client.id, &mut ctx.client.watched);
     if ctx.client.track.on {
         ctx.srv.tracking.disable(id);
     }

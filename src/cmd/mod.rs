@@ -554,7 +554,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
             client.in_multi = false;
             client.multi_error = false;
             client.multi_queue.clear();
-            st.watches.unwatch_all(client);
+            st.watches.unwatch_all(client.id, &mut client.watched);
             let msg = format!(
                 "EXECABORT Transaction discarded because of: {}",
                 crate::evict::OOM_ERR
