@@ -30,6 +30,7 @@
 //! - [`client`]: a small blocking client, used by the tests.
 //! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
 //! - [`watches`]: WATCH: watched keys and doomed transactions.
+//! - [`slowlog`]: the slow log.
 //! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
 
 #![deny(unsafe_code)]
@@ -52,6 +53,7 @@ pub mod notify;
 pub mod pubsub;
 pub mod resp;
 pub mod server;
+pub mod slowlog;
 pub mod state;
 pub mod tracking;
 pub mod util;

@@ -203,7 +203,7 @@ pub struct State {
     /// CLIENT TRACKING: remembered keys, BCAST prefixes.
     pub tracking: crate::tracking::Tracking,
     /// Slow commands.
-    pub slowlog: crate::cmd::slowlog::SlowLog,
+    pub slowlog: crate::slowlog::SlowLog,
     /// Users and the ACL log.
     pub acl: crate::acl::Acl,
     /// Every connected client (see [`crate::conn::Clients`]).

@@ -652,11 +652,11 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         if !spec.has(flags::SKIP_SLOWLOG) {
             let cfg = (st.config.slowlog_log_slower_than, st.config.slowlog_max_len);
             let now_s = st.now_ms / 1000;
-            let entry = |id| slowlog::Entry {
+            let entry = |id| crate::slowlog::Entry {
                 id,
                 time: now_s,
                 duration: usec,
-                argv: slowlog::shorten(&client::redact(argv, redacted)),
+                argv: crate::slowlog::shorten(&client::redact(argv, redacted)),
                 peer: client.addr.clone(),
                 name: client.name.clone().unwrap_or_default(),
             };
