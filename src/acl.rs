@@ -22,8 +22,9 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use slab::Slab;
 
-use crate::cmd::keyspec::{self, flags as kf};
-use crate::cmd::{self, docs, CommandSpec};
+use crate::cmd::{self, CommandSpec};
+use crate::cmdinfo::docs;
+use crate::cmdinfo::keyspec::{self, flags as kf};
 use crate::util::glob_match;
 
 /// ACL categories, in Redis's order (ACL CAT, the greedy description).

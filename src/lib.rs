@@ -20,6 +20,8 @@
 //! - [`state`]: loop-owned state handed to commands (databases, config, stats).
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
 //! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
+//! - [`cmdinfo`]: command metadata as data (flags, Redis's docs, key
+//!   specs, [`cmdinfo::CommandId`]), below the handlers.
 //! - [`db`]: the keyspace, expiry, the hash table and the value model.
 //! - [`blocking`]: blocked clients, the keys they wait on, their timeouts.
 //! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
@@ -42,6 +44,7 @@ pub mod aof;
 pub mod blocking;
 pub mod client;
 pub mod cmd;
+pub mod cmdinfo;
 pub mod config;
 pub mod conn;
 pub mod cpu;
