@@ -638,7 +638,7 @@ impl Server {
         let msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
         // The blocked call is counted now, as Redis counts it on unblock.
         if let cmd::Resolved::Ok(spec, parent, _) = cmd::resolve(&b.argv) {
-            let stat = self.st.stats.command(spec, parent);
+            let stat = self.st.stats.command(cmd::command_id(spec, parent));
             stat.calls += 1;
             stat.failed += u64::from(matches!(how, Unblocked::Error));
         }

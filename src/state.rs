@@ -5,6 +5,7 @@
 use bytes::Bytes;
 
 use crate::aof::{Aof, Fsync};
+use crate::cmdinfo::CommandId;
 use crate::config::Config;
 use crate::db::{Db, Entry};
 use crate::evict::touched_clock;
@@ -45,8 +46,8 @@ pub struct Stats {
     pub input_rate: Rate,
     /// Recent bytes written per second (instantaneous_output_kbps).
     pub output_rate: Rate,
-    /// Per-command counters (INFO commandstats), by [`crate::cmd::slot`];
-    /// `None` for commands never called or refused.
+    /// Per-command counters (INFO commandstats), by [`CommandId`]; `None`
+    /// for commands never called or refused.
     pub commands: Vec<Option<CmdStat>>,
     /// Error replies by error code (INFO errorstats).
     pub errors: std::collections::BTreeMap<String, u64>,
@@ -85,9 +86,7 @@ impl Rate {
 #[derive(Debug, Clone)]
 pub struct CmdStat {
     /// The command.
-    pub spec: &'static crate::cmd::CommandSpec,
-    /// Its container, for subcommands.
-    pub parent: Option<&'static crate::cmd::CommandSpec>,
+    pub id: CommandId,
     /// Completed calls.
     pub calls: u64,
     /// Microseconds spent in them.
@@ -131,14 +130,9 @@ impl Stats {
     }
 
     /// The counters of a command.
-    pub fn command(
-        &mut self,
-        spec: &'static crate::cmd::CommandSpec,
-        parent: Option<&'static crate::cmd::CommandSpec>,
-    ) -> &mut CmdStat {
-        crate::cmd::slot_entry(&mut self.commands, spec, parent).get_or_insert(CmdStat {
-            spec,
-            parent,
+    pub fn command(&mut self, id: CommandId) -> &mut CmdStat {
+        crate::cmdinfo::entry(&mut self.commands, id).get_or_insert(CmdStat {
+            id,
             calls: 0,
             usec: 0,
             rejected: 0,

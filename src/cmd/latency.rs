@@ -14,7 +14,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CmdResult, CommandSpec, Ctx};
+use super::{CmdResult, Ctx};
+use crate::cmdinfo::CommandId;
 
 /// Samples kept per event.
 const TS_LEN: usize = 160;
@@ -100,7 +101,7 @@ fn bucket_top_ns(k: usize) -> u64 {
 #[derive(Debug, Default)]
 pub struct Monitor {
     events: BTreeMap<&'static str, Series>,
-    /// By [`super::slot`]; `None` for commands not run since the reset.
+    /// By [`CommandId`]; `None` for commands not run since the reset.
     histograms: Vec<Option<Histogram>>,
 }
 
@@ -117,28 +118,24 @@ impl Monitor {
         }
     }
 
-    /// After a command ran for `usec` µs: a `command` or `fast-command`
-    /// sample if it was slow enough, and a count in its histogram.
+    /// After command `id` (`fast`: flagged FAST; `name`: its full name in
+    /// lower case) ran for `usec` µs: a `command` or `fast-command` sample
+    /// if it was slow enough, and a count in its histogram.
     pub fn command_done(
         &mut self,
         threshold_ms: u64,
-        spec: &'static CommandSpec,
-        parent: Option<&'static CommandSpec>,
+        id: CommandId,
+        fast: bool,
+        name: impl FnOnce() -> String,
         usec: u64,
         now_ms: i64,
     ) {
-        let event = if spec.has(super::flags::FAST) {
-            "fast-command"
-        } else {
-            "command"
-        };
+        let event = if fast { "fast-command" } else { "command" };
         self.add_if_needed(threshold_ms, event, usec / 1000, now_ms);
-        let h = super::slot_entry(&mut self.histograms, spec, parent).get_or_insert_with(|| {
-            Histogram {
-                name: super::fullname(spec, parent).to_ascii_lowercase(),
-                calls: 0,
-                counts: [0; HIST_BUCKETS],
-            }
+        let h = crate::cmdinfo::entry(&mut self.histograms, id).get_or_insert_with(|| Histogram {
+            name: name(),
+            calls: 0,
+            counts: [0; HIST_BUCKETS],
         });
         h.calls += 1;
         let ns = usec.saturating_mul(1000).clamp(1024, 1_000_000_000);

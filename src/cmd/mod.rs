@@ -33,7 +33,7 @@ use bytes::Bytes;
 
 /// The table's flags are command metadata, defined beside the docs.
 pub use crate::cmdinfo::flags;
-use crate::cmdinfo::{docs, keyspec};
+use crate::cmdinfo::{docs, keyspec, CommandId};
 use crate::conn::ClientState;
 use crate::db::Db;
 use crate::resp::Out;
@@ -245,11 +245,11 @@ struct Index {
     slots: Vec<u16>,
     /// Longest command name: longer arguments cannot be commands.
     max_len: usize,
-    /// For each row of [`table::COMMANDS`], the [`slot`] of its first
-    /// subcommand.
+    /// For each row of [`table::COMMANDS`], the [`command_id`] of its
+    /// first subcommand.
     sub_base: Vec<usize>,
-    /// Number of slots: commands plus subcommands.
-    slot_count: usize,
+    /// Every command and subcommand with its container, by id.
+    by_id: Vec<(&'static CommandSpec, Option<&'static CommandSpec>)>,
 }
 
 /// FNV-1a over the name with ASCII letters folded to lowercase (`|0x20`
@@ -280,51 +280,47 @@ fn index() -> &'static Index {
         }
         let max_len = sorted.iter().map(|c| c.name.len()).max().unwrap_or(0);
         let mut sub_base = Vec::with_capacity(table::COMMANDS.len());
-        let mut next = table::COMMANDS.len();
+        let mut by_id: Vec<_> = table::COMMANDS.iter().map(|c| (c, None)).collect();
         for c in table::COMMANDS.iter() {
-            sub_base.push(next);
-            next += c.subcommands.len();
+            sub_base.push(by_id.len());
+            by_id.extend(c.subcommands.iter().map(|s| (s, Some(c))));
         }
         Index {
             sorted,
             slots,
             max_len,
             sub_base,
-            slot_count: next,
+            by_id,
         }
     })
 }
 
-/// A dense number for a command (and its container, for subcommands),
-/// below the number of commands plus subcommands, for per-command tables
-/// such as INFO commandstats: a row's position in [`table::COMMANDS`], or its container's subcommand
+/// The [`CommandId`] of a command (and its container, for subcommands):
+/// a row's position in [`table::COMMANDS`], or its container's subcommand
 /// base plus its position among the container's subcommands. Specs only
 /// come from the table, so the arithmetic on their addresses is exact.
-pub fn slot(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> usize {
+pub fn command_id(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> CommandId {
     fn position(item: &CommandSpec, in_: &[CommandSpec]) -> usize {
         let offset = item as *const CommandSpec as usize - in_.as_ptr() as usize;
         let i = offset / std::mem::size_of::<CommandSpec>();
         debug_assert!(std::ptr::eq(&in_[i], item));
         i
     }
-    match parent {
+    CommandId::new(match parent {
         None => position(spec, table::COMMANDS),
         Some(p) => index().sub_base[position(p, table::COMMANDS)] + position(spec, p.subcommands),
-    }
+    })
 }
 
-/// The entry of a per-command table (indexed by [`slot`]) for this
-/// command, growing the table to every slot on first use.
-pub fn slot_entry<'t, T>(
-    table: &'t mut Vec<Option<T>>,
-    spec: &'static CommandSpec,
-    parent: Option<&'static CommandSpec>,
-) -> &'t mut Option<T> {
-    let at = slot(spec, parent);
-    if at >= table.len() {
-        table.resize_with(index().slot_count, || None);
-    }
-    &mut table[at]
+/// The command `id` stands for, and its container for subcommands.
+pub fn spec_of(id: CommandId) -> (&'static CommandSpec, Option<&'static CommandSpec>) {
+    index().by_id[id.index()]
+}
+
+/// The full name of command `id` (`get`, `config|get`).
+pub fn fullname_of(id: CommandId) -> String {
+    let (spec, parent) = spec_of(id);
+    fullname(spec, parent)
 }
 
 /// Finds a top-level command by name, ignoring case, without allocating:
@@ -456,15 +452,16 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         }
         Resolved::Arity(spec, parent, msg) => {
             if note {
-                client.last_cmd = Some((spec, parent));
+                client.last_cmd = Some(command_id(spec, parent));
             }
             reject(st, client, out, spec, parent, &msg);
             return;
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
+    let id = command_id(spec, parent);
     if note {
-        client.last_cmd = Some((spec, parent));
+        client.last_cmd = Some(id);
     }
     if !client.authenticated && !st.acl.default_nopass && !spec.has(flags::NO_AUTH) {
         let msg = "NOAUTH Authentication required.";
@@ -580,7 +577,7 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     // A command that blocked is counted once, when it is finally served
     // (or, in the loop, when it times out).
     if !std::mem::take(&mut st.blocking.blocked_now) {
-        let s = st.stats.command(spec, parent);
+        let s = st.stats.command(id);
         s.calls += 1;
         s.usec += usec;
         s.failed += u64::from(failed);
@@ -598,8 +595,10 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
             st.slowlog.record(cfg, entry, usec);
         }
         let threshold = st.config.latency_monitor_threshold;
+        let fast = spec.has(flags::FAST);
+        let name = || fullname(spec, parent).to_ascii_lowercase();
         st.latency
-            .command_done(threshold, spec, parent, usec, st.now_ms);
+            .command_done(threshold, id, fast, name, usec, st.now_ms);
     }
     st.stats.total_commands_processed += 1;
     if monitored {
@@ -731,7 +730,7 @@ fn reject(
 ) {
     out.error(msg);
     st.stats.error(msg);
-    st.stats.command(spec, parent).rejected += 1;
+    st.stats.command(command_id(spec, parent)).rejected += 1;
     client.multi_error |= client.in_multi;
 }
 
@@ -763,21 +762,29 @@ mod tests {
     }
 
     #[test]
-    fn slots_are_dense_and_distinct() {
-        let mut seen = vec![false; index().slot_count];
+    fn command_ids_are_dense_distinct_and_map_back() {
+        let mut seen = vec![false; index().by_id.len()];
         for c in table::COMMANDS.iter() {
-            let mut mark = |s: usize| {
-                assert!(!seen[s], "slot {s} twice");
+            let mut mark = |spec, parent| {
+                let id = command_id(spec, parent);
+                let s = id.index();
+                assert!(!seen[s], "id {s} twice");
                 seen[s] = true;
+                let (back, back_parent) = spec_of(id);
+                assert!(std::ptr::eq(back, spec));
+                assert_eq!(back_parent.map(|p| p.name), parent.map(|p| p.name));
             };
-            mark(slot(c, None));
+            mark(c, None);
             for sub in c.subcommands {
-                mark(slot(sub, Some(c)));
+                mark(sub, Some(c));
             }
         }
         assert!(seen.iter().all(|&s| s));
         let get = lookup(b"get").unwrap();
-        assert_eq!(slot(get, None), slot(lookup(b"GET").unwrap(), None));
+        assert_eq!(
+            command_id(get, None),
+            command_id(lookup(b"GET").unwrap(), None)
+        );
     }
 
     #[test]

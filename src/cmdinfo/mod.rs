@@ -3,7 +3,9 @@
 //! DOCS, ACL categories, tips, key specs) and finding a command line's
 //! keys ([`keyspec`]).
 //!
-//! The command table with its handlers is [`crate::cmd`]'s.
+//! The command table with its handlers is [`crate::cmd`]'s; the layers
+//! below it (connections, statistics, the latency monitor, the ACL) refer
+//! to its commands by [`CommandId`], without naming it.
 
 pub mod docs;
 pub mod keyspec;
@@ -72,4 +74,36 @@ pub mod flags {
         (ALLOW_BUSY, "allow_busy"),
         (MOVABLEKEYS, "movablekeys"),
     ];
+}
+
+/// A command or subcommand of the table, by number: a row's position in
+/// the table, or, for a subcommand, its container's subcommand base plus
+/// its position among the container's subcommands. Ids are dense, below
+/// the number of commands plus subcommands, so per-command tables (INFO
+/// commandstats, LATENCY HISTOGRAM, ACL bitmaps) index vectors with them.
+/// [`crate::cmd`] maps ids to its table rows and back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CommandId(u16);
+
+impl CommandId {
+    /// The id numbered `n`.
+    pub fn new(n: usize) -> CommandId {
+        CommandId(u16::try_from(n).expect("fewer than 65536 commands"))
+    }
+
+    /// Its number, an index into per-command tables.
+    #[inline]
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// The entry of a per-command table (indexed by [`CommandId`]) for `id`,
+/// growing the table to it on first use.
+pub fn entry<T>(table: &mut Vec<Option<T>>, id: CommandId) -> &mut Option<T> {
+    let at = id.index();
+    if at >= table.len() {
+        table.resize_with(at + 1, || None);
+    }
+    &mut table[at]
 }
