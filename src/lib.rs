@@ -33,6 +33,7 @@
 //! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
 //! - [`watches`]: WATCH: watched keys and doomed transactions.
 //! - [`slowlog`]: the slow log.
+//! - [`latency`]: the latency monitor: event histories, command histograms.
 //! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
 
 #![deny(unsafe_code)]
@@ -50,6 +51,7 @@ pub mod conn;
 pub mod cpu;
 pub mod db;
 pub mod evict;
+pub mod latency;
 pub mod ldouble;
 pub mod limits;
 pub mod notify;

@@ -206,7 +206,7 @@ pub struct State {
     /// not TOUCH): lookups leave the LRU clock alone.
     pub no_touch: bool,
     /// Latency events and command histograms.
-    pub latency: crate::cmd::latency::Monitor,
+    pub latency: crate::latency::Monitor,
     /// Eviction candidates kept between rounds (see [`crate::evict`]).
     pub evict_pool: crate::evict::Pool,
     /// Where random eviction looks first.
