@@ -114,16 +114,17 @@ impl Server {
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let now = unix_ms();
-        let mut st = State::new(config, now);
+        let mut st = State::new(config, now, cmd::catalogue());
         st.tcp_port = port;
         // CONFIG GET port tells the port in use, also when --port 0 chose it.
         st.config.port = port;
         crate::alloc::mark_startup();
         if !st.config.aclfile.is_empty() {
+            let all_channels = st.config.acl_pubsub_default_all;
             let users =
-                crate::cmd::acl::load_file(&st.config.aclfile, st.config.acl_pubsub_default_all)
+                crate::acl::file::load_file(st.acl.commands(), &st.config.aclfile, all_channels)
                     .map_err(io::Error::other)?;
-            crate::cmd::acl::install(&mut st, users);
+            st.acl.install(users);
         }
         if st.config.appendonly {
             load_aof(&mut st).map_err(io::Error::other)?;

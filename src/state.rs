@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use crate::aof::{Aof, Fsync};
-use crate::cmdinfo::CommandId;
+use crate::cmdinfo::{Catalogue, CommandId};
 use crate::config::Config;
 use crate::db::{Db, Entry};
 use crate::evict::touched_clock;
@@ -214,8 +214,8 @@ pub struct State {
 }
 
 impl State {
-    /// Fresh state for `config`.
-    pub fn new(config: Config, now_ms: i64) -> State {
+    /// Fresh state for `config`; ACL rules name `commands`.
+    pub fn new(config: Config, now_ms: i64, commands: &'static Catalogue) -> State {
         let mut rng = Rng::from_entropy();
         let run_id = (0..5)
             .map(|_| format!("{:08x}", rng.next_u64() as u32))
@@ -244,7 +244,7 @@ impl State {
             watches: Default::default(),
             tracking: Default::default(),
             slowlog: Default::default(),
-            acl: Default::default(),
+            acl: crate::acl::Acl::new(commands),
             clients: Default::default(),
             no_touch: false,
             latency: Default::default(),

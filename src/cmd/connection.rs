@@ -59,7 +59,7 @@ pub fn check_credentials(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> bool {
         return true;
     }
     let client_info = super::client::info_line(ctx.srv, ctx.client, ctx.out, ctx.argv);
-    let entry = super::acl::Entry {
+    let entry = crate::acl::log::Entry {
         count: 1,
         reason: "auth",
         context: if ctx.client.in_multi || ctx.client.exec_running {

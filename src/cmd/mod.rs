@@ -33,7 +33,7 @@ use bytes::Bytes;
 
 /// The table's flags are command metadata, defined beside the docs.
 pub use crate::cmdinfo::flags;
-use crate::cmdinfo::{docs, keyspec, CommandId};
+use crate::cmdinfo::{docs, keyspec, Catalogue, CommandId, Info};
 use crate::conn::ClientState;
 use crate::db::Db;
 use crate::resp::Out;
@@ -321,6 +321,39 @@ pub fn spec_of(id: CommandId) -> (&'static CommandSpec, Option<&'static CommandS
 pub fn fullname_of(id: CommandId) -> String {
     let (spec, parent) = spec_of(id);
     fullname(spec, parent)
+}
+
+/// The table as the layers below the handlers see it (the ACL): every
+/// command and subcommand by [`CommandId`], with names, flags and ACL
+/// categories; built once.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let ix = index();
+        let mut commands: Vec<Info> = ix
+            .by_id
+            .iter()
+            .map(|&(spec, parent)| {
+                let fullname = fullname(spec, parent);
+                Info {
+                    name: spec.name,
+                    categories: crate::cmdinfo::category_bits(&fullname),
+                    fullname,
+                    flags: spec.flags,
+                    subcommands: Vec::new(),
+                }
+            })
+            .collect();
+        for (i, &(_, parent)) in ix.by_id.iter().enumerate() {
+            if let Some(p) = parent {
+                commands[command_id(p, None).index()]
+                    .subcommands
+                    .push(CommandId::new(i));
+            }
+        }
+        let top = ix.sorted.iter().map(|&c| command_id(c, None)).collect();
+        Catalogue::new(commands, top)
+    })
 }
 
 /// Finds a top-level command by name, ignoring case, without allocating:
@@ -669,7 +702,7 @@ fn acl_check(
             &fullname(spec, parent),
         ));
     };
-    let Err((denial, pos)) = user.check(spec, argv) else {
+    let Err((denial, pos)) = user.check(command_id(spec, parent), argv) else {
         return Ok(());
     };
     let name = fullname(spec, parent);
@@ -677,7 +710,7 @@ fn acl_check(
         crate::acl::Denial::Command => name.clone().into_bytes(),
         _ => argv[pos].to_vec(),
     };
-    let entry = acl::Entry {
+    let entry = crate::acl::log::Entry {
         count: 1,
         reason: match denial {
             crate::acl::Denial::Command => "command",

@@ -107,3 +107,137 @@ pub fn entry<T>(table: &mut Vec<Option<T>>, id: CommandId) -> &mut Option<T> {
     }
     &mut table[at]
 }
+
+/// ACL categories, in Redis's order (ACL CAT, the greedy description).
+pub const CATEGORIES: &[&str] = &[
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
+/// The bit of category `name` (any case), if it exists.
+pub fn category_bit(name: &[u8]) -> Option<u32> {
+    CATEGORIES
+        .iter()
+        .position(|c| c.as_bytes().eq_ignore_ascii_case(name))
+        .map(|i| 1 << i)
+}
+
+/// The ACL categories of command `fullname` as [`category_bit`]s, from
+/// Redis's docs.
+pub fn category_bits(fullname: &str) -> u32 {
+    docs::meta(fullname).map_or(0, |m| {
+        CATEGORIES
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| m.in_category(c.as_bytes()))
+            .fold(0, |acc, (i, _)| acc | 1 << i)
+    })
+}
+
+/// One command or subcommand as the [`Catalogue`] lists it.
+#[derive(Debug)]
+pub struct Info {
+    /// Its own name, lower case (`get`; `get` for `config|get` too).
+    pub name: &'static str,
+    /// Its full name (`get`, `config|get`).
+    pub fullname: String,
+    /// Bitwise OR of [`flags`] constants.
+    pub flags: u32,
+    /// Its ACL categories, as [`category_bit`]s.
+    pub categories: u32,
+    /// Its subcommands, in table order.
+    pub subcommands: Vec<CommandId>,
+}
+
+/// Every command and subcommand of the table, by [`CommandId`]: what the
+/// ACL needs to know about them (names, flags, categories, the tree).
+/// [`crate::cmd`] builds it from its table and the server hands it to the
+/// ACL at startup, so the ACL does not name the handlers.
+pub struct Catalogue {
+    /// By id.
+    commands: Vec<Info>,
+    /// Top-level commands, by name.
+    top: Vec<CommandId>,
+}
+
+impl Catalogue {
+    /// A catalogue of `commands` (by id), with `top`, the top-level ones,
+    /// sorted by name.
+    pub fn new(commands: Vec<Info>, top: Vec<CommandId>) -> Catalogue {
+        Catalogue { commands, top }
+    }
+
+    /// Number of commands and subcommands: every id is below it.
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    /// Whether there are no commands at all.
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+
+    /// Command `id`.
+    pub fn get(&self, id: CommandId) -> &Info {
+        &self.commands[id.index()]
+    }
+
+    /// Whether command `id` carries `flag`.
+    pub fn has(&self, id: CommandId, flag: u32) -> bool {
+        self.get(id).flags & flag != 0
+    }
+
+    /// The top-level commands, sorted by name.
+    pub fn top(&self) -> &[CommandId] {
+        &self.top
+    }
+
+    /// Every command, sorted by name, each followed by its subcommands.
+    pub fn in_order(&self) -> impl Iterator<Item = CommandId> + '_ {
+        self.top
+            .iter()
+            .flat_map(|&c| std::iter::once(c).chain(self.get(c).subcommands.iter().copied()))
+    }
+
+    /// The top-level command named `name`, in any case.
+    pub fn lookup(&self, name: &[u8]) -> Option<CommandId> {
+        self.top
+            .iter()
+            .copied()
+            .find(|&c| self.get(c).name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    /// The subcommand of `parent` named `name`, in any case.
+    pub fn lookup_sub(&self, parent: CommandId, name: &[u8]) -> Option<CommandId> {
+        self.get(parent)
+            .subcommands
+            .iter()
+            .copied()
+            .find(|&s| self.get(s).name.as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+impl std::fmt::Debug for Catalogue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Catalogue({} commands)", self.commands.len())
+    }
+}
