@@ -1,18 +1,18 @@
 //! Keyspace notifications (Redis's `notify.c`): the event classes that
-//! `notify-keyspace-events` selects, their flag letters, and
-//! [`State::notify`], which publishes an event to `__keyspace@<db>__:<key>`
-//! and `__keyevent@<db>__:<event>` through the Pub/Sub registry.
+//! `notify-keyspace-events` selects, their flag letters, and [`publish`],
+//! which publishes an event to `__keyspace@<db>__:<key>` and
+//! `__keyevent@<db>__:<event>` through the Pub/Sub registry.
 //!
-//! Handlers call [`State::notify`] (through `Ctx::notify`) with the exact
-//! event name Redis uses, next to [`State::signal_modified`], which
+//! Handlers raise events through `State::notify` (via `Ctx::notify`) with
+//! the exact event name Redis uses, next to `State::signal_modified`, which
 //! invalidates WATCH. Keys the keyspace removes by itself (lazy and active
-//! expiry) are logged by [`crate::db::Db`] and announced here as `expired`
-//! before any later event, so subscribers see events in the order they
-//! happened.
+//! expiry) are logged by [`crate::db::Db`] and announced by
+//! `State::flush_db_events` as `expired` before any later event, so
+//! subscribers see events in the order they happened.
 
 use bytes::Bytes;
 
-use crate::state::State;
+use crate::pubsub::PubSub;
 
 /// `K`: publish to `__keyspace@<db>__:<key>`.
 pub const KEYSPACE: u32 = 1 << 0;
@@ -105,68 +105,22 @@ pub fn format_flags(flags: u32) -> String {
     s
 }
 
-impl State {
-    /// Publishes keyspace event `event` of class `class` for `key` in
-    /// `db`, if `notify-keyspace-events` selects it. Events of keys that
-    /// expired meanwhile go out first.
-    pub fn notify(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
-        self.flush_db_events();
-        self.notify_now(class, event, db, key);
+/// Publishes keyspace event `event` of class `class` for `key` in `db`
+/// through `pubsub`, if `flags` (`notify-keyspace-events`) select it.
+pub fn publish(pubsub: &mut PubSub, flags: u32, class: u32, event: &str, db: usize, key: &[u8]) {
+    if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 || !pubsub.any() {
+        return;
     }
-
-    fn notify_now(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
-        let flags = self.config.notify_keyspace_events;
-        if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 || !self.pubsub.any() {
-            return;
-        }
-        let event_b = Bytes::copy_from_slice(event.as_bytes());
-        let key_b = Bytes::copy_from_slice(key);
-        if flags & KEYSPACE != 0 {
-            let mut ch = format!("__keyspace@{db}__:").into_bytes();
-            ch.extend_from_slice(key);
-            self.publish(Bytes::from(ch), event_b.clone());
-        }
-        if flags & KEYEVENT != 0 {
-            let ch = format!("__keyevent@{db}__:{event}");
-            self.publish(Bytes::from(ch), key_b);
-        }
+    let event_b = Bytes::copy_from_slice(event.as_bytes());
+    let key_b = Bytes::copy_from_slice(key);
+    if flags & KEYSPACE != 0 {
+        let mut ch = format!("__keyspace@{db}__:").into_bytes();
+        ch.extend_from_slice(key);
+        pubsub.publish(&Bytes::from(ch), &event_b, false);
     }
-
-    /// Announces what the databases did on their own since the last call:
-    /// keys removed by expiry (`expired`, and a WATCH touch) and keys
-    /// created (`new`, when that class is on).
-    pub fn flush_db_events(&mut self) {
-        if !crate::db::take_unannounced() {
-            return;
-        }
-        for db in 0..self.dbs.len() {
-            let d = &mut self.dbs[db];
-            if d.expired_log.len() == d.expired_notified && d.new_log.is_empty() {
-                continue;
-            }
-            let from = d.expired_notified;
-            d.expired_notified = d.expired_log.len();
-            let new = std::mem::take(&mut d.new_log);
-            for i in from..self.dbs[db].expired_log.len() {
-                let key = self.dbs[db].expired_log[i].clone();
-                self.signal_modified(db, &key);
-                self.notify_now(EXPIRED, "expired", db, &key);
-            }
-            for key in new {
-                self.notify_now(NEW, "new", db, &key);
-            }
-        }
-    }
-
-    /// Keeps the databases' `new` key log on only while the `n` class is.
-    pub fn apply_notify_config(&mut self) {
-        let on = self.config.notify_keyspace_events & NEW != 0;
-        for d in &mut self.dbs {
-            d.log_new = on;
-            if !on {
-                d.new_log.clear();
-            }
-        }
+    if flags & KEYEVENT != 0 {
+        let ch = format!("__keyevent@{db}__:{event}");
+        pubsub.publish(&Bytes::from(ch), &key_b, false);
     }
 }
 

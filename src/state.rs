@@ -486,6 +486,56 @@ impl State {
         self.pubsub.publish(&channel, &payload, false)
     }
 
+    /// Publishes keyspace event `event` of class `class` for `key` in
+    /// `db`, if `notify-keyspace-events` selects it. Events of keys that
+    /// expired meanwhile go out first.
+    pub fn notify(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
+        self.flush_db_events();
+        self.notify_now(class, event, db, key);
+    }
+
+    fn notify_now(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
+        let flags = self.config.notify_keyspace_events;
+        crate::notify::publish(&mut self.pubsub, flags, class, event, db, key);
+    }
+
+    /// Announces what the databases did on their own since the last call:
+    /// keys removed by expiry (`expired`, and a WATCH touch) and keys
+    /// created (`new`, when that class is on).
+    pub fn flush_db_events(&mut self) {
+        if !crate::db::take_unannounced() {
+            return;
+        }
+        for db in 0..self.dbs.len() {
+            let d = &mut self.dbs[db];
+            if d.expired_log.len() == d.expired_notified && d.new_log.is_empty() {
+                continue;
+            }
+            let from = d.expired_notified;
+            d.expired_notified = d.expired_log.len();
+            let new = std::mem::take(&mut d.new_log);
+            for i in from..self.dbs[db].expired_log.len() {
+                let key = self.dbs[db].expired_log[i].clone();
+                self.signal_modified(db, &key);
+                self.notify_now(crate::notify::EXPIRED, "expired", db, &key);
+            }
+            for key in new {
+                self.notify_now(crate::notify::NEW, "new", db, &key);
+            }
+        }
+    }
+
+    /// Keeps the databases' `new` key log on only while the `n` class is.
+    pub fn apply_notify_config(&mut self) {
+        let on = self.config.notify_keyspace_events & crate::notify::NEW != 0;
+        for d in &mut self.dbs {
+            d.log_new = on;
+            if !on {
+                d.new_log.clear();
+            }
+        }
+    }
+
     /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
     /// transactions watching it will not run, tracking clients are told,
     /// blocked stream readers re-check it.
@@ -642,6 +692,56 @@ impl State {
                     .touch_db_change(id, db, &key, in_db, in_other, other_expired);
             }
         }
+    }
+
+    /// Evicts keys per `maxmemory-policy` until memory is under
+    /// `maxmemory`. Returns false if it is still over (noeviction, or
+    /// nothing left to evict). Side effects: removes keys, counts
+    /// `evicted_keys`, fires `evicted` events, touches WATCH and feeds the
+    /// AOF a DEL per key.
+    pub fn perform_evictions(&mut self) -> bool {
+        let limit = self.config.maxmemory;
+        if self.used_for_evict() <= limit {
+            return true;
+        }
+        if self.config.maxmemory_policy == "noeviction" {
+            return false;
+        }
+        loop {
+            let victim = crate::evict::pick_victim(
+                &mut self.evict_pool,
+                &mut self.evict_next_db,
+                &self.dbs,
+                &self.config,
+                &mut self.rng,
+                self.now_ms,
+            );
+            let Some((db, key)) = victim else {
+                return false;
+            };
+            self.evict_key(db, &key);
+            if self.used_for_evict() <= limit {
+                return true;
+            }
+        }
+    }
+
+    /// Memory as eviction counts it (see [`crate::evict::used_for_evict`]).
+    fn used_for_evict(&self) -> u64 {
+        let aof = self.aof.as_ref().map_or(0, |a| a.buf.capacity());
+        crate::evict::used_for_evict(aof)
+    }
+
+    /// Removes `key` as evicted. Side effects: see [`Self::perform_evictions`].
+    fn evict_key(&mut self, db: usize, key: &[u8]) {
+        let loading = self.loading;
+        if let Some(aof) = self.aof.as_mut().filter(|_| !loading) {
+            aof.feed(db, &[&b"DEL"[..], key]);
+        }
+        self.dbs[db].remove(key);
+        self.stats.evicted_keys += 1;
+        self.notify(crate::notify::EVICTED, "evicted", db, key);
+        self.signal_modified(db, key);
     }
 
     /// Total expired keys across databases.
