@@ -14,7 +14,7 @@
 //!
 //! # Layout
 //! Layers, bottom to top; a module names only modules of its own layer or
-//! below.
+//! below (`tests/modgraph.rs` checks the graph).
 //!
 //! Wire protocol and helpers:
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
