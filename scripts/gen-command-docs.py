@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates src/cmd/docs.txt: Redis's COMMAND DOCS entry, ACL
+"""Regenerates src/cmdinfo/docs.txt: Redis's COMMAND DOCS entry, ACL
 categories, command tips and key specifications for every command in
 Cinnabar's table.
 
@@ -12,7 +12,7 @@ Nothing in the data file is typed by hand. The script:
   3. writes, per command, the DOCS map (less its `subcommands`, which
      Cinnabar generates from its own table) and COMMAND INFO's ACL
      categories (field 7), tips (field 8) and key specs (field 9), in the
-     text form src/cmd/docs.rs reads.
+     text form src/cmdinfo/docs.rs reads.
 
 Usage: scripts/gen-command-docs.py [--redis-server PATH] [--out FILE]
 
@@ -277,7 +277,7 @@ NEWER = {
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
-    ap.add_argument("--out", default=os.path.join(ROOT, "src", "cmd", "docs.txt"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "src", "cmdinfo", "docs.txt"))
     opts = ap.parse_args()
 
     procs = []

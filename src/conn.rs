@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use mio::net::TcpStream;
 use slab::Slab;
 
-use crate::cmd::CommandSpec;
+use crate::cmdinfo::CommandId;
 use crate::resp::{Out, RequestParser};
 
 /// Which replies CLIENT REPLY suppresses: Redis's CLIENT_REPLY_OFF,
@@ -149,11 +149,11 @@ pub struct ClientState {
     pub multi: Multi,
     /// The last command looked up, and its container for subcommands
     /// (CLIENT LIST `cmd`; `None` after an unknown command, as Redis).
-    pub last_cmd: Option<(&'static CommandSpec, Option<&'static CommandSpec>)>,
+    pub last_cmd: Option<CommandId>,
     /// Pub/Sub subscriptions.
     pub subs: crate::pubsub::Subs,
     /// Keys watched for the next EXEC.
-    pub watched: Vec<crate::cmd::tx::WatchedKey>,
+    pub watched: Vec<crate::watches::WatchedKey>,
     /// In MONITOR mode: receives every command other clients run.
     pub monitor: bool,
     /// CLIENT REPLY state.

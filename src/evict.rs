@@ -1,10 +1,11 @@
 //! maxmemory and eviction (Redis's `evict.c`): how an access bumps the
 //! LFU counter kept in [`Entry::lru`](crate::db::Entry) under an LFU
-//! policy, the eviction pool, and [`State::perform_evictions`], which
-//! `cmd::call` runs before each command while `maxmemory` is set. The
-//! clock arithmetic itself (LRU seconds, LFU minutes and decay, a new
-//! key's clock) is in [`crate::db::clock`], since the keyspace stamps new
-//! keys with it.
+//! policy, the eviction pool, and [`pick_victim`], the policy that
+//! `State::perform_evictions` (run by `cmd::call` before each command
+//! while `maxmemory` is set) asks for the next key to evict. The clock
+//! arithmetic itself (LRU seconds, LFU minutes and decay, a new key's
+//! clock) is in [`crate::db::clock`], since the keyspace stamps new keys
+//! with it.
 //!
 //! The algorithm is Redis's approximation: each round samples
 //! `maxmemory-samples` keys of every database (all keys, or only those
@@ -17,9 +18,7 @@
 
 use crate::config::Config;
 use crate::db::clock::{lfu_decayed, lfu_minutes, lru_clock, LFU_INIT_VAL};
-use crate::db::Entry;
-use crate::frame::Frame;
-use crate::state::State;
+use crate::db::{Db, Entry};
 use crate::util::Rng;
 
 /// Candidates kept between eviction rounds.
@@ -92,11 +91,10 @@ impl Pool {
     }
 }
 
-/// Memory as eviction counts it: `used_memory` minus the AOF buffer
-/// (Redis's `mem_not_counted_for_evict`).
-pub fn used_for_evict(st: &State) -> u64 {
-    let aof = st.aof.as_ref().map_or(0, |a| a.buf.capacity());
-    crate::alloc::used_memory().saturating_sub(aof) as u64
+/// Memory as eviction counts it: `used_memory` minus `not_counted`, the
+/// AOF buffer (Redis's `mem_not_counted_for_evict`).
+pub fn used_for_evict(not_counted: usize) -> u64 {
+    crate::alloc::used_memory().saturating_sub(not_counted) as u64
 }
 
 /// The score of `e` (expiring at `expire`, -1 for never) under `policy`:
@@ -112,90 +110,63 @@ fn score(policy: &str, e: &Entry, expire: i64, now_ms: i64, decay_time: u32) -> 
     }
 }
 
-impl State {
-    /// Evicts keys per `maxmemory-policy` until memory is under
-    /// `maxmemory`. Returns false if it is still over (noeviction, or
-    /// nothing left to evict). Side effects: removes keys, counts
-    /// `evicted_keys`, fires `evicted` events, touches WATCH and feeds the
-    /// AOF a DEL per key.
-    pub fn perform_evictions(&mut self, f: &mut Frame) -> bool {
-        let limit = self.config.maxmemory;
-        if used_for_evict(self) <= limit {
-            return true;
-        }
-        if self.config.maxmemory_policy == "noeviction" {
-            return false;
-        }
-        loop {
-            let Some((db, key)) = self.pick_victim() else {
-                return false;
-            };
-            self.evict_key(f, db, &key);
-            if used_for_evict(self) <= limit {
-                return true;
+/// The next key of `dbs` to evict per `config`'s `maxmemory-policy`,
+/// or `None` if no key qualifies. `pool` keeps candidates between
+/// calls; `next_db` is where random policies look first.
+pub fn pick_victim(
+    pool: &mut Pool,
+    next_db: &mut usize,
+    dbs: &[Db],
+    config: &Config,
+    rng: &mut Rng,
+    now_ms: i64,
+) -> Option<(usize, Box<[u8]>)> {
+    let policy = config.maxmemory_policy.as_str();
+    let volatile = policy.starts_with("volatile");
+    let n = dbs.len();
+    if policy.ends_with("random") {
+        for i in 0..n {
+            let db = (*next_db + i) % n;
+            let mut found = None;
+            dbs[db].sample(rng, volatile, 1, |k, _, _| found = Some(k.into()));
+            if let Some(k) = found {
+                *next_db = db + 1;
+                return Some((db, k));
             }
         }
+        return None;
     }
-
-    /// The next key to evict, or `None` if no key qualifies.
-    fn pick_victim(&mut self) -> Option<(usize, Box<[u8]>)> {
-        let policy = self.config.maxmemory_policy.clone();
-        let volatile = policy.starts_with("volatile");
-        let n = self.dbs.len();
-        if policy.ends_with("random") {
-            for i in 0..n {
-                let db = (self.evict_next_db + i) % n;
-                let mut found = None;
-                self.dbs[db].sample(&mut self.rng, volatile, 1, |k, _, _| found = Some(k.into()));
-                if let Some(k) = found {
-                    self.evict_next_db = db + 1;
-                    return Some((db, k));
-                }
+    let (now, decay) = (now_ms, config.lfu_decay_time);
+    let samples = config.maxmemory_samples as usize;
+    loop {
+        let mut total = 0;
+        for (i, d) in dbs.iter().enumerate() {
+            let size = if volatile {
+                d.volatile_len()
+            } else {
+                d.len_raw()
+            };
+            if size == 0 {
+                continue;
             }
+            total += size;
+            d.sample(rng, volatile, samples, |k, e, expire| {
+                pool.offer(score(policy, e, expire, now, decay), i, k);
+            });
+        }
+        if total == 0 {
             return None;
         }
-        let (now, decay) = (self.now_ms, self.config.lfu_decay_time);
-        let samples = self.config.maxmemory_samples as usize;
-        loop {
-            let mut total = 0;
-            for (i, d) in self.dbs.iter().enumerate() {
-                let size = if volatile {
-                    d.volatile_len()
-                } else {
-                    d.len_raw()
-                };
-                if size == 0 {
-                    continue;
-                }
-                total += size;
-                let pool = &mut self.evict_pool;
-                d.sample(&mut self.rng, volatile, samples, |k, e, expire| {
-                    pool.offer(score(&policy, e, expire, now, decay), i, k);
-                });
-            }
-            if total == 0 {
-                return None;
-            }
-            // Best first; candidates deleted since they were pooled are
-            // dropped (and a sampled-twice key shows up only once).
-            while let Some(c) = self.evict_pool.0.pop() {
-                let live = self.dbs[c.db]
-                    .peek(&c.key)
-                    .is_some_and(|e| !volatile || e.has_ttl());
-                if live {
-                    return Some((c.db, c.key));
-                }
+        // Best first; candidates deleted since they were pooled are
+        // dropped (and a sampled-twice key shows up only once).
+        while let Some(c) = pool.0.pop() {
+            let live = dbs[c.db]
+                .peek(&c.key)
+                .is_some_and(|e| !volatile || e.has_ttl());
+            if live {
+                return Some((c.db, c.key));
             }
         }
-    }
-
-    /// Removes `key` as evicted. Side effects: see [`Self::perform_evictions`].
-    fn evict_key(&mut self, f: &mut Frame, db: usize, key: &[u8]) {
-        self.propagate(db, &[&b"DEL"[..], key]);
-        self.dbs[db].remove(key);
-        self.stats.evicted_keys += 1;
-        self.notify(f, crate::notify::EVICTED, "evicted", db, key);
-        self.signal_modified(f, db, key);
     }
 }
 

@@ -13,24 +13,45 @@
 //! replies once per loop iteration.
 //!
 //! # Layout
-//! - [`server`]: the poll loop, accept/read/write, cron, shutdown.
-//! - [`conn`]: one client connection and its session state; the client table.
+//! Layers, bottom to top; a module names only modules of its own layer or
+//! below (`tests/modgraph.rs` checks the graph).
+//!
+//! Wire protocol and helpers:
+//! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
+//! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
 //! - [`cpu`]: processor hints (prefetch) and a cheap clock for command
 //!   timing, with portable fallbacks.
-//! - [`state`]: loop-owned state handed to commands (databases, config, stats).
-//! - [`frame`]: the call frame, one per running command (caller, what it
-//!   expired, what it propagates).
-//! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
-//! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
-//! - [`db`]: the keyspace, expiry, the hash table and the value model.
-//! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
-//! - [`limits`]: the open-files limit maxclients needs; TCP keepalive.
 //! - [`alloc`]: the counting global allocator behind `used_memory`.
+//! - [`ldouble`]: software long double for INCRBYFLOAT.
+//! - [`limits`]: the open-files limit maxclients needs; TCP keepalive.
+//! - [`cmdinfo`]: command metadata as data (flags, Redis's docs, key
+//!   specs, ACL categories, [`cmdinfo::CommandId`], the catalogue).
+//!
+//! The keyspace:
+//! - [`db`]: the keyspace, expiry, the hash table and the value model.
+//!
+//! Subsystems:
+//! - [`blocking`]: blocked clients, the keys they wait on, their timeouts.
+//! - [`watches`]: WATCH: watched keys and doomed transactions.
+//! - [`pubsub`]: the Pub/Sub registry and messages awaiting delivery.
+//! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
+//! - [`notify`]: keyspace notifications.
+//! - [`slowlog`]: the slow log.
+//! - [`latency`]: the latency monitor: event histories, command histograms.
+//! - [`acl`]: users, the rule language, the permission check, the ACL log
+//!   and file.
+//! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
-//! - [`client`]: a small blocking client, used by the tests.
-//! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
-//! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
+//! - [`conn`]: one client connection and its session state; the client table.
+//!
+//! What the loop owns, the commands, the loop:
+//! - [`state`]: loop-owned state handed to commands (databases, config,
+//!   stats, the subsystems).
+//! - [`cmd`]: command specs, lookup, dispatch; the table; one file per group.
+//! - [`server`]: the poll loop, accept/read/write, cron, shutdown.
+//!
+//! Beside them: [`client`], a small blocking client, used by the tests.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -38,23 +59,28 @@
 pub mod acl;
 pub mod alloc;
 pub mod aof;
+pub mod blocking;
 pub mod client;
 pub mod cmd;
+pub mod cmdinfo;
 pub mod config;
 pub mod conn;
 pub mod cpu;
 pub mod db;
 pub mod evict;
 pub mod frame;
+pub mod latency;
 pub mod ldouble;
 pub mod limits;
 pub mod notify;
 pub mod pubsub;
 pub mod resp;
 pub mod server;
+pub mod slowlog;
 pub mod state;
 pub mod tracking;
 pub mod util;
+pub mod watches;
 
 #[cfg(test)]
 mod props;

@@ -1,19 +1,19 @@
 //! Keyspace notifications (Redis's `notify.c`): the event classes that
-//! `notify-keyspace-events` selects, their flag letters, and
-//! [`State::notify`], which publishes an event to `__keyspace@<db>__:<key>`
-//! and `__keyevent@<db>__:<event>` through the Pub/Sub registry.
+//! `notify-keyspace-events` selects, their flag letters, and [`publish`],
+//! which publishes an event to `__keyspace@<db>__:<key>` and
+//! `__keyevent@<db>__:<event>` through the Pub/Sub registry.
 //!
-//! Handlers call [`State::notify`] (through `Ctx::notify`) with the exact
-//! event name Redis uses, next to [`State::signal_modified`], which
-//! invalidates WATCH. Keys the keyspace removes by itself (lazy and active
-//! expiry) are logged by [`crate::db::Db`] and announced here as `expired`
-//! before any later event, so subscribers see events in the order they
-//! happened.
+//! Handlers raise events through `Ctx::modified` (with WATCH, tracking and
+//! dirty) or `Ctx::notify`, with the exact event name Redis uses. Keys the
+//! keyspace removes by itself (lazy and active expiry) are logged by
+//! [`crate::db::Db`] and announced by `State::collect_expired` as
+//! `expired` before any later event, so subscribers see events in the
+//! order they happened. Messages to the running command's own client go
+//! into its call frame ([`Origin`]), ahead of its reply.
 
 use bytes::Bytes;
 
-use crate::frame::Frame;
-use crate::state::State;
+use crate::pubsub::{Msg, PubSub};
 
 /// `K`: publish to `__keyspace@<db>__:<key>`.
 pub const KEYSPACE: u32 = 1 << 0;
@@ -106,50 +106,39 @@ pub fn format_flags(flags: u32) -> String {
     s
 }
 
-impl State {
-    /// Publishes keyspace event `event` of class `class` for `key` in
-    /// `db`, if `notify-keyspace-events` selects it. Events of keys that
-    /// expired meanwhile go out first.
-    pub fn notify(&mut self, f: &mut Frame, class: u32, event: &str, db: usize, key: &[u8]) {
-        self.collect_expired(f);
-        self.notify_now(f, class, event, db, key);
-    }
+/// What raised a keyspace event: the running command's client (0: none),
+/// and where messages to that client go (they precede its reply).
+pub struct Origin<'a> {
+    /// The caller's client id.
+    pub caller: u64,
+    /// Its messages.
+    pub own: &'a mut Vec<Msg>,
+}
 
-    /// [`State::notify`] without collecting expired keys first.
-    pub(crate) fn notify_now(
-        &mut self,
-        f: &mut Frame,
-        class: u32,
-        event: &str,
-        db: usize,
-        key: &[u8],
-    ) {
-        let flags = self.config.notify_keyspace_events;
-        if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 || !self.pubsub.any() {
-            return;
-        }
-        let event_b = Bytes::copy_from_slice(event.as_bytes());
-        let key_b = Bytes::copy_from_slice(key);
-        if flags & KEYSPACE != 0 {
-            let mut ch = format!("__keyspace@{db}__:").into_bytes();
-            ch.extend_from_slice(key);
-            self.publish(f, Bytes::from(ch), event_b.clone());
-        }
-        if flags & KEYEVENT != 0 {
-            let ch = format!("__keyevent@{db}__:{event}");
-            self.publish(f, Bytes::from(ch), key_b);
-        }
+/// Publishes keyspace event `event` of class `class` for `key` in `db`
+/// through `pubsub`, if `flags` (`notify-keyspace-events`) select it.
+pub fn publish(
+    pubsub: &mut PubSub,
+    origin: Origin,
+    flags: u32,
+    class: u32,
+    event: &str,
+    db: usize,
+    key: &[u8],
+) {
+    if flags & class == 0 || flags & (KEYSPACE | KEYEVENT) == 0 || !pubsub.any() {
+        return;
     }
-
-    /// Keeps the databases' `new` key log on only while the `n` class is.
-    pub fn apply_notify_config(&mut self) {
-        let on = self.config.notify_keyspace_events & NEW != 0;
-        for d in self.dbs.iter_mut() {
-            d.log_new = on;
-            if !on {
-                d.new_log.clear();
-            }
-        }
+    let event_b = Bytes::copy_from_slice(event.as_bytes());
+    let key_b = Bytes::copy_from_slice(key);
+    if flags & KEYSPACE != 0 {
+        let mut ch = format!("__keyspace@{db}__:").into_bytes();
+        ch.extend_from_slice(key);
+        pubsub.publish(&Bytes::from(ch), &event_b, false, origin.caller, origin.own);
+    }
+    if flags & KEYEVENT != 0 {
+        let ch = format!("__keyevent@{db}__:{event}");
+        pubsub.publish(&Bytes::from(ch), &key_b, false, origin.caller, origin.own);
     }
 }
 

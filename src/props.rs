@@ -10,9 +10,9 @@ use std::path::Path;
 use bytes::Bytes;
 use proptest::prelude::*;
 
+use crate::acl::file::parse_file;
 use crate::acl::{merge_selectors, User};
 use crate::aof::load::{scan_reader, LoadError};
-use crate::cmd::acl::parse_file;
 use crate::config::{Config, PARAMS};
 
 fn cases(n: u32) -> ProptestConfig {
@@ -302,12 +302,12 @@ proptest! {
     ) {
         let args: Vec<Bytes> = rules.iter().map(|r| Bytes::from(r.clone())).collect();
         let ops = merge_selectors(&args).unwrap();
-        let mut user = User::new(b"prop", all_channels);
+        let mut user = User::new(crate::cmd::catalogue(), b"prop", all_channels);
         for op in &ops {
             let _ = user.apply(op, all_channels);
         }
         let line = user.describe();
-        let back = parse_file(&line, "prop.acl", all_channels);
+        let back = parse_file(crate::cmd::catalogue(), &line, "prop.acl", all_channels);
         prop_assert!(back.is_ok(), "{:?}\n{}", back, String::from_utf8_lossy(&line));
         let back = back.unwrap();
         prop_assert_eq!(back.len(), 1);

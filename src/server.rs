@@ -24,8 +24,8 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
 use crate::aof::{load, Aof, Fsync};
+use crate::blocking::TimeoutReply;
 use crate::cmd;
-use crate::cmd::blocking::TimeoutReply;
 use crate::config::Config;
 use crate::conn::{ClientState, Closing, Conn};
 use crate::resp::Out;
@@ -114,16 +114,17 @@ impl Server {
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let now = unix_ms();
-        let mut st = State::new(config, now);
+        let mut st = State::new(config, now, cmd::catalogue());
         st.tcp_port = port;
         // CONFIG GET port tells the port in use, also when --port 0 chose it.
         st.config.port = port;
         crate::alloc::mark_startup();
         if !st.config.aclfile.is_empty() {
+            let all_channels = st.config.acl_pubsub_default_all;
             let users =
-                crate::cmd::acl::load_file(&st.config.aclfile, st.config.acl_pubsub_default_all)
+                crate::acl::file::load_file(st.acl.commands(), &st.config.aclfile, all_channels)
                     .map_err(io::Error::other)?;
-            crate::cmd::acl::install(&mut st, users);
+            st.acl.install(users);
         }
         if st.config.appendonly {
             load_aof(&mut st).map_err(io::Error::other)?;
@@ -343,7 +344,9 @@ impl Server {
             // A client that disconnects while blocked leaves no trace.
             self.st.blocking.unblock(c.state.id);
             self.st.pubsub.remove_client(&mut c.state.subs, c.state.id);
-            self.st.watches.unwatch_all(&mut c.state);
+            self.st
+                .watches
+                .unwatch_all(c.state.id, &mut c.state.watched);
             if c.state.track.on {
                 self.st.tracking.disable(c.state.id);
             }
@@ -648,7 +651,7 @@ impl Server {
         let msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
         // The blocked call is counted now, as Redis counts it on unblock.
         if let cmd::Resolved::Ok(spec, parent, _) = cmd::resolve(&b.argv) {
-            let stat = self.st.stats.command(spec, parent);
+            let stat = self.st.stats.command(cmd::command_id(spec, parent));
             stat.calls += 1;
             stat.failed += u64::from(matches!(how, Unblocked::Error));
         }

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 
 use crate::aof::{Aof, Fsync};
+use crate::cmdinfo::{Catalogue, CommandId};
 use crate::config::Config;
 use crate::db::{Dbs, Entry, Logs, Slot};
 use crate::evict::touched_clock;
@@ -46,8 +47,8 @@ pub struct Stats {
     pub input_rate: Rate,
     /// Recent bytes written per second (instantaneous_output_kbps).
     pub output_rate: Rate,
-    /// Per-command counters (INFO commandstats), by [`crate::cmd::slot`];
-    /// `None` for commands never called or refused.
+    /// Per-command counters (INFO commandstats), by [`CommandId`]; `None`
+    /// for commands never called or refused.
     pub commands: Vec<Option<CmdStat>>,
     /// Error replies by error code (INFO errorstats).
     pub errors: std::collections::BTreeMap<String, u64>,
@@ -86,9 +87,7 @@ impl Rate {
 #[derive(Debug, Clone)]
 pub struct CmdStat {
     /// The command.
-    pub spec: &'static crate::cmd::CommandSpec,
-    /// Its container, for subcommands.
-    pub parent: Option<&'static crate::cmd::CommandSpec>,
+    pub id: CommandId,
     /// Completed calls.
     pub calls: u64,
     /// Microseconds spent in them.
@@ -132,14 +131,9 @@ impl Stats {
     }
 
     /// The counters of a command.
-    pub fn command(
-        &mut self,
-        spec: &'static crate::cmd::CommandSpec,
-        parent: Option<&'static crate::cmd::CommandSpec>,
-    ) -> &mut CmdStat {
-        crate::cmd::slot_entry(&mut self.commands, spec, parent).get_or_insert(CmdStat {
-            spec,
-            parent,
+    pub fn command(&mut self, id: CommandId) -> &mut CmdStat {
+        crate::cmdinfo::entry(&mut self.commands, id).get_or_insert(CmdStat {
+            id,
             calls: 0,
             usec: 0,
             rejected: 0,
@@ -196,21 +190,21 @@ pub struct State {
     /// Replaying the AOF: keys never expire, nothing is propagated.
     pub loading: bool,
     /// Blocked clients and the keys they wait on.
-    pub blocking: crate::cmd::blocking::Blocking,
+    pub blocking: crate::blocking::Blocking,
     /// Pub/Sub subscriptions and undelivered messages.
     pub pubsub: crate::pubsub::PubSub,
     /// Keys clients WATCH.
-    pub watches: crate::cmd::tx::Watches,
+    pub watches: crate::watches::Watches,
     /// CLIENT TRACKING: remembered keys, BCAST prefixes.
     pub tracking: crate::tracking::Tracking,
     /// Slow commands.
-    pub slowlog: crate::cmd::slowlog::SlowLog,
+    pub slowlog: crate::slowlog::SlowLog,
     /// Users and the ACL log.
     pub acl: crate::acl::Acl,
     /// Every connected client (see [`crate::conn::Clients`]).
     pub clients: crate::conn::Clients,
     /// Latency events and command histograms.
-    pub latency: crate::cmd::latency::Monitor,
+    pub latency: crate::latency::Monitor,
     /// Eviction candidates kept between rounds (see [`crate::evict`]).
     pub evict_pool: crate::evict::Pool,
     /// Where random eviction looks first.
@@ -218,8 +212,8 @@ pub struct State {
 }
 
 impl State {
-    /// Fresh state for `config`.
-    pub fn new(config: Config, now_ms: i64) -> State {
+    /// Fresh state for `config`; ACL rules name `commands`.
+    pub fn new(config: Config, now_ms: i64, commands: &'static Catalogue) -> State {
         let mut rng = Rng::from_entropy();
         let run_id = (0..5)
             .map(|_| format!("{:08x}", rng.next_u64() as u32))
@@ -248,7 +242,7 @@ impl State {
             watches: Default::default(),
             tracking: Default::default(),
             slowlog: Default::default(),
-            acl: Default::default(),
+            acl: crate::acl::Acl::new(commands),
             clients: Default::default(),
             latency: Default::default(),
             evict_pool: Default::default(),
@@ -498,13 +492,7 @@ impl State {
 
     /// Notes that `key` in `db` may serve blocked clients.
     pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
-        let b = &mut self.blocking;
-        if b.waiters.is_empty() || !b.waiters.contains_key(&(db, key.into())) {
-            return;
-        }
-        if !b.ready.iter().any(|(d, k)| *d == db && **k == *key) {
-            b.ready.push((db, key.into()));
-        }
+        self.blocking.signal_ready(db, key);
     }
 
     /// Wakes XREAD/XREADGROUP clients blocked on `key` whenever it changes:
@@ -512,21 +500,7 @@ impl State {
     /// (Redis 7.0 answers blocked XREADGROUP with an error when its
     /// stream or group goes away).
     fn wake_stream_readers(&mut self, db: usize, key: &[u8]) {
-        let b = &self.blocking;
-        if b.waiters.is_empty() {
-            return;
-        }
-        let Some(q) = b.waiters.get(&(db, key.into())) else {
-            return;
-        };
-        let stream_reader = q.iter().any(|id| {
-            b.clients.get(id).is_some_and(|c| {
-                c.argv.first().is_some_and(|n| {
-                    n.eq_ignore_ascii_case(b"xread") || n.eq_ignore_ascii_case(b"xreadgroup")
-                })
-            })
-        });
-        if stream_reader {
+        if self.blocking.has_stream_reader(db, key) {
             self.signal_ready(db, key);
         }
     }
@@ -536,6 +510,42 @@ impl State {
     /// into its frame.
     pub fn publish(&mut self, f: &mut Frame, channel: Bytes, payload: Bytes) -> usize {
         publish_from(&mut self.pubsub, f, &channel, &payload, false)
+    }
+
+    /// Publishes keyspace event `event` of class `class` for `key` in
+    /// `db`, if `notify-keyspace-events` selects it. Events of keys that
+    /// expired meanwhile go out first.
+    pub fn notify(&mut self, f: &mut Frame, class: u32, event: &str, db: usize, key: &[u8]) {
+        self.collect_expired(f);
+        self.notify_now(f, class, event, db, key);
+    }
+
+    /// [`State::notify`] without collecting expired keys first.
+    fn notify_now(&mut self, f: &mut Frame, class: u32, event: &str, db: usize, key: &[u8]) {
+        let flags = self.config.notify_keyspace_events;
+        if flags & class == 0 || !self.pubsub.any() {
+            return;
+        }
+        let mut own = Vec::new();
+        let origin = crate::notify::Origin {
+            caller: f.caller,
+            own: &mut own,
+        };
+        crate::notify::publish(&mut self.pubsub, origin, flags, class, event, db, key);
+        if !own.is_empty() {
+            f.raised().own.append(&mut own);
+        }
+    }
+
+    /// Keeps the databases' `new` key log on only while the `n` class is.
+    pub fn apply_notify_config(&mut self) {
+        let on = self.config.notify_keyspace_events & crate::notify::NEW != 0;
+        for d in self.dbs.iter_mut() {
+            d.log_new = on;
+            if !on {
+                d.new_log.clear();
+            }
+        }
     }
 
     /// Notes that `key` in `db` changed (Redis's `signalModifiedKey`):
@@ -695,6 +705,53 @@ impl State {
                     .touch_db_change(id, db, &key, in_db, in_other, other_expired);
             }
         }
+    }
+
+    /// Evicts keys per `maxmemory-policy` until memory is under
+    /// `maxmemory`. Returns false if it is still over (noeviction, or
+    /// nothing left to evict). Side effects: removes keys, counts
+    /// `evicted_keys`, fires `evicted` events, touches WATCH and feeds the
+    /// AOF a DEL per key.
+    pub fn perform_evictions(&mut self, f: &mut Frame) -> bool {
+        let limit = self.config.maxmemory;
+        if self.used_for_evict() <= limit {
+            return true;
+        }
+        if self.config.maxmemory_policy == "noeviction" {
+            return false;
+        }
+        loop {
+            let victim = crate::evict::pick_victim(
+                &mut self.evict_pool,
+                &mut self.evict_next_db,
+                &self.dbs,
+                &self.config,
+                &mut self.rng,
+                self.now_ms,
+            );
+            let Some((db, key)) = victim else {
+                return false;
+            };
+            self.evict_key(f, db, &key);
+            if self.used_for_evict() <= limit {
+                return true;
+            }
+        }
+    }
+
+    /// Memory as eviction counts it (see [`crate::evict::used_for_evict`]).
+    fn used_for_evict(&self) -> u64 {
+        let aof = self.aof.as_ref().map_or(0, |a| a.buf.capacity());
+        crate::evict::used_for_evict(aof)
+    }
+
+    /// Removes `key` as evicted. Side effects: see [`Self::perform_evictions`].
+    fn evict_key(&mut self, f: &mut Frame, db: usize, key: &[u8]) {
+        self.propagate(db, &[&b"DEL"[..], key]);
+        self.dbs[db].remove(key);
+        self.stats.evicted_keys += 1;
+        self.notify(f, crate::notify::EVICTED, "evicted", db, key);
+        self.signal_modified(f, db, key);
     }
 
     /// Total expired keys across databases.

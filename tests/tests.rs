@@ -1,5 +1,6 @@
 //! The integration suite: one binary, a module per command group. Every
-//! test starts the real `cinnabar-server` on an ephemeral port.
+//! test starts the real `cinnabar-server` on an ephemeral port, but
+//! `modgraph`'s, which read the source.
 
 mod util;
 
@@ -13,6 +14,7 @@ mod keys;
 mod limits;
 mod list;
 mod memory;
+mod modgraph;
 mod persistence;
 mod protocol;
 mod pubsub;

@@ -1,6 +1,6 @@
 //! Fuzzes ACL rules: `User::apply` (ACL SETUSER's rules, after
 //! `merge_selectors`), the rule string `User::describe` rebuilds, and the
-//! ACL file parser (`cmd::acl::parse_file`).
+//! ACL file parser (`acl::file::parse_file`).
 //!
 //! Invariants checked, for arbitrary input:
 //! - nothing panics;
@@ -11,13 +11,14 @@
 #![no_main]
 
 use bytes::Bytes;
+use cinnabar::acl::file::parse_file;
 use cinnabar::acl::{merge_selectors, User};
-use cinnabar::cmd::acl::parse_file;
+use cinnabar::cmd::catalogue;
 use libfuzzer_sys::fuzz_target;
 
 /// Reads a `describe()` line back, as the ACL file loader does.
 fn reparse(line: &[u8], all_channels: bool) -> User {
-    let users = parse_file(line, "fuzz.acl", all_channels).unwrap_or_else(|e| {
+    let users = parse_file(catalogue(), line, "fuzz.acl", all_channels).unwrap_or_else(|e| {
         panic!(
             "described user does not load: {e}\n{}",
             String::from_utf8_lossy(line)
@@ -34,13 +35,13 @@ fuzz_target!(|data: &[u8]| {
     let all_channels = flags & 1 != 0;
     if flags & 2 != 0 {
         // An ACL file.
-        if let Ok(users) = parse_file(data, "fuzz.acl", all_channels) {
+        if let Ok(users) = parse_file(catalogue(), data, "fuzz.acl", all_channels) {
             let mut text = Vec::new();
             for u in &users {
                 text.extend_from_slice(&u.describe());
                 text.push(b'\n');
             }
-            let again = parse_file(&text, "fuzz.acl", all_channels).unwrap_or_else(|e| {
+            let again = parse_file(catalogue(), &text, "fuzz.acl", all_channels).unwrap_or_else(|e| {
                 panic!(
                     "described file does not load: {e}\n{}",
                     String::from_utf8_lossy(&text)
@@ -71,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
     {
         return;
     }
-    let mut user = User::new(b"fuzz", all_channels);
+    let mut user = User::new(catalogue(), b"fuzz", all_channels);
     for op in &ops {
         // SETUSER stops at the first bad rule and changes nothing; here we
         // just skip it and go on, which reaches more states.

@@ -16,9 +16,9 @@
 use bytes::Bytes;
 
 use super::{
-    acl, client, docs, flags, fullname, keyspec, pubsub, resolve, slowlog, CommandSpec, Ctx,
-    Resolved,
+    acl, client, command_id, flags, fullname, pubsub, resolve, CommandSpec, Ctx, Resolved,
 };
+use crate::cmdinfo::{docs, keyspec, CommandId};
 use crate::conn::ClientState;
 use crate::frame::{Frame, Raised};
 use crate::resp::Out;
@@ -29,6 +29,7 @@ use crate::tracking;
 /// where its arguments start.
 #[derive(Clone, Copy)]
 struct Admitted {
+    id: CommandId,
     spec: &'static CommandSpec,
     parent: Option<&'static CommandSpec>,
     arg0: usize,
@@ -153,15 +154,16 @@ fn admit(
         }
         Resolved::Arity(spec, parent, msg) => {
             if note {
-                client.last_cmd = Some((spec, parent));
+                client.last_cmd = Some(command_id(spec, parent));
             }
             reject(st, client, out, spec, parent, &msg);
             return None;
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
+    let id = command_id(spec, parent);
     if note {
-        client.last_cmd = Some((spec, parent));
+        client.last_cmd = Some(id);
     }
     if let Some(msg) = refusal(st, client, out, argv, frame, spec, parent) {
         reject(st, client, out, spec, parent, &msg);
@@ -188,7 +190,12 @@ fn admit(
             return None;
         }
     }
-    Some(Admitted { spec, parent, arg0 })
+    Some(Admitted {
+        id,
+        spec,
+        parent,
+        arg0,
+    })
 }
 
 /// The checks that refuse a known command before MULTI queues it, in
@@ -226,7 +233,7 @@ fn refusal(
         client.multi.active = false;
         client.multi.error = false;
         client.multi.queue.clear();
-        st.watches.unwatch_all(client);
+        st.watches.unwatch_all(client.id, &mut client.watched);
         return Some(format!(
             "EXECABORT Transaction discarded because of: {}",
             crate::evict::OOM_ERR
@@ -359,26 +366,28 @@ fn record_stats(
     redacted: u64,
 ) {
     let usec = done.usec;
-    let s = st.stats.command(spec, parent);
+    let s = st.stats.command(done.cmd.id);
     s.calls += 1;
     s.usec += usec;
     s.failed += u64::from(failed);
     if !spec.has(flags::SKIP_SLOWLOG) {
         let cfg = (st.config.slowlog_log_slower_than, st.config.slowlog_max_len);
         let now_s = st.now_ms / 1000;
-        let entry = |id| slowlog::Entry {
+        let entry = |id| crate::slowlog::Entry {
             id,
             time: now_s,
             duration: usec,
-            argv: slowlog::shorten(&client::redact(done.argv, redacted)),
+            argv: crate::slowlog::shorten(&client::redact(done.argv, redacted)),
             peer: client.ident.addr.clone(),
             name: client.ident.name.clone().unwrap_or_default(),
         };
         st.slowlog.record(cfg, entry, usec);
     }
     let threshold = st.config.latency_monitor_threshold;
+    let fast = spec.has(flags::FAST);
+    let name = || fullname(spec, parent).to_ascii_lowercase();
     st.latency
-        .command_done(threshold, spec, parent, usec, st.now_ms);
+        .command_done(threshold, done.cmd.id, fast, name, usec, st.now_ms);
 }
 
 /// What the command did to the dataset, in order: keys it found expired
@@ -473,7 +482,7 @@ fn acl_check(
             &fullname(spec, parent),
         ));
     };
-    let Err((denial, pos)) = user.check(spec, argv) else {
+    let Err((denial, pos)) = user.check(command_id(spec, parent), argv) else {
         return Ok(());
     };
     let name = fullname(spec, parent);
@@ -481,7 +490,7 @@ fn acl_check(
         crate::acl::Denial::Command => name.clone().into_bytes(),
         _ => argv[pos].to_vec(),
     };
-    let entry = acl::Entry {
+    let entry = crate::acl::log::Entry {
         count: 1,
         reason: match denial {
             crate::acl::Denial::Command => "command",
@@ -540,6 +549,6 @@ fn reject(
 ) {
     out.error(msg);
     st.stats.error(msg);
-    st.stats.command(spec, parent).rejected += 1;
+    st.stats.command(command_id(spec, parent)).rejected += 1;
     client.multi.error |= client.multi.active;
 }

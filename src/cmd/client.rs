@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 
 use super::args::is;
-use super::{flags, fullname, resolve, CmdError, CmdResult, Ctx, Resolved};
+use super::{flags, resolve, CmdError, CmdResult, Ctx, Resolved};
 use crate::conn::{ClientState, Closing, Conn};
 use crate::resp::Out;
 use crate::state::State;
@@ -565,7 +565,7 @@ impl<'a> Row<'a> {
             + s.subs.shard.len();
         let now_s = st.now_ms / 1000;
         let cmd = match s.last_cmd {
-            Some((spec, parent)) => fullname(spec, parent),
+            Some(id) => super::fullname_of(id),
             None => "NULL".to_string(),
         };
         let _ = writeln!(
@@ -884,7 +884,7 @@ pub fn held_by_pause(all: bool, client: &mut ClientState, resp3: bool, argv: &[B
         || may_write(argv)
         || (spec.name == "exec" && client.multi.queue.iter().any(|q| may_write(q)));
     if held {
-        client.last_cmd = Some((spec, parent));
+        client.last_cmd = Some(super::command_id(spec, parent));
     }
     held
 }

@@ -1,17 +1,18 @@
 //! COMMAND and its subcommands: what the server can do, generated from the
 //! command table ([`super::table`]) plus Redis's own description of each
-//! command ([`super::docs`]: docs, ACL categories, tips, key specs).
+//! command ([`crate::cmdinfo::docs`]: docs, ACL categories, tips, key
+//! specs).
 //!
 //! Redis lists commands in hash-table order, which changes with every
 //! process; we list them sorted by name (subcommands in table order).
 
 use bytes::Bytes;
 
-use super::docs::{self, Meta, Node};
-use super::keyspec::{self, KeyRef};
 use super::server::reply_help;
 use super::{all_commands, flags, fullname, lookup, lookup_sub, CmdError, CmdResult};
 use super::{CommandSpec, Ctx};
+use crate::cmdinfo::docs::{self, Meta, Node};
+use crate::cmdinfo::keyspec::{self, KeyRef};
 use crate::resp::Out;
 use crate::util::glob_match;
 
@@ -261,4 +262,107 @@ pub fn command_help(ctx: &mut Ctx) -> CmdResult {
         ],
     );
     Ok(())
+}
+
+/// The table and the generated data file ([`crate::cmdinfo::docs`]) agree.
+#[cfg(test)]
+mod tests {
+    use super::super::table;
+    use super::*;
+    use crate::cmdinfo::docs::{all, meta};
+    use crate::cmdinfo::keyspec::{Begin, Find};
+
+    #[test]
+    fn data_file_parses() {
+        assert!(all().len() >= table::COMMANDS.len());
+    }
+
+    /// Every command and subcommand in the table has Redis's docs, and the
+    /// data file has nothing else: run scripts/gen-command-docs.py after
+    /// changing the table.
+    #[test]
+    fn every_table_command_has_docs() {
+        let mut names = Vec::new();
+        for c in all_commands() {
+            names.push(fullname(c, None));
+            names.extend(c.subcommands.iter().map(|s| fullname(s, Some(c))));
+        }
+        let missing: Vec<&String> = names.iter().filter(|n| meta(n).is_none()).collect();
+        assert!(
+            missing.is_empty(),
+            "no docs for {missing:?}: run scripts/gen-command-docs.py"
+        );
+        let mut extra: Vec<&String> = all().keys().filter(|n| !names.contains(n)).collect();
+        extra.sort();
+        assert!(
+            extra.is_empty(),
+            "docs for commands not in the table: {extra:?}: run scripts/gen-command-docs.py"
+        );
+    }
+
+    /// The table's flags agree with the categories Redis derives from its
+    /// own flags (`setImplicitACLCategories`), so a wrong flag in the table
+    /// shows up even without a redis-server to compare with.
+    #[test]
+    fn table_flags_imply_redis_categories() {
+        use crate::cmdinfo::flags::*;
+        for c in all_commands() {
+            let subs = c.subcommands.iter().map(|s| (s, Some(*c)));
+            for (spec, parent) in std::iter::once((*c, None)).chain(subs) {
+                let name = fullname(spec, parent);
+                let Some(m) = meta(&name) else { continue };
+                let has = |cat: &str| m.in_category(cat.as_bytes());
+                for (flag, cat) in [
+                    (WRITE, "write"),
+                    (READONLY, "read"),
+                    (ADMIN, "admin"),
+                    (ADMIN, "dangerous"),
+                    (PUBSUB, "pubsub"),
+                    (BLOCKING, "blocking"),
+                ] {
+                    assert!(!spec.has(flag) || has(cat), "{name} lacks @{cat}");
+                }
+                assert_eq!(spec.has(FAST), has("fast"), "{name}: fast");
+                assert_eq!(spec.has(FAST), !has("slow"), "{name}: slow");
+            }
+        }
+    }
+
+    /// The table's group is the one Redis documents.
+    #[test]
+    fn table_groups_match_docs() {
+        for c in all_commands() {
+            let subs = c.subcommands.iter().map(|s| (s, Some(*c)));
+            for (spec, parent) in std::iter::once((*c, None)).chain(subs) {
+                let name = fullname(spec, parent);
+                let Some(m) = meta(&name) else { continue };
+                let group = m.docs.get("group").and_then(Node::str);
+                assert_eq!(
+                    group.map(|g| g.replace('-', "_")).as_deref(),
+                    Some(spec.group),
+                    "{name}"
+                );
+            }
+        }
+    }
+
+    /// Every command whose keys the specs cannot always find has a key
+    /// function.
+    #[test]
+    fn movable_commands_have_key_functions() {
+        for c in all_commands() {
+            let subs = c.subcommands.iter().map(|s| (s, Some(*c)));
+            for (spec, parent) in std::iter::once((*c, None)).chain(subs) {
+                let name = fullname(spec, parent);
+                let Some(m) = docs::meta(&name) else { continue };
+                let needs = spec.has(flags::MOVABLEKEYS)
+                    || m.key_specs.iter().any(|s| {
+                        s.flags & (keyspec::flags::INCOMPLETE | keyspec::flags::VARIABLE_FLAGS) != 0
+                            || s.begin == Begin::Unknown
+                            || s.find == Find::Unknown
+                    });
+                assert!(!needs || keyspec::proc_for(&name).is_some(), "{name}");
+            }
+        }
+    }
 }

@@ -59,7 +59,7 @@ pub fn check_credentials(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> bool {
         return true;
     }
     let client_info = super::client::info_line(ctx.srv, ctx.client, ctx.out, ctx.argv);
-    let entry = super::acl::Entry {
+    let entry = crate::acl::log::Entry {
         count: 1,
         reason: "auth",
         context: if ctx.client.multi.active || ctx.client.multi.executing {
@@ -177,7 +177,9 @@ pub fn reset(ctx: &mut Ctx) -> CmdResult {
     ctx.client.reply.reset();
     ctx.client.no_touch = false;
     ctx.srv.pubsub.remove_client(&mut ctx.client.subs, id);
-    ctx.srv.watches.unwatch_all(ctx.client);
+    ctx.srv
+        .watches
+        .unwatch_all(ctx.client.id, &mut ctx.client.watched);
     if ctx.client.track.on {
         ctx.srv.tracking.disable(id);
     }

@@ -1,162 +1,20 @@
-//! The latency monitor (Redis's `latency.c`) and the LATENCY command.
-//!
-//! Code paths that may stall the loop report how long they took with
-//! [`Monitor::add_if_needed`]; with `latency-monitor-threshold` set, a
-//! duration at or above it becomes a sample of its event (`command`,
-//! `fast-command`, `expire-cycle`, `aof-write`, `aof-fsync-always`, ...).
-//! Each event keeps the last 160 samples, at most one per second: samples
-//! in the same second keep the highest.
-//!
-//! Separately, every command's run time goes into a per-command histogram
-//! of power-of-two buckets for LATENCY HISTOGRAM (Redis's
-//! `latency-tracking`, on by default).
+//! LATENCY: the latency monitor's events and command histograms
+//! ([`crate::latency`]) as replies, LATENCY GRAPH's sparkline and LATENCY
+//! DOCTOR's report.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CmdResult, CommandSpec, Ctx};
+use super::{CmdResult, Ctx};
+use crate::latency::{bucket_top_ns, Histogram, Monitor, Sample, Series};
 
-/// Samples kept per event.
-const TS_LEN: usize = 160;
 /// Width of LATENCY GRAPH.
 const GRAPH_COLS: usize = 80;
 /// Height of LATENCY GRAPH's plot.
 const GRAPH_ROWS: usize = 4;
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Sample {
-    /// Unix seconds; 0 for an unused slot.
-    time: i64,
-    /// Milliseconds.
-    latency: u64,
-}
-
-/// One event's history.
-#[derive(Debug, Clone)]
-struct Series {
-    samples: Box<[Sample; TS_LEN]>,
-    /// Next slot to write.
-    idx: usize,
-    /// All-time maximum.
-    max: u64,
-}
-
-impl Series {
-    fn new() -> Series {
-        Series {
-            samples: Box::new([Sample::default(); TS_LEN]),
-            idx: 0,
-            max: 0,
-        }
-    }
-
-    fn add(&mut self, ms: u64, now_s: i64) {
-        self.max = self.max.max(ms);
-        let prev = &mut self.samples[(self.idx + TS_LEN - 1) % TS_LEN];
-        if prev.time == now_s {
-            prev.latency = prev.latency.max(ms);
-            return;
-        }
-        self.samples[self.idx] = Sample {
-            time: now_s,
-            latency: ms,
-        };
-        self.idx = (self.idx + 1) % TS_LEN;
-    }
-
-    /// The used samples, oldest first.
-    fn in_order(&self) -> impl Iterator<Item = Sample> + '_ {
-        (0..TS_LEN)
-            .map(move |j| self.samples[(self.idx + j) % TS_LEN])
-            .filter(|s| s.time != 0)
-    }
-
-    fn latest(&self) -> Sample {
-        self.samples[(self.idx + TS_LEN - 1) % TS_LEN]
-    }
-}
-
-/// Buckets of a command histogram: 1024 ns doubling up to past 1 s.
-const HIST_BUCKETS: usize = 21;
-
-/// One command's run times (LATENCY HISTOGRAM).
-#[derive(Debug, Clone)]
-struct Histogram {
-    name: String,
-    calls: u64,
-    /// `counts[k]`: calls whose duration fell in bucket k.
-    counts: [u64; HIST_BUCKETS],
-}
-
-/// The top of bucket `k` in ns, as HdrHistogram with two significant
-/// digits reports its log-iteration steps (1024 * 2^k plus the width of
-/// the value's sub-bucket, minus one).
-fn bucket_top_ns(k: usize) -> u64 {
-    let base = 1024u64 << k;
-    base + (1u64 << (10 + k - 7)) - 1
-}
-
-/// The latency monitor's state.
-#[derive(Debug, Default)]
-pub struct Monitor {
-    events: BTreeMap<&'static str, Series>,
-    /// By [`super::slot`]; `None` for commands not run since the reset.
-    histograms: Vec<Option<Histogram>>,
-}
-
-impl Monitor {
-    /// Records `ms` for `event` if monitoring is on (`threshold_ms > 0`)
-    /// and it is at least the threshold (Redis's
-    /// `latencyAddSampleIfNeeded`).
-    pub fn add_if_needed(&mut self, threshold_ms: u64, event: &'static str, ms: u64, now_ms: i64) {
-        if threshold_ms > 0 && ms >= threshold_ms {
-            self.events
-                .entry(event)
-                .or_insert_with(Series::new)
-                .add(ms, now_ms / 1000);
-        }
-    }
-
-    /// After a command ran for `usec` µs: a `command` or `fast-command`
-    /// sample if it was slow enough, and a count in its histogram.
-    pub fn command_done(
-        &mut self,
-        threshold_ms: u64,
-        spec: &'static CommandSpec,
-        parent: Option<&'static CommandSpec>,
-        usec: u64,
-        now_ms: i64,
-    ) {
-        let event = if spec.has(super::flags::FAST) {
-            "fast-command"
-        } else {
-            "command"
-        };
-        self.add_if_needed(threshold_ms, event, usec / 1000, now_ms);
-        let h = super::slot_entry(&mut self.histograms, spec, parent).get_or_insert_with(|| {
-            Histogram {
-                name: super::fullname(spec, parent).to_ascii_lowercase(),
-                calls: 0,
-                counts: [0; HIST_BUCKETS],
-            }
-        });
-        h.calls += 1;
-        let ns = usec.saturating_mul(1000).clamp(1024, 1_000_000_000);
-        let k = (0..HIST_BUCKETS)
-            .find(|&k| ns <= bucket_top_ns(k))
-            .unwrap_or(HIST_BUCKETS - 1);
-        h.counts[k] += 1;
-    }
-
-    /// Forgets the command histograms (CONFIG RESETSTAT).
-    pub fn reset_histograms(&mut self) {
-        self.histograms.clear();
-    }
-}
-
 /// LATENCY LATEST
 pub fn latency_latest(ctx: &mut Ctx) -> CmdResult {
-    let events = &ctx.srv.latency.events;
+    let events = ctx.srv.latency.events();
     ctx.out.array(events.len());
     for (name, s) in events {
         let last = s.latest();
@@ -188,28 +46,13 @@ pub fn latency_history(ctx: &mut Ctx) -> CmdResult {
 
 fn find<'a>(ctx: &'a Ctx, event: &[u8]) -> Option<&'a Series> {
     let name = std::str::from_utf8(event).ok()?;
-    ctx.srv.latency.events.get(name)
+    ctx.srv.latency.events().get(name)
 }
 
 /// LATENCY RESET [event ...]
 pub fn latency_reset(ctx: &mut Ctx) -> CmdResult {
     let names = ctx.args().rest();
-    let events = &mut ctx.srv.latency.events;
-    let n = if names.is_empty() {
-        let n = events.len();
-        events.clear();
-        n
-    } else {
-        names
-            .iter()
-            .filter(|e| {
-                std::str::from_utf8(e)
-                    .ok()
-                    .and_then(|e| events.remove(e))
-                    .is_some()
-            })
-            .count()
-    };
+    let n = ctx.srv.latency.reset_events(names);
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -319,7 +162,7 @@ pub fn latency_doctor(ctx: &mut Ctx) -> CmdResult {
 /// for no spikes; otherwise each event's statistics and the advice that
 /// applies to the events we record.
 fn doctor(m: &Monitor, enabled: bool) -> String {
-    if m.events.is_empty() {
+    if m.events().is_empty() {
         return if enabled {
             "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n".into()
         } else {
@@ -329,7 +172,7 @@ fn doctor(m: &Monitor, enabled: bool) -> String {
     let mut r = String::from("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n");
     let mut slow_commands = false;
     let mut disk = false;
-    for (i, (name, s)) in m.events.iter().enumerate() {
+    for (i, (name, s)) in m.events().iter().enumerate() {
         let v: Vec<Sample> = s.in_order().collect();
         let n = v.len().max(1) as u64;
         let avg = v.iter().map(|x| x.latency).sum::<u64>() / n;
@@ -369,9 +212,7 @@ pub fn latency_histogram(ctx: &mut Ctx) -> CmdResult {
     let mut hs: Vec<&Histogram> = ctx
         .srv
         .latency
-        .histograms
-        .iter()
-        .flatten()
+        .histograms()
         .filter(|h| wanted.is_empty() || wanted.contains(&h.name))
         .collect();
     hs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -429,42 +270,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn samples_in_one_second_keep_the_max_and_history_holds_160() {
-        let mut m = Monitor::default();
-        m.add_if_needed(10, "command", 5, 1_000); // below threshold
-        m.add_if_needed(10, "command", 20, 1_000);
-        m.add_if_needed(10, "command", 50, 1_500);
-        m.add_if_needed(10, "command", 30, 1_900);
-        let s = &m.events["command"];
-        let v: Vec<(i64, u64)> = s.in_order().map(|x| (x.time, x.latency)).collect();
-        assert_eq!(v, vec![(1, 50)]);
-        for t in 2..400 {
-            m.add_if_needed(10, "command", t as u64, t * 1000);
-        }
-        let s = &m.events["command"];
-        assert_eq!(s.in_order().count(), TS_LEN);
-        assert_eq!(s.in_order().next().map(|x| x.time), Some(400 - 160));
-        assert_eq!(s.max, 399);
-        m.add_if_needed(0, "fast-command", 1000, 0);
-        assert!(!m.events.contains_key("fast-command"));
-    }
-
-    #[test]
-    fn histogram_buckets_match_redis() {
-        // Bucket tops redis-server 7.0 reports for LATENCY HISTOGRAM.
-        let tops: Vec<u64> = [3, 4, 5, 6, 8, 11, 18, 19]
-            .iter()
-            .map(|&k| bucket_top_ns(k) / 1000)
-            .collect();
-        assert_eq!(tops, vec![8, 16, 33, 66, 264, 2113, 270532, 541065]);
-        assert_eq!(bucket_top_ns(0) / 1000, 1);
-    }
-
-    #[test]
     fn graph_of_one_sample_matches_redis() {
-        let mut s = Series::new();
-        s.add(300, 100);
-        let g = graph("command", &s, 100);
+        let mut m = Monitor::default();
+        m.add_if_needed(1, "command", 300, 100_000);
+        let g = graph("command", &m.events()["command"], 100);
         let want = format!(
             "command - high 300 ms, low 300 ms (all time high 300 ms)\n{}\n \n \n \n_\n \n0\ns\n",
             "-".repeat(80)

@@ -16,8 +16,9 @@
 use bytes::Bytes;
 
 use super::args::is;
-use super::blocking::{parse_timeout, TimeoutReply};
+use super::blocking::parse_timeout;
 use super::{Args, CmdError, CmdResult, Ctx};
+use crate::blocking::TimeoutReply;
 use crate::db::list::{End, List};
 use crate::db::Value;
 use crate::frame::Frame;

@@ -12,10 +12,8 @@ pub mod client;
 pub mod command;
 pub mod connection;
 pub mod debug;
-pub mod docs;
 pub mod hash;
 pub mod keys;
-pub mod keyspec;
 pub mod latency;
 pub mod list;
 pub mod memory;
@@ -34,6 +32,9 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
+/// The table's flags are command metadata, defined beside the docs.
+pub use crate::cmdinfo::flags;
+use crate::cmdinfo::{Catalogue, CommandId, Info};
 use crate::conn::ClientState;
 use crate::db::Db;
 use crate::frame::Frame;
@@ -47,72 +48,6 @@ pub type Handler = fn(&mut Ctx) -> CmdResult;
 
 /// The result of a handler: `Err` becomes an error reply.
 pub type CmdResult = Result<(), CmdError>;
-
-/// Command flags, as Redis documents them in `server.h` and reports them
-/// in COMMAND INFO.
-pub mod flags {
-    /// May modify the dataset.
-    pub const WRITE: u32 = 1 << 0;
-    /// Only reads the dataset.
-    pub const READONLY: u32 = 1 << 1;
-    /// May grow memory; refused under `maxmemory` pressure.
-    pub const DENYOOM: u32 = 1 << 2;
-    /// Administrative command.
-    pub const ADMIN: u32 = 1 << 3;
-    /// Pub/Sub related.
-    pub const PUBSUB: u32 = 1 << 4;
-    /// Not allowed from scripts.
-    pub const NOSCRIPT: u32 = 1 << 5;
-    /// May block the client.
-    pub const BLOCKING: u32 = 1 << 6;
-    /// Allowed while loading the dataset.
-    pub const LOADING: u32 = 1 << 7;
-    /// Allowed on a stale replica.
-    pub const STALE: u32 = 1 << 8;
-    /// Not shown to MONITOR.
-    pub const SKIP_MONITOR: u32 = 1 << 9;
-    /// Not recorded in the slow log.
-    pub const SKIP_SLOWLOG: u32 = 1 << 10;
-    /// O(1) or O(log N) in practice.
-    pub const FAST: u32 = 1 << 11;
-    /// Allowed before authentication.
-    pub const NO_AUTH: u32 = 1 << 12;
-    /// May replicate even if not a write.
-    pub const MAY_REPLICATE: u32 = 1 << 13;
-    /// Key arguments are optional.
-    pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
-    /// Not allowed inside MULTI.
-    pub const NO_MULTI: u32 = 1 << 15;
-    /// Allowed while a script is busy.
-    pub const ALLOW_BUSY: u32 = 1 << 16;
-    /// Key positions cannot be derived from first/last/step alone.
-    pub const MOVABLEKEYS: u32 = 1 << 17;
-    /// Refused while a replica loads its dataset asynchronously.
-    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
-
-    /// Flag names in COMMAND INFO order.
-    pub const NAMES: &[(u32, &str)] = &[
-        (WRITE, "write"),
-        (READONLY, "readonly"),
-        (DENYOOM, "denyoom"),
-        (ADMIN, "admin"),
-        (PUBSUB, "pubsub"),
-        (NOSCRIPT, "noscript"),
-        (BLOCKING, "blocking"),
-        (LOADING, "loading"),
-        (STALE, "stale"),
-        (SKIP_MONITOR, "skip_monitor"),
-        (SKIP_SLOWLOG, "skip_slowlog"),
-        (FAST, "fast"),
-        (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
-        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
-        (NO_ASYNC_LOADING, "no_async_loading"),
-        (NO_MULTI, "no_multi"),
-        (ALLOW_BUSY, "allow_busy"),
-        (MOVABLEKEYS, "movablekeys"),
-    ];
-}
 
 /// One row of the command table.
 #[derive(Debug)]
@@ -324,11 +259,11 @@ struct Index {
     slots: Vec<u16>,
     /// Longest command name: longer arguments cannot be commands.
     max_len: usize,
-    /// For each row of [`table::COMMANDS`], the [`slot`] of its first
-    /// subcommand.
+    /// For each row of [`table::COMMANDS`], the [`command_id`] of its
+    /// first subcommand.
     sub_base: Vec<usize>,
-    /// Number of slots: commands plus subcommands.
-    slot_count: usize,
+    /// Every command and subcommand with its container, by id.
+    by_id: Vec<(&'static CommandSpec, Option<&'static CommandSpec>)>,
 }
 
 /// FNV-1a over the name with ASCII letters folded to lowercase (`|0x20`
@@ -359,51 +294,80 @@ fn index() -> &'static Index {
         }
         let max_len = sorted.iter().map(|c| c.name.len()).max().unwrap_or(0);
         let mut sub_base = Vec::with_capacity(table::COMMANDS.len());
-        let mut next = table::COMMANDS.len();
+        let mut by_id: Vec<_> = table::COMMANDS.iter().map(|c| (c, None)).collect();
         for c in table::COMMANDS.iter() {
-            sub_base.push(next);
-            next += c.subcommands.len();
+            sub_base.push(by_id.len());
+            by_id.extend(c.subcommands.iter().map(|s| (s, Some(c))));
         }
         Index {
             sorted,
             slots,
             max_len,
             sub_base,
-            slot_count: next,
+            by_id,
         }
     })
 }
 
-/// A dense number for a command (and its container, for subcommands),
-/// below the number of commands plus subcommands, for per-command tables
-/// such as INFO commandstats: a row's position in [`table::COMMANDS`], or its container's subcommand
+/// The [`CommandId`] of a command (and its container, for subcommands):
+/// a row's position in [`table::COMMANDS`], or its container's subcommand
 /// base plus its position among the container's subcommands. Specs only
 /// come from the table, so the arithmetic on their addresses is exact.
-pub fn slot(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> usize {
+pub fn command_id(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> CommandId {
     fn position(item: &CommandSpec, in_: &[CommandSpec]) -> usize {
         let offset = item as *const CommandSpec as usize - in_.as_ptr() as usize;
         let i = offset / std::mem::size_of::<CommandSpec>();
         debug_assert!(std::ptr::eq(&in_[i], item));
         i
     }
-    match parent {
+    CommandId::new(match parent {
         None => position(spec, table::COMMANDS),
         Some(p) => index().sub_base[position(p, table::COMMANDS)] + position(spec, p.subcommands),
-    }
+    })
 }
 
-/// The entry of a per-command table (indexed by [`slot`]) for this
-/// command, growing the table to every slot on first use.
-pub fn slot_entry<'t, T>(
-    table: &'t mut Vec<Option<T>>,
-    spec: &'static CommandSpec,
-    parent: Option<&'static CommandSpec>,
-) -> &'t mut Option<T> {
-    let at = slot(spec, parent);
-    if at >= table.len() {
-        table.resize_with(index().slot_count, || None);
-    }
-    &mut table[at]
+/// The command `id` stands for, and its container for subcommands.
+pub fn spec_of(id: CommandId) -> (&'static CommandSpec, Option<&'static CommandSpec>) {
+    index().by_id[id.index()]
+}
+
+/// The full name of command `id` (`get`, `config|get`).
+pub fn fullname_of(id: CommandId) -> String {
+    let (spec, parent) = spec_of(id);
+    fullname(spec, parent)
+}
+
+/// The table as the layers below the handlers see it (the ACL): every
+/// command and subcommand by [`CommandId`], with names, flags and ACL
+/// categories; built once.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let ix = index();
+        let mut commands: Vec<Info> = ix
+            .by_id
+            .iter()
+            .map(|&(spec, parent)| {
+                let fullname = fullname(spec, parent);
+                Info {
+                    name: spec.name,
+                    categories: crate::cmdinfo::category_bits(&fullname),
+                    fullname,
+                    flags: spec.flags,
+                    subcommands: Vec::new(),
+                }
+            })
+            .collect();
+        for (i, &(_, parent)) in ix.by_id.iter().enumerate() {
+            if let Some(p) = parent {
+                commands[command_id(p, None).index()]
+                    .subcommands
+                    .push(CommandId::new(i));
+            }
+        }
+        let top = ix.sorted.iter().map(|&c| command_id(c, None)).collect();
+        Catalogue::new(commands, top)
+    })
 }
 
 /// Finds a top-level command by name, ignoring case, without allocating:
@@ -542,21 +506,29 @@ mod tests {
     }
 
     #[test]
-    fn slots_are_dense_and_distinct() {
-        let mut seen = vec![false; index().slot_count];
+    fn command_ids_are_dense_distinct_and_map_back() {
+        let mut seen = vec![false; index().by_id.len()];
         for c in table::COMMANDS.iter() {
-            let mut mark = |s: usize| {
-                assert!(!seen[s], "slot {s} twice");
+            let mut mark = |spec, parent| {
+                let id = command_id(spec, parent);
+                let s = id.index();
+                assert!(!seen[s], "id {s} twice");
                 seen[s] = true;
+                let (back, back_parent) = spec_of(id);
+                assert!(std::ptr::eq(back, spec));
+                assert_eq!(back_parent.map(|p| p.name), parent.map(|p| p.name));
             };
-            mark(slot(c, None));
+            mark(c, None);
             for sub in c.subcommands {
-                mark(slot(sub, Some(c)));
+                mark(sub, Some(c));
             }
         }
         assert!(seen.iter().all(|&s| s));
         let get = lookup(b"get").unwrap();
-        assert_eq!(slot(get, None), slot(lookup(b"GET").unwrap(), None));
+        assert_eq!(
+            command_id(get, None),
+            command_id(lookup(b"GET").unwrap(), None)
+        );
     }
 
     #[test]

@@ -328,7 +328,7 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
                 .commands
                 .iter()
                 .flatten()
-                .map(|c| (super::fullname(c.spec, c.parent), c))
+                .map(|c| (super::fullname_of(c.id), c))
                 .collect();
             rows.sort_by(|a, b| a.0.cmp(&b.0));
             for (name, c) in rows {

@@ -24,8 +24,8 @@ pub use info::{xinfo_consumers, xinfo_groups, xinfo_help, xinfo_stream};
 use bytes::Bytes;
 
 use super::args::is;
-use super::blocking::TimeoutReply;
 use super::{CmdError, CmdResult, Ctx};
+use crate::blocking::TimeoutReply;
 use crate::db::stream::{EntryRef, NodeLimits, Stream, StreamId, Trim};
 use crate::db::Value;
 use crate::frame::Frame;

@@ -9,9 +9,10 @@
 use bytes::Bytes;
 
 use super::super::args::is;
-use super::super::blocking::{parse_timeout, TimeoutReply};
+use super::super::blocking::parse_timeout;
 use super::super::{CmdError, CmdResult, Ctx};
 use super::write;
+use crate::blocking::TimeoutReply;
 use crate::notify;
 
 /// How a pop replies (Redis's `genericZpopCommand` flags).

@@ -422,7 +422,7 @@ fn set_keys(argv: &[Bytes]) -> Vec<KeyRef> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{all_commands, docs, flags as cmd_flags, fullname};
+    use super::super::docs;
     use super::*;
 
     fn argv(line: &str) -> Vec<Bytes> {
@@ -457,26 +457,6 @@ mod tests {
                     .map(|(_, n)| *n)
                     .collect();
                 assert_eq!(listed, ours, "{name}");
-            }
-        }
-    }
-
-    /// Every command whose keys the specs cannot always find has a key
-    /// function.
-    #[test]
-    fn movable_commands_have_key_functions() {
-        for c in all_commands() {
-            let subs = c.subcommands.iter().map(|s| (s, Some(*c)));
-            for (spec, parent) in std::iter::once((*c, None)).chain(subs) {
-                let name = fullname(spec, parent);
-                let Some(m) = docs::meta(&name) else { continue };
-                let needs = spec.has(cmd_flags::MOVABLEKEYS)
-                    || m.key_specs.iter().any(|s| {
-                        s.flags & (INCOMPLETE | VARIABLE_FLAGS) != 0
-                            || s.begin == Begin::Unknown
-                            || s.find == Find::Unknown
-                    });
-                assert!(!needs || proc_for(&name).is_some(), "{name}");
             }
         }
     }

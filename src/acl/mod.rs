@@ -1,11 +1,13 @@
 //! Access control lists: users, their passwords (SHA-256 only), the rule
 //! language of ACL SETUSER, the description ACL LIST and GETUSER print,
-//! and the permission check `cmd::call` runs before a command.
+//! the permission check `cmd::call` runs before a command, the ACL log
+//! ([`log`]) and the ACL file ([`file`]).
 //!
 //! As in Redis 7.0, a user has flags (on/off, nopass, sanitize-payload), a
 //! list of password hashes, a root *selector* and optional extra selectors.
 //! A selector is a bitmap of allowed commands (one bit per command and
-//! subcommand of the table, see [`ids`]), allowed first arguments
+//! subcommand of the table, by [`CommandId`] over the [`Catalogue`] the
+//! server hands to [`Acl::new`]), allowed first arguments
 //! (`+select|0`), key patterns with read/write permissions and channel
 //! patterns. A command runs if any selector allows it.
 //!
@@ -15,122 +17,36 @@
 //! command hash table, which changes from run to run; we emit them in
 //! table order.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+pub mod file;
+pub mod log;
+
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use slab::Slab;
 
-use crate::cmd::keyspec::{self, flags as kf};
-use crate::cmd::{self, docs, CommandSpec};
+use crate::cmdinfo::keyspec::{self, flags as kf};
+use crate::cmdinfo::{docs, flags, Catalogue, CommandId, CATEGORIES};
 use crate::util::glob_match;
 
-/// ACL categories, in Redis's order (ACL CAT, the greedy description).
-pub const CATEGORIES: &[&str] = &[
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-];
+/// The commands a selector's bitmap is over: the process's one
+/// [`Catalogue`], so selectors compare equal by their rules alone.
+#[derive(Clone, Copy)]
+struct Commands(&'static Catalogue);
 
-/// The bit of category `name` (any case), if it exists.
-pub fn category_bit(name: &[u8]) -> Option<u32> {
-    CATEGORIES
-        .iter()
-        .position(|c| c.as_bytes().eq_ignore_ascii_case(name))
-        .map(|i| 1 << i)
-}
-
-/// Every command of the table with an id: top-level commands and their
-/// subcommands, their categories and their tree.
-pub struct Ids {
-    /// `(spec, parent)` by id.
-    pub specs: Vec<(&'static CommandSpec, Option<&'static CommandSpec>)>,
-    /// Category bits by id.
-    pub cats: Vec<u32>,
-    /// Subcommand ids by id.
-    pub children: Vec<Vec<usize>>,
-    /// Ids of top-level commands, in table (name) order.
-    pub top: Vec<usize>,
-    by_ptr: HashMap<usize, usize>,
-}
-
-impl Ids {
-    /// The id of a resolved command.
-    pub fn of(&self, spec: &'static CommandSpec) -> Option<usize> {
-        self.by_ptr
-            .get(&(spec as *const CommandSpec as usize))
-            .copied()
-    }
-
-    /// The full name of command `id` (`get`, `config|get`).
-    pub fn fullname(&self, id: usize) -> String {
-        let (s, p) = self.specs[id];
-        cmd::fullname(s, p)
-    }
-
-    /// Number of bitmap words a selector needs.
-    fn words(&self) -> usize {
-        self.specs.len().div_ceil(64)
+impl PartialEq for Commands {
+    fn eq(&self, other: &Commands) -> bool {
+        std::ptr::eq(self.0, other.0)
     }
 }
 
-/// The command ids, built once from the table.
-pub fn ids() -> &'static Ids {
-    static IDS: OnceLock<Ids> = OnceLock::new();
-    IDS.get_or_init(|| {
-        let mut ids = Ids {
-            specs: Vec::new(),
-            cats: Vec::new(),
-            children: Vec::new(),
-            top: Vec::new(),
-            by_ptr: HashMap::new(),
-        };
-        let cats_of = |name: &str| -> u32 {
-            docs::meta(name).map_or(0, |m| {
-                CATEGORIES
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| m.in_category(c.as_bytes()))
-                    .fold(0, |acc, (i, _)| acc | 1 << i)
-            })
-        };
-        let add = |ids: &mut Ids, s: &'static CommandSpec, p: Option<&'static CommandSpec>| {
-            let id = ids.specs.len();
-            ids.specs.push((s, p));
-            ids.cats.push(cats_of(&cmd::fullname(s, p)));
-            ids.children.push(Vec::new());
-            ids.by_ptr.insert(s as *const CommandSpec as usize, id);
-            id
-        };
-        for &c in cmd::all_commands() {
-            let id = add(&mut ids, c, None);
-            ids.top.push(id);
-            for sub in c.subcommands {
-                let sid = add(&mut ids, sub, Some(c));
-                ids.children[id].push(sid);
-            }
-        }
-        ids
-    })
+impl Eq for Commands {}
+
+impl std::fmt::Debug for Commands {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// Key pattern permissions.
@@ -186,32 +102,38 @@ pub struct Selector {
     pub all_keys: bool,
     /// `allchannels` / `&*`.
     pub all_channels: bool,
+    commands: Commands,
+    /// One bit per command, by [`CommandId`].
     allowed: Vec<u64>,
-    first_args: BTreeMap<usize, Vec<Vec<u8>>>,
+    first_args: BTreeMap<CommandId, Vec<Vec<u8>>>,
     patterns: Vec<(u8, Vec<u8>)>,
     channels: Vec<Vec<u8>>,
 }
 
 impl Selector {
-    /// A selector that allows nothing (channels per `acl-pubsub-default`).
-    pub fn new(all_channels: bool) -> Selector {
+    /// A selector over `commands` that allows nothing (channels per
+    /// `acl-pubsub-default`).
+    pub fn new(commands: &'static Catalogue, all_channels: bool) -> Selector {
         Selector {
             all_commands: false,
             future: false,
             all_keys: false,
             all_channels,
-            allowed: vec![0; ids().words()],
+            commands: Commands(commands),
+            allowed: vec![0; commands.len().div_ceil(64)],
             first_args: BTreeMap::new(),
             patterns: Vec::new(),
             channels: Vec::new(),
         }
     }
 
-    fn bit(&self, id: usize) -> bool {
+    fn bit(&self, id: CommandId) -> bool {
+        let id = id.index();
         self.allowed[id / 64] & (1 << (id % 64)) != 0
     }
 
-    fn set_bit(&mut self, id: usize, on: bool) {
+    fn set_bit(&mut self, id: CommandId, on: bool) {
+        let id = id.index();
         if on {
             self.allowed[id / 64] |= 1 << (id % 64);
         } else {
@@ -222,23 +144,23 @@ impl Selector {
 
     /// Redis's `ACLChangeSelectorPerm`: the command and its subcommands,
     /// forgetting first-arg exceptions.
-    fn change_perm(&mut self, id: usize, on: bool) {
+    fn change_perm(&mut self, id: CommandId, on: bool) {
         self.set_bit(id, on);
         self.first_args.remove(&id);
-        for &c in &ids().children[id] {
+        for &c in &self.commands.0.get(id).subcommands {
             self.set_bit(c, on);
             self.first_args.remove(&c);
         }
     }
 
     fn set_category(&mut self, cat: u32, on: bool) {
-        let ids = ids();
-        for &id in &ids.top {
-            if ids.cats[id] & cat != 0 {
+        let commands = self.commands.0;
+        for &id in commands.top() {
+            if commands.get(id).categories & cat != 0 {
                 self.change_perm(id, on);
             }
-            for &c in &ids.children[id] {
-                if ids.cats[c] & cat != 0 {
+            for &c in &commands.get(id).subcommands {
+                if commands.get(c).categories & cat != 0 {
                     self.change_perm(c, on);
                 }
             }
@@ -286,7 +208,7 @@ impl Selector {
                 self.channels.push(ch);
             }
         } else if op.len() > 2 && (op[0] == b'+' || op[0] == b'-') && op[1] == b'@' {
-            let cat = category_bit(&op[2..]).ok_or(RuleError::Unknown)?;
+            let cat = crate::cmdinfo::category_bit(&op[2..]).ok_or(RuleError::Unknown)?;
             self.set_category(cat, op[0] == b'+');
         } else if op.len() > 1 && (op[0] == b'+' || op[0] == b'-') {
             self.command_rule(&op[1..], op[0] == b'+')?;
@@ -338,10 +260,9 @@ impl Selector {
 
     /// `+cmd`, `-cmd`, `+cmd|sub`, `+cmd|firstarg`.
     fn command_rule(&mut self, name: &[u8], allow: bool) -> Result<(), RuleError> {
-        let ids = ids();
+        let commands = self.commands.0;
         let Some(bar) = name.iter().rposition(|&c| c == b'|') else {
-            let spec = cmd::lookup(name).ok_or(RuleError::Unknown)?;
-            let id = ids.of(spec).ok_or(RuleError::Unknown)?;
+            let id = commands.lookup(name).ok_or(RuleError::Unknown)?;
             self.change_perm(id, allow);
             return Ok(());
         };
@@ -349,23 +270,23 @@ impl Selector {
         // `a|b|c`: Redis looks up `a|b`, a subcommand, which takes no
         // first-args.
         if let Some(inner) = head.iter().position(|&c| c == b'|') {
-            let parent = cmd::lookup(&head[..inner]).ok_or(RuleError::Unknown)?;
-            cmd::lookup_sub(parent, &head[inner + 1..]).ok_or(RuleError::Unknown)?;
+            let parent = commands.lookup(&head[..inner]).ok_or(RuleError::Unknown)?;
+            commands
+                .lookup_sub(parent, &head[inner + 1..])
+                .ok_or(RuleError::Unknown)?;
             return Err(RuleError::SubFirstArg);
         }
-        let parent = cmd::lookup(head).ok_or(RuleError::Unknown)?;
+        let parent = commands.lookup(head).ok_or(RuleError::Unknown)?;
         if sub.is_empty() {
             return Err(RuleError::Syntax);
         }
-        if !parent.subcommands.is_empty() {
-            let spec = cmd::lookup_sub(parent, sub).ok_or(RuleError::Unknown)?;
-            let id = ids.of(spec).ok_or(RuleError::Unknown)?;
+        if !commands.get(parent).subcommands.is_empty() {
+            let id = commands.lookup_sub(parent, sub).ok_or(RuleError::Unknown)?;
             self.change_perm(id, allow);
         } else if !allow {
             return Err(RuleError::Unknown);
         } else {
-            let id = ids.of(parent).ok_or(RuleError::Unknown)?;
-            let list = self.first_args.entry(id).or_default();
+            let list = self.first_args.entry(parent).or_default();
             let sub = sub.to_ascii_lowercase();
             if !list.contains(&sub) {
                 list.push(sub);
@@ -377,10 +298,10 @@ impl Selector {
     /// The rule string (`+@all -@dangerous`, `-@all +get`), Redis 7.0's
     /// `ACLDescribeSelectorCommandRules`.
     pub fn describe_commands(&self) -> Vec<u8> {
-        let ids = ids();
+        let commands = self.commands.0;
         let additive = !self.future;
         let mut rules: Vec<u8> = if additive { b"-@all " } else { b"+@all " }.to_vec();
-        let mut fake = Selector::new(false);
+        let mut fake = Selector::new(commands, false);
         fake.set_all(!additive);
         // Categories, best fit first, on a copy from which each applied
         // category is taken away.
@@ -410,15 +331,15 @@ impl Selector {
             applied[j] = true;
         }
         // Then single commands and first-args.
-        for &id in &ids.top {
+        for &id in commands.top() {
             self.describe_single(&mut fake, &mut rules, id);
-            for &c in &ids.children[id] {
+            for &c in &commands.get(id).subcommands {
                 self.describe_single(&mut fake, &mut rules, c);
             }
             if !self.bit(id) {
                 for a in self.first_args.get(&id).into_iter().flatten() {
                     rules.push(b'+');
-                    rules.extend_from_slice(ids.fullname(id).as_bytes());
+                    rules.extend_from_slice(commands.get(id).fullname.as_bytes());
                     rules.push(b'|');
                     rules.extend_from_slice(a);
                     rules.push(b' ');
@@ -429,11 +350,11 @@ impl Selector {
         rules
     }
 
-    fn describe_single(&self, fake: &mut Selector, rules: &mut Vec<u8>, id: usize) {
+    fn describe_single(&self, fake: &mut Selector, rules: &mut Vec<u8>, id: CommandId) {
         let user = self.bit(id);
         if user != fake.bit(id) {
             rules.push(if user { b'+' } else { b'-' });
-            rules.extend_from_slice(ids().fullname(id).as_bytes());
+            rules.extend_from_slice(self.commands.0.get(id).fullname.as_bytes());
             rules.push(b' ');
             fake.change_perm(id, user);
         }
@@ -441,10 +362,10 @@ impl Selector {
 
     /// Commands of category `cat` allowed and not (subcommands included).
     fn count_category(&self, cat: u32) -> (u64, u64) {
-        let ids = ids();
+        let commands = self.commands.0;
         let (mut on, mut off) = (0, 0);
-        for (id, &c) in ids.cats.iter().enumerate() {
-            if c & cat != 0 {
+        for id in (0..commands.len()).map(CommandId::new) {
+            if commands.get(id).categories & cat != 0 {
                 if self.bit(id) {
                     on += 1;
                 } else {
@@ -513,8 +434,9 @@ impl Selector {
     }
 
     /// Redis's `ACLSelectorCheckCmd`.
-    fn check(&self, id: usize, spec: &CommandSpec, argv: &[Bytes], keys: &mut Keys) -> Check {
-        if !self.all_commands && !spec.has(cmd::flags::NO_AUTH) && !self.bit(id) {
+    fn check(&self, id: CommandId, argv: &[Bytes], keys: &mut Keys) -> Check {
+        let commands = self.commands.0;
+        if !self.all_commands && !commands.has(id, flags::NO_AUTH) && !self.bit(id) {
             let ok = argv.len() >= 2
                 && self
                     .first_args
@@ -525,14 +447,14 @@ impl Selector {
             }
         }
         if !self.all_keys {
-            for k in keys.get(id, argv) {
+            for k in keys.get(commands, id, argv) {
                 if !self.key_allowed(&argv[k.pos], k.flags) {
                     return Check::Denied(Denial::Key, k.pos);
                 }
             }
         }
         if !self.all_channels {
-            for (pos, pattern) in channels(spec, argv) {
+            for (pos, pattern) in channels(commands.get(id).name, argv) {
                 let ch = &argv[pos];
                 let ok = self.channels.iter().any(|p| {
                     if pattern {
@@ -567,12 +489,12 @@ impl Selector {
 struct Keys(Option<Vec<keyspec::KeyRef>>);
 
 impl Keys {
-    fn get(&mut self, id: usize, argv: &[Bytes]) -> &[keyspec::KeyRef] {
+    fn get(&mut self, commands: &Catalogue, id: CommandId, argv: &[Bytes]) -> &[keyspec::KeyRef] {
         self.0.get_or_insert_with(|| {
-            let name = ids().fullname(id);
-            let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs[..]);
-            if keyspec::has_keys(&name, specs) {
-                keyspec::get_keys(&name, specs, argv)
+            let name = &commands.get(id).fullname;
+            let specs = docs::meta(name).map_or(&[][..], |m| &m.key_specs[..]);
+            if keyspec::has_keys(name, specs) {
+                keyspec::get_keys(name, specs, argv)
             } else {
                 Vec::new()
             }
@@ -582,8 +504,8 @@ impl Keys {
 
 /// The channel arguments Pub/Sub commands publish or subscribe to, and
 /// whether they are patterns (matched literally against the user's list).
-fn channels(spec: &CommandSpec, argv: &[Bytes]) -> Vec<(usize, bool)> {
-    match spec.name {
+fn channels(name: &str, argv: &[Bytes]) -> Vec<(usize, bool)> {
+    match name {
         "subscribe" | "ssubscribe" => (1..argv.len()).map(|i| (i, false)).collect(),
         "psubscribe" => (1..argv.len()).map(|i| (i, true)).collect(),
         "publish" | "spublish" if argv.len() > 1 => vec![(1, false)],
@@ -667,21 +589,21 @@ fn same_hash(a: &[u8; 32], b: &[u8; 32]) -> bool {
 impl User {
     /// A new user as ACL SETUSER creates it: off, no passwords, nothing
     /// allowed.
-    pub fn new(name: &[u8], all_channels: bool) -> User {
+    pub fn new(commands: &'static Catalogue, name: &[u8], all_channels: bool) -> User {
         User {
             name: name.to_vec(),
             enabled: false,
             nopass: false,
             sanitize: None,
             passwords: Vec::new(),
-            root: Selector::new(all_channels),
+            root: Selector::new(commands, all_channels),
             selectors: Vec::new(),
         }
     }
 
     /// The default user: on, nopass, everything allowed.
-    pub fn default_user() -> User {
-        let mut u = User::new(b"default", true);
+    pub fn default_user(commands: &'static Catalogue) -> User {
+        let mut u = User::new(commands, b"default", true);
         u.enabled = true;
         u.nopass = true;
         u.root.all_keys = true;
@@ -750,7 +672,7 @@ impl User {
             }
             self.nopass = false;
         } else if op.first() == Some(&b'(') && op.last() == Some(&b')') && op.len() >= 2 {
-            let mut s = Selector::new(all_channels_default);
+            let mut s = Selector::new(self.root.commands.0, all_channels_default);
             for part in op[1..op.len() - 1].split(|&c| c == b' ') {
                 if !part.is_empty() {
                     s.apply(part)?;
@@ -762,7 +684,7 @@ impl User {
         } else if is("reset") {
             self.nopass = false;
             self.passwords.clear();
-            self.root = Selector::new(all_channels_default);
+            self.root = Selector::new(self.root.commands.0, all_channels_default);
             self.enabled = false;
             self.sanitize = Some(true);
             self.selectors.clear();
@@ -811,14 +733,11 @@ impl User {
     /// Redis's `ACLCheckAllUserCommandPerm`: allowed if any selector
     /// allows it; else the most relevant refusal and the argument it
     /// concerns.
-    pub fn check(&self, spec: &'static CommandSpec, argv: &[Bytes]) -> Result<(), (Denial, usize)> {
-        let Some(id) = ids().of(spec) else {
-            return Err((Denial::Command, 0));
-        };
+    pub fn check(&self, id: CommandId, argv: &[Bytes]) -> Result<(), (Denial, usize)> {
         let mut keys = Keys(None);
         let mut worst = (Denial::Command, 0);
         for sel in std::iter::once(&self.root).chain(&self.selectors) {
-            match sel.check(id, spec, argv, &mut keys) {
+            match sel.check(id, argv, &mut keys) {
                 Check::Ok => return Ok(()),
                 Check::Denied(d, pos) => {
                     if d > worst.0 || (d == worst.0 && pos > worst.1) {
@@ -871,29 +790,42 @@ pub struct Acl {
     /// path reads this).
     pub unrestricted: Vec<bool>,
     /// ACL LOG.
-    pub log: crate::cmd::acl::Log,
-}
-
-impl Default for Acl {
-    fn default() -> Self {
-        Acl::new()
-    }
+    pub log: log::Log,
+    /// The commands users' rules name.
+    commands: &'static Catalogue,
 }
 
 impl Acl {
-    /// A table with only the default user.
-    pub fn new() -> Acl {
+    /// A table with only the default user, whose rules name `commands`.
+    pub fn new(commands: &'static Catalogue) -> Acl {
         let mut a = Acl {
             users: Slab::new(),
             by_name: BTreeMap::new(),
             default_nopass: true,
             unrestricted: Vec::new(),
             log: Default::default(),
+            commands,
         };
-        let slot = a.users.insert(User::default_user());
+        let slot = a.users.insert(User::default_user(commands));
         a.by_name.insert(b"default".to_vec(), slot);
         a.refresh();
         a
+    }
+
+    /// The commands users' rules name.
+    pub fn commands(&self) -> &'static Catalogue {
+        self.commands
+    }
+
+    /// Replaces every user with `users` (ACL LOAD, the ACL file at
+    /// startup); the default user keeps slot 0, the log stays.
+    pub fn install(&mut self, users: Vec<User>) {
+        let mut acl = Acl::new(self.commands);
+        acl.log = std::mem::take(&mut self.log);
+        for u in users {
+            acl.put(u);
+        }
+        *self = acl;
     }
 
     /// The default user.
@@ -999,90 +931,6 @@ pub const DENIED: &str = "-DENIED Redis is running in protected mode because pro
 mod tests {
     use super::*;
 
-    fn user(rules: &[&str]) -> User {
-        let mut u = User::new(b"u", false);
-        for r in rules {
-            u.apply(r.as_bytes(), false).unwrap();
-        }
-        u
-    }
-
-    /// Patterns need not be UTF-8: two that differ only in invalid bytes
-    /// stay apart through describe and the ACL file (found by the
-    /// acl_rules fuzz target when describe was lossy text).
-    #[test]
-    fn binary_patterns_survive_describe_and_reload() {
-        let mut u = User::new(b"u", false);
-        for r in [&b"~a\xff*"[..], b"~a\xfe*", b"&c\x80"] {
-            u.apply(r, false).unwrap();
-        }
-        let line = u.describe();
-        let back = crate::cmd::acl::parse_file(&line, "t.acl", false).unwrap();
-        assert_eq!(back.len(), 1);
-        assert_eq!(back[0].describe(), line);
-        assert_eq!(back[0].root.describe_keys(), b"~a\xff* ~a\xfe*".to_vec());
-    }
-
-    #[test]
-    fn describes_like_redis() {
-        assert_eq!(
-            String::from_utf8_lossy(&User::default_user().describe()),
-            "user default on nopass ~* &* +@all"
-        );
-        let u = user(&[
-            "on",
-            "~foo*",
-            "%R~bar*",
-            "&ch*",
-            "-@all",
-            "+@string",
-            "-set",
-            "+select|0",
-        ]);
-        assert_eq!(
-            String::from_utf8_lossy(&u.describe()),
-            "user u on ~foo* %R~bar* resetchannels &ch* -@all +@string +select|0 -set"
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&user(&["+@all", "-@dangerous"]).root.describe_commands()),
-            "+@all -@dangerous"
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&user(&["%R~a", "%W~a"]).root.describe_keys()),
-            "~a"
-        );
-    }
-
-    #[test]
-    fn rule_errors() {
-        let mut u = User::new(b"u", false);
-        assert_eq!(u.apply(b"foo", false), Err(RuleError::Syntax));
-        assert_eq!(u.apply(b"+nosuch", false), Err(RuleError::Unknown));
-        assert_eq!(u.apply(b"+get|", false), Err(RuleError::Syntax));
-        assert_eq!(
-            u.apply(b"+config|get|x", false),
-            Err(RuleError::SubFirstArg)
-        );
-        assert_eq!(u.apply(b"-select|0", false), Err(RuleError::Unknown));
-        assert_eq!(u.apply(b"%X~a", false), Err(RuleError::Syntax));
-        assert_eq!(u.apply(b"%~a", false), Err(RuleError::Syntax));
-        assert_eq!(u.apply(b"!abc", false), Err(RuleError::BadHash));
-        assert_eq!(u.apply(b"<nope", false), Err(RuleError::NoSuchPassword));
-        u.apply(b"allkeys", false).unwrap();
-        assert_eq!(u.apply(b"~a", false), Err(RuleError::KeysAfterAll));
-    }
-
-    #[test]
-    fn passwords_are_hashed() {
-        let u = user(&["on", ">secret"]);
-        assert!(u.password_ok(b"secret"));
-        assert!(!u.password_ok(b"secreT"));
-        assert_eq!(
-            hex(&u.passwords[0]),
-            "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
-        );
-    }
-
     #[test]
     fn protected_mode_decision() {
         let lo: std::net::IpAddr = "127.0.0.1".parse().unwrap();
@@ -1093,21 +941,5 @@ mod tests {
         assert!(!protected_refuses(true, true, lo6));
         assert!(!protected_refuses(false, true, far));
         assert!(!protected_refuses(true, false, far));
-    }
-
-    /// Found by the `acl_rules` fuzz target: a key pattern holding '\r'
-    /// was accepted, and the ACL file line ACL SAVE writes for it did not
-    /// load. Redis refuses patterns with any `isspace` byte.
-    #[test]
-    fn patterns_with_whitespace_are_refused() {
-        let mut u = User::new(b"u", false);
-        for op in ["~a\rb", "~a\tb", "%R~a\x0bb", "~a b", "&c\nd"] {
-            assert_eq!(
-                u.apply(op.as_bytes(), false),
-                Err(RuleError::Syntax),
-                "{op:?}"
-            );
-        }
-        assert_eq!(u.describe(), User::new(b"u", false).describe());
     }
 }
