@@ -6,11 +6,14 @@
 //!
 //! The life of a command: the loop reads a client's socket into its read
 //! buffer ([`conn`]), the incremental parser ([`resp::parse`]) splits off
-//! every complete command, [`cmd::resolve`] finds it in the declarative
-//! table ([`cmd::table`]) and checks arity, the handler runs against the
-//! keyspace ([`db`]) and encodes its reply into the client's write buffer
-//! ([`resp::reply`]), and `before_sleep` in [`server`] writes all pending
-//! replies once per loop iteration.
+//! every complete command, and [`cmd::call`] runs it in three steps with a
+//! call [`frame`] of its own: admission (lookup in the declarative table
+//! [`cmd::table`], arity, authentication, ACL, maxmemory, MULTI), the
+//! handler against the keyspace ([`db`]), and finishing (statistics, the
+//! slow log, propagation through `State::propagate` to every sink, the
+//! messages the command raised for its caller). Replies go into the
+//! client's write buffer ([`resp::reply`]), and `before_sleep` in
+//! [`server`] writes them once per loop iteration.
 //!
 //! # Layout
 //! Layers, bottom to top; a module names only modules of its own layer or
@@ -44,6 +47,9 @@
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
 //! - [`conn`]: one client connection and its session state; the client table.
+//! - [`frame`]: the call frame, one per running command (caller, tracking
+//!   mode, what it raised: messages for its caller, expired keys, what it
+//!   propagates).
 //!
 //! What the loop owns, the commands, the loop:
 //! - [`state`]: loop-owned state handed to commands (databases, config,
