@@ -151,6 +151,9 @@ pub struct Config {
     /// Events lasting at least this many milliseconds are recorded by the
     /// latency monitor (0: off).
     pub latency_monitor_threshold: u64,
+    /// Most keys the CLIENT TRACKING table remembers (0: no limit); past
+    /// it, random keys are invalidated and forgotten.
+    pub tracking_table_max_keys: u64,
     /// Whether the cron expires keys actively (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
     /// The config file the server was started with, if any.
@@ -934,6 +937,17 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.latency_monitor_threshold.to_string(),
         set: |c, v| {
             c.latency_monitor_threshold = int_in(v, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "tracking-table-max-keys",
+        default: "1000000",
+        mode: Mode::Mutable,
+        help: "most keys CLIENT TRACKING remembers (0: no limit)",
+        get: |c| c.tracking_table_max_keys.to_string(),
+        set: |c, v| {
+            c.tracking_table_max_keys = int_in(v, 0, i64::MAX)? as u64;
             Ok(())
         },
     },

@@ -593,6 +593,28 @@ impl State {
         }
     }
 
+    /// Keeps the CLIENT TRACKING table within `tracking-table-max-keys`:
+    /// keys it forgets are invalidated as if they had changed (Redis's
+    /// `trackingLimitUsedSlots`, run before each command).
+    pub fn limit_tracking(&mut self, f: &mut Frame) {
+        let victims = self
+            .tracking
+            .over_limit(self.config.tracking_table_max_keys);
+        if victims.is_empty() {
+            return;
+        }
+        for (key, ids) in victims {
+            for id in ids {
+                self.send_invalidation(f, id, Some(vec![key.clone()]), false);
+            }
+        }
+        // Before the command runs, so its caller reads them before its
+        // reply, not after as it does its own writes' invalidations.
+        let r = f.raised();
+        let after = std::mem::take(&mut r.own_after);
+        r.own.extend(after);
+    }
+
     /// FLUSHDB, FLUSHALL: every tracking client is told that every key
     /// changed, and the remembered keys are forgotten.
     pub fn invalidate_all(&mut self, f: &mut Frame) {

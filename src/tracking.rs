@@ -131,6 +131,9 @@ pub struct Tracking {
     prefixes: Vec<Prefix>,
     /// Ids of the clients with tracking on.
     pub clients: Vec<u64>,
+    /// Times in a row the table was found over `tracking-table-max-keys`
+    /// (each look then forgets more keys).
+    over_limit: u32,
 }
 
 impl Tracking {
@@ -156,6 +159,34 @@ impl Tracking {
             }
         }
         self.keys.remove(key).unwrap_or_default()
+    }
+
+    /// `tracking-table-max-keys`: while more than `max` keys are
+    /// remembered (0: no limit), forgets keys, each with the clients to
+    /// invalidate, as Redis's `trackingLimitUsedSlots`: at most 100 keys
+    /// per look, 100 more for each look in a row that ended over the
+    /// limit. Which keys is arbitrary (Redis walks its radix tree at
+    /// random; this takes the hash table's order, itself seeded at random
+    /// per process). BCAST prefixes are not told: the key did not change.
+    pub fn over_limit(&mut self, max: u64) -> Vec<(Bytes, Vec<u64>)> {
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        if max == 0 || self.keys.len() <= max {
+            self.over_limit = 0;
+            return Vec::new();
+        }
+        let effort = 100 * (self.over_limit as usize + 1);
+        let n = effort.min(self.keys.len() - max);
+        let victims: Vec<Bytes> = self.keys.keys().take(n).cloned().collect();
+        let out = victims
+            .into_iter()
+            .filter_map(|k| self.keys.remove_entry(&k))
+            .collect();
+        if self.keys.len() > max {
+            self.over_limit = self.over_limit.saturating_add(1);
+        } else {
+            self.over_limit = 0;
+        }
+        out
     }
 
     /// Forgets every remembered key (FLUSHDB, FLUSHALL).
@@ -287,5 +318,21 @@ mod tests {
         assert!(Tracking::overlap(b"a", &existing).is_some());
         assert!(Tracking::overlap(b"abc", &existing).is_some());
         assert!(Tracking::overlap(b"b", &existing).is_none());
+    }
+
+    #[test]
+    fn over_limit_forgets_more_each_look_in_a_row() {
+        let mut t = Tracking::default();
+        for i in 0..350 {
+            t.remember(7, format!("k{i}").as_bytes());
+        }
+        assert!(t.over_limit(0).is_empty(), "0 means no limit");
+        let first = t.over_limit(100);
+        assert_eq!(first.len(), 100, "100 keys per look at first");
+        assert!(first.iter().all(|(_, ids)| ids == &[7]));
+        assert_eq!(t.totals().0, 250);
+        assert_eq!(t.over_limit(100).len(), 150, "then up to 200: down to the limit");
+        assert_eq!(t.totals().0, 100);
+        assert!(t.over_limit(100).is_empty());
     }
 }

@@ -332,3 +332,67 @@ fn expiry_invalidates_tracked_keys() {
     );
     t.expect(&["GET", "k"], "_\r\n");
 }
+
+/// `tracking-table-max-keys`: past the limit, the next command forgets
+/// keys (which ones is random in Redis and here) and invalidates them
+/// before its reply, as if they had changed; a later write invalidates
+/// only the keys still remembered. Compared with redis-server by counts
+/// and key sets.
+#[test]
+fn tracking_table_max_keys_matches_redis() {
+    let Some(pair) = Pair::new() else {
+        return;
+    };
+    let (c, r) = pair.extra_conns();
+    let (w, rw) = pair.extra_conns();
+    let mut got = Vec::new();
+    for (mut t, mut w) in [(c, w), (r, rw)] {
+        t.cmd(&["HELLO", "3"]);
+        t.expect(
+            &["CONFIG", "SET", "tracking-table-max-keys", "2"],
+            "+OK\r\n",
+        );
+        t.expect(&["CLIENT", "TRACKING", "on"], "+OK\r\n");
+        for k in ["k1", "k2", "k3"] {
+            t.expect(&["GET", k], "_\r\n");
+        }
+        // Three keys remembered, two allowed: PING's admission forgets one.
+        let forgotten = pushes_until_pong(&mut t);
+        let total = info_field(&mut t, "tracking_total_keys");
+        w.cmd(&["MSET", "k1", "1", "k2", "2", "k3", "3"]);
+        let changed = pushes_until_pong(&mut t);
+        t.cmd(&["CONFIG", "SET", "tracking-table-max-keys", "1000000"]);
+        let mut all: Vec<String> = forgotten.iter().chain(&changed).cloned().collect();
+        all.sort();
+        got.push((forgotten.len(), total, changed.len(), all));
+    }
+    assert_eq!(got[0], got[1], "cinnabar vs redis");
+    assert_eq!(got[0].0, 1, "one key forgotten: {:?}", got[0]);
+    assert_eq!(got[0].3, ["k1", "k2", "k3"], "each key invalidated once");
+}
+
+/// Sends PING and returns the key of each `invalidate` push read before
+/// its PONG.
+fn pushes_until_pong(t: &mut Conn) -> Vec<String> {
+    t.send_cmd(&["PING"]);
+    let mut keys = Vec::new();
+    loop {
+        let raw = t.read_reply();
+        if raw == b"+PONG\r\n" {
+            return keys;
+        }
+        assert_eq!(raw.first(), Some(&b'>'), "{}", show(&raw));
+        let (v, _) = cinnabar::client::parse_reply(&raw).unwrap().unwrap();
+        match v {
+            Value::Array(items) => match &items[..] {
+                [Value::Bulk(kind), Value::Array(ks)] if kind == b"invalidate" => {
+                    for k in ks {
+                        keys.push(String::from_utf8(k.as_bytes().unwrap().to_vec()).unwrap());
+                    }
+                }
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+}

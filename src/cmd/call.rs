@@ -239,6 +239,10 @@ fn refusal(
             crate::evict::OOM_ERR
         ));
     }
+    // The tracking table stays within tracking-table-max-keys.
+    if !st.tracking.clients.is_empty() {
+        st.limit_tracking(frame);
+    }
     if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
         return Some(format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
