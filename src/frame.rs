@@ -24,6 +24,8 @@ pub struct Frame {
     /// The caller's CLIENT TRACKING settings as the command started; a
     /// REDIRECT found broken while it runs is noted here.
     pub tracking: tracking::Current,
+    /// The caller speaks RESP3.
+    pub resp3: bool,
     /// CLIENT NO-TOUCH caller running anything but TOUCH: lookups leave
     /// the LRU/LFU clock alone.
     pub no_touch: bool,
@@ -63,11 +65,12 @@ pub struct Raised {
 
 impl Frame {
     /// A frame for a command of client `caller`, with its tracking
-    /// settings.
-    pub fn new(caller: u64, tracking: tracking::Current) -> Frame {
+    /// settings and protocol.
+    pub fn new(caller: u64, tracking: tracking::Current, resp3: bool) -> Frame {
         Frame {
             caller,
             tracking,
+            resp3,
             ..Frame::default()
         }
     }

@@ -93,9 +93,12 @@ pub enum Msg {
         /// The message.
         payload: Bytes,
     },
-    /// A client-side caching invalidation (CLIENT TRACKING): these keys,
-    /// or every key (`None`, after a flush).
-    Invalidate(Option<Vec<Bytes>>),
+    /// A client-side caching invalidation (CLIENT TRACKING) of these keys.
+    Invalidate(Vec<Bytes>),
+    /// Every key is invalid (after a flush): a null, encoded in the
+    /// protocol of the client that tracks (RESP3 if set), not of the one
+    /// receiving it, as Redis encodes it for a REDIRECT target.
+    InvalidateAll(bool),
     /// The client tracking redirects to (this id) has gone.
     RedirBroken(u64),
 }
@@ -117,7 +120,7 @@ impl Msg {
                 channel,
                 payload,
             } => (*kind, pattern, channel, payload),
-            Msg::Invalidate(keys) => {
+            Msg::Invalidate(_) | Msg::InvalidateAll(_) => {
                 if out.is_resp3() {
                     out.push(2);
                     out.bulk(b"invalidate");
@@ -128,14 +131,15 @@ impl Msg {
                 } else {
                     return;
                 }
-                match keys {
-                    Some(keys) => {
+                match self {
+                    Msg::Invalidate(keys) => {
                         out.array(keys.len());
                         for k in keys {
                             out.bulk(k);
                         }
                     }
-                    None => out.null(),
+                    Msg::InvalidateAll(true) => out.buf.extend_from_slice(b"_\r\n"),
+                    _ => out.buf.extend_from_slice(b"$-1\r\n"),
                 }
                 return;
             }

@@ -662,21 +662,28 @@ impl State {
     ) {
         use crate::pubsub::Msg;
         let running = id != 0 && id == f.caller;
-        let t = if running {
-            f.tracking
+        let (t, resp3) = if running {
+            (f.tracking, f.resp3)
         } else {
             let Some(c) = self.clients.key_of(id).and_then(|k| self.clients.get(k)) else {
                 return;
             };
-            crate::tracking::Current::of(&c.state.track)
+            (
+                crate::tracking::Current::of(&c.state.track),
+                c.out.is_resp3(),
+            )
+        };
+        let invalidate = || match keys {
+            Some(keys) => Msg::Invalidate(keys),
+            None => Msg::InvalidateAll(resp3),
         };
         if !t.on || (t.bcast && !any_mode) || (t.noloop && running && !any_mode) {
             return;
         }
         let (target, msg) = if t.redirect == 0 {
-            (id, Msg::Invalidate(keys))
+            (id, invalidate())
         } else if self.clients.exists(t.redirect) {
-            (t.redirect, Msg::Invalidate(keys))
+            (t.redirect, invalidate())
         } else {
             if running {
                 f.tracking.broken = true;

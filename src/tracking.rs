@@ -331,7 +331,11 @@ mod tests {
         assert_eq!(first.len(), 100, "100 keys per look at first");
         assert!(first.iter().all(|(_, ids)| ids == &[7]));
         assert_eq!(t.totals().0, 250);
-        assert_eq!(t.over_limit(100).len(), 150, "then up to 200: down to the limit");
+        assert_eq!(
+            t.over_limit(100).len(),
+            150,
+            "then up to 200: down to the limit"
+        );
         assert_eq!(t.totals().0, 100);
         assert!(t.over_limit(100).is_empty());
     }

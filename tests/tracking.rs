@@ -396,3 +396,49 @@ fn pushes_until_pong(t: &mut Conn) -> Vec<String> {
         }
     }
 }
+
+/// Several clients redirecting to one RESP3 connection and to one RESP2
+/// subscriber; RESP2 and RESP3 clients tracking the same key; flushes
+/// (SYNC and ASYNC), and a key deleted by lazy expiry, as Redis.
+#[test]
+fn shared_redirects_and_flushes_match_redis() {
+    let Some(mut sc) = Scene::new(6) else {
+        return;
+    };
+    sc.steps(&[
+        (4, "HELLO 3"),
+        (5, "SUBSCRIBE __redis__:invalidate"),
+        (0, "CLIENT TRACKING on REDIRECT {4}"),
+        (1, "CLIENT TRACKING on REDIRECT {4}"),
+        (2, "HELLO 3"),
+        (2, "CLIENT TRACKING on"),
+        (3, "CLIENT TRACKING on REDIRECT {5}"),
+        (0, "GET k"),
+        (1, "GET k"),
+        (2, "GET k"),
+        (3, "GET k"),
+        (0, "GET j"),
+        (4, "SET k 1"),
+        (1, "GET j"),
+        (2, "SET j 1"),
+        (0, "GET k"),
+        (2, "GET k"),
+        (3, "GET k"),
+        (4, "FLUSHDB ASYNC"),
+        (0, "GET k"),
+        (3, "GET j"),
+        (4, "FLUSHALL SYNC"),
+        (2, "GET k"),
+        (4, "FLUSHALL ASYNC"),
+        (4, "DEBUG SET-ACTIVE-EXPIRE 0"),
+        (4, "SET e 1 PX 1"),
+        (0, "DEBUG SLEEP 0.01"),
+        (0, "GET e"),
+        (2, "GET e"),
+        (1, "EXISTS e"),
+        (4, "DEBUG SET-ACTIVE-EXPIRE 1"),
+        (0, "CLIENT TRACKINGINFO"),
+        (3, "CLIENT TRACKINGINFO"),
+        (3, "CLIENT GETREDIR"),
+    ]);
+}

@@ -41,7 +41,8 @@ struct Admitted {
 pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Bytes]) -> bool {
     client.last_interaction_ms = st.now_ms;
     let mark = out.buf.len();
-    let mut frame = Frame::new(client.id, tracking::Current::of(&client.track));
+    let track = tracking::Current::of(&client.track);
+    let mut frame = Frame::new(client.id, track, out.is_resp3());
     let propagated = run(st, client, out, argv, &mut frame, None);
     if !client.reply.is_on() {
         if client.reply.suppressed() {
@@ -59,7 +60,8 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
 /// is running (EXEC): a frame of its own, whose effects on the dataset
 /// and the caller's trailing messages join the outer command's.
 pub fn call_nested(outer: &mut Ctx, argv: &[Bytes]) {
-    let mut frame = Frame::new(outer.client.id, tracking::Current::of(&outer.client.track));
+    let track = tracking::Current::of(&outer.client.track);
+    let mut frame = Frame::new(outer.client.id, track, outer.out.is_resp3());
     run(
         outer.srv,
         outer.client,
