@@ -442,3 +442,50 @@ fn shared_redirects_and_flushes_match_redis() {
         (3, "CLIENT GETREDIR"),
     ]);
 }
+
+/// Invalidations from eviction, inside MULTI with a REDIRECT target,
+/// and their order around the reply of a blocked command when it is
+/// served, as Redis.
+#[test]
+fn eviction_exec_and_served_blocks_match_redis() {
+    let Some(mut sc) = Scene::new(4) else {
+        return;
+    };
+    sc.steps(&[
+        (0, "HELLO 3"),
+        (0, "CLIENT TRACKING on"),
+        (1, "HELLO 3"),
+        (2, "CLIENT TRACKING on REDIRECT {1}"),
+        (0, "GET a"),
+        (2, "GET a"),
+        (0, "GET b"),
+        (2, "MULTI"),
+        (2, "SET a 1"),
+        (2, "GET b"),
+        (2, "SET b 1"),
+        (2, "EXEC"),
+        (0, "GET a"),
+        (0, "GET b"),
+        (3, "FLUSHALL"),
+        (3, "SET big xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        (0, "GET big"),
+        (3, "CONFIG SET maxmemory-policy allkeys-random"),
+        (3, "CONFIG SET maxmemory 1"),
+        (3, "CONFIG SET maxmemory 0"),
+        (0, "GET big"),
+    ]);
+    // A tracking client blocked in BLMOVE that writes a key it read: its
+    // reply, then its own invalidation, when another client serves it.
+    for s in 0..2 {
+        let c = &mut sc.conns[0][s];
+        c.cmd(&["GET", "dst"]);
+        c.send_cmd(&["BLMOVE", "src", "dst", "LEFT", "LEFT", "0"]);
+    }
+    for s in 0..2 {
+        let w = &mut sc.conns[3][s];
+        wait_until(std::time::Duration::from_secs(5), || {
+            info_field(w, "blocked_clients") == "1"
+        });
+    }
+    sc.step(3, "RPUSH src x");
+}

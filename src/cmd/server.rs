@@ -457,6 +457,12 @@ pub fn config_set(ctx: &mut Ctx) -> CmdResult {
         )));
     }
     ctx.out.ok();
+    // As Redis's updateMaxmemory: a new maxmemory evicts at once, not at
+    // the next command.
+    let maxmemory = ctx.srv.config.maxmemory;
+    if maxmemory != 0 && maxmemory != old.maxmemory {
+        ctx.srv.perform_evictions(ctx.frame);
+    }
     Ok(())
 }
 
