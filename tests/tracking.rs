@@ -489,3 +489,52 @@ fn eviction_exec_and_served_blocks_match_redis() {
     }
     sc.step(3, "RPUSH src x");
 }
+
+/// A client that tracks keys and hears every keyspace event: the order
+/// of the two messages per command, and the change counter, as Redis
+/// (LREM invalidates before its event, XTRIM after; SPOP with a count
+/// counts one change per member).
+#[test]
+fn events_and_invalidations_in_redis_order() {
+    let Some(mut sc) = Scene::new(2) else {
+        return;
+    };
+    sc.steps(&[
+        (1, "CONFIG SET notify-keyspace-events KEA"),
+        (1, "RPUSH l a b a"),
+        (1, "RPUSH l2 a a"),
+        (1, "SADD s a b c d e"),
+        (1, "SADD s2 a b"),
+        (1, "XADD x 1-1 f v"),
+        (1, "XADD x 1-2 f v"),
+        (0, "HELLO 3"),
+        (0, "CLIENT TRACKING on"),
+    ]);
+    // Its confirmation is a push: read it outside the scene.
+    for c in &mut sc.conns[0] {
+        c.send_cmd(&["PSUBSCRIBE", "__keyspace@0__:*"]);
+        assert!(show(&c.read_reply()).contains("psubscribe"));
+    }
+    sc.steps(&[
+        (0, "LLEN l"),
+        (0, "LLEN l2"),
+        (0, "SCARD s"),
+        (0, "SCARD s2"),
+        (0, "XLEN x"),
+        (1, "LREM l 0 a"),
+        (1, "LREM l2 0 a"),
+        (1, "XTRIM x MAXLEN 1"),
+    ]);
+    // Which members a partial SPOP takes is random, and a whole set's
+    // are an unordered reply: the replies are not compared, what the
+    // tracking client hears is.
+    for args in [["SPOP", "s", "2"], ["SPOP", "s2", "5"]] {
+        for c in &mut sc.conns[1] {
+            c.cmd(&args);
+        }
+        sc.step(1, "PING");
+    }
+    let [c, r] = &mut sc.conns[1];
+    let field = "rdb_changes_since_last_save";
+    assert_eq!(info_field(c, field), info_field(r, field));
+}

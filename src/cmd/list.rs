@@ -518,11 +518,10 @@ pub fn lrem(ctx: &mut Ctx) -> CmdResult {
     let removed = l.remove_matching(v, count, fill);
     let empty = l.is_empty();
     if removed > 0 {
-        ctx.notify(notify::LIST, "lrem", key);
+        // Redis 7.0 invalidates before the event here.
+        ctx.modified(key, notify::LIST, "lrem", removed as u64);
         drop_if_empty(ctx, key, empty);
-        ctx.signal_modified(key);
     }
-    ctx.dirty(removed as u64);
     ctx.out.int(removed as i64);
     Ok(())
 }

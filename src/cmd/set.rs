@@ -481,7 +481,7 @@ fn spop_count(ctx: &mut Ctx, key: &[u8], count: u64) -> CmdResult {
         ctx.notify(notify::GENERIC, "del", key);
         ctx.signal_modified(key);
         ctx.propagate_as(&[b"DEL", key]);
-        ctx.dirty(size + 1);
+        ctx.dirty(size);
         return Ok(());
     }
     let Some((s, rng)) = set_and_rng(ctx.srv, db, key) else {
@@ -517,7 +517,7 @@ fn spop_count(ctx: &mut Ctx, key: &[u8], count: u64) -> CmdResult {
     }
     ctx.notify(notify::SET, "spop", key);
     ctx.signal_modified(key);
-    ctx.dirty(count + 1);
+    ctx.dirty(count);
     Ok(())
 }
 

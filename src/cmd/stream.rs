@@ -291,8 +291,9 @@ pub fn xtrim(ctx: &mut Ctx) -> CmdResult {
     let (len, first) = (s.len(), s.first_id);
     ctx.out.int(n as i64);
     if n > 0 {
-        ctx.signal_modified_in_place(key);
+        // The event before the invalidation, as Redis 7.0.
         ctx.notify(notify::STREAM, "xtrim", key);
+        ctx.signal_modified_in_place(key);
         ctx.dirty(n);
         if p.approx {
             let mut args: Vec<Vec<u8>> = vec![b"XTRIM".to_vec(), key.to_vec()];
