@@ -51,6 +51,10 @@ pub struct Config {
     pub bind: Vec<String>,
     /// TCP port; 0 picks an ephemeral port.
     pub port: u16,
+    /// Path of a Unix domain socket to listen on too ("" for none).
+    pub unixsocket: String,
+    /// Permissions of that socket's file (0: leave the umask's).
+    pub unixsocketperm: u32,
     /// Working directory for persistence files.
     pub dir: String,
     /// Number of databases.
@@ -340,6 +344,33 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.port.to_string(),
         set: |c, v| {
             c.port = int_in(v, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    Param {
+        name: "unixsocket",
+        default: "",
+        mode: Mode::Immutable,
+        help: "path of a Unix domain socket to listen on too (\"\" for none)",
+        get: |c| c.unixsocket.clone(),
+        set: |c, v| {
+            c.unixsocket = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "unixsocketperm",
+        default: "0",
+        mode: Mode::Immutable,
+        help: "permissions of the Unix socket's file, in octal (0: the umask's)",
+        get: |c| format!("{:o}", c.unixsocketperm),
+        set: |c, v| {
+            let perm = u32::from_str_radix(v, 8)
+                .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            if perm > 0o777 {
+                return Err("argument must be between 0 and 777 inclusive".into());
+            }
+            c.unixsocketperm = perm;
             Ok(())
         },
     },

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use bytes::{Bytes, BytesMut};
-use mio::net::TcpStream;
 use slab::Slab;
 
 use crate::cmdinfo::CommandId;
@@ -113,6 +112,8 @@ pub struct Identity {
     pub lib_ver: Option<Vec<u8>>,
     /// Connection time, Unix ms.
     pub created_ms: i64,
+    /// Connected through the Unix domain socket (CLIENT LIST flag `U`).
+    pub unix: bool,
 }
 
 /// A client's transaction: MULTI ... EXEC.
@@ -219,7 +220,7 @@ impl ClientState {
 #[derive(Debug)]
 pub struct Conn {
     /// The socket.
-    pub sock: TcpStream,
+    pub sock: crate::sock::Sock,
     /// Bytes read but not yet parsed.
     pub rbuf: BytesMut,
     /// Parser progress for a partially received command.
@@ -249,7 +250,7 @@ pub struct Conn {
 
 impl Conn {
     /// Wraps an accepted socket.
-    pub fn new(sock: TcpStream, state: ClientState) -> Conn {
+    pub fn new(sock: crate::sock::Sock, state: ClientState) -> Conn {
         Conn {
             sock,
             rbuf: BytesMut::new(),

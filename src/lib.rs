@@ -83,6 +83,7 @@ pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod slowlog;
+pub mod sock;
 pub mod state;
 pub mod tracking;
 pub mod util;

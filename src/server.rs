@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use log::{debug, info, warn};
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
@@ -29,6 +29,7 @@ use crate::cmd;
 use crate::config::Config;
 use crate::conn::{ClientState, Closing, Conn};
 use crate::resp::Out;
+use crate::sock::{Accepted, Listener};
 use crate::state::{Shutdown, State, Stats};
 use crate::util::unix_ms;
 
@@ -66,7 +67,7 @@ const OUTBOX_FLUSH: usize = 4096;
 /// The server: the poll loop and everything it owns.
 pub struct Server {
     poll: Poll,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<Listener>,
     signals: Signals,
     st: State,
     pending_write: Vec<usize>,
@@ -103,11 +104,24 @@ impl Server {
                     )
                 })?
             };
-            let mut l = TcpListener::bind(SocketAddr::new(ip, port))?;
+            let mut l = Listener::Tcp(TcpListener::bind(SocketAddr::new(ip, port))?);
             // With --port 0 the first address picks the port; the others share it.
-            port = l.local_addr()?.port();
+            port = l.tcp_addr().map_or(port, |a| a.port());
             poll.registry()
                 .register(&mut l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+            listeners.push(l);
+        }
+        if !config.unixsocket.is_empty() {
+            let mut l =
+                Listener::bind_unix(&config.unixsocket, config.unixsocketperm).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("Failed opening Unix socket {}: {e}", config.unixsocket),
+                    )
+                })?;
+            let token = Token(LISTENER_BASE + listeners.len());
+            poll.registry()
+                .register(&mut l, token, Interest::READABLE)?;
             listeners.push(l);
         }
         let mut signals = Signals::new([SIGTERM, SIGINT])?;
@@ -142,18 +156,18 @@ impl Server {
         })
     }
 
-    /// The addresses actually bound.
+    /// The TCP addresses actually bound.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.listeners
             .iter()
-            .filter_map(|l| l.local_addr().ok())
+            .filter_map(Listener::tcp_addr)
             .collect()
     }
 
     /// Runs the loop until SHUTDOWN or a signal.
     pub fn serve(&mut self) -> io::Result<()> {
-        for a in self.local_addrs() {
-            info!("Ready to accept connections tcp {a}");
+        for l in &self.listeners {
+            info!("Ready to accept connections {}", l.describe());
         }
         let mut events = Events::with_capacity(1024);
         loop {
@@ -266,6 +280,9 @@ impl Server {
                 let _ = c.sock.write(&c.out.buf);
             }
         }
+        for l in &self.listeners {
+            l.remove_file();
+        }
         warn!("Cinnabar is now ready to exit, bye bye...");
     }
 
@@ -275,7 +292,7 @@ impl Server {
                 return;
             };
             match listener.accept() {
-                Ok((sock, addr)) => self.add_client(sock, addr),
+                Ok(accepted) => self.add_client(accepted),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -286,30 +303,40 @@ impl Server {
         }
     }
 
-    fn add_client(&mut self, mut sock: TcpStream, addr: SocketAddr) {
+    fn add_client(&mut self, accepted: Accepted) {
+        let Accepted {
+            mut sock,
+            addr,
+            laddr,
+            ip,
+        } = accepted;
         if self.st.clients.len() >= self.st.config.maxclients {
             let _ = sock.write(b"-ERR max number of clients reached\r\n");
             self.st.stats.rejected_connections += 1;
             return;
         }
-        if crate::acl::protected_refuses(
-            self.st.config.protected_mode,
-            self.st.acl.default_user().nopass,
-            addr.ip(),
-        ) {
+        // Protected mode never refuses a Unix socket client, as Redis.
+        if ip.is_some_and(|ip| {
+            crate::acl::protected_refuses(
+                self.st.config.protected_mode,
+                self.st.acl.default_user().nopass,
+                ip,
+            )
+        }) {
             let _ = sock.write(crate::acl::DENIED.as_bytes());
             self.st.stats.total_connections_received += 1;
             self.st.stats.rejected_connections += 1;
             return;
         }
-        let _ = sock.set_nodelay(true);
-        if self.st.config.tcp_keepalive > 0 {
-            let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
-            if let Err(e) = crate::limits::set_keepalive(fd, self.st.config.tcp_keepalive) {
-                debug!("Setting TCP keepalive for {addr}: {e}");
+        if let crate::sock::Sock::Tcp(tcp) = &sock {
+            let _ = tcp.set_nodelay(true);
+            if self.st.config.tcp_keepalive > 0 {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(tcp);
+                if let Err(e) = crate::limits::set_keepalive(fd, self.st.config.tcp_keepalive) {
+                    debug!("Setting TCP keepalive for {addr}: {e}");
+                }
             }
         }
-        let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
         let key = self.st.clients.vacant_key();
         if key >= LISTENER_BASE {
             return;
@@ -326,12 +353,13 @@ impl Server {
         self.st.next_client_id += 1;
         let mut state = ClientState::new(
             id,
-            addr.to_string(),
+            addr.clone(),
             laddr,
             self.st.now_ms,
             self.st.acl.default_nopass,
         );
         state.ident.fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&sock));
+        state.ident.unix = sock.is_unix();
         self.st.clients.insert(Conn::new(sock, state));
         self.st.connected_clients = self.st.clients.len();
         self.st.stats.total_connections_received += 1;

@@ -27,6 +27,7 @@ mod strings;
 mod tools;
 mod tracking;
 mod tx;
+mod unix;
 mod zset;
 mod zset_differential;
 mod zset_events;

@@ -531,6 +531,7 @@ impl<'a> Row<'a> {
             (st.watches.is_dirty(s.id), 'd'),
             (s.closing == Closing::AfterReply, 'c'),
             (self.close_asap, 'A'),
+            (s.ident.unix, 'U'),
             (s.no_evict, 'e'),
             (s.no_touch, 'T'),
         ] {
