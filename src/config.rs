@@ -325,7 +325,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "bind",
         default: "127.0.0.1",
-        mode: Mode::Immutable,
+        mode: Mode::Mutable,
         help: "addresses to listen on",
         get: |c| c.bind.join(" "),
         set: |c, v| {
@@ -339,7 +339,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "port",
         default: "6379",
-        mode: Mode::Immutable,
+        mode: Mode::Mutable,
         help: "TCP port (0 binds an ephemeral port)",
         get: |c| c.port.to_string(),
         set: |c, v| {

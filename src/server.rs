@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use log::{debug, info, warn};
-use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
@@ -29,12 +28,11 @@ use crate::cmd;
 use crate::config::Config;
 use crate::conn::{ClientState, Closing, Conn};
 use crate::resp::Out;
-use crate::sock::{Accepted, Listener};
+use crate::sock::{Accepted, Listener, Listeners, LISTENER_BASE};
 use crate::state::{Shutdown, State, Stats};
 use crate::util::unix_ms;
 
 const SIGNAL_TOKEN: Token = Token(usize::MAX);
-const LISTENER_BASE: usize = usize::MAX - 64;
 
 /// Bytes read from one client per readiness event before other clients get
 /// a turn; the rest is read on the next iteration.
@@ -67,7 +65,6 @@ const OUTBOX_FLUSH: usize = 4096;
 /// The server: the poll loop and everything it owns.
 pub struct Server {
     poll: Poll,
-    listeners: Vec<Listener>,
     signals: Signals,
     st: State,
     pending_write: Vec<usize>,
@@ -90,45 +87,24 @@ impl Server {
         config.maxclients =
             crate::limits::adjust_open_files_limit(config.maxclients).map_err(io::Error::other)?;
         let poll = Poll::new()?;
-        let mut listeners = Vec::new();
-        let mut port = config.port;
-        for (i, host) in config.bind.iter().enumerate() {
-            let host = host.trim_start_matches('-');
-            let ip: std::net::IpAddr = if host == "*" {
-                std::net::Ipv4Addr::UNSPECIFIED.into()
-            } else {
-                host.parse().map_err(|_| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("invalid bind address '{host}'"),
-                    )
-                })?
-            };
-            let mut l = Listener::Tcp(TcpListener::bind(SocketAddr::new(ip, port))?);
-            // With --port 0 the first address picks the port; the others share it.
-            port = l.tcp_addr().map_or(port, |a| a.port());
-            poll.registry()
-                .register(&mut l, Token(LISTENER_BASE + i), Interest::READABLE)?;
-            listeners.push(l);
-        }
+        let (mut list, port) = crate::sock::bind_tcp(&config.bind, config.port)?;
         if !config.unixsocket.is_empty() {
-            let mut l =
+            let l =
                 Listener::bind_unix(&config.unixsocket, config.unixsocketperm).map_err(|e| {
                     io::Error::new(
                         e.kind(),
                         format!("Failed opening Unix socket {}: {e}", config.unixsocket),
                     )
                 })?;
-            let token = Token(LISTENER_BASE + listeners.len());
-            poll.registry()
-                .register(&mut l, token, Interest::READABLE)?;
-            listeners.push(l);
+            list.push(l);
         }
+        let listeners = Listeners::new(poll.registry().try_clone()?, list)?;
         let mut signals = Signals::new([SIGTERM, SIGINT])?;
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let now = unix_ms();
         let mut st = State::new(config, now, cmd::catalogue());
+        st.listeners = listeners;
         st.tcp_port = port;
         // CONFIG GET port tells the port in use, also when --port 0 chose it.
         st.config.port = port;
@@ -145,7 +121,6 @@ impl Server {
         }
         Ok(Server {
             poll,
-            listeners,
             signals,
             st,
             pending_write: Vec::new(),
@@ -158,15 +133,13 @@ impl Server {
 
     /// The TCP addresses actually bound.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners
-            .iter()
-            .filter_map(Listener::tcp_addr)
-            .collect()
+        let list = &self.st.listeners.list;
+        list.iter().filter_map(Listener::tcp_addr).collect()
     }
 
     /// Runs the loop until SHUTDOWN or a signal.
     pub fn serve(&mut self) -> io::Result<()> {
-        for l in &self.listeners {
+        for l in &self.st.listeners.list {
             info!("Ready to accept connections {}", l.describe());
         }
         let mut events = Events::with_capacity(1024);
@@ -280,7 +253,7 @@ impl Server {
                 let _ = c.sock.write(&c.out.buf);
             }
         }
-        for l in &self.listeners {
+        for l in &self.st.listeners.list {
             l.remove_file();
         }
         warn!("Cinnabar is now ready to exit, bye bye...");
@@ -288,7 +261,7 @@ impl Server {
 
     fn accept(&mut self, idx: usize) {
         loop {
-            let Some(listener) = self.listeners.get(idx) else {
+            let Some(listener) = self.st.listeners.list.get(idx) else {
                 return;
             };
             match listener.accept() {

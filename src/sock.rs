@@ -11,6 +11,100 @@ use mio::event::Source;
 use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use mio::{Interest, Registry, Token};
 
+/// Tokens from here up are listeners (`LISTENER_BASE + i` for the i-th).
+pub const LISTENER_BASE: usize = usize::MAX - 64;
+
+/// Binds a TCP listener on each of `bind` (`*` for every IPv4 address; a
+/// leading `-` makes an address optional: skipped when the machine does
+/// not have it, as Redis) at `port`; with port 0 the first address picks
+/// a free port and the others share it. Returns the listeners and the
+/// port bound.
+pub fn bind_tcp(bind: &[String], port: u16) -> io::Result<(Vec<Listener>, u16)> {
+    let mut listeners = Vec::new();
+    let mut port = port;
+    for host in bind {
+        let optional = host.starts_with('-');
+        let host = host.trim_start_matches('-');
+        let ip: std::net::IpAddr = if host == "*" {
+            std::net::Ipv4Addr::UNSPECIFIED.into()
+        } else {
+            host.parse().map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("invalid bind address '{host}'"),
+                )
+            })?
+        };
+        let l = match TcpListener::bind(std::net::SocketAddr::new(ip, port)) {
+            Err(e) if optional && e.kind() == io::ErrorKind::AddrNotAvailable => continue,
+            r => r?,
+        };
+        port = l.local_addr()?.port();
+        listeners.push(Listener::Tcp(l));
+    }
+    Ok((listeners, port))
+}
+
+/// Every listener, registered with the loop's poll: the loop accepts on
+/// them, and CONFIG SET `bind`/`port` replaces the TCP ones at runtime.
+#[derive(Debug, Default)]
+pub struct Listeners {
+    /// The loop's registry (a clone), set once the loop exists.
+    registry: Option<Registry>,
+    /// The listeners, by token offset from [`LISTENER_BASE`].
+    pub list: Vec<Listener>,
+}
+
+impl Listeners {
+    /// `list`, registered with `registry` (a clone of the loop's).
+    pub fn new(registry: Registry, mut list: Vec<Listener>) -> io::Result<Listeners> {
+        for (i, l) in list.iter_mut().enumerate() {
+            l.register(&registry, Token(LISTENER_BASE + i), Interest::READABLE)?;
+        }
+        Ok(Listeners {
+            registry: Some(registry),
+            list,
+        })
+    }
+
+    /// Replaces the TCP listeners with ones on `bind` at `port` (CONFIG
+    /// SET), keeping the Unix socket's. As Redis, the old ones close
+    /// first (the new set may reuse their addresses); if binding fails,
+    /// `old` (bind addresses and port) is listened on again and the error
+    /// returned. Returns the port bound.
+    pub fn rebind_tcp(
+        &mut self,
+        bind: &[String],
+        port: u16,
+        old: (&[String], u16),
+    ) -> io::Result<u16> {
+        let Some(r) = self.registry.as_ref() else {
+            return Ok(port);
+        };
+        for l in &mut self.list {
+            let _ = l.deregister(r);
+        }
+        let mut kept: Vec<Listener> = std::mem::take(&mut self.list)
+            .into_iter()
+            .filter(|l| matches!(l, Listener::Unix(..)))
+            .collect();
+        let (result, mut list) = match bind_tcp(bind, port) {
+            Ok((list, port)) => (Ok(port), list),
+            // Back to the old addresses, as Redis's changeBindAddr does.
+            Err(e) => (
+                Err(e),
+                bind_tcp(old.0, old.1).map_or(Vec::new(), |(l, _)| l),
+            ),
+        };
+        list.append(&mut kept);
+        self.list = list;
+        for (i, l) in self.list.iter_mut().enumerate() {
+            l.register(r, Token(LISTENER_BASE + i), Interest::READABLE)?;
+        }
+        result
+    }
+}
+
 /// A listening socket.
 #[derive(Debug)]
 pub enum Listener {

@@ -179,6 +179,8 @@ pub struct State {
     pub run_id: String,
     /// The port actually bound (differs from config with `--port 0`).
     pub tcp_port: u16,
+    /// The listening sockets (CONFIG SET `bind`/`port` replaces them).
+    pub listeners: crate::sock::Listeners,
     /// Path of the running executable.
     pub executable: String,
     /// Next client id.
@@ -230,6 +232,7 @@ impl State {
             start_ms: now_ms,
             run_id,
             tcp_port: 0,
+            listeners: Default::default(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
@@ -444,7 +447,36 @@ impl State {
     }
 
     /// Applies what a CONFIG SET changed beyond the values themselves.
-    pub fn apply_config(&mut self, old: &Config) -> Result<(), String> {
+    /// Errors name the parameter they come from, as CONFIG SET reports.
+    pub fn apply_config(&mut self, old: &Config) -> Result<(), (&'static str, String)> {
+        // The listeners first: binding may fail, and then nothing else
+        // has changed.
+        let rebound = old.bind != self.config.bind || old.port != self.config.port;
+        if rebound {
+            if let Err(e) = self.rebind(old) {
+                log::warn!("Failed to listen on the new bind/port: {e}");
+                return Err(if old.bind != self.config.bind {
+                    ("bind", "Failed to bind to specified addresses.".into())
+                } else {
+                    (
+                        "port",
+                        "Unable to listen on this port. Check server logs.".into(),
+                    )
+                });
+            }
+        }
+        let result = self.apply_rest(old);
+        if result.is_err() && rebound {
+            // The caller restores the old values: listen on them again.
+            let now = (&self.config.bind[..], self.config.port);
+            if let Ok(port) = self.listeners.rebind_tcp(&old.bind, old.port, now) {
+                self.tcp_port = port;
+            }
+        }
+        result
+    }
+
+    fn apply_rest(&mut self, old: &Config) -> Result<(), (&'static str, String)> {
         self.apply_notify_config();
         if old.maxmemory_policy != self.config.maxmemory_policy {
             let lfu = self.config.maxmemory_lfu;
@@ -461,14 +493,29 @@ impl State {
         if let Some(aof) = self.aof.as_mut() {
             aof.fsync = Fsync::from_config(&self.config.appendfsync);
         }
-        match (old.appendonly, self.config.appendonly) {
+        let aof = match (old.appendonly, self.config.appendonly) {
             (false, true) => self.enable_aof(),
             (true, false) => {
                 self.disable_aof();
                 Ok(())
             }
             _ => Ok(()),
-        }
+        };
+        aof.map_err(|e| ("appendonly", e))
+    }
+
+    /// Replaces the TCP listeners with ones on the configured `bind` and
+    /// `port` (CONFIG SET, as Redis 7.0 changes them at runtime); on
+    /// failure the old ones stay. With port 0 a free port is picked, as
+    /// at startup, and CONFIG GET port then tells it.
+    fn rebind(&mut self, old: &Config) -> std::io::Result<()> {
+        let was = (&old.bind[..], self.tcp_port);
+        let port = self
+            .listeners
+            .rebind_tcp(&self.config.bind, self.config.port, was)?;
+        self.tcp_port = port;
+        self.config.port = port;
+        Ok(())
     }
 
     /// Turns the AOF on at runtime: a rewrite writes the dataset as the

@@ -123,8 +123,8 @@ fn config_get_and_set() {
     // All or nothing: hz kept its value.
     c.expect(&["CONFIG", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n20\r\n");
     c.expect(
-        &["CONFIG", "SET", "port", "1"],
-        "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n",
+        &["CONFIG", "SET", "databases", "1"],
+        "-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config\r\n",
     );
     c.expect(
         &["CONFIG", "SET", "nosuch", "1"],
@@ -1232,4 +1232,59 @@ fn unblocked_with_error_counts_as_failed() {
         errors.contains(&"errorstat_UNBLOCKED:count=1".to_string()),
         "{errors:?}"
     );
+}
+
+/// CONFIG SET `port` and `bind` move the listeners at runtime, as Redis
+/// 7.0; a port in use or an address the machine lacks fails with Redis's
+/// error and leaves the old listener serving.
+#[test]
+fn config_set_port_and_bind_rebind_at_runtime() {
+    let srv = Server::start();
+    let mut c = srv.conn();
+    let old = srv.port();
+    let new = free_port();
+    c.expect(&["CONFIG", "SET", "port", &new.to_string()], "+OK\r\n");
+    let mut moved = Conn::connect(&format!("127.0.0.1:{new}"));
+    moved.expect(&["PING"], "+PONG\r\n");
+    let port_reply = |p: u16| format!("*2\r\n$4\r\nport\r\n${}\r\n{p}\r\n", p.to_string().len());
+    moved.expect(&["CONFIG", "GET", "port"], &port_reply(new));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", old)).is_err(),
+        "the old port still listens"
+    );
+    // Clients connected before keep their connection.
+    c.expect(&["PING"], "+PONG\r\n");
+    // A port in use, and an address that does not exist: Redis's errors.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    let mut errors = Vec::new();
+    let redis = redis_in(srv.dir.path(), &[]);
+    for args in [
+        &["CONFIG", "SET", "port", &busy_port][..],
+        &["CONFIG", "SET", "bind", "999.999.999.999"],
+    ] {
+        let got = moved.cmd(args);
+        if let Some(r) = &redis {
+            let want = Conn::connect(&r.addr).cmd(args);
+            assert_eq!(show(&got), show(&want), "{args:?}");
+        }
+        errors.push(show(&got));
+    }
+    assert!(
+        errors[0].contains("Unable to listen on this port"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("Failed to bind to specified addresses"),
+        "{errors:?}"
+    );
+    let mut again = Conn::connect(&format!("127.0.0.1:{new}"));
+    again.expect(&["PING"], "+PONG\r\n");
+    again.expect(&["CONFIG", "GET", "port"], &port_reply(new));
+    // An optional address the machine lacks is skipped, as Redis does.
+    again.expect(
+        &["CONFIG", "SET", "bind", "127.0.0.1 -192.0.2.1"],
+        "+OK\r\n",
+    );
+    Conn::connect(&format!("127.0.0.1:{new}")).expect(&["PING"], "+PONG\r\n");
 }

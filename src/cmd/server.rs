@@ -450,10 +450,10 @@ pub fn config_set(ctx: &mut Ctx) -> CmdResult {
         log::set_max_level(crate::level_filter(&next.loglevel));
     }
     let old = std::mem::replace(&mut ctx.srv.config, next);
-    if let Err(e) = ctx.srv.apply_config(&old) {
+    if let Err((name, e)) = ctx.srv.apply_config(&old) {
         ctx.srv.config = old;
         return Err(CmdError::Owned(format!(
-            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+            "ERR CONFIG SET failed (possibly related to argument '{name}') - {e}"
         )));
     }
     ctx.out.ok();
