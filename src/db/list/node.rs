@@ -136,7 +136,9 @@ impl Node {
         }
         *tried = true;
         let raw = lp.as_bytes();
-        if raw.len() < MIN_COMPRESS_BYTES {
+        // (The counts are kept in 32 bits: a node of one element over
+        // 4 GB stays plain.)
+        if raw.len() < MIN_COMPRESS_BYTES || u32::try_from(raw.len()).is_err() {
             return;
         }
         // Give up as soon as the output could not save enough.
