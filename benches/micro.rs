@@ -13,7 +13,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use cinnabar::cmd::{self, Resolved};
 use cinnabar::db::dict::Dict;
-use cinnabar::db::list::{End, List};
+use cinnabar::db::list::{End, List, Shape};
 use cinnabar::db::listpack::Listpack;
 use cinnabar::db::zset::SkipList;
 use cinnabar::resp::{self, Out, RequestParser};
@@ -23,7 +23,7 @@ use cinnabar::util::Rng;
 const MAX_BULK: i64 = 512 * 1024 * 1024;
 
 /// Redis's default `list-max-listpack-size` (-2: 8 KB nodes).
-const LIST_FILL: i64 = -2;
+const LIST_SHAPE: Shape = Shape { fill: -2, depth: 0 };
 
 /// `key:<i>` as redis-benchmark spells its keys (zero-padded to 12 digits).
 fn key(i: u64) -> Vec<u8> {
@@ -175,7 +175,7 @@ fn bench_list(c: &mut Criterion) {
     let value = [b'v'; 16];
     let mut full = List::new();
     for _ in 0..N {
-        full.push_back(&value, LIST_FILL);
+        full.push_back(&value, LIST_SHAPE);
     }
     let mut g = c.benchmark_group("list");
     g.throughput(Throughput::Elements(N));
@@ -184,7 +184,7 @@ fn bench_list(c: &mut Criterion) {
             List::new,
             |l| {
                 for _ in 0..N {
-                    l.push_back(&value, LIST_FILL);
+                    l.push_back(&value, LIST_SHAPE);
                 }
             },
             BatchSize::LargeInput,
@@ -194,7 +194,7 @@ fn bench_list(c: &mut Criterion) {
         b.iter_batched_ref(
             || full.clone(),
             |l| {
-                while let Some(v) = l.pop(End::Left) {
+                while let Some(v) = l.pop(End::Left, LIST_SHAPE) {
                     black_box(v);
                 }
             },

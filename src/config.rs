@@ -104,6 +104,9 @@ pub struct Config {
     pub aof_timestamp_enabled: bool,
     /// `list-max-listpack-size`.
     pub list_max_listpack_size: i64,
+    /// `list-compress-depth`: list nodes kept plain at each end; those
+    /// between are LZF-compressed (0: none).
+    pub list_compress_depth: usize,
     /// `hash-max-listpack-entries`.
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`.
@@ -643,6 +646,17 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.list_max_listpack_size.to_string(),
         set: |c, v| {
             c.list_max_listpack_size = int_in(v, i32::MIN as i64, i32::MAX as i64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "list-compress-depth",
+        default: "0",
+        mode: Mode::Mutable,
+        help: "list nodes left plain at each end; the rest are LZF-compressed (0: none)",
+        get: |c| c.list_compress_depth.to_string(),
+        set: |c, v| {
+            c.list_compress_depth = int_in(v, 0, i32::MAX as i64)? as usize;
             Ok(())
         },
     },

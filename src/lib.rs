@@ -21,7 +21,8 @@
 //!
 //! Wire protocol and helpers:
 //! - [`resp`]: request parser and reply encoders (RESP2/RESP3).
-//! - [`util`]: number parsing and formatting, glob matching, clock, PRNG.
+//! - [`util`]: number parsing and formatting, glob matching, clock, PRNG,
+//!   LZF.
 //! - [`cpu`]: processor hints (prefetch) and a cheap clock for command
 //!   timing, with portable fallbacks.
 //! - [`alloc`]: the counting global allocator behind `used_memory`.

@@ -1,7 +1,10 @@
 //! Small helpers shared by every layer: Redis's strict number parsing and
-//! formatting, glob matching (`stringmatchlen`), the clock and a fast PRNG.
+//! formatting, glob matching (`stringmatchlen`), the clock and a fast PRNG;
+//! [`lzf`], the compressor of quicklist nodes.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+pub mod lzf;
 
 /// Wall-clock milliseconds since the Unix epoch. Read once per loop
 /// iteration by the server; everything else receives it as an argument.

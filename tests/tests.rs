@@ -13,6 +13,7 @@ mod hash;
 mod keys;
 mod limits;
 mod list;
+mod list_compress;
 mod memory;
 mod modgraph;
 mod persistence;

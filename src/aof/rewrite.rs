@@ -13,6 +13,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::db::list::List;
 use crate::db::set::{Member, Set};
 use crate::db::stream::{Stream, StreamId};
 use crate::db::zset::ZSet;
@@ -56,7 +57,7 @@ pub fn emit_entry(key: &[u8], e: &Entry, expire: i64, out: &mut Vec<u8>) {
             let mut buf = [0u8; 20];
             write_command(out, &[b"SET", key, s.as_bytes(&mut buf)]);
         }
-        Value::List(l) => emit_batched(out, b"RPUSH", key, l.iter().map(|e| vec![e])),
+        Value::List(l) => emit_list(key, l, out),
         Value::Hash(h) => emit_batched(out, b"HMSET", key, h.iter().map(|(f, v)| vec![f, v])),
         Value::Set(x) => emit_set(key, x, out),
         Value::ZSet(z) => emit_zset(key, z, out),
@@ -65,6 +66,16 @@ pub fn emit_entry(key: &[u8], e: &Entry, expire: i64, out: &mut Vec<u8>) {
     if expire >= 0 {
         let when = expire.to_string();
         write_command(out, &[b"PEXPIREAT", key, when.as_bytes()]);
+    }
+}
+
+/// RPUSH with at most 64 elements per command; those of compressed nodes
+/// arrive as copies, so each batch is gathered first.
+fn emit_list(key: &[u8], l: &List, out: &mut Vec<u8>) {
+    let mut it = l.iter().peekable();
+    while it.peek().is_some() {
+        let chunk: Vec<Cow<[u8]>> = it.by_ref().take(ITEMS_PER_CMD).collect();
+        emit_batched(out, b"RPUSH", key, chunk.iter().map(|e| vec![&e[..]]));
     }
 }
 
@@ -310,7 +321,7 @@ mod tests {
     fn lists_emit_rpush_batches() {
         let mut l = list::List::new();
         for i in 0..130 {
-            l.push_back(i.to_string().as_bytes(), -2);
+            l.push_back(i.to_string().as_bytes(), list::Shape::default());
         }
         let text = emit(Value::List(l));
         assert_eq!(text.matches("RPUSH").count(), 3);

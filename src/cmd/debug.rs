@@ -74,6 +74,7 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let db = ctx.client.db;
     let clock = lru_clock(ctx.now());
     let fill = ctx.srv.config.list_max_listpack_size;
+    let compressed = u8::from(ctx.srv.config.list_compress_depth != 0);
     let shared_ok = ctx.srv.config.maxmemory == 0
         || !(ctx.srv.config.maxmemory_policy.contains("lru")
             || ctx.srv.config.maxmemory_policy.contains("lfu"));
@@ -94,14 +95,14 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     );
     if let Value::List(l) = &e.val {
         let nodes = l.nodes().len();
-        let size: usize = l.nodes().map(mem::redis_node_bytes).sum();
+        let size: usize = l.nodes().map(|n| mem::redis_node_bytes(&n)).sum();
         let avg = if nodes == 0 {
             0.0
         } else {
             l.len() as f64 / nodes as f64
         };
         line.push_str(&format!(
-            " ql_nodes:{nodes} ql_avg_node:{avg:.2} ql_listpack_max:{fill} ql_compressed:0 ql_uncompressed_size:{size}"
+            " ql_nodes:{nodes} ql_avg_node:{avg:.2} ql_listpack_max:{fill} ql_compressed:{compressed} ql_uncompressed_size:{size}"
         ));
     }
     ctx.out.simple(&line);

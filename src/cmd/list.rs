@@ -19,7 +19,8 @@ use super::args::is;
 use super::blocking::parse_timeout;
 use super::{Args, CmdError, CmdResult, Ctx};
 use crate::blocking::TimeoutReply;
-use crate::db::list::{End, List};
+use crate::config::Config;
+use crate::db::list::{End, List, Shape};
 use crate::db::Value;
 use crate::frame::Frame;
 use crate::notify;
@@ -29,6 +30,15 @@ use crate::util::parse_i64;
 // ---------------------------------------------------------------------------
 // Shared helpers
 // ---------------------------------------------------------------------------
+
+/// The node layout the configuration asks of lists
+/// (`list-max-listpack-size`, `list-compress-depth`).
+pub(super) fn shape(c: &Config) -> Shape {
+    Shape {
+        fill: c.list_max_listpack_size,
+        depth: c.list_compress_depth,
+    }
+}
 
 /// The list at `key` for writing: `Ok(None)` if absent, WRONGTYPE if it
 /// holds another type. Side effects: lazy expiry.
@@ -222,11 +232,11 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) -> CmdResult {
     let key = a.next_bytes()?;
     let items = a.rest();
     let db = ctx.client.db;
-    let fill = ctx.srv.config.list_max_listpack_size;
+    let shape = shape(&ctx.srv.config);
     let len = match write_list(ctx.srv, ctx.frame, db, key)? {
         Some(l) => {
             for v in items {
-                l.push(end, v, fill);
+                l.push(end, v, shape);
             }
             l.len()
         }
@@ -237,7 +247,7 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) -> CmdResult {
         None => {
             let mut l = List::new();
             for v in items {
-                l.push(end, v, fill);
+                l.push(end, v, shape);
             }
             let len = l.len();
             let now = ctx.now();
@@ -277,6 +287,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
         _ => return Err(CmdError::WrongArgs),
     };
     let db = ctx.client.db;
+    let shape = shape(&ctx.srv.config);
     let out = &mut *ctx.out;
     let Some(l) = write_list(ctx.srv, ctx.frame, db, key)? else {
         match count {
@@ -286,7 +297,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
         return Ok(());
     };
     let popped = match count {
-        None => l.pop_n(end, 1, |e| out.bulk(e)),
+        None => l.pop_n(end, 1, shape, |e| out.bulk(e)),
         Some(0) => {
             out.array(0);
             return Ok(());
@@ -294,7 +305,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
         Some(n) => {
             let n = l.len().min(n as usize);
             out.array(n);
-            l.pop_n(end, n, |e| out.bulk(e))
+            l.pop_n(end, n, shape, |e| out.bulk(e))
         }
     };
     let empty = l.is_empty();
@@ -324,7 +335,7 @@ pub fn lindex(ctx: &mut Ctx) -> CmdResult {
     };
     let i = parse_i64(i).ok_or(CmdError::NotInteger)?;
     match index(i, l.len()).and_then(|i| l.get(i)) {
-        Some(v) => ctx.out.bulk(v),
+        Some(v) => ctx.out.bulk(&v),
         None => ctx.out.null(),
     }
     Ok(())
@@ -346,7 +357,7 @@ pub fn lrange(ctx: &mut Ctx) -> CmdResult {
     };
     out.array(n);
     for v in l.range(first, n) {
-        out.bulk(v);
+        out.bulk(&v);
     }
     Ok(())
 }
@@ -426,7 +437,7 @@ struct PosScan<'a> {
 
 impl PosScan<'_> {
     /// The positions found walking `it` (reversed: from the tail).
-    fn run<'e>(&self, it: impl Iterator<Item = &'e [u8]>, reversed: bool) -> Vec<usize> {
+    fn run(&self, it: impl Iterator<Item = impl AsRef<[u8]>>, reversed: bool) -> Vec<usize> {
         let rank = if reversed {
             self.rank.wrapping_neg()
         } else {
@@ -438,7 +449,7 @@ impl PosScan<'_> {
             if self.maxlen != 0 && i as i64 >= self.maxlen {
                 break;
             }
-            if e != self.ele {
+            if e.as_ref() != self.ele {
                 continue;
             }
             matches += 1;
@@ -464,10 +475,10 @@ impl PosScan<'_> {
 pub fn lset(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let (key, i, v) = (a.next_bytes()?, a.next_bytes()?, a.next_bytes()?);
-    let fill = ctx.srv.config.list_max_listpack_size;
+    let shape = shape(&ctx.srv.config);
     let l = write_list(ctx.srv, ctx.frame, ctx.client.db, key)?.ok_or(CmdError::NoSuchKey)?;
     let i = parse_i64(i).ok_or(CmdError::NotInteger)?;
-    let done = index(i, l.len()).is_some_and(|i| l.set(i, v, fill));
+    let done = index(i, l.len()).is_some_and(|i| l.set(i, v, shape));
     if !done {
         return Err(CmdError::Msg("ERR index out of range"));
     }
@@ -488,7 +499,7 @@ pub fn linsert(ctx: &mut Ctx) -> CmdResult {
     } else {
         return Err(CmdError::Syntax);
     };
-    let fill = ctx.srv.config.list_max_listpack_size;
+    let shape = shape(&ctx.srv.config);
     let Some(l) = write_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.int(0);
         return Ok(());
@@ -497,7 +508,7 @@ pub fn linsert(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(-1);
         return Ok(());
     };
-    l.insert(at + usize::from(after), v, fill);
+    l.insert(at + usize::from(after), v, shape);
     let len = l.len();
     ctx.signal_ready(key);
     ctx.modified(key, notify::LIST, "linsert", 1);
@@ -510,12 +521,12 @@ pub fn lrem(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let (count, v) = (a.next_i64()?, a.next_bytes()?);
-    let fill = ctx.srv.config.list_max_listpack_size;
+    let shape = shape(&ctx.srv.config);
     let Some(l) = write_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.int(0);
         return Ok(());
     };
-    let removed = l.remove_matching(v, count, fill);
+    let removed = l.remove_matching(v, count, shape);
     let empty = l.is_empty();
     if removed > 0 {
         // Redis 7.0 invalidates before the event here.
@@ -531,14 +542,14 @@ pub fn ltrim(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let (start, stop) = (a.next_i64()?, a.next_i64()?);
-    let fill = ctx.srv.config.list_max_listpack_size;
+    let shape = shape(&ctx.srv.config);
     let Some(l) = write_list(ctx.srv, ctx.frame, ctx.client.db, key)? else {
         ctx.out.ok();
         return Ok(());
     };
     let len = l.len();
     let (first, n) = clamp_range(start, stop, len).unwrap_or((0, 0));
-    l.retain_range(first, n, fill);
+    l.retain_range(first, n, shape);
     let empty = l.is_empty();
     // Published and signalled even when nothing was trimmed, as in Redis.
     ctx.notify(notify::LIST, "ltrim", key);
@@ -576,22 +587,22 @@ pub fn rpoplpush(ctx: &mut Ctx) -> CmdResult {
 /// `src`.
 fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult {
     let db = ctx.client.db;
-    let fill = ctx.srv.config.list_max_listpack_size;
+    let shape = shape(&ctx.srv.config);
     if write_list(ctx.srv, ctx.frame, db, src)?.is_none() {
         ctx.out.null();
         return Ok(());
     }
     // The destination's type is checked before anything is popped.
     write_list(ctx.srv, ctx.frame, db, dst)?;
-    let Some(v) = write_list(ctx.srv, ctx.frame, db, src)?.and_then(|l| l.pop(from)) else {
+    let Some(v) = write_list(ctx.srv, ctx.frame, db, src)?.and_then(|l| l.pop(from, shape)) else {
         ctx.out.null();
         return Ok(());
     };
     match write_list(ctx.srv, ctx.frame, db, dst)? {
-        Some(l) => l.push(to, &v, fill),
+        Some(l) => l.push(to, &v, shape),
         None => {
             let mut l = List::new();
-            l.push(to, &v, fill);
+            l.push(to, &v, shape);
             let now = ctx.now();
             ctx.srv.dbs[db].set(dst, Value::List(l), false, now);
         }
@@ -662,6 +673,7 @@ fn parse_mpop<'a>(a: &mut Args<'a>) -> Result<MPop<'a>, CmdError> {
 fn mpop_generic(ctx: &mut Ctx, m: &MPop, deadline: Option<i64>) -> CmdResult {
     let db = ctx.client.db;
     let retry = deadline.is_some() && is_retry(ctx);
+    let shape = shape(&ctx.srv.config);
     let out = &mut *ctx.out;
     for key in m.keys {
         let Some(l) = pop_source(ctx.srv, ctx.frame, db, key, retry)? else {
@@ -671,7 +683,7 @@ fn mpop_generic(ctx: &mut Ctx, m: &MPop, deadline: Option<i64>) -> CmdResult {
         out.array(2);
         out.bulk(key);
         out.array(n);
-        l.pop_n(m.end, n, |e| out.bulk(e));
+        l.pop_n(m.end, n, shape, |e| out.bulk(e));
         let empty = l.is_empty();
         elements_removed(ctx, key, m.end, empty, n);
         ctx.propagate_as(&[pop_name(m.end), key, n.to_string().as_bytes()]);
@@ -709,6 +721,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
     let deadline = parse_timeout(timeout, ctx.now())?;
     let retry = is_retry(ctx);
     let db = ctx.client.db;
+    let shape = shape(&ctx.srv.config);
     let out = &mut *ctx.out;
     for key in keys {
         let Some(l) = pop_source(ctx.srv, ctx.frame, db, key, retry)? else {
@@ -716,7 +729,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) -> CmdResult {
         };
         out.array(2);
         out.bulk(key);
-        l.pop_n(end, 1, |e| out.bulk(e));
+        l.pop_n(end, 1, shape, |e| out.bulk(e));
         let empty = l.is_empty();
         elements_removed(ctx, key, end, empty, 1);
         ctx.propagate_as(&[pop_name(end), key]);

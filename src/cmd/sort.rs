@@ -7,6 +7,7 @@
 //! result, `del` if a destination was there to delete, and invalidates
 //! WATCH on it, as Redis 7.0 does.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::args::is;
@@ -99,7 +100,7 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<
 fn load(val: Option<&Value>) -> Result<Vec<Vec<u8>>, CmdError> {
     Ok(match val {
         None => Vec::new(),
-        Some(Value::List(l)) => l.iter().map(|e| e.to_vec()).collect(),
+        Some(Value::List(l)) => l.iter().map(Cow::into_owned).collect(),
         Some(Value::Set(s)) => s.iter().map(|m| m.to_vec()).collect(),
         Some(Value::ZSet(z)) => z.iter().map(|(m, _)| m.to_vec()).collect(),
         Some(_) => return Err(CmdError::WrongType),
@@ -238,7 +239,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
         }
         Some(dst) => {
             let now = ctx.now();
-            let fill = ctx.srv.config.list_max_listpack_size;
+            let shape = super::list::shape(&ctx.srv.config);
             if rows.is_empty() {
                 // Redis deletes the destination without looking it up
                 // first, so one that has expired but is still stored is
@@ -249,7 +250,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
             } else {
                 let mut list = List::new();
                 for r in &rows {
-                    list.push_back(r.as_deref().unwrap_or(b""), fill);
+                    list.push_back(r.as_deref().unwrap_or(b""), shape);
                 }
                 ctx.srv.lookup_write(ctx.frame, db, dst);
                 ctx.srv.dbs[db].set(dst, Value::List(list), false, now);

@@ -11,13 +11,26 @@
 //! A position is found by walking node lengths from the nearer end, then
 //! entries inside one node, whose size is bounded.
 //!
+//! With `list-compress-depth` N > 0, the nodes more than N from either
+//! end are kept LZF-compressed where that pays ([`node`]), as Redis does:
+//! a change decompresses the node it touches, and [`List::settle`] puts
+//! the layout back afterwards. Reads of a compressed node decompress a
+//! copy and leave the node as it was, so reads stay `&self`; their
+//! elements come as [`Cow`]s, borrowed from plain nodes. At depth 0 the
+//! only extra work is that one test of the depth.
+//!
 //! Invariants: no node is empty (an empty list is one empty inline node);
 //! every node is within the limit unless it holds a single element; the
 //! deque form holds at least two nodes.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use super::listpack::{self, Listpack};
+use node::Node;
+
+mod node;
 
 /// Node byte budgets for `list-max-listpack-size` -1..-5 (Redis's
 /// `optimization_level`).
@@ -73,6 +86,28 @@ fn entry_size(v: &[u8]) -> usize {
     (bits.max(1) as usize).div_ceil(7) + v.len()
 }
 
+/// How a list lays out its nodes: `list-max-listpack-size` (`fill`) and
+/// `list-compress-depth` (`depth`). Every change takes the current one,
+/// so CONFIG SET applies to existing lists from their next change (Redis
+/// fixes both when it creates a list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Node size: positive = entries, -1..-5 = 4..64 KB.
+    pub fill: i64,
+    /// Nodes at each end left uncompressed; 0 compresses nothing.
+    pub depth: usize,
+}
+
+impl Default for Shape {
+    /// Redis's defaults: 8 KB nodes, no compression.
+    fn default() -> Shape {
+        Shape { fill: -2, depth: 0 }
+    }
+}
+
+/// Largest compression depth (Redis's `COMPRESS_MAX`).
+const COMPRESS_MAX: usize = (1 << 16) - 1;
+
 /// A Redis list.
 #[derive(Debug, Clone, Default)]
 pub struct List {
@@ -81,7 +116,8 @@ pub struct List {
 
 #[derive(Debug, Clone)]
 enum Repr {
-    /// Zero or one node, inline.
+    /// Zero or one node, inline (never compressed: a list needs more than
+    /// two nodes to have an interior).
     One(Listpack),
     /// Two nodes or more.
     Many(Box<Nodes>),
@@ -95,7 +131,7 @@ impl Default for Repr {
 
 #[derive(Debug, Clone)]
 struct Nodes {
-    deque: VecDeque<Listpack>,
+    deque: VecDeque<Node>,
     /// Total entries over all nodes.
     len: usize,
 }
@@ -122,43 +158,81 @@ impl List {
         }
     }
 
-    /// The quicklist's nodes in order (none for an empty list), for
-    /// MEMORY USAGE and DEBUG OBJECT.
-    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Listpack> {
-        (0..self.node_count()).map(|i| self.node(i))
+    /// The quicklist's nodes in order (none for an empty list),
+    /// decompressed, for DEBUG OBJECT and `serializedlength`.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = Cow<'_, Listpack>> {
+        (0..self.node_count()).map(|i| self.unpacked(i))
     }
 
-    /// Heap bytes (MEMORY USAGE): the node array and the nodes; with
-    /// `samples > 0`, that many nodes are measured and the average scaled
-    /// to all of them.
+    /// How many nodes are compressed.
+    pub fn compressed_nodes(&self) -> usize {
+        match &self.repr {
+            Repr::One(_) => 0,
+            Repr::Many(n) => n.deque.iter().filter(|n| n.is_compressed()).count(),
+        }
+    }
+
+    /// Heap bytes (MEMORY USAGE): the node array and the nodes (a
+    /// compressed node by its compressed size); with `samples > 0`, that
+    /// many nodes are measured and the average scaled to all of them.
     pub fn mem_usage(&self, samples: usize) -> usize {
-        let (count, spine) = match &self.repr {
+        let n = match &self.repr {
             Repr::One(lp) => return lp.capacity(),
-            Repr::Many(n) => (
-                n.deque.len(),
-                std::mem::size_of::<Nodes>() + n.deque.capacity() * std::mem::size_of::<Listpack>(),
-            ),
+            Repr::Many(n) => n,
         };
+        let count = n.deque.len();
+        let spine = std::mem::size_of::<Nodes>() + n.deque.capacity() * std::mem::size_of::<Node>();
         let take = if samples == 0 {
             count
         } else {
             samples.min(count)
         };
-        let measured: usize = self.nodes().take(take).map(Listpack::capacity).sum();
+        let measured: usize = n.deque.iter().take(take).map(Node::capacity).sum();
         spine + measured * count / take.max(1)
     }
 
-    /// Node `i` (`i < node_count()`, or 0 for the empty list).
-    fn node(&self, i: usize) -> &Listpack {
+    /// Entries in node `k`.
+    fn node_len(&self, k: usize) -> usize {
         match &self.repr {
-            Repr::One(lp) => lp,
-            Repr::Many(n) => &n.deque[i],
+            Repr::One(lp) => lp.len(),
+            Repr::Many(n) => n.deque[k].len(),
         }
     }
 
-    /// Runs `f` on node `i`, keeping the total length in step. The caller
-    /// removes the node if `f` emptied it.
-    fn edit<R>(&mut self, i: usize, f: impl FnOnce(&mut Listpack) -> R) -> R {
+    /// Entry bytes of node `k`.
+    fn node_bytes(&self, k: usize) -> usize {
+        match &self.repr {
+            Repr::One(lp) => lp.bytes(),
+            Repr::Many(n) => n.deque[k].bytes(),
+        }
+    }
+
+    /// Whether node `k` can take one more entry `v` under `lim`.
+    fn fits(&self, k: usize, lim: Limit, v: &[u8]) -> bool {
+        lim.allows(self.node_bytes(k) + entry_size(v), self.node_len(k) + 1)
+    }
+
+    /// Node `k` (`k < node_count()`, or 0 for the empty list) for reading,
+    /// decompressed into a copy if it is compressed.
+    fn unpacked(&self, k: usize) -> Cow<'_, Listpack> {
+        match &self.repr {
+            Repr::One(lp) => Cow::Borrowed(lp),
+            Repr::Many(n) => n.deque[k].unpacked(),
+        }
+    }
+
+    /// Node `k`, decompressed in place (the change that follows ends with
+    /// [`List::settle`]).
+    fn plain(&mut self, k: usize) -> &Listpack {
+        match &mut self.repr {
+            Repr::One(lp) => lp,
+            Repr::Many(n) => n.deque[k].plain(),
+        }
+    }
+
+    /// Runs `f` on node `k`, decompressed, keeping the total length in
+    /// step. The caller removes the node if `f` emptied it.
+    fn edit<R>(&mut self, k: usize, f: impl FnOnce(&mut Listpack) -> R) -> R {
         match &mut self.repr {
             Repr::One(lp) => {
                 let r = f(lp);
@@ -166,7 +240,7 @@ impl List {
                 r
             }
             Repr::Many(n) => {
-                let lp = &mut n.deque[i];
+                let lp = n.deque[k].plain_mut();
                 let before = lp.len();
                 let r = f(lp);
                 tidy(lp);
@@ -184,40 +258,43 @@ impl List {
                 let first = std::mem::take(cur);
                 let len = first.len() + lp.len();
                 let mut deque = VecDeque::with_capacity(4);
-                deque.push_back(first);
-                deque.insert(i, lp);
+                deque.push_back(Node::raw(first));
+                deque.insert(i, Node::raw(lp));
                 self.repr = Repr::Many(Box::new(Nodes { deque, len }));
             }
             Repr::Many(n) => {
                 n.len += lp.len();
-                n.deque.insert(i, lp);
+                n.deque.insert(i, Node::raw(lp));
             }
         }
     }
 
     /// Removes node `i` and returns it; a deque left with one node goes
     /// back inline.
-    fn remove_node(&mut self, i: usize) -> Listpack {
+    fn remove_node(&mut self, i: usize) -> Node {
         match &mut self.repr {
-            Repr::One(lp) => std::mem::take(lp),
+            Repr::One(lp) => Node::raw(std::mem::take(lp)),
             Repr::Many(n) => {
-                let lp = n.deque.remove(i).unwrap_or_default();
-                n.len -= lp.len();
+                let node = n
+                    .deque
+                    .remove(i)
+                    .unwrap_or_else(|| Node::raw(Listpack::new()));
+                n.len -= node.len();
                 if n.deque.len() == 1 {
-                    let last = n.deque.pop_front().unwrap_or_default();
-                    self.repr = Repr::One(last);
+                    let last = n.deque.pop_front().map(Node::into_listpack);
+                    self.repr = Repr::One(last.unwrap_or_default());
                 } else if n.deque.capacity() > 64 && n.deque.len() * 4 < n.deque.capacity() {
                     let keep = n.deque.len() * 2;
                     n.deque.shrink_to(keep);
                 }
-                lp
+                node
             }
         }
     }
 
     /// Removes node `i` if it is empty; returns whether it did.
     fn prune(&mut self, i: usize) -> bool {
-        let empty = self.node(i).is_empty();
+        let empty = self.node_len(i) == 0;
         if empty {
             self.remove_node(i);
         }
@@ -231,7 +308,7 @@ impl List {
         if i < self.len() / 2 {
             let mut i = i;
             for k in 0..nodes {
-                let n = self.node(k).len();
+                let n = self.node_len(k);
                 if i < n {
                     return (k, i);
                 }
@@ -241,7 +318,7 @@ impl List {
             // Element i is the `back`-th from the end (1-based).
             let mut back = self.len() - i;
             for k in (0..nodes).rev() {
-                let n = self.node(k).len();
+                let n = self.node_len(k);
                 if back <= n {
                     return (k, n - back);
                 }
@@ -253,11 +330,11 @@ impl List {
 
     /// Splits node `k` if it outgrew `lim`: in halves when both fit (so
     /// later inserts find room), otherwise greedily (an oversized element
-    /// ends up alone).
-    fn rebalance(&mut self, k: usize, lim: Limit) {
-        let node = self.node(k);
+    /// ends up alone). Returns how many nodes it became.
+    fn rebalance(&mut self, k: usize, lim: Limit) -> usize {
+        let node = self.plain(k);
         if lim.allows(node.bytes(), node.len()) {
-            return;
+            return 1;
         }
         let mid = node.len() / 2;
         let head_bytes: usize = node.iter().take(mid).map(entry_size).sum();
@@ -277,10 +354,12 @@ impl List {
             pieces.push(cur);
             pieces
         };
+        let count = pieces.len();
         self.remove_node(k);
         for (j, p) in pieces.into_iter().enumerate() {
             self.insert_node(k + j, p);
         }
+        count
     }
 
     /// Appends node `k + 1` to node `k` if together they fit `lim`;
@@ -289,11 +368,11 @@ impl List {
         if k + 1 >= self.node_count() {
             return false;
         }
-        let (a, b) = (self.node(k), self.node(k + 1));
-        if !lim.allows(a.bytes() + b.bytes(), a.len() + b.len()) {
+        let bytes = self.node_bytes(k) + self.node_bytes(k + 1);
+        if !lim.allows(bytes, self.node_len(k) + self.node_len(k + 1)) {
             return false;
         }
-        let next = self.remove_node(k + 1);
+        let next = self.remove_node(k + 1).into_listpack();
         self.edit(k, |lp| {
             for e in next.iter() {
                 lp.push_back(e);
@@ -310,6 +389,38 @@ impl List {
             if !self.try_merge(k, lim) {
                 k += 1;
             }
+        }
+    }
+
+    /// Restores the compression layout after a change, as Redis's
+    /// `__quicklistCompress` does: with at least `2 * depth` nodes, the
+    /// `depth` nodes at each end are plain, and the first node inside
+    /// them at each end, and the nodes in `touched` that lie inside, are
+    /// compressed where that pays. Nothing to do at depth 0.
+    #[inline]
+    fn settle(&mut self, depth: usize, touched: Range<usize>) {
+        if depth == 0 {
+            return;
+        }
+        let Repr::Many(n) = &mut self.repr else {
+            return;
+        };
+        let depth = depth.min(COMPRESS_MAX);
+        let count = n.deque.len();
+        if count < 2 * depth {
+            return;
+        }
+        for d in 0..depth {
+            n.deque[d].decompress();
+            n.deque[count - 1 - d].decompress();
+        }
+        if count == 2 * depth {
+            return;
+        }
+        n.deque[depth].compress();
+        n.deque[count - 1 - depth].compress();
+        for k in touched.start.max(depth + 1)..touched.end.min(count - 1 - depth) {
+            n.deque[k].compress();
         }
     }
 }
@@ -360,38 +471,40 @@ impl List {
         "quicklist"
     }
 
-    /// Adds `v` at `end`; `fill` is `list-max-listpack-size`.
-    pub fn push(&mut self, end: End, v: &[u8], fill: i64) {
+    /// Adds `v` at `end`.
+    pub fn push(&mut self, end: End, v: &[u8], shape: Shape) {
         match end {
-            End::Left => self.push_front(v, fill),
-            End::Right => self.push_back(v, fill),
+            End::Left => self.push_front(v, shape),
+            End::Right => self.push_back(v, shape),
         }
     }
 
     /// Adds `v` at the head.
-    pub fn push_front(&mut self, v: &[u8], fill: i64) {
-        let lim = Limit::new(fill);
-        if self.node_count() > 0 && lim.fits(self.node(0), v) {
+    pub fn push_front(&mut self, v: &[u8], shape: Shape) {
+        let lim = Limit::new(shape.fill);
+        if self.node_count() > 0 && self.fits(0, lim, v) {
             self.edit(0, |lp| lp.push_front(v));
         } else {
             self.insert_node(0, pack([v]));
         }
+        self.settle(shape.depth, 0..0);
     }
 
     /// Adds `v` at the tail.
-    pub fn push_back(&mut self, v: &[u8], fill: i64) {
-        let lim = Limit::new(fill);
+    pub fn push_back(&mut self, v: &[u8], shape: Shape) {
+        let lim = Limit::new(shape.fill);
         let n = self.node_count();
-        if n > 0 && lim.fits(self.node(n - 1), v) {
+        if n > 0 && self.fits(n - 1, lim, v) {
             self.edit(n - 1, |lp| lp.push_back(v));
         } else {
             self.insert_node(n, pack([v]));
         }
+        self.settle(shape.depth, 0..0);
     }
 
     /// Removes up to `n` elements from `end`, showing each to `f` in pop
     /// order (from the end inwards). Returns how many were removed.
-    pub fn pop_n(&mut self, end: End, n: usize, mut f: impl FnMut(&[u8])) -> usize {
+    pub fn pop_n(&mut self, end: End, n: usize, shape: Shape, mut f: impl FnMut(&[u8])) -> usize {
         let total = n.min(self.len());
         let mut left = total;
         while left > 0 {
@@ -399,7 +512,7 @@ impl List {
                 End::Left => 0,
                 End::Right => self.node_count() - 1,
             };
-            let node = self.node(k);
+            let node = self.plain(k);
             let take = left.min(node.len());
             let start = match end {
                 End::Left => {
@@ -425,58 +538,66 @@ impl List {
             }
             left -= take;
         }
+        self.settle(shape.depth, 0..0);
         total
     }
 
     /// Removes and returns the element at `end`.
-    pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
+    pub fn pop(&mut self, end: End, shape: Shape) -> Option<Vec<u8>> {
         let mut out = None;
-        self.pop_n(end, 1, |e| out = Some(e.to_vec()));
+        self.pop_n(end, 1, shape, |e| out = Some(e.to_vec()));
         out
     }
 
-    /// The element at `i` (0-based from the head).
-    pub fn get(&self, i: usize) -> Option<&[u8]> {
+    /// The element at `i` (0-based from the head); a copy if its node is
+    /// compressed.
+    pub fn get(&self, i: usize) -> Option<Cow<'_, [u8]>> {
         if i >= self.len() {
             return None;
         }
         let (k, off) = self.locate(i);
-        self.node(k).get(off)
+        match self.unpacked(k) {
+            Cow::Borrowed(lp) => lp.get(off).map(Cow::Borrowed),
+            Cow::Owned(lp) => lp.get(off).map(|e| Cow::Owned(e.to_vec())),
+        }
     }
 
     /// Replaces the element at `i`; false if `i` is out of range.
-    pub fn set(&mut self, i: usize, v: &[u8], fill: i64) -> bool {
+    pub fn set(&mut self, i: usize, v: &[u8], shape: Shape) -> bool {
         if i >= self.len() {
             return false;
         }
         let (k, off) = self.locate(i);
         self.edit(k, |lp| lp.replace(off, v));
-        self.rebalance(k, Limit::new(fill));
+        let pieces = self.rebalance(k, Limit::new(shape.fill));
+        self.settle(shape.depth, k..k + pieces);
         true
     }
 
     /// Inserts `v` before position `i` (`i >= len` appends).
-    pub fn insert(&mut self, i: usize, v: &[u8], fill: i64) {
+    pub fn insert(&mut self, i: usize, v: &[u8], shape: Shape) {
         if i == 0 {
-            return self.push_front(v, fill);
+            return self.push_front(v, shape);
         }
         if i >= self.len() {
-            return self.push_back(v, fill);
+            return self.push_back(v, shape);
         }
-        let lim = Limit::new(fill);
+        let lim = Limit::new(shape.fill);
         let (k, off) = self.locate(i);
         // Before a node's first entry is also after the previous node's
         // last one: appending there is cheaper, if it has room.
-        if off == 0 && k > 0 && lim.fits(self.node(k - 1), v) {
+        if off == 0 && k > 0 && self.fits(k - 1, lim, v) {
             self.edit(k - 1, |lp| lp.push_back(v));
+            self.settle(shape.depth, k - 1..k);
             return;
         }
         self.edit(k, |lp| lp.insert(off, v));
-        self.rebalance(k, lim);
+        let pieces = self.rebalance(k, lim);
+        self.settle(shape.depth, k..k + pieces);
     }
 
     /// Removes `count` elements starting at `start`.
-    pub fn remove_range(&mut self, start: usize, count: usize, fill: i64) {
+    pub fn remove_range(&mut self, start: usize, count: usize, shape: Shape) {
         let count = count.min(self.len().saturating_sub(start));
         if count == 0 {
             return;
@@ -484,7 +605,7 @@ impl List {
         let (k0, off0) = self.locate(start);
         let (mut k, mut off, mut left) = (k0, off0, count);
         while left > 0 {
-            let n = self.node(k).len();
+            let n = self.node_len(k);
             let take = left.min(n - off);
             if take == n {
                 self.remove_node(k);
@@ -502,21 +623,24 @@ impl List {
             k0.checked_sub(1)
         };
         if let Some(j) = before {
-            self.try_merge(j, Limit::new(fill));
+            self.try_merge(j, Limit::new(shape.fill));
         }
+        // Changed: at most the nodes either side of the cut.
+        self.settle(shape.depth, k0.saturating_sub(1)..k0 + 2);
     }
 
     /// Keeps only the `keep` elements starting at `start` (LTRIM).
-    pub fn retain_range(&mut self, start: usize, keep: usize, fill: i64) {
+    pub fn retain_range(&mut self, start: usize, keep: usize, shape: Shape) {
         let end = start.saturating_add(keep).min(self.len());
-        self.remove_range(end, self.len() - end, fill);
-        self.remove_range(0, start.min(self.len()), fill);
+        self.remove_range(end, self.len() - end, shape);
+        self.remove_range(0, start.min(self.len()), shape);
     }
 
     /// Removes elements equal to `v` (LREM): the first `count` from the
     /// head when `count > 0`, the last `-count` from the tail when
-    /// `count < 0`, all when 0. Returns how many were removed.
-    pub fn remove_matching(&mut self, v: &[u8], count: i64, fill: i64) -> usize {
+    /// `count < 0`, all when 0. Returns how many were removed. A
+    /// compressed node is only decompressed for good if it changes.
+    pub fn remove_matching(&mut self, v: &[u8], count: i64, shape: Shape) -> usize {
         let limit = if count == 0 {
             usize::MAX
         } else {
@@ -534,7 +658,7 @@ impl List {
             } else if k >= self.node_count() {
                 break;
             }
-            let node = self.node(k);
+            let node = self.unpacked(k);
             let mut hits: Vec<usize> = (0..node.len())
                 .zip(node.iter())
                 .filter(|(_, e)| *e == v)
@@ -560,20 +684,22 @@ impl List {
                     .filter(|(i, _)| skip.next_if_eq(i).is_none())
                     .map(|(_, e)| e),
             );
+            drop(node);
             self.edit(k, |lp| *lp = kept);
             if !self.prune(k) && !from_tail {
                 k += 1;
             }
         }
         if removed > 0 {
-            self.compact(Limit::new(fill));
+            self.compact(Limit::new(shape.fill));
+            self.settle(shape.depth, 0..self.node_count());
         }
         removed
     }
 
     /// Position of the first element equal to `v`.
     pub fn position(&self, v: &[u8]) -> Option<usize> {
-        self.iter().position(|e| e == v)
+        self.iter().position(|e| *e == *v)
     }
 
     /// Iterates over all elements, head to tail.
@@ -589,14 +715,14 @@ impl List {
         } else {
             self.locate(start)
         };
-        let mut inner = self.node(node).iter();
+        let mut cur = Cursor::new(self.unpacked(node));
         for _ in 0..skip {
-            inner.next();
+            cur.next();
         }
         Iter {
             list: self,
             node,
-            inner,
+            cur,
             left,
         }
     }
@@ -611,28 +737,55 @@ impl List {
     }
 }
 
-/// Iterator over a range of a [`List`], head to tail.
+/// The entries of one node: borrowed from a plain node, copied out of a
+/// compressed one.
+enum Cursor<'a> {
+    Plain(listpack::Iter<'a>),
+    Unpacked(std::vec::IntoIter<Vec<u8>>),
+}
+
+impl<'a> Cursor<'a> {
+    fn new(node: Cow<'a, Listpack>) -> Cursor<'a> {
+        match node {
+            Cow::Borrowed(lp) => Cursor::Plain(lp.iter()),
+            Cow::Owned(lp) => {
+                let entries: Vec<Vec<u8>> = lp.iter().map(<[u8]>::to_vec).collect();
+                Cursor::Unpacked(entries.into_iter())
+            }
+        }
+    }
+
+    fn next(&mut self) -> Option<Cow<'a, [u8]>> {
+        match self {
+            Cursor::Plain(it) => it.next().map(Cow::Borrowed),
+            Cursor::Unpacked(it) => it.next().map(Cow::Owned),
+        }
+    }
+}
+
+/// Iterator over a range of a [`List`], head to tail. Elements of
+/// compressed nodes come as copies.
 pub struct Iter<'a> {
     list: &'a List,
     node: usize,
-    inner: listpack::Iter<'a>,
+    cur: Cursor<'a>,
     left: usize,
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = &'a [u8];
+    type Item = Cow<'a, [u8]>;
 
-    fn next(&mut self) -> Option<&'a [u8]> {
+    fn next(&mut self) -> Option<Cow<'a, [u8]>> {
         if self.left == 0 {
             return None;
         }
         loop {
-            if let Some(e) = self.inner.next() {
+            if let Some(e) = self.cur.next() {
                 self.left -= 1;
                 return Some(e);
             }
             self.node += 1;
-            self.inner = self.list.node(self.node).iter();
+            self.cur = Cursor::new(self.list.unpacked(self.node));
         }
     }
 
@@ -648,13 +801,13 @@ impl ExactSizeIterator for Iter<'_> {}
 pub struct RevIter<'a> {
     list: &'a List,
     nodes_left: usize,
-    buf: Vec<&'a [u8]>,
+    buf: Vec<Cow<'a, [u8]>>,
 }
 
 impl<'a> Iterator for RevIter<'a> {
-    type Item = &'a [u8];
+    type Item = Cow<'a, [u8]>;
 
-    fn next(&mut self) -> Option<&'a [u8]> {
+    fn next(&mut self) -> Option<Cow<'a, [u8]>> {
         loop {
             if let Some(e) = self.buf.pop() {
                 return Some(e);
@@ -663,181 +816,13 @@ impl<'a> Iterator for RevIter<'a> {
                 return None;
             }
             self.nodes_left -= 1;
-            self.buf.extend(self.list.node(self.nodes_left).iter());
+            let mut cur = Cursor::new(self.list.unpacked(self.nodes_left));
+            while let Some(e) = cur.next() {
+                self.buf.push(e);
+            }
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::VecDeque;
-
-    use proptest::prelude::*;
-
-    use super::*;
-
-    /// Checks the structural invariants and returns the contents.
-    fn check(l: &List, fill: i64) -> Vec<Vec<u8>> {
-        let lim = Limit::new(fill);
-        let mut total = 0;
-        for k in 0..l.node_count() {
-            let n = l.node(k);
-            assert!(!n.is_empty(), "empty node {k}");
-            assert!(lim.allows(n.bytes(), n.len()), "node {k} over the limit");
-            total += n.len();
-        }
-        if let Repr::Many(n) = &l.repr {
-            assert!(n.deque.len() >= 2, "deque form with one node");
-        }
-        assert_eq!(total, l.len());
-        let fwd: Vec<Vec<u8>> = l.iter().map(|e| e.to_vec()).collect();
-        let mut rev: Vec<Vec<u8>> = l.iter_rev().map(|e| e.to_vec()).collect();
-        rev.reverse();
-        assert_eq!(fwd, rev);
-        fwd
-    }
-
-    fn value() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            4 => prop::sample::select(vec![&b"a"[..], b"b", b"", b"ccc"]).prop_map(|v| v.to_vec()),
-            2 => prop::collection::vec(any::<u8>(), 0..40),
-            1 => prop::collection::vec(any::<u8>(), 200..3000),
-        ]
-    }
-
-    #[derive(Debug, Clone)]
-    enum Op {
-        Push(bool, Vec<u8>),
-        Pop(bool, usize),
-        Get(usize),
-        Set(usize, Vec<u8>),
-        Insert(usize, Vec<u8>),
-        RemoveRange(usize, usize),
-        Retain(usize, usize),
-        RemoveMatching(Vec<u8>, i64),
-        Range(usize, usize),
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            6 => (any::<bool>(), value()).prop_map(|(f, v)| Op::Push(f, v)),
-            2 => (any::<bool>(), 0usize..5).prop_map(|(f, n)| Op::Pop(f, n)),
-            1 => (0usize..100).prop_map(Op::Get),
-            1 => (0usize..100, value()).prop_map(|(i, v)| Op::Set(i, v)),
-            2 => (0usize..100, value()).prop_map(|(i, v)| Op::Insert(i, v)),
-            1 => (0usize..100, 0usize..20).prop_map(|(i, n)| Op::RemoveRange(i, n)),
-            1 => (0usize..10, 0usize..100).prop_map(|(i, n)| Op::Retain(i, n)),
-            1 => (value(), -3i64..4).prop_map(|(v, c)| Op::RemoveMatching(v, c)),
-            1 => (0usize..100, 0usize..100).prop_map(|(i, n)| Op::Range(i, n)),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
-
-        /// A list behaves like a VecDeque of byte strings, under every
-        /// kind of node limit.
-        #[test]
-        fn matches_vecdeque_model(
-            fill in prop::sample::select(vec![-5i64, -2, -1, 0, 1, 2, 3, 7]),
-            ops in prop::collection::vec(op(), 0..300),
-        ) {
-            let mut l = List::new();
-            let mut m: VecDeque<Vec<u8>> = VecDeque::new();
-            for op in ops {
-                match op {
-                    Op::Push(front, v) => {
-                        if front { l.push_front(&v, fill); m.push_front(v); }
-                        else { l.push_back(&v, fill); m.push_back(v); }
-                    }
-                    Op::Pop(front, n) => {
-                        let end = if front { End::Left } else { End::Right };
-                        let mut got = Vec::new();
-                        let k = l.pop_n(end, n, |e| got.push(e.to_vec()));
-                        let want: Vec<Vec<u8>> = (0..n)
-                            .map_while(|_| if front { m.pop_front() } else { m.pop_back() })
-                            .collect();
-                        prop_assert_eq!(k, want.len());
-                        prop_assert_eq!(got, want);
-                    }
-                    Op::Get(i) => prop_assert_eq!(l.get(i), m.get(i).map(|v| &v[..])),
-                    Op::Set(i, v) => {
-                        prop_assert_eq!(l.set(i, &v, fill), i < m.len());
-                        if i < m.len() { m[i] = v; }
-                    }
-                    Op::Insert(i, v) => {
-                        l.insert(i, &v, fill);
-                        m.insert(i.min(m.len()), v);
-                    }
-                    Op::RemoveRange(i, n) => {
-                        l.remove_range(i, n, fill);
-                        if i < m.len() { let end = (i + n).min(m.len()); m.drain(i..end); }
-                    }
-                    Op::Retain(i, n) => {
-                        l.retain_range(i, n, fill);
-                        let kept: VecDeque<Vec<u8>> = m.iter().skip(i).take(n).cloned().collect();
-                        m = kept;
-                    }
-                    Op::RemoveMatching(v, c) => {
-                        let got = l.remove_matching(&v, c, fill);
-                        let limit = if c == 0 { usize::MAX } else { c.unsigned_abs() as usize };
-                        let mut removed = 0;
-                        if c >= 0 {
-                            m.retain(|e| { let hit = removed < limit && *e == v; removed += usize::from(hit); !hit });
-                        } else {
-                            let mut rev: Vec<Vec<u8>> = m.into_iter().rev().collect();
-                            rev.retain(|e| { let hit = removed < limit && *e == v; removed += usize::from(hit); !hit });
-                            m = rev.into_iter().rev().collect();
-                        }
-                        prop_assert_eq!(got, removed);
-                    }
-                    Op::Range(i, n) => {
-                        let got: Vec<&[u8]> = l.range(i, n).collect();
-                        let want: Vec<&[u8]> = m.iter().skip(i).take(n).map(|v| &v[..]).collect();
-                        prop_assert_eq!(got, want);
-                    }
-                }
-                prop_assert_eq!(l.len(), m.len());
-                prop_assert_eq!(check(&l, fill), m.iter().cloned().collect::<Vec<_>>());
-            }
-            let rev: Vec<&[u8]> = l.iter_rev().collect();
-            let want: Vec<&[u8]> = m.iter().rev().map(|v| &v[..]).collect();
-            prop_assert_eq!(rev, want);
-        }
-    }
-
-    #[test]
-    fn nodes_follow_the_fill() {
-        let mut l = List::new();
-        for i in 0..1000 {
-            l.push_back(format!("{i:09}").as_bytes(), 2);
-        }
-        assert_eq!(l.node_count(), 500);
-        let mut l = List::new();
-        for i in 0..10_000 {
-            l.push_front(format!("{i:09}").as_bytes(), -2);
-        }
-        // 10 bytes an entry, 8 KB a node.
-        assert_eq!(l.node_count(), 10_000usize.div_ceil(819));
-        assert_eq!(l.get(0), Some(&b"000009999"[..]));
-        assert_eq!(l.get(9999), Some(&b"000000000"[..]));
-    }
-
-    #[test]
-    fn entry_sizes() {
-        assert_eq!(entry_size(b""), 1);
-        assert_eq!(entry_size(&[0; 127]), 128);
-        assert_eq!(entry_size(&[0; 128]), 130);
-        assert_eq!(entry_size(&[0; 16384]), 16387);
-    }
-
-    #[test]
-    fn a_list_is_no_larger_than_a_string() {
-        // With its niche, a 32-byte List keeps `Value` at 32 bytes.
-        assert!(std::mem::size_of::<List>() <= 32);
-        assert_eq!(
-            std::mem::size_of::<Option<List>>(),
-            std::mem::size_of::<List>()
-        );
-    }
-}
+mod tests;

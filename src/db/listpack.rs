@@ -112,6 +112,17 @@ impl Listpack {
         self.buf.capacity()
     }
 
+    /// The whole buffer, count header included (what a quicklist node
+    /// compresses).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// A listpack from a buffer [`Listpack::as_bytes`] gave.
+    pub fn from_bytes(buf: Vec<u8>) -> Listpack {
+        Listpack { buf }
+    }
+
     /// Iterates over the entries in order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {

@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(Value::Str(Str::from_bytes(b"hello")).serialized_len(), 6);
         let mut l = super::super::list::List::new();
         for v in [b"a", b"b", b"c"] {
-            l.push_back(v, -2);
+            l.push_back(v, super::super::list::Shape::default());
         }
         assert_eq!(Value::List(l).serialized_len(), 19);
         let mut lp = Listpack::new();
