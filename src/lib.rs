@@ -27,6 +27,8 @@
 //! - [`alloc`]: the counting global allocator behind `used_memory`.
 //! - [`ldouble`]: software long double for INCRBYFLOAT.
 //! - [`limits`]: the open-files limit maxclients needs; TCP keepalive.
+//! - [`process`]: daemonize, the pid file, supervisor readiness, the
+//!   process title, the OOM score, transparent huge pages.
 //! - [`cmdinfo`]: command metadata as data (flags, Redis's docs, key
 //!   specs, ACL categories, [`cmdinfo::CommandId`], the catalogue).
 //!
@@ -79,6 +81,7 @@ pub mod latency;
 pub mod ldouble;
 pub mod limits;
 pub mod notify;
+pub mod process;
 pub mod pubsub;
 pub mod resp;
 pub mod server;

@@ -33,6 +33,26 @@ use crate::state::{Shutdown, State, Stats};
 use crate::util::unix_ms;
 
 const SIGNAL_TOKEN: Token = Token(usize::MAX);
+
+/// The startup logo (`always-show-logo`).
+const LOGO: &str = r"
+            _._
+       _.-``   ``-._        Cinnabar {version} (Redis 7.0 compatible)
+   _.-``  .-```-.  ``-._    Running in standalone mode
+  (      (  HgS  )      )   Port: {port}
+   `-._   `-...-'   _.-'    PID: {pid}
+       `-._     _.-'
+           `-.-'
+";
+
+/// Whether a bind error means the address does not exist here.
+fn unavailable(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::AddrNotAvailable
+        || matches!(
+            e.raw_os_error(),
+            Some(libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT)
+        )
+}
 const LISTENER_BASE: usize = usize::MAX - 64;
 
 /// Bytes read from one client per readiness event before other clients get
@@ -77,10 +97,22 @@ pub struct Server {
     rewrite_slice_end: Instant,
 }
 
-/// Binds, serves until shutdown, and returns.
-pub fn run(config: Config) -> io::Result<()> {
+/// Binds, serves until shutdown, and returns. `startup` hears when the
+/// server accepts connections (a daemonizing parent exits then, a
+/// supervisor is told) and when it stops.
+pub fn run(config: Config, startup: &mut crate::process::Startup) -> io::Result<()> {
+    if config.disable_thp {
+        crate::process::disable_thp();
+    }
+    // As Redis at startup, a score that cannot be set is only logged.
+    let _ = crate::process::set_oom_score_adj(&config);
     let mut server = Server::bind(config)?;
-    server.serve()
+    server.show_logo();
+    crate::process::set_title(&server.st.config, server.st.tcp_port);
+    startup.ready();
+    let served = server.serve();
+    startup.stopping();
+    served
 }
 
 impl Server {
@@ -91,8 +123,11 @@ impl Server {
         let poll = Poll::new()?;
         let mut listeners = Vec::new();
         let mut port = config.port;
-        for (i, host) in config.bind.iter().enumerate() {
-            let host = host.trim_start_matches('-');
+        for bind in &config.bind {
+            // A '-' address is optional, as in Redis: one this host does
+            // not have (say ::1 without IPv6) is skipped.
+            let optional = bind.starts_with('-');
+            let host = bind.trim_start_matches('-');
             let ip: std::net::IpAddr = if host == "*" {
                 std::net::Ipv4Addr::UNSPECIFIED.into()
             } else {
@@ -103,11 +138,24 @@ impl Server {
                     )
                 })?
             };
-            let mut l = TcpListener::bind(SocketAddr::new(ip, port))?;
+            let mut l = match TcpListener::bind(SocketAddr::new(ip, port)) {
+                Ok(l) => l,
+                Err(e) if optional && unavailable(&e) => {
+                    warn!("Skipping optional bind address {host}: {e}");
+                    continue;
+                }
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("Could not create server TCP listening socket {host}:{port}: {e}"),
+                    ))
+                }
+            };
             // With --port 0 the first address picks the port; the others share it.
             port = l.local_addr()?.port();
+            let token = Token(LISTENER_BASE + listeners.len());
             poll.registry()
-                .register(&mut l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+                .register(&mut l, token, Interest::READABLE)?;
             listeners.push(l);
         }
         let mut signals = Signals::new([SIGTERM, SIGINT])?;
@@ -140,6 +188,24 @@ impl Server {
             next_cron: Instant::now(),
             rewrite_slice_end: Instant::now(),
         })
+    }
+
+    /// Redis's ASCII logo when `always-show-logo` is on or the log is a
+    /// terminal; otherwise its one-line summary.
+    fn show_logo(&self) {
+        use std::io::IsTerminal;
+        let c = &self.st.config;
+        let port = self.st.tcp_port;
+        if c.always_show_logo || (c.logfile.is_empty() && io::stdout().is_terminal()) {
+            info!(
+                "\n{}",
+                LOGO.replace("{version}", env!("CARGO_PKG_VERSION"))
+                    .replace("{port}", &format!("{port:<5}"))
+                    .replace("{pid}", &format!("{:<7}", std::process::id()))
+            );
+        } else {
+            info!("Running mode=standalone, port={port}.");
+        }
     }
 
     /// The addresses actually bound.

@@ -444,7 +444,30 @@ impl State {
     }
 
     /// Applies what a CONFIG SET changed beyond the values themselves.
-    pub fn apply_config(&mut self, old: &Config) -> Result<(), String> {
+    /// The error names the parameter whose change failed; what came
+    /// before it stays applied (CONFIG SET rolls back by applying the old
+    /// configuration again).
+    pub fn apply_config(&mut self, old: &Config) -> Result<(), (&'static str, String)> {
+        let new = &self.config;
+        if old.oom_score_adj != new.oom_score_adj
+            || old.oom_score_adj_values != new.oom_score_adj_values
+        {
+            crate::process::set_oom_score_adj(new).map_err(|e| ("oom-score-adj", e))?;
+        }
+        if old.proc_title_template != new.proc_title_template {
+            crate::process::set_title(new, self.tcp_port);
+        }
+        if new.maxclients > old.maxclients {
+            // As Redis's updateMaxclients: more clients need more descriptors.
+            let granted =
+                crate::limits::adjust_open_files_limit(new.maxclients).unwrap_or(old.maxclients);
+            if granted != new.maxclients {
+                return Err(("maxclients", format!("The operating system is not able to handle the specified number of clients, try with {granted}")));
+            }
+        }
+        if old.loglevel != new.loglevel && std::env::var_os("RUST_LOG").is_none() {
+            log::set_max_level(crate::level_filter(&new.loglevel));
+        }
         self.apply_notify_config();
         if old.maxmemory_policy != self.config.maxmemory_policy {
             let lfu = self.config.maxmemory_lfu;
@@ -462,7 +485,7 @@ impl State {
             aof.fsync = Fsync::from_config(&self.config.appendfsync);
         }
         match (old.appendonly, self.config.appendonly) {
-            (false, true) => self.enable_aof(),
+            (false, true) => self.enable_aof().map_err(|e| ("appendonly", e)),
             (true, false) => {
                 self.disable_aof();
                 Ok(())
