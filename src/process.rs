@@ -107,8 +107,12 @@ impl Startup {
         }
     }
 
-    /// Startup failed: the daemonizing parent prints `msg` and exits 1.
+    /// Startup failed: the pid file goes, then the daemonizing parent
+    /// prints `msg` and exits 1.
     pub fn fail(&mut self, msg: &str) {
+        if let Some(path) = self.pidfile.take() {
+            let _ = std::fs::remove_file(path);
+        }
         if let Some(mut pipe) = self.parent.take() {
             let _ = pipe.write_all(msg.as_bytes());
         }

@@ -109,6 +109,10 @@ pub fn run(config: Config, startup: &mut crate::process::Startup) -> io::Result<
     let mut server = Server::bind(config)?;
     server.show_logo();
     crate::process::set_title(&server.st.config, server.st.tcp_port);
+    for a in server.local_addrs() {
+        info!("Ready to accept connections tcp {a}");
+    }
+    // After the line above, so a daemonizing parent exits with it logged.
     startup.ready();
     let served = server.serve();
     startup.stopping();
@@ -218,9 +222,6 @@ impl Server {
 
     /// Runs the loop until SHUTDOWN or a signal.
     pub fn serve(&mut self) -> io::Result<()> {
-        for a in self.local_addrs() {
-            info!("Ready to accept connections tcp {a}");
-        }
         let mut events = Events::with_capacity(1024);
         loop {
             let timeout = if self.pending_read.is_empty() && !self.st.rewriting() {
