@@ -27,8 +27,6 @@
 //! - [`alloc`]: the counting global allocator behind `used_memory`.
 //! - [`ldouble`]: software long double for INCRBYFLOAT.
 //! - [`limits`]: the open-files limit maxclients needs; TCP keepalive.
-//! - [`process`]: daemonize, the pid file, supervisor readiness, the
-//!   process title, the OOM score, transparent huge pages.
 //! - [`cmdinfo`]: command metadata as data (flags, Redis's docs, key
 //!   specs, ACL categories, [`cmdinfo::CommandId`], the catalogue).
 //!
@@ -48,6 +46,8 @@
 //! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
+//! - [`process`]: the process around the server: daemonize, the pid file,
+//!   supervisor readiness, the process title, the OOM score, THP.
 //! - [`conn`]: one client connection and its session state; the client table.
 //! - [`frame`]: the call frame, one per running command (caller, tracking
 //!   mode, what it raised: messages for its caller, expired keys, what it
