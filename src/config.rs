@@ -1360,6 +1360,28 @@ pub fn find(name: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
+/// The files an `include` names: the path itself, or with a `*` (or `?`)
+/// in its last component, the matching files of that directory in name
+/// order.
+fn include_paths(pattern: &str) -> Result<Vec<String>, String> {
+    let (dir, file) = pattern.rsplit_once('/').unwrap_or((".", pattern));
+    if !file.contains(['*', '?', '[']) {
+        return Ok(vec![pattern.to_string()]);
+    }
+    let dir = if dir.is_empty() { "/" } else { dir };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("Fatal error, can't open config directory '{dir}': {e}"))?;
+    let mut paths: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| glob_match(file.as_bytes(), n.as_bytes(), false))
+        .map(|n| format!("{dir}/{n}"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 impl Config {
     /// Applies `name value` from a config file or command line.
     pub fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
@@ -1370,7 +1392,13 @@ impl Config {
 
     /// Parses redis.conf text: one directive per line, `#` comments,
     /// arguments quoted as inline commands are. Errors name the line.
+    /// `include path` reads another file in place (a `*` in its last
+    /// component matches files, read in name order), as Redis 7.0 does.
     pub fn load_str(&mut self, text: &str) -> Result<(), String> {
+        self.load_nested(text, 0)
+    }
+
+    fn load_nested(&mut self, text: &str, depth: usize) -> Result<(), String> {
         let mut saves: Vec<String> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim();
@@ -1399,6 +1427,36 @@ impl Config {
                 return Err(fail("Bad directive or wrong number of arguments"));
             }
             let value = rest.join(" ");
+            match name.to_ascii_lowercase().as_str() {
+                "include" if rest.len() == 1 => {
+                    if depth >= 16 {
+                        return Err(fail("Too many nested include files"));
+                    }
+                    for path in include_paths(&value).map_err(|e| fail(&e))? {
+                        let text = std::fs::read_to_string(&path).map_err(|e| {
+                            fail(&format!(
+                                "Fatal error, can't open config file '{path}': {e}"
+                            ))
+                        })?;
+                        self.load_nested(&text, depth + 1)?;
+                    }
+                    continue;
+                }
+                // File-only directives of features not available yet:
+                // refused by name rather than as unknown.
+                directive @ ("rename-command" | "loadmodule" | "user" | "sentinel") => {
+                    let feature = match directive {
+                        "rename-command" => "renaming commands",
+                        "loadmodule" => "modules",
+                        "user" => "users in redis.conf; use an aclfile",
+                        _ => "Sentinel",
+                    };
+                    return Err(fail(&format!(
+                        "{directive} is not available yet in Cinnabar ({feature})"
+                    )));
+                }
+                _ => {}
+            }
             // `save` lines accumulate, as in redis.conf.
             if name.eq_ignore_ascii_case("save") && !value.is_empty() {
                 saves.push(value);
@@ -1710,5 +1768,32 @@ mod tests {
             .starts_with("Invalid oom-score-adj-values"));
         assert_eq!(c.apply("oom-score-adj-values", "-100 0 2000"), Ok(()));
         assert_eq!(c.oom_score_adj_values, [-100, 0, 2000]);
+    }
+
+    /// `include` reads files in place, a glob in name order; file-only
+    /// directives of missing features are refused by name.
+    #[test]
+    fn include_and_file_directives() {
+        let dir = std::env::temp_dir().join(format!("cinnabar-include-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display();
+        std::fs::write(dir.join("a.conf"), "hz 20\nport 7001\n").unwrap();
+        std::fs::write(dir.join("b.conf"), "port 7002\n").unwrap();
+        std::fs::write(dir.join("main.conf"), format!("include {d}/*.conf\n")).unwrap();
+        let mut c = Config::default();
+        c.load_str(&format!("port 7000\ninclude {d}/a.conf\ntimeout 5\n"))
+            .unwrap();
+        assert_eq!((c.port, c.hz, c.timeout), (7001, 20, 5));
+        let mut c = Config::default();
+        c.load_str(&format!("include {d}/[ab].conf\n")).unwrap();
+        assert_eq!(c.port, 7002, "b.conf comes after a.conf");
+        // main.conf includes itself through the glob: stopped, not a loop.
+        let err = c.load_str(&format!("include {d}/main.conf\n")).unwrap_err();
+        assert!(err.contains("Too many nested include files"), "{err}");
+        let err = c.load_str(&format!("include {d}/none.conf\n")).unwrap_err();
+        assert!(err.contains("can't open config file"), "{err}");
+        let err = c.load_str("rename-command FLUSHALL \"\"\n").unwrap_err();
+        assert!(err.contains("rename-command is not available yet"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
