@@ -387,14 +387,24 @@ pub fn expand_title(template: &str, vars: &TitleVars) -> Option<String> {
 pub enum Kind {
     /// yes or no.
     Bool,
-    /// An integer.
+    /// An integer (unixsocketperm: octal, any integer here).
     Int,
-    /// A memory amount (`64mb`).
-    Mem,
+    /// An integer in Redis's range for the parameter.
+    Range(i64, i64),
+    /// A memory amount (`64mb`) of at least this much.
+    Mem(u64),
+    /// A memory amount or a percentage of maxmemory (`10%`).
+    MemOrPercent,
     /// One of these words.
     Enum(&'static [&'static str]),
     /// Any text; runs of spaces count as one.
     Text,
+    /// Words from this list (`shutdown-on-sigint nosave now`).
+    Flags(&'static [&'static str]),
+    /// A host name: letters, digits, hyphens and dots.
+    Hostname,
+    /// `latency-tracking-info-percentiles`: numbers from 0 to 100.
+    Percentiles,
     /// `replicaof`: "" or `no one` (no primary); `host port` otherwise.
     Master,
 }
@@ -405,9 +415,60 @@ fn canonical(kind: Kind, v: &str) -> Result<String, String> {
     match kind {
         Kind::Bool => yes_no(v).map(yn),
         Kind::Int => int_in(v, i64::MIN, i64::MAX).map(|n| n.to_string()),
-        Kind::Mem => mem_in(v, 0, u64::MAX).map(|n| n.to_string()),
+        Kind::Range(lo, hi) => int_in(v, lo, hi).map(|n| n.to_string()),
+        Kind::Mem(lo) => match mem_in(v, lo, i64::MAX as u64) {
+            // Redis reads an overflowing number of bytes as out of range.
+            Err(_) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
+                "argument must be between {lo} and {} inclusive",
+                i64::MAX
+            )),
+            r => r.map(|n| n.to_string()),
+        },
+        Kind::MemOrPercent => match v.strip_suffix('%') {
+            Some(p) if crate::util::parse_i64(p.as_bytes()).is_some_and(|n| n >= 0) => {
+                Ok(v.to_string())
+            }
+            _ => mem_in(v, 0, u64::MAX)
+                .map(|n| n.to_string())
+                .map_err(|_| "argument must be a memory or percent value".to_string()),
+        },
         Kind::Enum(options) => one_of(v, options),
         Kind::Text => Ok(v.split_whitespace().collect::<Vec<_>>().join(" ")),
+        Kind::Flags(options) => {
+            let words: Vec<String> = v.split_whitespace().map(str::to_ascii_lowercase).collect();
+            if words.is_empty() || words.iter().any(|w| !options.contains(&w.as_str())) {
+                return Err(format!(
+                    "argument(s) must be one of the following: {}",
+                    options.join(", ")
+                ));
+            }
+            Ok(words.join(" "))
+        }
+        Kind::Hostname => {
+            if v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            {
+                Ok(v.to_string())
+            } else {
+                Err("Hostnames may only contain alphanumeric characters, hyphens or dots".into())
+            }
+        }
+        Kind::Percentiles => {
+            let mut out = Vec::new();
+            for w in v.split_whitespace() {
+                let p: f64 = w.parse().map_err(|_| {
+                    "Invalid latency-tracking-info-percentiles parameters".to_string()
+                })?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(
+                        "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                            .into(),
+                    );
+                }
+                out.push(p.to_string());
+            }
+            Ok(out.join(" "))
+        }
         Kind::Master => {
             let words: Vec<&str> = v.split_whitespace().collect();
             match words[..] {
@@ -435,20 +496,27 @@ fn inert(name: &str, default: &str, kind: Kind, feature: &str, v: &str) -> Resul
 
 /// A row for a parameter of a feature Cinnabar does not have yet.
 macro_rules! inert {
-    ($name:literal, $default:literal, $mode:ident, $kind:ident $(($arg:expr))?, $feature:literal) => {
+    ($name:literal, $default:literal, $mode:ident, $kind:ident $(($($arg:expr),*))?, $feature:literal) => {
         Param {
             name: $name,
             default: $default,
             mode: Mode::$mode,
             help: concat!("not available yet (", $feature, "): only the default"),
             get: |_| $default.into(),
-            set: |_, v| inert($name, $default, Kind::$kind $(($arg))?, $feature, v),
+            set: |_, v| inert($name, $default, Kind::$kind $(($($arg),*))?, $feature, v),
         }
     };
 }
 
+/// Bounds of inert integer parameters, as Redis 7.0 declares them.
+const INT_MIN: i64 = i32::MIN as i64;
+const INT_MAX: i64 = i32::MAX as i64;
+const UINT_MAX: i64 = u32::MAX as i64;
+const LONG_MAX: i64 = i64::MAX;
+
 /// Values of inert enumerated parameters, as Redis 7.0 spells them.
 const ENABLE: &[&str] = &["no", "yes", "local"];
+const SHUTDOWN_FLAGS: &[&str] = &["default", "save", "nosave", "now", "force"];
 const SANITIZE: &[&str] = &["no", "yes", "clients"];
 const TLS_AUTH: &[&str] = &["no", "yes", "optional"];
 const PROPAGATION: &[&str] = &["ignore", "panic", "panic-on-replicas"];
@@ -1224,18 +1292,18 @@ pub static PARAMS: &[Param] = &[
     // Redis 7.0 default (so a stock redis.conf loads) and refuses any other
     // value, naming the feature. CONFIG GET shows the default.
     inert!("activedefrag", "no", Mutable, Bool, "active defragmentation"),
-    inert!("active-defrag-cycle-max", "25", Mutable, Int, "active defragmentation"),
-    inert!("active-defrag-cycle-min", "1", Mutable, Int, "active defragmentation"),
-    inert!("active-defrag-ignore-bytes", "104857600", Mutable, Mem, "active defragmentation"),
-    inert!("active-defrag-max-scan-fields", "1000", Mutable, Int, "active defragmentation"),
-    inert!("active-defrag-threshold-lower", "10", Mutable, Int, "active defragmentation"),
-    inert!("active-defrag-threshold-upper", "100", Mutable, Int, "active defragmentation"),
-    inert!("active-expire-effort", "1", Mutable, Int, "tuning"),
+    inert!("active-defrag-cycle-max", "25", Mutable, Range(1, 99), "active defragmentation"),
+    inert!("active-defrag-cycle-min", "1", Mutable, Range(1, 99), "active defragmentation"),
+    inert!("active-defrag-ignore-bytes", "104857600", Mutable, Mem(1), "active defragmentation"),
+    inert!("active-defrag-max-scan-fields", "1000", Mutable, Range(1, LONG_MAX), "active defragmentation"),
+    inert!("active-defrag-threshold-lower", "10", Mutable, Range(0, 1000), "active defragmentation"),
+    inert!("active-defrag-threshold-upper", "100", Mutable, Range(0, 1000), "active defragmentation"),
+    inert!("active-expire-effort", "1", Mutable, Range(1, 10), "tuning"),
     inert!("activerehashing", "yes", Mutable, Bool, "tuning"),
     inert!("dynamic-hz", "yes", Mutable, Bool, "tuning"),
     inert!("jemalloc-bg-thread", "yes", Mutable, Bool, "tuning"),
-    inert!("hll-sparse-max-bytes", "3000", Mutable, Mem, "HyperLogLog"),
-    inert!("io-threads", "1", Immutable, Int, "I/O threads or CPU pinning"),
+    inert!("hll-sparse-max-bytes", "3000", Mutable, Mem(0), "HyperLogLog"),
+    inert!("io-threads", "1", Immutable, Range(1, 128), "I/O threads or CPU pinning"),
     inert!("io-threads-do-reads", "no", Immutable, Bool, "I/O threads or CPU pinning"),
     inert!("server_cpulist", "", Immutable, Text, "I/O threads or CPU pinning"),
     inert!("bio_cpulist", "", Immutable, Text, "I/O threads or CPU pinning"),
@@ -1251,32 +1319,32 @@ pub static PARAMS: &[Param] = &[
     inert!("rdb-save-incremental-fsync", "yes", Mutable, Bool, "RDB snapshots"),
     inert!("stop-writes-on-bgsave-error", "yes", Mutable, Bool, "RDB snapshots"),
     inert!("sanitize-dump-payload", "no", Mutable, Enum(SANITIZE), "RDB snapshots"),
-    inert!("rdb-key-save-delay", "0", Mutable, Int, "RDB snapshots"),
-    inert!("key-load-delay", "0", Mutable, Int, "RDB snapshots"),
-    inert!("loading-process-events-interval-bytes", "2097152", Mutable, Int, "RDB snapshots"),
-    inert!("busy-reply-threshold", "5000", Mutable, Int, "scripting"),
-    inert!("lua-time-limit", "5000", Mutable, Int, "scripting"),
+    inert!("rdb-key-save-delay", "0", Mutable, Range(INT_MIN, INT_MAX), "RDB snapshots"),
+    inert!("key-load-delay", "0", Mutable, Range(INT_MIN, INT_MAX), "RDB snapshots"),
+    inert!("loading-process-events-interval-bytes", "2097152", Mutable, Range(1024, INT_MAX), "RDB snapshots"),
+    inert!("busy-reply-threshold", "5000", Mutable, Range(0, LONG_MAX), "scripting"),
+    inert!("lua-time-limit", "5000", Mutable, Range(0, LONG_MAX), "scripting"),
     inert!("lua-enable-deprecated-api", "no", Immutable, Bool, "scripting"),
     inert!("crash-log-enabled", "yes", Mutable, Bool, "diagnostics"),
     inert!("crash-memcheck-enabled", "yes", Mutable, Bool, "diagnostics"),
     inert!("use-exit-on-panic", "no", Mutable, Bool, "diagnostics"),
-    inert!("watchdog-period", "0", Mutable, Int, "diagnostics"),
+    inert!("watchdog-period", "0", Mutable, Range(0, INT_MAX), "diagnostics"),
     inert!("enable-debug-command", "yes", Immutable, Enum(ENABLE), "protection"),
     inert!("enable-module-command", "no", Immutable, Enum(ENABLE), "modules"),
     inert!("enable-protected-configs", "no", Immutable, Enum(ENABLE), "protection"),
     inert!("ignore-warnings", "", Mutable, Text, "diagnostics"),
     inert!("latency-tracking", "yes", Mutable, Bool, "latency tracking"),
-    inert!("latency-tracking-info-percentiles", "50 99 99.9", Mutable, Text, "latency tracking"),
-    inert!("maxmemory-clients", "0", Mutable, Mem, "eviction tuning"),
-    inert!("maxmemory-eviction-tenacity", "10", Mutable, Int, "eviction tuning"),
-    inert!("tracking-table-max-keys", "1000000", Mutable, Int, "tracking table limit"),
-    inert!("shutdown-on-sigint", "default", Mutable, Text, "shutdown options"),
-    inert!("shutdown-on-sigterm", "default", Mutable, Text, "shutdown options"),
-    inert!("shutdown-timeout", "10", Mutable, Int, "shutdown options"),
+    inert!("latency-tracking-info-percentiles", "50 99 99.9", Mutable, Percentiles, "latency tracking"),
+    inert!("maxmemory-clients", "0", Mutable, MemOrPercent, "eviction tuning"),
+    inert!("maxmemory-eviction-tenacity", "10", Mutable, Range(0, 100), "eviction tuning"),
+    inert!("tracking-table-max-keys", "1000000", Mutable, Range(0, LONG_MAX), "tracking table limit"),
+    inert!("shutdown-on-sigint", "default", Mutable, Flags(SHUTDOWN_FLAGS), "shutdown options"),
+    inert!("shutdown-on-sigterm", "default", Mutable, Flags(SHUTDOWN_FLAGS), "shutdown options"),
+    inert!("shutdown-timeout", "10", Mutable, Range(0, INT_MAX), "shutdown options"),
     inert!("syslog-enabled", "no", Immutable, Bool, "syslog"),
     inert!("syslog-ident", "redis", Immutable, Text, "syslog"),
     inert!("syslog-facility", "local0", Immutable, Enum(FACILITIES), "syslog"),
-    inert!("socket-mark-id", "0", Immutable, Int, "socket marks"),
+    inert!("socket-mark-id", "0", Immutable, Range(0, UINT_MAX), "socket marks"),
     inert!("bind-source-addr", "", Mutable, Text, "replication"),
     inert!("unixsocket", "", Immutable, Text, "Unix sockets"),
     inert!("unixsocketperm", "0", Immutable, Int, "Unix sockets"),
@@ -1284,56 +1352,56 @@ pub static PARAMS: &[Param] = &[
     inert!("slaveof", "", Immutable, Master, "replication"),
     inert!("masterauth", "", Mutable, Text, "replication"),
     inert!("masteruser", "", Mutable, Text, "replication"),
-    inert!("min-replicas-max-lag", "10", Mutable, Int, "replication"),
-    inert!("min-replicas-to-write", "0", Mutable, Int, "replication"),
-    inert!("min-slaves-max-lag", "10", Mutable, Int, "replication"),
-    inert!("min-slaves-to-write", "0", Mutable, Int, "replication"),
+    inert!("min-replicas-max-lag", "10", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("min-replicas-to-write", "0", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("min-slaves-max-lag", "10", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("min-slaves-to-write", "0", Mutable, Range(0, INT_MAX), "replication"),
     inert!("propagation-error-behavior", "ignore", Mutable, Enum(PROPAGATION), "replication"),
-    inert!("repl-backlog-size", "1048576", Mutable, Mem, "replication"),
-    inert!("repl-backlog-ttl", "3600", Mutable, Int, "replication"),
+    inert!("repl-backlog-size", "1048576", Mutable, Mem(1), "replication"),
+    inert!("repl-backlog-ttl", "3600", Mutable, Range(0, LONG_MAX), "replication"),
     inert!("repl-disable-tcp-nodelay", "no", Mutable, Bool, "replication"),
     inert!("repl-diskless-load", "disabled", Mutable, Enum(DISKLESS_LOAD), "replication"),
     inert!("repl-diskless-sync", "yes", Mutable, Bool, "replication"),
-    inert!("repl-diskless-sync-delay", "5", Mutable, Int, "replication"),
-    inert!("repl-diskless-sync-max-replicas", "0", Mutable, Int, "replication"),
-    inert!("repl-ping-replica-period", "10", Mutable, Int, "replication"),
-    inert!("repl-ping-slave-period", "10", Mutable, Int, "replication"),
-    inert!("repl-timeout", "60", Mutable, Int, "replication"),
+    inert!("repl-diskless-sync-delay", "5", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("repl-diskless-sync-max-replicas", "0", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("repl-ping-replica-period", "10", Mutable, Range(1, INT_MAX), "replication"),
+    inert!("repl-ping-slave-period", "10", Mutable, Range(1, INT_MAX), "replication"),
+    inert!("repl-timeout", "60", Mutable, Range(1, INT_MAX), "replication"),
     inert!("replica-announce-ip", "", Mutable, Text, "replication"),
-    inert!("replica-announce-port", "0", Mutable, Int, "replication"),
+    inert!("replica-announce-port", "0", Mutable, Range(0, 65535), "replication"),
     inert!("replica-announced", "yes", Mutable, Bool, "replication"),
     inert!("replica-ignore-disk-write-errors", "no", Mutable, Bool, "replication"),
     inert!("replica-ignore-maxmemory", "yes", Mutable, Bool, "replication"),
-    inert!("replica-priority", "100", Mutable, Int, "replication"),
+    inert!("replica-priority", "100", Mutable, Range(0, INT_MAX), "replication"),
     inert!("replica-read-only", "yes", Mutable, Bool, "replication"),
     inert!("replica-serve-stale-data", "yes", Mutable, Bool, "replication"),
     inert!("slave-announce-ip", "", Mutable, Text, "replication"),
-    inert!("slave-announce-port", "0", Mutable, Int, "replication"),
+    inert!("slave-announce-port", "0", Mutable, Range(0, 65535), "replication"),
     inert!("slave-ignore-maxmemory", "yes", Mutable, Bool, "replication"),
-    inert!("slave-priority", "100", Mutable, Int, "replication"),
+    inert!("slave-priority", "100", Mutable, Range(0, INT_MAX), "replication"),
     inert!("slave-read-only", "yes", Mutable, Bool, "replication"),
     inert!("slave-serve-stale-data", "yes", Mutable, Bool, "replication"),
     inert!("cluster-enabled", "no", Immutable, Bool, "cluster mode"),
     inert!("cluster-config-file", "nodes.conf", Immutable, Text, "cluster mode"),
-    inert!("cluster-port", "0", Immutable, Int, "cluster mode"),
+    inert!("cluster-port", "0", Immutable, Range(0, 65535), "cluster mode"),
     inert!("cluster-allow-pubsubshard-when-down", "yes", Mutable, Bool, "cluster mode"),
     inert!("cluster-allow-reads-when-down", "no", Mutable, Bool, "cluster mode"),
     inert!("cluster-allow-replica-migration", "yes", Mutable, Bool, "cluster mode"),
-    inert!("cluster-announce-bus-port", "0", Mutable, Int, "cluster mode"),
-    inert!("cluster-announce-hostname", "", Mutable, Text, "cluster mode"),
+    inert!("cluster-announce-bus-port", "0", Mutable, Range(0, 65535), "cluster mode"),
+    inert!("cluster-announce-hostname", "", Mutable, Hostname, "cluster mode"),
     inert!("cluster-announce-ip", "", Mutable, Text, "cluster mode"),
-    inert!("cluster-announce-port", "0", Mutable, Int, "cluster mode"),
-    inert!("cluster-announce-tls-port", "0", Mutable, Int, "cluster mode"),
-    inert!("cluster-link-sendbuf-limit", "0", Mutable, Mem, "cluster mode"),
-    inert!("cluster-migration-barrier", "1", Mutable, Int, "cluster mode"),
-    inert!("cluster-node-timeout", "15000", Mutable, Int, "cluster mode"),
+    inert!("cluster-announce-port", "0", Mutable, Range(0, 65535), "cluster mode"),
+    inert!("cluster-announce-tls-port", "0", Mutable, Range(0, 65535), "cluster mode"),
+    inert!("cluster-link-sendbuf-limit", "0", Mutable, Mem(0), "cluster mode"),
+    inert!("cluster-migration-barrier", "1", Mutable, Range(0, INT_MAX), "cluster mode"),
+    inert!("cluster-node-timeout", "15000", Mutable, Range(0, LONG_MAX), "cluster mode"),
     inert!("cluster-preferred-endpoint-type", "ip", Mutable, Enum(ENDPOINTS), "cluster mode"),
     inert!("cluster-replica-no-failover", "no", Mutable, Bool, "cluster mode"),
-    inert!("cluster-replica-validity-factor", "10", Mutable, Int, "cluster mode"),
+    inert!("cluster-replica-validity-factor", "10", Mutable, Range(0, INT_MAX), "cluster mode"),
     inert!("cluster-require-full-coverage", "yes", Mutable, Bool, "cluster mode"),
     inert!("cluster-slave-no-failover", "no", Mutable, Bool, "cluster mode"),
-    inert!("cluster-slave-validity-factor", "10", Mutable, Int, "cluster mode"),
-    inert!("tls-port", "0", Mutable, Int, "TLS"),
+    inert!("cluster-slave-validity-factor", "10", Mutable, Range(0, INT_MAX), "cluster mode"),
+    inert!("tls-port", "0", Mutable, Range(0, 65535), "TLS"),
     inert!("tls-auth-clients", "yes", Mutable, Enum(TLS_AUTH), "TLS"),
     inert!("tls-ca-cert-dir", "", Mutable, Text, "TLS"),
     inert!("tls-ca-cert-file", "", Mutable, Text, "TLS"),
@@ -1350,8 +1418,8 @@ pub static PARAMS: &[Param] = &[
     inert!("tls-prefer-server-ciphers", "no", Mutable, Bool, "TLS"),
     inert!("tls-protocols", "", Mutable, Text, "TLS"),
     inert!("tls-replication", "no", Mutable, Bool, "TLS"),
-    inert!("tls-session-cache-size", "20480", Mutable, Int, "TLS"),
-    inert!("tls-session-cache-timeout", "300", Mutable, Int, "TLS"),
+    inert!("tls-session-cache-size", "20480", Mutable, Range(0, INT_MAX), "TLS"),
+    inert!("tls-session-cache-timeout", "300", Mutable, Range(0, INT_MAX), "TLS"),
     inert!("tls-session-caching", "yes", Mutable, Bool, "TLS"),
 ];
 
