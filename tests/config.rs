@@ -144,6 +144,18 @@ fn stock_redis_conf_starts_with_overrides() {
         got["proc-title-template"],
         "{title} {listen-addr} {server-mode}"
     );
+
+    // CONFIG REWRITE keeps the file loadable, with the change.
+    c.expect(&["CONFIG", "SET", "hz", "20"], "+OK\r\n");
+    c.expect(&["CONFIG", "REWRITE"], "+OK\r\n");
+    let rewritten = std::fs::read_to_string(&path).unwrap();
+    assert!(rewritten.contains("\nhz 20\n"), "{rewritten}");
+    assert!(rewritten.contains("\nrepl-diskless-sync yes\n"));
+    let dir2 = TempDir::new("stock2");
+    let mut cmd = Command::new(bin());
+    cmd.arg(&path).args(["--port", "0", "--dir", dir2.path()]);
+    let again = Server::spawn(cmd, dir2);
+    assert_eq!(config_get(&mut again.conn(), "hz")["hz"], "20");
 }
 
 /// A value other than the default of a feature Cinnabar lacks stops the
