@@ -161,6 +161,24 @@ pub struct Config {
     /// Most keys the CLIENT TRACKING table remembers (0: no limit); past
     /// it, random keys are invalidated and forgotten.
     pub tracking_table_max_keys: u64,
+    /// Detach from the terminal at startup.
+    pub daemonize: bool,
+    /// File holding the server's pid while it runs ("" for none).
+    pub pidfile: String,
+    /// no, systemd, upstart or auto.
+    pub supervised: String,
+    /// Print the ASCII logo even when the log is not a terminal.
+    pub always_show_logo: bool,
+    /// Rewrite the process's command line (`ps`) with the template.
+    pub set_proc_title: bool,
+    /// `proc-title-template`, see [`expand_title`].
+    pub proc_title_template: String,
+    /// no, yes, relative or absolute.
+    pub oom_score_adj: String,
+    /// oom_score_adj of a primary, a replica and a background child.
+    pub oom_score_adj_values: [i32; 3],
+    /// Turn transparent huge pages off for the process.
+    pub disable_thp: bool,
     /// Whether the cron expires keys actively (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
     /// The config file the server was started with, if any.
@@ -322,6 +340,214 @@ fn parse_save(v: &str) -> Result<String, String> {
     }
     Ok(v.to_string())
 }
+
+/// The values `proc-title-template` may name.
+#[derive(Debug, Clone, Default)]
+pub struct TitleVars {
+    /// `{title}`: the name the server was started as.
+    pub title: String,
+    /// `{listen-addr}`: the first bind address and the port (`*:6379`).
+    pub listen_addr: String,
+    /// `{port}`.
+    pub port: u16,
+    /// `{config-file}` (`-` without one).
+    pub config_file: String,
+    /// `{unixsocket}`: its path, or empty.
+    pub unixsocket: String,
+}
+
+/// Expands a `proc-title-template` as Redis's `sdstemplate` does: `{{` is
+/// a literal `{`, `{name}` a variable; an unknown variable or an unclosed
+/// brace is `None`. The result is trimmed of spaces.
+pub fn expand_title(template: &str, vars: &TitleVars) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        if after.is_empty() {
+            return None;
+        }
+        if let Some(tail) = after.strip_prefix('{') {
+            out.push('{');
+            rest = tail;
+            continue;
+        }
+        let close = after.find('}')?;
+        match &after[..close] {
+            "title" => out.push_str(&vars.title),
+            "listen-addr" => out.push_str(&vars.listen_addr),
+            // No cluster or sentinel mode yet.
+            "server-mode" => {}
+            "port" => out.push_str(&vars.port.to_string()),
+            // No TLS listener yet.
+            "tls-port" => out.push('0'),
+            "unixsocket" => out.push_str(&vars.unixsocket),
+            "config-file" => out.push_str(&vars.config_file),
+            _ => return None,
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out.trim_matches(' ').to_string())
+}
+
+/// How an inert parameter's values read: a malformed value gets Redis's
+/// own parse error, a well-formed one other than the default gets "not
+/// available yet".
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// yes or no.
+    Bool,
+    /// An integer (unixsocketperm: octal, any integer here).
+    Int,
+    /// An integer in Redis's range for the parameter.
+    Range(i64, i64),
+    /// A memory amount (`64mb`) of at least this much.
+    Mem(u64),
+    /// A memory amount or a percentage of maxmemory (`10%`).
+    MemOrPercent,
+    /// One of these words.
+    Enum(&'static [&'static str]),
+    /// Any text; runs of spaces count as one.
+    Text,
+    /// Words from this list (`shutdown-on-sigint nosave now`).
+    Flags(&'static [&'static str]),
+    /// A host name: letters, digits, hyphens and dots.
+    Hostname,
+    /// `latency-tracking-info-percentiles`: numbers from 0 to 100.
+    Percentiles,
+    /// `replicaof`: "" or `no one` (no primary); `host port` otherwise.
+    Master,
+}
+
+/// `value` in a canonical form, so that `64mb` equals `67108864` and
+/// `YES` equals `yes`; the error is Redis's parse error for the kind.
+fn canonical(kind: Kind, v: &str) -> Result<String, String> {
+    match kind {
+        Kind::Bool => yes_no(v).map(yn),
+        Kind::Int => int_in(v, i64::MIN, i64::MAX).map(|n| n.to_string()),
+        Kind::Range(lo, hi) => int_in(v, lo, hi).map(|n| n.to_string()),
+        Kind::Mem(lo) => match mem_in(v, lo, i64::MAX as u64) {
+            // Redis reads an overflowing number of bytes as out of range.
+            Err(_) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
+                "argument must be between {lo} and {} inclusive",
+                i64::MAX
+            )),
+            r => r.map(|n| n.to_string()),
+        },
+        Kind::MemOrPercent => match v.strip_suffix('%') {
+            Some(p) if crate::util::parse_i64(p.as_bytes()).is_some_and(|n| n >= 0) => {
+                Ok(v.to_string())
+            }
+            _ => mem_in(v, 0, u64::MAX)
+                .map(|n| n.to_string())
+                .map_err(|_| "argument must be a memory or percent value".to_string()),
+        },
+        Kind::Enum(options) => one_of(v, options),
+        Kind::Text => Ok(v.split_whitespace().collect::<Vec<_>>().join(" ")),
+        Kind::Flags(options) => {
+            let words: Vec<String> = v.split_whitespace().map(str::to_ascii_lowercase).collect();
+            if words.is_empty() || words.iter().any(|w| !options.contains(&w.as_str())) {
+                return Err(format!(
+                    "argument(s) must be one of the following: {}",
+                    options.join(", ")
+                ));
+            }
+            Ok(words.join(" "))
+        }
+        Kind::Hostname => {
+            if v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            {
+                Ok(v.to_string())
+            } else {
+                Err("Hostnames may only contain alphanumeric characters, hyphens or dots".into())
+            }
+        }
+        Kind::Percentiles => {
+            let mut out = Vec::new();
+            for w in v.split_whitespace() {
+                let p: f64 = w.parse().map_err(|_| {
+                    "Invalid latency-tracking-info-percentiles parameters".to_string()
+                })?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(
+                        "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                            .into(),
+                    );
+                }
+                out.push(p.to_string());
+            }
+            Ok(out.join(" "))
+        }
+        Kind::Master => {
+            let words: Vec<&str> = v.split_whitespace().collect();
+            match words[..] {
+                [] => Ok(String::new()),
+                [a, b] if a.eq_ignore_ascii_case("no") && b.eq_ignore_ascii_case("one") => {
+                    Ok(String::new())
+                }
+                [host, port] => Ok(format!("{host} {}", int_in(port, 0, 65535)?)),
+                _ => Err("wrong number of arguments".into()),
+            }
+        }
+    }
+}
+
+/// The `set` of an inert parameter: its default (in any spelling) is
+/// accepted and changes nothing; another value is refused, never ignored.
+fn inert(name: &str, default: &str, kind: Kind, feature: &str, v: &str) -> Result<(), String> {
+    if canonical(kind, v)? == canonical(kind, default).expect("inert default parses") {
+        return Ok(());
+    }
+    Err(format!(
+        "{name} is not available yet in Cinnabar ({feature}): only its default '{default}' is accepted"
+    ))
+}
+
+/// A row for a parameter of a feature Cinnabar does not have yet.
+macro_rules! inert {
+    ($name:literal, $default:literal, $mode:ident, $kind:ident $(($($arg:expr),*))?, $feature:literal) => {
+        Param {
+            name: $name,
+            default: $default,
+            mode: Mode::$mode,
+            help: concat!("not available yet (", $feature, "): only the default"),
+            get: |_| $default.into(),
+            set: |_, v| inert($name, $default, Kind::$kind $(($($arg),*))?, $feature, v),
+        }
+    };
+}
+
+/// Bounds of inert integer parameters, as Redis 7.0 declares them.
+const INT_MIN: i64 = i32::MIN as i64;
+const INT_MAX: i64 = i32::MAX as i64;
+const UINT_MAX: i64 = u32::MAX as i64;
+const LONG_MAX: i64 = i64::MAX;
+
+/// Values of inert enumerated parameters, as Redis 7.0 spells them.
+const ENABLE: &[&str] = &["no", "yes", "local"];
+const SHUTDOWN_FLAGS: &[&str] = &["default", "save", "nosave", "now", "force"];
+const SANITIZE: &[&str] = &["no", "yes", "clients"];
+const TLS_AUTH: &[&str] = &["no", "yes", "optional"];
+const PROPAGATION: &[&str] = &["ignore", "panic", "panic-on-replicas"];
+const DISKLESS_LOAD: &[&str] = &["disabled", "on-empty-db", "swapdb"];
+const ENDPOINTS: &[&str] = &["ip", "hostname", "unknown-endpoint"];
+const FACILITIES: &[&str] = &[
+    "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+];
+
+/// Parameters Redis 7.0 hides from `CONFIG GET *` (debugging knobs): a
+/// glob does not list them, their exact name does.
+const HIDDEN: &[&str] = &[
+    "key-load-delay",
+    "loading-process-events-interval-bytes",
+    "lua-enable-deprecated-api",
+    "rdb-key-save-delay",
+    "use-exit-on-panic",
+    "watchdog-period",
+];
 
 /// The parameter table. Order is the order of `--help`.
 pub static PARAMS: &[Param] = &[
@@ -1000,21 +1226,286 @@ pub static PARAMS: &[Param] = &[
         name: "daemonize",
         default: "no",
         mode: Mode::Immutable,
-        help: "not supported: always no",
-        get: |_| "no".into(),
-        set: |_, v| {
-            if yes_no(v)? {
-                Err("daemonize is not supported".into())
-            } else {
-                Ok(())
+        help: "detach; the parent exits once the listeners are bound",
+        get: |c| yn(c.daemonize),
+        set: |c, v| {
+            c.daemonize = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "pidfile",
+        default: "",
+        mode: Mode::Immutable,
+        help: "file the pid is written to at start and removed from at exit",
+        get: |c| c.pidfile.clone(),
+        set: |c, v| {
+            c.pidfile = v.to_string();
+            Ok(())
+        },
+    },
+    Param {
+        name: "supervised",
+        default: "no",
+        mode: Mode::Immutable,
+        help: "tell systemd or upstart when connections are accepted: no, systemd, upstart, auto",
+        get: |c| c.supervised.clone(),
+        set: |c, v| {
+            c.supervised = one_of(v, &["upstart", "systemd", "auto", "no"])?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "always-show-logo",
+        default: "no",
+        mode: Mode::Immutable,
+        help: "print the ASCII logo even when not logging to a terminal",
+        get: |c| yn(c.always_show_logo),
+        set: |c, v| {
+            c.always_show_logo = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "set-proc-title",
+        default: "yes",
+        mode: Mode::Immutable,
+        help: "rewrite the process's command line with proc-title-template",
+        get: |c| yn(c.set_proc_title),
+        set: |c, v| {
+            c.set_proc_title = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "proc-title-template",
+        default: "{title} {listen-addr} {server-mode}",
+        mode: Mode::Mutable,
+        help: "the process title: {title} {listen-addr} {server-mode} {port} {tls-port} {unixsocket} {config-file}",
+        get: |c| c.proc_title_template.clone(),
+        set: |c, v| {
+            // Checked as Redis does: with an empty title.
+            let vars = TitleVars {
+                listen_addr: "*:0".into(),
+                ..TitleVars::default()
+            };
+            match expand_title(v, &vars) {
+                Some(t) if !t.is_empty() => {
+                    c.proc_title_template = v.to_string();
+                    Ok(())
+                }
+                _ => Err("template format is invalid or contains unknown variables".into()),
             }
         },
     },
+    Param {
+        name: "oom-score-adj",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "set /proc/self/oom_score_adj: no, yes (relative), relative, absolute",
+        get: |c| c.oom_score_adj.clone(),
+        set: |c, v| {
+            c.oom_score_adj = one_of(v, &["no", "yes", "relative", "absolute"])?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "oom-score-adj-values",
+        default: "0 200 800",
+        mode: Mode::Mutable,
+        help: "oom_score_adj of a primary, a replica and a background child",
+        get: |c| {
+            let [a, b, d] = c.oom_score_adj_values;
+            format!("{a} {b} {d}")
+        },
+        set: |c, v| {
+            let words: Vec<&str> = v.split_whitespace().collect();
+            if words.len() != 3 {
+                return Err("wrong number of arguments".into());
+            }
+            let mut vals = [0i32; 3];
+            for (slot, w) in vals.iter_mut().zip(&words) {
+                *slot = w
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|n| (-2000..=2000).contains(n))
+                    .ok_or_else(|| {
+                        "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+                            .to_string()
+                    })?;
+            }
+            c.oom_score_adj_values = vals;
+            Ok(())
+        },
+    },
+    Param {
+        name: "disable-thp",
+        default: "yes",
+        mode: Mode::Immutable,
+        help: "turn transparent huge pages off for this process",
+        get: |c| yn(c.disable_thp),
+        set: |c, v| {
+            c.disable_thp = yes_no(v)?;
+            Ok(())
+        },
+    },
+    // Parameters of features Cinnabar does not have yet: each accepts its
+    // Redis 7.0 default (so a stock redis.conf loads) and refuses any other
+    // value, naming the feature. CONFIG GET shows the default.
+    inert!("activedefrag", "no", Mutable, Bool, "active defragmentation"),
+    inert!("active-defrag-cycle-max", "25", Mutable, Range(1, 99), "active defragmentation"),
+    inert!("active-defrag-cycle-min", "1", Mutable, Range(1, 99), "active defragmentation"),
+    inert!("active-defrag-ignore-bytes", "104857600", Mutable, Mem(1), "active defragmentation"),
+    inert!("active-defrag-max-scan-fields", "1000", Mutable, Range(1, LONG_MAX), "active defragmentation"),
+    inert!("active-defrag-threshold-lower", "10", Mutable, Range(0, 1000), "active defragmentation"),
+    inert!("active-defrag-threshold-upper", "100", Mutable, Range(0, 1000), "active defragmentation"),
+    inert!("active-expire-effort", "1", Mutable, Range(1, 10), "tuning"),
+    inert!("activerehashing", "yes", Mutable, Bool, "tuning"),
+    inert!("dynamic-hz", "yes", Mutable, Bool, "tuning"),
+    inert!("jemalloc-bg-thread", "yes", Mutable, Bool, "tuning"),
+    inert!("hll-sparse-max-bytes", "3000", Mutable, Mem(0), "HyperLogLog"),
+    inert!("io-threads", "1", Immutable, Range(1, 128), "I/O threads or CPU pinning"),
+    inert!("io-threads-do-reads", "no", Immutable, Bool, "I/O threads or CPU pinning"),
+    inert!("server_cpulist", "", Immutable, Text, "I/O threads or CPU pinning"),
+    inert!("bio_cpulist", "", Immutable, Text, "I/O threads or CPU pinning"),
+    inert!("aof_rewrite_cpulist", "", Immutable, Text, "I/O threads or CPU pinning"),
+    inert!("bgsave_cpulist", "", Immutable, Text, "I/O threads or CPU pinning"),
+    inert!("aof-disable-auto-gc", "no", Mutable, Bool, "AOF tuning"),
+    inert!("aof-rewrite-incremental-fsync", "yes", Mutable, Bool, "AOF tuning"),
+    inert!("no-appendfsync-on-rewrite", "no", Mutable, Bool, "AOF tuning"),
+    inert!("dbfilename", "dump.rdb", Protected, Text, "RDB snapshots"),
+    inert!("rdbcompression", "yes", Mutable, Bool, "RDB snapshots"),
+    inert!("rdbchecksum", "yes", Immutable, Bool, "RDB snapshots"),
+    inert!("rdb-del-sync-files", "no", Mutable, Bool, "RDB snapshots"),
+    inert!("rdb-save-incremental-fsync", "yes", Mutable, Bool, "RDB snapshots"),
+    inert!("stop-writes-on-bgsave-error", "yes", Mutable, Bool, "RDB snapshots"),
+    inert!("sanitize-dump-payload", "no", Mutable, Enum(SANITIZE), "RDB snapshots"),
+    inert!("rdb-key-save-delay", "0", Mutable, Range(INT_MIN, INT_MAX), "RDB snapshots"),
+    inert!("key-load-delay", "0", Mutable, Range(INT_MIN, INT_MAX), "RDB snapshots"),
+    inert!("loading-process-events-interval-bytes", "2097152", Mutable, Range(1024, INT_MAX), "RDB snapshots"),
+    inert!("busy-reply-threshold", "5000", Mutable, Range(0, LONG_MAX), "scripting"),
+    inert!("lua-time-limit", "5000", Mutable, Range(0, LONG_MAX), "scripting"),
+    inert!("lua-enable-deprecated-api", "no", Immutable, Bool, "scripting"),
+    inert!("crash-log-enabled", "yes", Mutable, Bool, "diagnostics"),
+    inert!("crash-memcheck-enabled", "yes", Mutable, Bool, "diagnostics"),
+    inert!("use-exit-on-panic", "no", Mutable, Bool, "diagnostics"),
+    inert!("watchdog-period", "0", Mutable, Range(0, INT_MAX), "diagnostics"),
+    inert!("enable-debug-command", "yes", Immutable, Enum(ENABLE), "protection"),
+    inert!("enable-module-command", "no", Immutable, Enum(ENABLE), "modules"),
+    inert!("enable-protected-configs", "no", Immutable, Enum(ENABLE), "protection"),
+    inert!("ignore-warnings", "", Mutable, Text, "diagnostics"),
+    inert!("latency-tracking", "yes", Mutable, Bool, "latency tracking"),
+    inert!("latency-tracking-info-percentiles", "50 99 99.9", Mutable, Percentiles, "latency tracking"),
+    inert!("maxmemory-clients", "0", Mutable, MemOrPercent, "eviction tuning"),
+    inert!("maxmemory-eviction-tenacity", "10", Mutable, Range(0, 100), "eviction tuning"),
+    inert!("shutdown-on-sigint", "default", Mutable, Flags(SHUTDOWN_FLAGS), "shutdown options"),
+    inert!("shutdown-on-sigterm", "default", Mutable, Flags(SHUTDOWN_FLAGS), "shutdown options"),
+    inert!("shutdown-timeout", "10", Mutable, Range(0, INT_MAX), "shutdown options"),
+    inert!("syslog-enabled", "no", Immutable, Bool, "syslog"),
+    inert!("syslog-ident", "redis", Immutable, Text, "syslog"),
+    inert!("syslog-facility", "local0", Immutable, Enum(FACILITIES), "syslog"),
+    inert!("socket-mark-id", "0", Immutable, Range(0, UINT_MAX), "socket marks"),
+    inert!("bind-source-addr", "", Mutable, Text, "replication"),
+    inert!("replicaof", "", Immutable, Master, "replication"),
+    inert!("slaveof", "", Immutable, Master, "replication"),
+    inert!("masterauth", "", Mutable, Text, "replication"),
+    inert!("masteruser", "", Mutable, Text, "replication"),
+    inert!("min-replicas-max-lag", "10", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("min-replicas-to-write", "0", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("min-slaves-max-lag", "10", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("min-slaves-to-write", "0", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("propagation-error-behavior", "ignore", Mutable, Enum(PROPAGATION), "replication"),
+    inert!("repl-backlog-size", "1048576", Mutable, Mem(1), "replication"),
+    inert!("repl-backlog-ttl", "3600", Mutable, Range(0, LONG_MAX), "replication"),
+    inert!("repl-disable-tcp-nodelay", "no", Mutable, Bool, "replication"),
+    inert!("repl-diskless-load", "disabled", Mutable, Enum(DISKLESS_LOAD), "replication"),
+    inert!("repl-diskless-sync", "yes", Mutable, Bool, "replication"),
+    inert!("repl-diskless-sync-delay", "5", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("repl-diskless-sync-max-replicas", "0", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("repl-ping-replica-period", "10", Mutable, Range(1, INT_MAX), "replication"),
+    inert!("repl-ping-slave-period", "10", Mutable, Range(1, INT_MAX), "replication"),
+    inert!("repl-timeout", "60", Mutable, Range(1, INT_MAX), "replication"),
+    inert!("replica-announce-ip", "", Mutable, Text, "replication"),
+    inert!("replica-announce-port", "0", Mutable, Range(0, 65535), "replication"),
+    inert!("replica-announced", "yes", Mutable, Bool, "replication"),
+    inert!("replica-ignore-disk-write-errors", "no", Mutable, Bool, "replication"),
+    inert!("replica-ignore-maxmemory", "yes", Mutable, Bool, "replication"),
+    inert!("replica-priority", "100", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("replica-read-only", "yes", Mutable, Bool, "replication"),
+    inert!("replica-serve-stale-data", "yes", Mutable, Bool, "replication"),
+    inert!("slave-announce-ip", "", Mutable, Text, "replication"),
+    inert!("slave-announce-port", "0", Mutable, Range(0, 65535), "replication"),
+    inert!("slave-ignore-maxmemory", "yes", Mutable, Bool, "replication"),
+    inert!("slave-priority", "100", Mutable, Range(0, INT_MAX), "replication"),
+    inert!("slave-read-only", "yes", Mutable, Bool, "replication"),
+    inert!("slave-serve-stale-data", "yes", Mutable, Bool, "replication"),
+    inert!("cluster-enabled", "no", Immutable, Bool, "cluster mode"),
+    inert!("cluster-config-file", "nodes.conf", Immutable, Text, "cluster mode"),
+    inert!("cluster-port", "0", Immutable, Range(0, 65535), "cluster mode"),
+    inert!("cluster-allow-pubsubshard-when-down", "yes", Mutable, Bool, "cluster mode"),
+    inert!("cluster-allow-reads-when-down", "no", Mutable, Bool, "cluster mode"),
+    inert!("cluster-allow-replica-migration", "yes", Mutable, Bool, "cluster mode"),
+    inert!("cluster-announce-bus-port", "0", Mutable, Range(0, 65535), "cluster mode"),
+    inert!("cluster-announce-hostname", "", Mutable, Hostname, "cluster mode"),
+    inert!("cluster-announce-ip", "", Mutable, Text, "cluster mode"),
+    inert!("cluster-announce-port", "0", Mutable, Range(0, 65535), "cluster mode"),
+    inert!("cluster-announce-tls-port", "0", Mutable, Range(0, 65535), "cluster mode"),
+    inert!("cluster-link-sendbuf-limit", "0", Mutable, Mem(0), "cluster mode"),
+    inert!("cluster-migration-barrier", "1", Mutable, Range(0, INT_MAX), "cluster mode"),
+    inert!("cluster-node-timeout", "15000", Mutable, Range(0, LONG_MAX), "cluster mode"),
+    inert!("cluster-preferred-endpoint-type", "ip", Mutable, Enum(ENDPOINTS), "cluster mode"),
+    inert!("cluster-replica-no-failover", "no", Mutable, Bool, "cluster mode"),
+    inert!("cluster-replica-validity-factor", "10", Mutable, Range(0, INT_MAX), "cluster mode"),
+    inert!("cluster-require-full-coverage", "yes", Mutable, Bool, "cluster mode"),
+    inert!("cluster-slave-no-failover", "no", Mutable, Bool, "cluster mode"),
+    inert!("cluster-slave-validity-factor", "10", Mutable, Range(0, INT_MAX), "cluster mode"),
+    inert!("tls-port", "0", Mutable, Range(0, 65535), "TLS"),
+    inert!("tls-auth-clients", "yes", Mutable, Enum(TLS_AUTH), "TLS"),
+    inert!("tls-ca-cert-dir", "", Mutable, Text, "TLS"),
+    inert!("tls-ca-cert-file", "", Mutable, Text, "TLS"),
+    inert!("tls-cert-file", "", Mutable, Text, "TLS"),
+    inert!("tls-ciphers", "", Mutable, Text, "TLS"),
+    inert!("tls-ciphersuites", "", Mutable, Text, "TLS"),
+    inert!("tls-client-cert-file", "", Mutable, Text, "TLS"),
+    inert!("tls-client-key-file", "", Mutable, Text, "TLS"),
+    inert!("tls-client-key-file-pass", "", Mutable, Text, "TLS"),
+    inert!("tls-cluster", "no", Mutable, Bool, "TLS"),
+    inert!("tls-dh-params-file", "", Mutable, Text, "TLS"),
+    inert!("tls-key-file", "", Mutable, Text, "TLS"),
+    inert!("tls-key-file-pass", "", Mutable, Text, "TLS"),
+    inert!("tls-prefer-server-ciphers", "no", Mutable, Bool, "TLS"),
+    inert!("tls-protocols", "", Mutable, Text, "TLS"),
+    inert!("tls-replication", "no", Mutable, Bool, "TLS"),
+    inert!("tls-session-cache-size", "20480", Mutable, Range(0, INT_MAX), "TLS"),
+    inert!("tls-session-cache-timeout", "300", Mutable, Range(0, INT_MAX), "TLS"),
+    inert!("tls-session-caching", "yes", Mutable, Bool, "TLS"),
 ];
 
 /// Finds a parameter by name, ignoring case.
 pub fn find(name: &str) -> Option<&'static Param> {
     PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+/// The files an `include` names: the path itself, or with a `*` (or `?`)
+/// in its last component, the matching files of that directory in name
+/// order.
+fn include_paths(pattern: &str) -> Result<Vec<String>, String> {
+    let (dir, file) = pattern.rsplit_once('/').unwrap_or((".", pattern));
+    if !file.contains(['*', '?', '[']) {
+        return Ok(vec![pattern.to_string()]);
+    }
+    let dir = if dir.is_empty() { "/" } else { dir };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("Fatal error, can't open config directory '{dir}': {e}"))?;
+    let mut paths: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| glob_match(file.as_bytes(), n.as_bytes(), false))
+        .map(|n| format!("{dir}/{n}"))
+        .collect();
+    paths.sort();
+    Ok(paths)
 }
 
 impl Config {
@@ -1027,7 +1518,13 @@ impl Config {
 
     /// Parses redis.conf text: one directive per line, `#` comments,
     /// arguments quoted as inline commands are. Errors name the line.
+    /// `include path` reads another file in place (a `*` in its last
+    /// component matches files, read in name order), as Redis 7.0 does.
     pub fn load_str(&mut self, text: &str) -> Result<(), String> {
+        self.load_nested(text, 0)
+    }
+
+    fn load_nested(&mut self, text: &str, depth: usize) -> Result<(), String> {
         let mut saves: Vec<String> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim();
@@ -1056,6 +1553,36 @@ impl Config {
                 return Err(fail("Bad directive or wrong number of arguments"));
             }
             let value = rest.join(" ");
+            match name.to_ascii_lowercase().as_str() {
+                "include" if rest.len() == 1 => {
+                    if depth >= 16 {
+                        return Err(fail("Too many nested include files"));
+                    }
+                    for path in include_paths(&value).map_err(|e| fail(&e))? {
+                        let text = std::fs::read_to_string(&path).map_err(|e| {
+                            fail(&format!(
+                                "Fatal error, can't open config file '{path}': {e}"
+                            ))
+                        })?;
+                        self.load_nested(&text, depth + 1)?;
+                    }
+                    continue;
+                }
+                // File-only directives of features not available yet:
+                // refused by name rather than as unknown.
+                directive @ ("rename-command" | "loadmodule" | "user" | "sentinel") => {
+                    let feature = match directive {
+                        "rename-command" => "renaming commands",
+                        "loadmodule" => "modules",
+                        "user" => "users in redis.conf; use an aclfile",
+                        _ => "Sentinel",
+                    };
+                    return Err(fail(&format!(
+                        "{directive} is not available yet in Cinnabar ({feature})"
+                    )));
+                }
+                _ => {}
+            }
             // `save` lines accumulate, as in redis.conf.
             if name.eq_ignore_ascii_case("save") && !value.is_empty() {
                 saves.push(value);
@@ -1167,7 +1694,7 @@ impl Config {
             let is_glob = pat.iter().any(|c| matches!(c, b'*' | b'?' | b'['));
             for p in PARAMS {
                 let hit = if is_glob {
-                    glob_match(pat, p.name.as_bytes(), true)
+                    !HIDDEN.contains(&p.name) && glob_match(pat, p.name.as_bytes(), true)
                 } else {
                     p.name.as_bytes().eq_ignore_ascii_case(pat)
                 };
@@ -1272,5 +1799,128 @@ mod tests {
         assert!(d.active_expire);
         assert!(!d.maxmemory_lfu, "noeviction is not an LFU policy");
         assert_eq!(d.config_file, None);
+    }
+
+    /// Every name appears once (a row merged twice would shadow itself).
+    #[test]
+    fn param_names_unique() {
+        let mut names: Vec<String> = PARAMS.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "a parameter has two rows");
+    }
+
+    /// An inert parameter takes its default in any spelling, keeps Redis's
+    /// parse errors, and refuses any other value by name.
+    #[test]
+    fn inert_parameters_take_only_their_default() {
+        let mut c = Config::default();
+        for (name, ok) in [
+            ("repl-backlog-size", "1mb"),
+            ("repl-diskless-sync", "YES"),
+            ("replicaof", "no one"),
+            ("latency-tracking-info-percentiles", " 50  99 99.9"),
+            ("syslog-facility", "LOCAL0"),
+        ] {
+            assert_eq!(c.apply(name, ok), Ok(()), "{name} {ok}");
+        }
+        let err = c.apply("repl-timeout", "30").unwrap_err();
+        assert!(
+            err.contains("repl-timeout") && err.contains("not available yet"),
+            "{err}"
+        );
+        assert!(c
+            .apply("replicaof", "127.0.0.1 6380")
+            .unwrap_err()
+            .contains("replicaof"));
+        assert_eq!(
+            c.apply("repl-timeout", "x").unwrap_err(),
+            "argument couldn't be parsed into an integer"
+        );
+        assert!(c.apply("tls-port", "6380").unwrap_err().contains("TLS"));
+        assert_eq!(c.get_matching(&[b"repl-timeout"])[0].1, "60");
+    }
+
+    /// Redis's hidden debugging parameters answer by name, not to a glob.
+    #[test]
+    fn hidden_parameters() {
+        let c = Config::default();
+        assert!(c
+            .get_matching(&[b"*"])
+            .iter()
+            .all(|(n, _)| n != "key-load-delay"));
+        assert_eq!(c.get_matching(&[b"key-load-delay"]).len(), 1);
+    }
+
+    /// proc-title-template expands as Redis's sdstemplate.
+    #[test]
+    fn title_templates() {
+        let v = TitleVars {
+            title: "cinnabar-server".into(),
+            listen_addr: "*:6379".into(),
+            port: 6379,
+            config_file: "-".into(),
+            unixsocket: String::new(),
+        };
+        let t = |s: &str| expand_title(s, &v);
+        assert_eq!(
+            t("{title} {listen-addr} {server-mode}").as_deref(),
+            Some("cinnabar-server *:6379")
+        );
+        assert_eq!(t("{{x}}").as_deref(), Some("{x}}"));
+        assert_eq!(t("{port}-{config-file}").as_deref(), Some("6379--"));
+        assert_eq!(t("{foo}"), None);
+        assert_eq!(t("{title"), None);
+        assert_eq!(t("x{"), None);
+        let mut c = Config::default();
+        assert!(c.apply("proc-title-template", "  ").is_err());
+        assert!(
+            c.apply("proc-title-template", "{title}").is_err(),
+            "empty with no title"
+        );
+        assert_eq!(c.apply("proc-title-template", "{title} {port}"), Ok(()));
+    }
+
+    #[test]
+    fn oom_values() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.apply("oom-score-adj-values", "0 2 3 4").unwrap_err(),
+            "wrong number of arguments"
+        );
+        assert!(c
+            .apply("oom-score-adj-values", "0 3000 0")
+            .unwrap_err()
+            .starts_with("Invalid oom-score-adj-values"));
+        assert_eq!(c.apply("oom-score-adj-values", "-100 0 2000"), Ok(()));
+        assert_eq!(c.oom_score_adj_values, [-100, 0, 2000]);
+    }
+
+    /// `include` reads files in place, a glob in name order; file-only
+    /// directives of missing features are refused by name.
+    #[test]
+    fn include_and_file_directives() {
+        let dir = std::env::temp_dir().join(format!("cinnabar-include-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display();
+        std::fs::write(dir.join("a.conf"), "hz 20\nport 7001\n").unwrap();
+        std::fs::write(dir.join("b.conf"), "port 7002\n").unwrap();
+        std::fs::write(dir.join("main.conf"), format!("include {d}/*.conf\n")).unwrap();
+        let mut c = Config::default();
+        c.load_str(&format!("port 7000\ninclude {d}/a.conf\ntimeout 5\n"))
+            .unwrap();
+        assert_eq!((c.port, c.hz, c.timeout), (7001, 20, 5));
+        let mut c = Config::default();
+        c.load_str(&format!("include {d}/[ab].conf\n")).unwrap();
+        assert_eq!(c.port, 7002, "b.conf comes after a.conf");
+        // main.conf includes itself through the glob: stopped, not a loop.
+        let err = c.load_str(&format!("include {d}/main.conf\n")).unwrap_err();
+        assert!(err.contains("Too many nested include files"), "{err}");
+        let err = c.load_str(&format!("include {d}/none.conf\n")).unwrap_err();
+        assert!(err.contains("can't open config file"), "{err}");
+        let err = c.load_str("rename-command FLUSHALL \"\"\n").unwrap_err();
+        assert!(err.contains("rename-command is not available yet"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

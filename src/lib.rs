@@ -47,6 +47,8 @@
 //! - [`evict`]: maxmemory: the eviction pool, policies, LFU counters.
 //! - [`aof`]: the append-only file: feeding, writing, fsync, loading, rewrite.
 //! - [`config`]: every parameter, file parsing, CONFIG GET/SET support.
+//! - [`process`]: the process around the server: daemonize, the pid file,
+//!   supervisor readiness, the process title, the OOM score, THP.
 //! - [`conn`]: one client connection and its session state; the client table.
 //! - [`frame`]: the call frame, one per running command (caller, tracking
 //!   mode, what it raised: messages for its caller, expired keys, what it
@@ -80,6 +82,7 @@ pub mod latency;
 pub mod ldouble;
 pub mod limits;
 pub mod notify;
+pub mod process;
 pub mod pubsub;
 pub mod resp;
 pub mod server;

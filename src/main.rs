@@ -90,7 +90,9 @@ fn load_config(m: &clap::ArgMatches) -> Result<Config, String> {
     Ok(config)
 }
 
-fn init_logging(config: &Config) {
+/// Logs to `logfile` (standard output if empty); a log file that cannot
+/// be opened stops the server, as in Redis.
+fn init_logging(config: &Config) -> Result<(), String> {
     let mut b = env_logger::Builder::new();
     b.filter_level(cinnabar::level_filter(&config.loglevel));
     if let Ok(spec) = std::env::var("RUST_LOG") {
@@ -115,12 +117,13 @@ fn init_logging(config: &Config) {
             Ok(file) => {
                 b.target(env_logger::Target::Pipe(Box::new(file)));
             }
-            Err(e) => eprintln!("Can't open the log file {}: {e}", config.logfile),
+            Err(e) => return Err(format!("Can't open the log file: {e}")),
         }
     } else {
         b.target(env_logger::Target::Stdout);
     }
     b.init();
+    Ok(())
 }
 
 /// `21 Nov 2026 20:15:00.123`, in UTC, as Redis formats log lines.
@@ -152,7 +155,7 @@ fn timestamp() -> String {
 }
 
 fn main() -> ExitCode {
-    let config = match parse_command_line() {
+    let mut config = match parse_command_line() {
         Ok(Mode::Serve(c)) => *c,
         Ok(Mode::CheckAof { path, fix }) => {
             let (report, ok) = cinnabar::aof::load::check(std::path::Path::new(&path), fix);
@@ -168,7 +171,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_logging(&config);
+    // Detaches (daemonize) before the logger and any thread start.
+    let mut startup = match cinnabar::process::Startup::begin(&mut config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Can't start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = init_logging(&config) {
+        eprintln!("{e}");
+        startup.fail(&e);
+        return ExitCode::FAILURE;
+    }
     log::warn!("oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo");
     log::warn!(
         "Cinnabar version={} (Redis {} compatible), bits=64, pid={}, just started",
@@ -184,10 +199,11 @@ fn main() -> ExitCode {
     if !cinnabar::cpu::calibrate() {
         log::info!("No invariant time-stamp counter: commands are timed with the system clock");
     }
-    match cinnabar::server::run(config) {
+    match cinnabar::server::run(config, &mut startup) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("Fatal: {e}");
+            startup.fail(&e.to_string());
             ExitCode::FAILURE
         }
     }

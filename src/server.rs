@@ -34,6 +34,17 @@ use crate::util::unix_ms;
 
 const SIGNAL_TOKEN: Token = Token(usize::MAX);
 
+/// The startup logo (`always-show-logo`).
+const LOGO: &str = r"
+            _._
+       _.-``   ``-._        Cinnabar {version} (Redis 7.0 compatible)
+   _.-``  .-```-.  ``-._    Running in standalone mode
+  (      (  HgS  )      )   Port: {port}
+   `-._   `-...-'   _.-'    PID: {pid}
+       `-._     _.-'
+           `-.-'
+";
+
 /// Bytes read from one client per readiness event before other clients get
 /// a turn; the rest is read on the next iteration.
 const READ_BUDGET: usize = 1024 * 1024;
@@ -75,10 +86,26 @@ pub struct Server {
     rewrite_slice_end: Instant,
 }
 
-/// Binds, serves until shutdown, and returns.
-pub fn run(config: Config) -> io::Result<()> {
+/// Binds, serves until shutdown, and returns. `startup` hears when the
+/// server accepts connections (a daemonizing parent exits then, a
+/// supervisor is told) and when it stops.
+pub fn run(config: Config, startup: &mut crate::process::Startup) -> io::Result<()> {
+    if config.disable_thp {
+        crate::process::disable_thp();
+    }
+    // As Redis at startup, a score that cannot be set is only logged.
+    let _ = crate::process::set_oom_score_adj(&config);
     let mut server = Server::bind(config)?;
-    server.serve()
+    server.show_logo();
+    crate::process::set_title(&server.st.config, server.st.tcp_port);
+    for l in &server.st.listeners.list {
+        info!("Ready to accept connections {}", l.describe());
+    }
+    // After the line above, so a daemonizing parent exits with it logged.
+    startup.ready();
+    let served = server.serve();
+    startup.stopping();
+    served
 }
 
 impl Server {
@@ -131,6 +158,24 @@ impl Server {
         })
     }
 
+    /// Redis's ASCII logo when `always-show-logo` is on or the log is a
+    /// terminal; otherwise its one-line summary.
+    fn show_logo(&self) {
+        use std::io::IsTerminal;
+        let c = &self.st.config;
+        let port = self.st.tcp_port;
+        if c.always_show_logo || (c.logfile.is_empty() && io::stdout().is_terminal()) {
+            info!(
+                "\n{}",
+                LOGO.replace("{version}", env!("CARGO_PKG_VERSION"))
+                    .replace("{port}", &format!("{port:<5}"))
+                    .replace("{pid}", &format!("{:<7}", std::process::id()))
+            );
+        } else {
+            info!("Running mode=standalone, port={port}.");
+        }
+    }
+
     /// The TCP addresses actually bound.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         let list = &self.st.listeners.list;
@@ -139,9 +184,6 @@ impl Server {
 
     /// Runs the loop until SHUTDOWN or a signal.
     pub fn serve(&mut self) -> io::Result<()> {
-        for l in &self.st.listeners.list {
-            info!("Ready to accept connections {}", l.describe());
-        }
         let mut events = Events::with_capacity(1024);
         loop {
             let timeout = if self.pending_read.is_empty() && !self.st.rewriting() {

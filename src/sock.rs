@@ -36,13 +36,33 @@ pub fn bind_tcp(bind: &[String], port: u16) -> io::Result<(Vec<Listener>, u16)> 
             })?
         };
         let l = match TcpListener::bind(std::net::SocketAddr::new(ip, port)) {
-            Err(e) if optional && e.kind() == io::ErrorKind::AddrNotAvailable => continue,
-            r => r?,
+            Ok(l) => l,
+            Err(e) if optional && unavailable(&e) => {
+                log::warn!("Skipping optional bind address {host}: {e}");
+                continue;
+            }
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("Could not create server TCP listening socket {host}:{port}: {e}"),
+                ))
+            }
         };
         port = l.local_addr()?.port();
         listeners.push(Listener::Tcp(l));
     }
     Ok((listeners, port))
+}
+
+/// Whether a bind error means the address does not exist here (an
+/// optional `-` address is then skipped): not on this host, or its family
+/// (IPv6) not supported.
+fn unavailable(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::AddrNotAvailable
+        || matches!(
+            e.raw_os_error(),
+            Some(libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT)
+        )
 }
 
 /// Every listener, registered with the loop's poll: the loop accepts on

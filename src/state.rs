@@ -447,12 +447,13 @@ impl State {
     }
 
     /// Applies what a CONFIG SET changed beyond the values themselves.
-    /// Errors name the parameter they come from, as CONFIG SET reports.
+    /// The error names the parameter whose change failed; what came
+    /// before it stays applied (CONFIG SET rolls back by applying the old
+    /// configuration again).
     pub fn apply_config(&mut self, old: &Config) -> Result<(), (&'static str, String)> {
-        // The listeners first: binding may fail, and then nothing else
-        // has changed.
-        let rebound = old.bind != self.config.bind || old.port != self.config.port;
-        if rebound {
+        // The listeners first: binding may fail (rebind_tcp then listens
+        // on the old addresses again).
+        if old.bind != self.config.bind || old.port != self.config.port {
             if let Err(e) = self.rebind(old) {
                 log::warn!("Failed to listen on the new bind/port: {e}");
                 return Err(if old.bind != self.config.bind {
@@ -465,18 +466,26 @@ impl State {
                 });
             }
         }
-        let result = self.apply_rest(old);
-        if result.is_err() && rebound {
-            // The caller restores the old values: listen on them again.
-            let now = (&self.config.bind[..], self.config.port);
-            if let Ok(port) = self.listeners.rebind_tcp(&old.bind, old.port, now) {
-                self.tcp_port = port;
+        let new = &self.config;
+        if old.oom_score_adj != new.oom_score_adj
+            || old.oom_score_adj_values != new.oom_score_adj_values
+        {
+            crate::process::set_oom_score_adj(new).map_err(|e| ("oom-score-adj", e))?;
+        }
+        if old.proc_title_template != new.proc_title_template {
+            crate::process::set_title(new, self.tcp_port);
+        }
+        if new.maxclients > old.maxclients {
+            // As Redis's updateMaxclients: more clients need more descriptors.
+            let granted =
+                crate::limits::adjust_open_files_limit(new.maxclients).unwrap_or(old.maxclients);
+            if granted != new.maxclients {
+                return Err(("maxclients", format!("The operating system is not able to handle the specified number of clients, try with {granted}")));
             }
         }
-        result
-    }
-
-    fn apply_rest(&mut self, old: &Config) -> Result<(), (&'static str, String)> {
+        if old.loglevel != new.loglevel && std::env::var_os("RUST_LOG").is_none() {
+            log::set_max_level(crate::level_filter(&new.loglevel));
+        }
         self.apply_notify_config();
         if old.maxmemory_policy != self.config.maxmemory_policy {
             let lfu = self.config.maxmemory_lfu;
@@ -493,15 +502,14 @@ impl State {
         if let Some(aof) = self.aof.as_mut() {
             aof.fsync = Fsync::from_config(&self.config.appendfsync);
         }
-        let aof = match (old.appendonly, self.config.appendonly) {
-            (false, true) => self.enable_aof(),
+        match (old.appendonly, self.config.appendonly) {
+            (false, true) => self.enable_aof().map_err(|e| ("appendonly", e)),
             (true, false) => {
                 self.disable_aof();
                 Ok(())
             }
             _ => Ok(()),
-        };
-        aof.map_err(|e| ("appendonly", e))
+        }
     }
 
     /// Replaces the TCP listeners with ones on the configured `bind` and

@@ -6,6 +6,7 @@ mod util;
 
 mod abuse;
 mod acl;
+mod config;
 mod connection;
 mod differential;
 mod eviction;

@@ -13,6 +13,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    // `include` reads files: the fuzzer must not read /dev/zero or stdin.
+    if text.to_ascii_lowercase().contains("include") {
+        return;
+    }
     let mut c = Config::default();
     if c.load_str(&text).is_err() {
         return;

@@ -399,8 +399,10 @@ pub fn config_get(ctx: &mut Ctx) -> CmdResult {
 ///
 /// All-or-nothing, as Redis 7: every name is checked first (the first
 /// unknown, immutable or duplicated one is the error), then every value is
-/// applied to a copy, which replaces the live configuration only if all of
-/// them succeed.
+/// parsed into a copy, which replaces the live configuration; if applying
+/// it fails (the OOM score cannot be written, too many clients for the
+/// descriptor limit, the AOF cannot be enabled), the old configuration
+/// comes back and is applied again, undoing what was done.
 pub fn config_set(ctx: &mut Ctx) -> CmdResult {
     let pairs = ctx.args().rest();
     if !pairs.len().is_multiple_of(2) {
@@ -435,26 +437,23 @@ pub fn config_set(ctx: &mut Ctx) -> CmdResult {
         let value = String::from_utf8_lossy(&kv[1]);
         (p.set)(&mut next, &value).map_err(|e| fail(p.name, &e))?;
     }
-    if next.maxclients > ctx.srv.config.maxclients {
-        // As Redis's updateMaxclients: more clients need more descriptors.
-        let granted = crate::limits::adjust_open_files_limit(next.maxclients)
-            .unwrap_or(ctx.srv.config.maxclients);
-        if granted != next.maxclients {
-            return Err(fail(
-                "maxclients",
-                &format!("The operating system is not able to handle the specified number of clients, try with {granted}"),
-            ));
-        }
-    }
-    if next.loglevel != ctx.srv.config.loglevel && std::env::var_os("RUST_LOG").is_none() {
-        log::set_max_level(crate::level_filter(&next.loglevel));
-    }
     let old = std::mem::replace(&mut ctx.srv.config, next);
     if let Err((name, e)) = ctx.srv.apply_config(&old) {
-        ctx.srv.config = old;
-        return Err(CmdError::Owned(format!(
-            "ERR CONFIG SET failed (possibly related to argument '{name}') - {e}"
-        )));
+        // Undo what was applied before the failure, as Redis restores its
+        // backup: the old values go back and are applied again.
+        let failed = std::mem::replace(&mut ctx.srv.config, old);
+        if let Err((_, e)) = ctx.srv.apply_config(&failed) {
+            log::warn!("Failed applying restored configuration: {e}");
+        }
+        // Redis names the first argument whose apply step failed; the two
+        // OOM parameters share one.
+        let oom = |n: &str| n.starts_with("oom-score-adj");
+        let name = params
+            .iter()
+            .map(|p| p.name)
+            .find(|&n| n == name || oom(n) && oom(name))
+            .unwrap_or(name);
+        return Err(fail(name, &e));
     }
     ctx.out.ok();
     // As Redis's updateMaxmemory: a new maxmemory evicts at once, not at
