@@ -11,6 +11,7 @@ mod differential;
 mod eviction;
 mod hash;
 mod keys;
+mod lazyfree;
 mod limits;
 mod list;
 mod memory;

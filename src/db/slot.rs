@@ -52,8 +52,9 @@ impl Db {
                 }
                 true
             }
-            Probe::Removed(k, _) => {
+            Probe::Removed(k, e) => {
                 self.volatile.remove_hashed(hash, &k);
+                self.free.value(e.val, self.free.expire);
                 self.note_expired(k);
                 false
             }
@@ -75,7 +76,9 @@ impl Db {
             if let Some(s) = self.snap.as_deref_mut() {
                 s.save(key, e, &self.volatile);
             }
-            e.val = val;
+            let old = std::mem::replace(&mut e.val, val);
+            // Redis's `dbOverwrite`: a server-side delete of the old value.
+            self.free.value(old, self.free.server_del);
             // An overwrite keeps the key's access frequency (dbSetValue).
             if !self.lfu {
                 e.lru = lru;
