@@ -134,8 +134,10 @@ impl Slot<'_> {
     /// key gets a fresh access clock; an overwrite refreshes the LRU clock
     /// but keeps the LFU counter (Redis's `dbSetValue`) and clears the
     /// COPY flag. Side effects: during a rewrite, the old value is
-    /// serialized first (already done by [`Db::entry`]); a new key is
-    /// logged for `new` events.
+    /// serialized first (already done by [`Db::entry`]); the old value
+    /// is freed as a server-side delete (on the lazy-free thread under
+    /// `lazyfree-lazy-server-del` if big); a new key is logged for `new`
+    /// events.
     pub fn put(self, val: Value, ttl: Ttl, now: i64) {
         self.db.store(self.hash, self.key, val, ttl, now);
     }
