@@ -140,6 +140,19 @@ pub struct Config {
     pub lfu_log_factor: u32,
     /// `lfu-decay-time`: minutes per decrement of an idle LFU counter.
     pub lfu_decay_time: u32,
+    /// `lazyfree-lazy-eviction`: evicted values are freed on the lazy-free thread.
+    pub lazyfree_lazy_eviction: bool,
+    /// `lazyfree-lazy-expire`: expired values are freed on the lazy-free thread.
+    pub lazyfree_lazy_expire: bool,
+    /// `lazyfree-lazy-server-del`: values a command deletes or overwrites
+    /// as a side effect are freed on the lazy-free thread.
+    pub lazyfree_lazy_server_del: bool,
+    /// `lazyfree-lazy-user-del`: DEL frees as UNLINK does.
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`: FLUSHALL/FLUSHDB without an argument are ASYNC.
+    pub lazyfree_lazy_user_flush: bool,
+    /// `replica-lazy-flush`: accepted and stored (no replication yet).
+    pub replica_lazy_flush: bool,
     /// Password for the default user ("" for none).
     pub requirepass: String,
     /// ACL file for ACL LOAD/SAVE (empty: none).
@@ -1105,6 +1118,83 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.lfu_decay_time.to_string(),
         set: |c, v| {
             c.lfu_decay_time = int_in(v, 0, i32::MAX as i64)? as u32;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lazyfree-lazy-eviction",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "free evicted values on the lazy-free thread",
+        get: |c| yn(c.lazyfree_lazy_eviction),
+        set: |c, v| {
+            c.lazyfree_lazy_eviction = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lazyfree-lazy-expire",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "free expired values on the lazy-free thread",
+        get: |c| yn(c.lazyfree_lazy_expire),
+        set: |c, v| {
+            c.lazyfree_lazy_expire = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lazyfree-lazy-server-del",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "free values deleted or overwritten by commands on the lazy-free thread",
+        get: |c| yn(c.lazyfree_lazy_server_del),
+        set: |c, v| {
+            c.lazyfree_lazy_server_del = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lazyfree-lazy-user-del",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "DEL frees values on the lazy-free thread, as UNLINK",
+        get: |c| yn(c.lazyfree_lazy_user_del),
+        set: |c, v| {
+            c.lazyfree_lazy_user_del = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lazyfree-lazy-user-flush",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "FLUSHALL/FLUSHDB without an argument are ASYNC",
+        get: |c| yn(c.lazyfree_lazy_user_flush),
+        set: |c, v| {
+            c.lazyfree_lazy_user_flush = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "replica-lazy-flush",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "accepted and stored (no replication yet)",
+        get: |c| yn(c.replica_lazy_flush),
+        set: |c, v| {
+            c.replica_lazy_flush = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "slave-lazy-flush",
+        default: "no",
+        mode: Mode::Mutable,
+        help: "alias of replica-lazy-flush",
+        get: |c| yn(c.replica_lazy_flush),
+        set: |c, v| {
+            c.replica_lazy_flush = yes_no(v)?;
             Ok(())
         },
     },

@@ -28,6 +28,7 @@
 //! - [`alloc`]: the counting global allocator behind `used_memory`.
 //! - [`ldouble`]: software long double for INCRBYFLOAT.
 //! - [`limits`]: the open-files limit maxclients needs; TCP keepalive.
+//! - [`lazyfree`]: the helper thread that frees big deleted values.
 //! - [`cmdinfo`]: command metadata as data (flags, Redis's docs, key
 //!   specs, ACL categories, [`cmdinfo::CommandId`], the catalogue).
 //!
@@ -79,6 +80,7 @@ pub mod db;
 pub mod evict;
 pub mod frame;
 pub mod latency;
+pub mod lazyfree;
 pub mod ldouble;
 pub mod limits;
 pub mod notify;

@@ -130,3 +130,18 @@ fn setsockopt_int(
         Err(io::Error::last_os_error())
     }
 }
+
+/// Lowers the calling thread's scheduling priority to nice `nice` (on
+/// Linux a thread's nice value is its own); best effort, for helper
+/// threads whose work can wait while the loop serves clients.
+pub fn nice_this_thread(nice: i32) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take and return plain integers and
+    // touch no memory of ours.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
+}

@@ -211,6 +211,9 @@ pub struct State {
     pub evict_pool: crate::evict::Pool,
     /// Where random eviction looks first.
     pub evict_next_db: usize,
+    /// The thread that frees big deleted values (every database holds a
+    /// handle on it too).
+    pub lazyfree: crate::lazyfree::LazyFree,
 }
 
 impl State {
@@ -250,12 +253,15 @@ impl State {
             latency: Default::default(),
             evict_pool: Default::default(),
             evict_next_db: 0,
+            lazyfree: crate::lazyfree::LazyFree::start(),
         };
         st.apply_notify_config();
         let lfu = st.config.maxmemory_lfu;
         for d in &mut st.dbs {
             d.lfu = lfu;
+            d.free.bg = st.lazyfree.clone();
         }
+        st.apply_lazyfree_config();
         let pass = st.config.requirepass.clone();
         st.acl.set_requirepass(&pass);
         st
@@ -446,6 +452,18 @@ impl State {
         self.aof.as_ref().is_some_and(|a| a.rewrite.is_some())
     }
 
+    /// Hands the databases the `lazyfree-*` flags they apply themselves.
+    fn apply_lazyfree_config(&mut self) {
+        let (expire, server_del) = (
+            self.config.lazyfree_lazy_expire,
+            self.config.lazyfree_lazy_server_del,
+        );
+        for d in &mut self.dbs {
+            d.free.expire = expire;
+            d.free.server_del = server_del;
+        }
+    }
+
     /// Applies what a CONFIG SET changed beyond the values themselves.
     /// The error names the parameter whose change failed; what came
     /// before it stays applied (CONFIG SET rolls back by applying the old
@@ -487,6 +505,7 @@ impl State {
             log::set_max_level(crate::level_filter(&new.loglevel));
         }
         self.apply_notify_config();
+        self.apply_lazyfree_config();
         if old.maxmemory_policy != self.config.maxmemory_policy {
             let lfu = self.config.maxmemory_lfu;
             for d in &mut self.dbs {
@@ -823,16 +842,20 @@ impl State {
         }
     }
 
-    /// Memory as eviction counts it (see [`crate::evict::used_for_evict`]).
+    /// Memory as eviction counts it (see [`crate::evict::used_for_evict`]),
+    /// less what the lazy-free thread is about to free: without that, a
+    /// lazily evicted big value would look unfreed and the loop would go
+    /// on evicting until the thread caught up.
     fn used_for_evict(&self) -> u64 {
         let aof = self.aof.as_ref().map_or(0, |a| a.buf.capacity());
-        crate::evict::used_for_evict(aof)
+        crate::evict::used_for_evict(aof).saturating_sub(self.lazyfree.pending_bytes())
     }
 
     /// Removes `key` as evicted. Side effects: see [`Self::perform_evictions`].
     fn evict_key(&mut self, f: &mut Frame, db: usize, key: &[u8]) {
         self.propagate(db, &[&b"DEL"[..], key]);
-        self.dbs[db].remove(key);
+        let lazy = self.config.lazyfree_lazy_eviction;
+        self.dbs[db].delete(key, lazy);
         self.stats.evicted_keys += 1;
         self.notify(f, crate::notify::EVICTED, "evicted", db, key);
         self.signal_modified(f, db, key);

@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 const BOTTOM: &[(&str, &[&str])] = &[
     ("util", &[]),
     ("resp", &["util"]),
-    ("db", &["util", "resp", "cpu", "alloc", "ldouble", "limits"]),
+    (
+        "db",
+        &[
+            "util", "resp", "cpu", "alloc", "ldouble", "limits", "lazyfree",
+        ],
+    ),
 ];
 
 /// The largest strongly connected component allowed.

@@ -12,6 +12,7 @@ mod differential;
 mod eviction;
 mod hash;
 mod keys;
+mod lazyfree;
 mod limits;
 mod list;
 mod list_compress;

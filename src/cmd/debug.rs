@@ -134,7 +134,7 @@ fn reload(ctx: &mut Ctx) -> CmdResult {
         st.signal_db_changed(i, None);
     }
     for db in &mut st.dbs {
-        db.clear();
+        db.clear(false);
     }
     let stats = st.stats.clone();
     let dirty = st.dirty;

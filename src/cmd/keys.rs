@@ -24,16 +24,33 @@ fn db_index(ctx: &Ctx, n: i32) -> Result<usize, CmdError> {
         .ok_or(CmdError::DbOutOfRange)
 }
 
-/// DEL key [key ...] (also UNLINK). Side effects: dirty, WATCH, a `del`
-/// event per key removed (keys that had expired announce `expired`).
+/// DEL key [key ...]
+///
+/// Frees big values on the lazy-free thread under
+/// `lazyfree-lazy-user-del`.
 pub fn del(ctx: &mut Ctx) -> CmdResult {
+    let lazy = ctx.srv.config.lazyfree_lazy_user_del;
+    del_generic(ctx, lazy)
+}
+
+/// UNLINK key [key ...]
+///
+/// DEL that always frees big values on the lazy-free thread.
+pub fn unlink(ctx: &mut Ctx) -> CmdResult {
+    del_generic(ctx, true)
+}
+
+/// DEL and UNLINK (Redis's `delGenericCommand`). Side effects: dirty,
+/// WATCH, a `del` event per key removed (keys that had expired announce
+/// `expired`).
+fn del_generic(ctx: &mut Ctx, lazy: bool) -> CmdResult {
     let keys = ctx.args().rest();
     let now = ctx.expire_now();
     let db = ctx.client.db;
     let mut n = 0;
     for k in keys {
         let d = &mut ctx.srv.dbs[db];
-        if d.get(k, now).is_some() && d.remove(k).is_some() {
+        if d.get(k, now).is_some() && d.delete(k, lazy) {
             ctx.modified(k, GENERIC, "del", 1);
             n += 1;
         }
@@ -327,33 +344,42 @@ pub fn dbsize(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC.
-fn flush_mode(ctx: &Ctx) -> CmdResult {
+/// Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC; returns whether to free
+/// the old data on the lazy-free thread (without an argument,
+/// `lazyfree-lazy-user-flush` decides, as Redis's `getFlushCommandFlags`).
+fn flush_mode(ctx: &Ctx) -> Result<bool, CmdError> {
     let mut a = ctx.args();
-    if let Ok(mode) = a.next_bytes() {
-        if !is(mode, "async") && !is(mode, "sync") {
-            return Err(CmdError::Syntax);
-        }
-    }
-    a.finish()
+    let lazy = match a.next_bytes() {
+        Ok(mode) if is(mode, "async") => true,
+        Ok(mode) if is(mode, "sync") => false,
+        Ok(_) => return Err(CmdError::Syntax),
+        Err(_) => ctx.srv.config.lazyfree_lazy_user_flush,
+    };
+    a.finish()?;
+    Ok(lazy)
 }
 
 /// FLUSHDB [ASYNC|SYNC]
+///
+/// ASYNC puts empty tables in place at once and frees the old ones on
+/// the lazy-free thread.
 pub fn flushdb(ctx: &mut Ctx) -> CmdResult {
-    flush_mode(ctx)?;
+    let lazy = flush_mode(ctx)?;
     let db = ctx.client.db;
     ctx.srv.signal_db_changed(db, None);
     ctx.srv.invalidate_all(ctx.frame);
     let n = ctx.db().len_raw() as u64;
-    ctx.db().clear();
+    ctx.db().clear(lazy);
     ctx.dirty(n.max(1));
     ctx.out.ok();
     Ok(())
 }
 
 /// FLUSHALL [ASYNC|SYNC]
+///
+/// ASYNC as FLUSHDB's, for every database.
 pub fn flushall(ctx: &mut Ctx) -> CmdResult {
-    flush_mode(ctx)?;
+    let lazy = flush_mode(ctx)?;
     for db in 0..ctx.srv.dbs.len() {
         ctx.srv.signal_db_changed(db, None);
     }
@@ -361,7 +387,7 @@ pub fn flushall(ctx: &mut Ctx) -> CmdResult {
     let mut n = 0;
     for d in &mut ctx.srv.dbs {
         n += d.len_raw() as u64;
-        d.clear();
+        d.clear(lazy);
     }
     ctx.dirty(n.max(1));
     ctx.out.ok();
@@ -490,7 +516,8 @@ fn expire_generic(ctx: &mut Ctx, seconds: bool, relative: bool) -> CmdResult {
     let past = when <= ctx.srv.expire_clock();
     let d = &mut ctx.srv.dbs[db];
     let event = if past {
-        d.remove(key);
+        // Redis frees it as an expiry (`lazyfree-lazy-expire`).
+        d.delete(key, d.free.expire);
         ctx.propagate_as(&[b"DEL", key]);
         "del"
     } else {

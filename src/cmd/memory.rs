@@ -225,8 +225,11 @@ pub fn info_memory(st: &State, t: &mut String) {
     f(format_args!("mem_aof_buffer:{}", o.aof_buffer));
     f(format_args!("mem_allocator:{}", alloc::allocator_name()));
     f(format_args!("active_defrag_running:0"));
-    f(format_args!("lazyfree_pending_objects:0"));
-    f(format_args!("lazyfreed_objects:0"));
+    f(format_args!(
+        "lazyfree_pending_objects:{}",
+        st.lazyfree.pending()
+    ));
+    f(format_args!("lazyfreed_objects:{}", st.lazyfree.freed()));
 }
 
 /// MEMORY USAGE key [SAMPLES count]

@@ -530,6 +530,7 @@ pub fn config_resetstat(ctx: &mut Ctx) -> CmdResult {
     for d in &mut ctx.srv.dbs {
         d.expired = 0;
     }
+    ctx.srv.lazyfree.reset_stats();
     ctx.out.ok();
     Ok(())
 }

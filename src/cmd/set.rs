@@ -115,7 +115,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let db = ctx.client.db;
     let n = result.len();
     if n == 0 {
-        if ctx.srv.dbs[db].remove(dst).is_some() {
+        if ctx.srv.dbs[db].remove(dst) {
             ctx.modified(dst, notify::GENERIC, "del", 1);
         }
     } else {

@@ -244,7 +244,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) -> CmdResult {
                 // Redis deletes the destination without looking it up
                 // first, so one that has expired but is still stored is
                 // deleted (`del`), not expired.
-                if ctx.srv.dbs[db].remove(dst).is_some() {
+                if ctx.srv.dbs[db].remove(dst) {
                     ctx.modified(dst, notify::GENERIC, "del", 1);
                 }
             } else {

@@ -272,7 +272,7 @@ pub fn getdel(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args().next_bytes()?;
     reply_get(ctx, key)?;
     let db = ctx.client.db;
-    if ctx.srv.dbs[db].remove(key).is_some() {
+    if ctx.srv.dbs[db].remove(key) {
         ctx.propagate_as(&[b"DEL", key]);
         ctx.modified(key, GENERIC, "del", 1);
     }
@@ -299,7 +299,7 @@ pub fn getex(ctx: &mut Ctx) -> CmdResult {
     let event = match expire {
         // Only an absolute time can be already past.
         Some((ms, false)) if ms <= now => {
-            d.remove(key);
+            d.delete(key, d.free.expire);
             ctx.propagate_as(&[b"DEL", key]);
             "del"
         }

@@ -139,7 +139,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("touch",       -2, READONLY | FAST, KEYS_ALL,  "generic", keys::touch),
     cmd("ttl",          2, READONLY | FAST, KEY1,      "generic", keys::ttl),
     cmd("type",         2, READONLY | FAST, KEY1,      "generic", keys::type_),
-    cmd("unlink",      -2, WRITE | FAST,    KEYS_ALL,  "generic", keys::del),
+    cmd("unlink",      -2, WRITE | FAST,    KEYS_ALL,  "generic", keys::unlink),
 
     // -- Lists -----------------------------------------------------------------------------------
     cmd("lpush",      -3, WRITE | DENYOOM | FAST,                KEY1,       "list", list::lpush),

@@ -653,7 +653,7 @@ pub fn zrangestore(ctx: &mut Ctx) -> CmdResult {
 fn store_result(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)], event: &str) {
     let db = ctx.client.db;
     if items.is_empty() {
-        if ctx.srv.dbs[db].remove(dst).is_some() {
+        if ctx.srv.dbs[db].remove(dst) {
             ctx.modified(dst, notify::GENERIC, "del", 1);
         }
         ctx.out.int(0);

@@ -13,6 +13,11 @@
 //! dataset as it was when it started without forking. The serializer is
 //! handed in by the AOF ([`snapshot::Encode`]): the keyspace and its value
 //! types know nothing of the AOF format.
+//!
+//! What a database deletes is freed in place or, when it is big and the
+//! `lazyfree-*` flag for that kind of deletion says so, on the lazy-free
+//! thread ([`Free`]): the value is out of the tables first, so the thread
+//! owns it alone.
 
 pub mod clock;
 pub mod dbs;
@@ -36,7 +41,39 @@ pub use slot::{Slot, Ttl};
 use snapshot::Snap;
 pub use value::{Entry, Str, Value};
 
+use crate::lazyfree::{self, LazyFree};
 use crate::util::{glob_match, Rng};
+
+/// How a database frees what it deletes: the lazy-free thread and the
+/// `lazyfree-*` flags for the deletions it decides on its own (the
+/// server sets them from the config). User deletions (DEL, UNLINK,
+/// FLUSHALL) say for themselves whether they are lazy.
+#[derive(Debug, Clone, Default)]
+pub struct Free {
+    /// The lazy-free thread.
+    pub bg: LazyFree,
+    /// `lazyfree-lazy-expire`: keys removed by lazy or active expiry.
+    pub expire: bool,
+    /// `lazyfree-lazy-server-del`: keys deleted or overwritten as a side
+    /// effect of a command (RENAME's target, SET over a value, a *STORE's
+    /// destination), Redis's `dbDelete` and `dbOverwrite`.
+    pub server_del: bool,
+}
+
+impl Free {
+    /// Drops `val`, on the lazy-free thread when `lazy` and its free
+    /// effort is above [`lazyfree::THRESHOLD`] (Redis's `freeObjAsync`).
+    pub fn value(&self, val: Value, lazy: bool) {
+        if lazy && val.free_effort() > lazyfree::THRESHOLD {
+            // The estimate eviction counts as freed already; sampled, so
+            // O(1) but for streams.
+            let bytes = val.mem_usage(5) as u64;
+            self.bg.free(val, 1, bytes);
+        } else {
+            drop(val);
+        }
+    }
+}
 
 /// One numbered database.
 #[derive(Debug)]
@@ -65,6 +102,8 @@ pub struct Db {
     gen_now: u32,
     /// The AOF rewrite snapshot in progress, if any.
     snap: Option<Box<Snap>>,
+    /// How deleted values are freed.
+    pub free: Free,
 }
 
 /// The expiry of `e`, stored under `key` (-1 for none).
@@ -101,6 +140,7 @@ impl Default for Db {
             lfu: false,
             gen_now: 0,
             snap: None,
+            free: Free::default(),
         }
     }
 }
@@ -152,7 +192,7 @@ impl Db {
             .collect();
         let n = dead.len();
         for k in dead {
-            self.remove(&k);
+            self.delete(&k, self.free.expire);
             self.note_expired(k);
         }
         n
@@ -173,9 +213,10 @@ impl Db {
                 }
                 Some(e)
             }
-            Probe::Removed(k, _) => {
+            Probe::Removed(k, e) => {
                 // Field by field: `self.keys` is still borrowed here.
                 self.volatile.remove(&k);
+                self.free.value(e.val, self.free.expire);
                 self.expired += 1;
                 self.expired_log.push(k);
                 None
@@ -249,7 +290,8 @@ impl Db {
     }
 
     /// Inserts a whole entry with its expiry (-1 for none) as a new key,
-    /// replacing any existing one (RENAME, COPY, MOVE).
+    /// replacing any existing one (RENAME, COPY, MOVE), which is freed as
+    /// a server-side delete.
     pub fn insert_entry(&mut self, key: &[u8], mut entry: Entry, expire: i64) {
         self.remove(key);
         // A moved or copied value is new under this name: not part of a
@@ -265,9 +307,24 @@ impl Db {
         }
     }
 
-    /// Removes `key` whether or not it has expired; returns its entry.
-    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        self.take(key).map(|(e, _)| e)
+    /// Removes `key` whether or not it has expired, as a server-side
+    /// delete (Redis's `dbDelete`: freed lazily under
+    /// `lazyfree-lazy-server-del`); returns whether it was there.
+    pub fn remove(&mut self, key: &[u8]) -> bool {
+        self.delete(key, self.free.server_del)
+    }
+
+    /// Removes `key` whether or not it has expired, freeing a big value on
+    /// the lazy-free thread if `lazy` (DEL, UNLINK, eviction, expiry);
+    /// returns whether it was there.
+    pub fn delete(&mut self, key: &[u8], lazy: bool) -> bool {
+        match self.take(key) {
+            Some((e, _)) => {
+                self.free.value(e.val, lazy);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Removes `key` whether or not it has expired; returns its entry and
@@ -322,13 +379,20 @@ impl Db {
         }
     }
 
-    /// Drops every key. During an AOF rewrite the old tables are handed to
-    /// the snapshot, which serializes and frees them a slice at a time.
-    pub fn clear(&mut self) {
+    /// Drops every key; with `lazy` (FLUSHALL ASYNC) empty tables take
+    /// the old ones' place at once and the old ones go to the lazy-free
+    /// thread, counting one object per key (Redis's `emptyDbAsync`).
+    /// During an AOF rewrite the old tables are handed to the snapshot
+    /// instead, which serializes and frees them a slice at a time.
+    pub fn clear(&mut self, lazy: bool) {
         let keys = std::mem::take(&mut self.keys);
         let volatile = std::mem::replace(&mut self.volatile, Dict::with_seed_of(&self.keys));
         match self.snap.as_deref_mut() {
             Some(s) => s.freeze(keys, volatile),
+            None if lazy && !keys.is_empty() => {
+                let n = keys.len() as u64;
+                self.free.bg.free((keys, volatile), n, 0);
+            }
             None => {
                 drop(keys);
                 drop(volatile);
@@ -401,7 +465,7 @@ impl Db {
                 return Some(k.to_vec());
             }
             let k: Box<[u8]> = k.into();
-            self.remove(&k);
+            self.delete(&k, self.free.expire);
             self.note_expired(k);
         }
     }
@@ -424,7 +488,7 @@ impl Db {
         dead.dedup();
         let n = dead.len();
         for k in dead {
-            self.remove(&k);
+            self.delete(&k, self.free.expire);
             self.note_expired(k);
         }
         (sampled, n)
@@ -521,7 +585,7 @@ mod tests {
             }
             d.set(b"k", Value::Str(Str::Int(1)), false, 0);
             d.set_expire(b"k", 10);
-            d.clear();
+            d.clear(false);
         }
     }
 
@@ -604,7 +668,7 @@ mod tests {
                         }
                     }
                     4 => {
-                        prop_assert_eq!(d.remove(&key).is_some(), m.remove(&k).is_some());
+                        prop_assert_eq!(d.remove(&key), m.remove(&k).is_some());
                     }
                     // RENAME-like: the entry moves with its expiry (or,
                     // to cover the API, with none or another one).

@@ -52,8 +52,9 @@ impl Db {
                 }
                 true
             }
-            Probe::Removed(k, _) => {
+            Probe::Removed(k, e) => {
                 self.volatile.remove_hashed(hash, &k);
+                self.free.value(e.val, self.free.expire);
                 self.note_expired(k);
                 false
             }
@@ -75,7 +76,9 @@ impl Db {
             if let Some(s) = self.snap.as_deref_mut() {
                 s.save(key, e, &self.volatile);
             }
-            e.val = val;
+            let old = std::mem::replace(&mut e.val, val);
+            // Redis's `dbOverwrite`: a server-side delete of the old value.
+            self.free.value(old, self.free.server_del);
             // An overwrite keeps the key's access frequency (dbSetValue).
             if !self.lfu {
                 e.lru = lru;
@@ -131,8 +134,10 @@ impl Slot<'_> {
     /// key gets a fresh access clock; an overwrite refreshes the LRU clock
     /// but keeps the LFU counter (Redis's `dbSetValue`) and clears the
     /// COPY flag. Side effects: during a rewrite, the old value is
-    /// serialized first (already done by [`Db::entry`]); a new key is
-    /// logged for `new` events.
+    /// serialized first (already done by [`Db::entry`]); the old value
+    /// is freed as a server-side delete (on the lazy-free thread under
+    /// `lazyfree-lazy-server-del` if big); a new key is logged for `new`
+    /// events.
     pub fn put(self, val: Value, ttl: Ttl, now: i64) {
         self.db.store(self.hash, self.key, val, ttl, now);
     }

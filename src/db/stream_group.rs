@@ -8,7 +8,7 @@
 //! ordered range walks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::stream::{Stream, StreamId};
 
@@ -19,8 +19,11 @@ pub const INVALID_ENTRIES_READ: i64 = -1;
 #[derive(Debug, Clone)]
 pub struct Nack {
     /// The consumer that owns it (its name, shared with the consumer map
-    /// rather than copied per pending entry).
-    pub consumer: Rc<[u8]>,
+    /// rather than copied per pending entry). An `Arc`, not an `Rc`: a
+    /// cloned stream (COPY) shares these names with its source, and a
+    /// deleted stream may be freed on the lazy-free thread while the
+    /// copy lives on, so the counts must be atomic (and `Value: Send`).
+    pub consumer: Arc<[u8]>,
     /// Last delivery, Unix ms.
     pub delivery_time: i64,
     /// Times delivered.
@@ -46,7 +49,7 @@ pub struct Group {
     /// Pending entries.
     pub pel: BTreeMap<StreamId, Nack>,
     /// Consumers by name (sorted, as Redis's rax).
-    pub consumers: BTreeMap<Rc<[u8]>, Consumer>,
+    pub consumers: BTreeMap<Arc<[u8]>, Consumer>,
 }
 
 impl Group {

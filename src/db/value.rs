@@ -162,6 +162,38 @@ impl Value {
         }
     }
 
+    /// What dropping the value costs, as Redis's `lazyfreeGetFreeEffort`
+    /// counts it: a quicklist's nodes, a hash table's or skiplist's
+    /// elements, a stream's radix tree nodes plus its groups times (one
+    /// plus the first group's PEL); 1 for anything that is one allocation
+    /// (strings, listpacks, intsets). Above [`crate::lazyfree::THRESHOLD`]
+    /// a deleted value may be freed on the lazy-free thread. O(1), except
+    /// a stream of at most that many blocks, whose tree is counted.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+            Value::List(l) => l.nodes().len(),
+            Value::Hash(h) if h.encoding() == "hashtable" => h.len(),
+            Value::Set(x) if x.encoding() == "hashtable" => x.len(),
+            Value::ZSet(z) if z.encoding() == "skiplist" => z.len(),
+            Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 1,
+            Value::Stream(s) => {
+                // A radix tree has at least as many nodes as keys, so past
+                // the threshold the exact count changes nothing.
+                let blocks = s.blocks();
+                let mut effort = if blocks > crate::lazyfree::THRESHOLD {
+                    blocks
+                } else {
+                    s.rax_nodes()
+                };
+                if let Some(g) = s.groups.values().next() {
+                    effort += s.groups.len() * (1 + g.pel.len());
+                }
+                effort
+            }
+        }
+    }
+
     /// The OBJECT ENCODING name.
     pub fn encoding(&self) -> &'static str {
         match self {
@@ -260,6 +292,15 @@ impl Entry {
         }
     }
 }
+
+// Deleted values are sent to the lazy-free thread: they must be `Send`
+// (stream groups share consumer names through `Arc`, not `Rc`, for this).
+const _: fn() = || {
+    fn send<T: Send + 'static>() {}
+    send::<Value>();
+    send::<super::dict::Dict<Entry>>();
+    send::<super::dict::Dict<i64>>();
+};
 
 #[cfg(test)]
 mod tests {
