@@ -367,3 +367,49 @@ fn tracking_inside_exec_matches_redis() {
     assert_eq!(got, want);
     assert_eq!(got.len(), 3, "two invalidations, then PONG: {got:?}");
 }
+
+/// Issue 19: a command flagged `no_multi` (SHUTDOWN) is refused when
+/// queued, before the ACL check, and dooms the transaction; EXEC must not
+/// run it (it used to shut the server down). WATCH and MULTI inside MULTI
+/// keep their own errors.
+#[test]
+fn issue19_no_multi_commands_are_refused_inside_multi() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["SHUTDOWN"],
+        &["SHUTDOWN", "NOSAVE"],
+        &["SHUTDOWN", "no-such-option"],
+        &["EXEC"],
+        &["EXISTS", "a"],
+        &["MULTI"],
+        &["SHUTDOWN", "NOSAVE"],
+        &["DISCARD"],
+        &["MULTI"],
+        &["MULTI"],
+        &["WATCH", "a"],
+        &["SHUTDOWN"],
+        &["EXEC"],
+        // A user who may not run SHUTDOWN: the no_multi error comes first.
+        &[
+            "ACL", "SETUSER", "u", "on", "nopass", "+multi", "+exec", "+set", "~*",
+        ],
+        &["AUTH", "u", "x"],
+        &["MULTI"],
+        &["SHUTDOWN"],
+        &["SET", "b", "1"],
+        &["EXEC"],
+        &["AUTH", "default", "x"],
+        &["ACL", "LOG"],
+        &["EXISTS", "b"],
+    ];
+    for c in script {
+        p.check_str(c);
+    }
+    for field in ["cmdstat_shutdown", "errorstat_ERR", "errorstat_EXECABORT"] {
+        let cin = info_field(&mut p.cin, field);
+        assert_eq!(cin, info_field(&mut p.red, field), "{field}");
+    }
+    p.cin.expect(&["PING"], "+PONG\r\n");
+}

@@ -1,9 +1,9 @@
 //! The call path, as Redis's `processCommand` and `call`, in three steps:
 //!
-//! 1. [`admit`]: lookup and arity, authentication, ACL, maxmemory, the
-//!    RESP2 subscriber context, MONITOR clients, MULTI queueing, the disk
-//!    error check for writes. A refusal is a reply, and the command does
-//!    not run.
+//! 1. [`admit`]: lookup and arity, authentication, `no_multi` inside
+//!    MULTI, ACL, maxmemory, the RESP2 subscriber context, MONITOR
+//!    clients, MULTI queueing, the disk error check for writes. A refusal
+//!    is a reply, and the command does not run.
 //! 2. run: the handler, with a [`Ctx`] that owns the command's [`Frame`].
 //! 3. [`finish`]: the error reply, statistics, the slow log and latency
 //!    monitor, MONITOR, propagation of what changed the dataset, and the
@@ -199,8 +199,8 @@ fn admit(
 }
 
 /// The checks that refuse a known command before MULTI queues it, in
-/// Redis's order: authentication, ACL, maxmemory, the RESP2 subscriber
-/// context, MONITOR clients. Returns the error to reply with.
+/// Redis's order: authentication, commands flagged `no_multi` inside
+/// MULTI, ACL, maxmemory, the RESP2 subscriber context, MONITOR clients. Returns the error to reply with.
 fn refusal(
     st: &mut State,
     client: &mut ClientState,
@@ -212,6 +212,11 @@ fn refusal(
 ) -> Option<String> {
     if !client.authenticated && !st.acl.default_nopass && !spec.has(flags::NO_AUTH) {
         return Some("NOAUTH Authentication required.".into());
+    }
+    // Before the ACL check, as Redis: SHUTDOWN (and SAVE, SYNC, PSYNC)
+    // would not be queued; the transaction is doomed instead.
+    if client.multi.active && spec.has(flags::NO_MULTI) {
+        return Some("ERR Command not allowed inside a transaction".into());
     }
     // The permission check: one flag test for users that may run anything.
     if !st.acl.is_unrestricted(client.user) {
