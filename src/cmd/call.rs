@@ -171,7 +171,7 @@ fn admit(
     }
     if client.multi.active
         && !matches!(
-            spec.name,
+            top_name(spec, parent),
             "exec" | "discard" | "multi" | "quit" | "reset" | "watch"
         )
     {
@@ -229,22 +229,14 @@ fn refusal(
     if st.config.maxmemory != 0
         && !st.loading
         && !client.multi.executing
-        && oom_rejects(st, client, frame, spec)
+        && oom_rejects(st, client, frame, top_name(spec, parent), spec)
     {
-        if spec.name != "exec" || !client.multi.active {
-            return Some(crate::evict::OOM_ERR.into());
-        }
-        // EXEC refused: the transaction is discarded.
-        client.multi.active = false;
-        client.multi.error = false;
-        client.multi.queue.clear();
-        st.watches.unwatch_all(client.id, &mut client.watched);
-        return Some(format!(
-            "EXECABORT Transaction discarded because of: {}",
-            crate::evict::OOM_ERR
-        ));
+        return Some(crate::evict::OOM_ERR.into());
     }
-    if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
+    if !out.is_resp3()
+        && client.subs.active()
+        && !pubsub::allowed_when_subscribed(top_name(spec, parent))
+    {
         return Some(format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             fullname(spec, parent)
@@ -520,11 +512,12 @@ fn acl_check(
 /// Runs evictions, then whether the command must be refused because
 /// memory is still over `maxmemory`: commands that may grow memory (EXEC
 /// if it queued one), and anything queued in MULTI but EXEC, DISCARD,
-/// QUIT and RESET, as Redis 7.0's processCommand.
+/// QUIT and RESET, as Redis 7.0's processCommand. `name` is [`top_name`].
 fn oom_rejects(
     st: &mut State,
     client: &ClientState,
     frame: &mut Frame,
+    name: &str,
     spec: &CommandSpec,
 ) -> bool {
     if st.blocking.is_blocked(client.id) || st.perform_evictions(frame) {
@@ -538,12 +531,25 @@ fn oom_rejects(
             .any(|argv| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::DENYOOM)))
     };
     spec.has(flags::DENYOOM)
-        || (client.multi.active && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
-        || (spec.name == "exec" && queued_denyoom())
+        || (client.multi.active && !matches!(name, "exec" | "discard" | "quit" | "reset"))
+        || (name == "exec" && queued_denyoom())
+}
+
+/// The name of a top-level command, or "" for a subcommand: what the
+/// special cases (RESET, EXEC...) compare, so LATENCY RESET is not RESET.
+fn top_name(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> &'static str {
+    if parent.is_some() {
+        ""
+    } else {
+        spec.name
+    }
 }
 
 /// Refuses a known command before it runs: the error reply, errorstats,
 /// the command's `rejected_calls`, and a doomed transaction inside MULTI.
+/// A refused EXEC discards the transaction (and the watches), even
+/// outside MULTI, and says why in an EXECABORT error, as Redis's
+/// `execCommandAbort` (its generic refusals lose their `ERR` there).
 fn reject(
     st: &mut State,
     client: &mut ClientState,
@@ -552,6 +558,18 @@ fn reject(
     parent: Option<&'static CommandSpec>,
     msg: &str,
 ) {
+    let aborted;
+    let msg = if top_name(spec, parent) == "exec" {
+        client.multi.active = false;
+        client.multi.error = false;
+        client.multi.queue.clear();
+        st.watches.unwatch_all(client.id, &mut client.watched);
+        let why = msg.strip_prefix("ERR ").unwrap_or(msg);
+        aborted = format!("EXECABORT Transaction discarded because of: {why}");
+        &aborted
+    } else {
+        msg
+    };
     out.error(msg);
     st.stats.error(msg);
     st.stats.command(command_id(spec, parent)).rejected += 1;
