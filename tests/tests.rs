@@ -9,6 +9,7 @@ mod acl;
 mod connection;
 mod differential;
 mod eviction;
+mod flags;
 mod hash;
 mod keys;
 mod limits;
