@@ -17,6 +17,7 @@ mod list;
 mod memory;
 mod modgraph;
 mod persistence;
+mod precedence;
 mod protocol;
 mod pubsub;
 mod server_cmds;
