@@ -1,9 +1,9 @@
 //! The call path, as Redis's `processCommand` and `call`, in three steps:
 //!
 //! 1. [`admit`]: lookup and arity, authentication, `no_multi` inside
-//!    MULTI, ACL, maxmemory, the RESP2 subscriber context, MONITOR
-//!    clients, MULTI queueing, the disk error check for writes. A refusal
-//!    is a reply, and the command does not run.
+//!    MULTI, ACL, maxmemory, the disk error check for writes, the RESP2
+//!    subscriber context, MONITOR clients, MULTI queueing. A refusal is a
+//!    reply, and the command does not run.
 //! 2. run: the handler, with a [`Ctx`] that owns the command's [`Frame`].
 //! 3. [`finish`]: the error reply, statistics, the slow log and latency
 //!    monitor, MONITOR, propagation of what changed the dataset, and the
@@ -183,13 +183,6 @@ fn admit(
         out.simple("QUEUED");
         return None;
     }
-    if spec.handler.is_some() && (spec.has(flags::WRITE) || spec.name == "ping") {
-        if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
-            let msg = format!("MISCONF Errors writing to the AOF file: {why}");
-            reject(st, client, out, spec, parent, &msg);
-            return None;
-        }
-    }
     Some(Admitted {
         id,
         spec,
@@ -200,7 +193,8 @@ fn admit(
 
 /// The checks that refuse a known command before MULTI queues it, in
 /// Redis's order: authentication, commands flagged `no_multi` inside
-/// MULTI, ACL, maxmemory, the RESP2 subscriber context, MONITOR clients. Returns the error to reply with.
+/// MULTI, ACL, maxmemory, MISCONF, the RESP2 subscriber context, MONITOR
+/// clients. Returns the error to reply with.
 fn refusal(
     st: &mut State,
     client: &mut ClientState,
@@ -232,6 +226,20 @@ fn refusal(
         && oom_rejects(st, client, frame, top_name(spec, parent), spec)
     {
         return Some(crate::evict::OOM_ERR.into());
+    }
+    // MISCONF while the disk fails: writes (EXEC with a queued write) and
+    // PING, not the commands EXEC runs.
+    if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
+        let name = top_name(spec, parent);
+        let write =
+            |argv: &[Bytes]| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::WRITE));
+        if !client.multi.executing
+            && (spec.has(flags::WRITE)
+                || name == "ping"
+                || (name == "exec" && client.multi.queue.iter().any(|q| write(q))))
+        {
+            return Some(format!("MISCONF Errors writing to the AOF file: {why}"));
+        }
     }
     if !out.is_resp3()
         && client.subs.active()
