@@ -452,6 +452,15 @@ fn issue19_refused_exec_aborts_the_transaction() {
     for c in script {
         p.check_str(c);
     }
+    // Unauthenticated: EXECABORT because of NOAUTH.
+    p.check_str(&["CONFIG", "SET", "requirepass", "pw"]);
+    let (mut cin, mut red) = p.extra_conns();
+    for args in [&["EXEC"][..], &["MULTI"], &["AUTH", "pw"], &["EXEC", "x"]] {
+        let (a, b) = (cin.cmd(args), red.cmd(args));
+        assert_eq!(show(&a), show(&b), "{args:?} unauthenticated");
+    }
+    p.check_str(&["AUTH", "pw"]);
+    p.check_str(&["CONFIG", "SET", "requirepass", ""]);
     for field in [
         "cmdstat_exec",
         "errorstat_EXECABORT",
