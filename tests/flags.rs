@@ -179,3 +179,109 @@ fn issue19_subscribed_context_refusals_match_redis() {
         p.check_str(&args);
     }
 }
+
+/// Issue 19: admission's refusals come in Redis's order. Every command
+/// is tried with dummy arguments by a client in two states at once, of:
+/// inside MULTI, a RESP2 subscriber, a MONITOR client, a user without
+/// `@dangerous` and SET. The replies must agree when either refuses.
+#[test]
+fn issue19_admission_order_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let mut skip = vec![
+        "shutdown", "debug", "quit", "reset", "monitor", "exec", "discard",
+    ];
+    skip.extend([
+        "multi", "watch", "unwatch", "auth", "hello", "select", "flushall",
+    ]);
+    skip.extend([
+        "flushdb",
+        "swapdb",
+        "client|kill",
+        "client|pause",
+        "client|reply",
+    ]);
+    skip.extend([
+        "client|tracking",
+        "client|unblock",
+        "client|no-evict",
+        "config|set",
+    ]);
+    skip.extend([
+        "config|rewrite",
+        "acl|load",
+        "acl|save",
+        "acl|setuser",
+        "acl|deluser",
+    ]);
+    skip.extend([
+        "acl|log",
+        "bgrewriteaof",
+        "subscribe",
+        "psubscribe",
+        "ssubscribe",
+    ]);
+    skip.extend([
+        "unsubscribe",
+        "punsubscribe",
+        "sunsubscribe",
+        "blpop",
+        "brpop",
+    ]);
+    skip.extend([
+        "blmove",
+        "brpoplpush",
+        "blmpop",
+        "bzpopmin",
+        "bzpopmax",
+        "bzmpop",
+    ]);
+    skip.extend(["xread", "xreadgroup"]);
+    let commands = commands_but(&mut p, &skip);
+    let user = [
+        "ACL",
+        "SETUSER",
+        "lim",
+        "on",
+        "nopass",
+        "+@all",
+        "-@dangerous",
+    ];
+    p.check_str(&user);
+    p.check_str(&["ACL", "SETUSER", "lim", "-set", "~k*", "+monitor"]);
+    let states: &[(&str, &[&str])] = &[
+        ("multi", &["MULTI"]),
+        ("subscriber", &["SUBSCRIBE", "ch"]),
+        ("monitor", &["MONITOR"]),
+        ("user", &["AUTH", "lim", "x"]),
+    ];
+    let addr = p.redis_addr();
+    let mut probed = 0;
+    for (i, a) in states.iter().enumerate() {
+        for b in &states[i + 1..] {
+            let mut conns: Option<(Conn, Conn)> = None;
+            for (name, arity) in &commands {
+                let (cin, red) = conns.get_or_insert_with(|| {
+                    let mut c = (p.cin_server().conn(), Conn::connect(&addr));
+                    for s in [a.1, b.1] {
+                        assert_eq!(show(&c.0.cmd(s)), show(&c.1.cmd(s)), "{s:?}");
+                    }
+                    c
+                });
+                let args = probe(name, *arity);
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let (x, y) = (cin.cmd(&args), red.cmd(&args));
+                let refused = (x.first() == Some(&b'-'), y.first() == Some(&b'-'));
+                if refused != (false, false) {
+                    let context = format!("{args:?} as {} and {}", a.0, b.0);
+                    assert_eq!(show(&x), show(&y), "{context}");
+                }
+                // A command that ran may have changed the client: anew.
+                if refused != (true, true) {
+                    conns = None;
+                }
+                probed += 1;
+            }
+        }
+    }
+    assert!(probed > 1000, "{probed}");
+}
