@@ -477,3 +477,64 @@ fn counts(stat: &str) -> String {
     let kept = stat.split(',').filter(|f| !f.starts_with("usec"));
     kept.collect::<Vec<_>>().join(",")
 }
+
+/// Issue 19: the commands EXEC runs are not admitted again as at the top
+/// level: a SUBSCRIBE queued before them does not refuse them, and an ACL
+/// rule changed since they were queued refuses them with Redis's
+/// `execCommand` message.
+#[test]
+fn issue19_exec_runs_what_it_queued() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["MULTI"],
+        &["SUBSCRIBE", "ch"],
+        &["SET", "x", "1"],
+        &["GET", "x"],
+        &["UNSUBSCRIBE"],
+        &["EXEC"],
+        &["ACL", "SETUSER", "w", "on", "nopass", "+@all", "~*", "&*"],
+        &["AUTH", "w", "x"],
+        &["MULTI"],
+        &["GET", "x"],
+        &["SET", "y", "1"],
+        &["PUBLISH", "ch", "m"],
+        &["INCR", "x"],
+    ];
+    for c in script {
+        p.check_str(c);
+    }
+    let (mut cin, mut red) = p.extra_conns();
+    for c in [&mut cin, &mut red] {
+        c.expect(
+            &[
+                "ACL",
+                "SETUSER",
+                "w",
+                "-get",
+                "resetkeys",
+                "~x",
+                "resetchannels",
+            ],
+            "+OK\r\n",
+        );
+    }
+    p.check_str(&["EXEC"]);
+    p.check_str(&["AUTH", "default", "x"]);
+    p.check_str(&["GET", "y"]);
+    for field in [
+        "cmdstat_get",
+        "cmdstat_set",
+        "cmdstat_publish",
+        "cmdstat_exec",
+    ] {
+        let cin = counts(&info_field(&mut p.cin, field));
+        assert_eq!(cin, counts(&info_field(&mut p.red, field)), "{field}");
+    }
+    for field in ["errorstat_NOPERM", "errorstat_ERR"] {
+        assert_eq!(
+            info_field(&mut p.cin, field),
+            info_field(&mut p.red, field),
+            "{field}"
+        );
+    }
+}

@@ -241,7 +241,9 @@ fn refusal(
             return Some(format!("MISCONF Errors writing to the AOF file: {why}"));
         }
     }
+    // Not for the commands EXEC runs (SUBSCRIBE may have come before).
     if !out.is_resp3()
+        && !client.multi.executing
         && client.subs.active()
         && !pubsub::allowed_when_subscribed(top_name(spec, parent))
     {
@@ -482,10 +484,7 @@ fn acl_check(
     argv: &[Bytes],
 ) -> Result<(), String> {
     let Some(user) = st.acl.users.get(client.user) else {
-        return Err(acl::denial_message(
-            crate::acl::Denial::Command,
-            &fullname(spec, parent),
-        ));
+        return Err(denial(client, crate::acl::Denial::Command, spec, parent));
     };
     let Err((denial, pos)) = user.check(command_id(spec, parent), argv) else {
         return Ok(());
@@ -514,7 +513,31 @@ fn acl_check(
     };
     let max = st.config.acllog_max_len;
     st.acl.log.add(entry, max);
-    Err(acl::denial_message(denial, &name))
+    Err(self::denial(client, denial, spec, parent))
+}
+
+/// The error of an ACL denial. Inside EXEC (the rules changed since the
+/// command was queued) it is Redis's `execCommand` message.
+fn denial(
+    client: &ClientState,
+    d: crate::acl::Denial,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+) -> String {
+    if !client.multi.executing {
+        return acl::denial_message(d, &fullname(spec, parent));
+    }
+    let reason = match d {
+        crate::acl::Denial::Command => "no permission to execute the command or subcommand",
+        crate::acl::Denial::Key => "no permission to touch the specified keys",
+        crate::acl::Denial::Channel => {
+            "no permission to access one of the channels used as arguments"
+        }
+    };
+    format!(
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the \
+         EXEC call. This command is no longer allowed for the following reason: {reason}"
+    )
 }
 
 /// Runs evictions, then whether the command must be refused because
@@ -580,6 +603,10 @@ fn reject(
     };
     out.error(msg);
     st.stats.error(msg);
-    st.stats.command(command_id(spec, parent)).rejected += 1;
+    // Inside EXEC (an ACL rule changed since queueing), Redis's execCommand
+    // answers the error itself: not a rejected call.
+    if !client.multi.executing {
+        st.stats.command(command_id(spec, parent)).rejected += 1;
+    }
     client.multi.error |= client.multi.active;
 }
