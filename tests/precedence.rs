@@ -76,13 +76,9 @@ fn arg_doc(v: &Value) -> ArgDoc {
 /// Every command and subcommand of COMMAND DOCS with its group and
 /// arguments: ("xinfo|stream", "stream", args).
 fn docs(c: &mut Conn) -> Vec<(String, String, Vec<ArgDoc>)> {
-    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, String, Vec<ArgDoc>)>) {
+    // Subcommands are named in full already ("xinfo|stream").
+    fn walk(v: &Value, out: &mut Vec<(String, String, Vec<ArgDoc>)>) {
         for (name, doc) in fields(v) {
-            let name = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}|{name}")
-            };
             let mut group = String::new();
             let mut args = Vec::new();
             for (k, v) in fields(doc) {
@@ -93,7 +89,7 @@ fn docs(c: &mut Conn) -> Vec<(String, String, Vec<ArgDoc>)> {
                             args = a.iter().map(arg_doc).collect();
                         }
                     }
-                    "subcommands" => walk(&name, v, out),
+                    "subcommands" => walk(v, out),
                     _ => {}
                 }
             }
@@ -101,7 +97,7 @@ fn docs(c: &mut Conn) -> Vec<(String, String, Vec<ArgDoc>)> {
         }
     }
     let mut out = Vec::new();
-    walk("", &c.value(&["COMMAND", "DOCS"]), &mut out);
+    walk(&c.value(&["COMMAND", "DOCS"]), &mut out);
     out
 }
 
