@@ -285,3 +285,66 @@ fn issue19_admission_order_matches_redis() {
     }
     assert!(probed > 1000, "{probed}");
 }
+
+/// Issue 19: every command run by EXEC (dummy arguments, `x` a string
+/// key) fails or not as in Redis, with the same error: EXEC does not
+/// admit its commands again (a SUBSCRIBE before them does not refuse
+/// them), and what may not run inside it (MONITOR, SSUBSCRIBE) is refused.
+#[test]
+fn issue19_exec_of_every_command_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let mut skip = vec![
+        "shutdown", "debug", "quit", "reset", "monitor", "exec", "discard",
+    ];
+    skip.extend([
+        "multi",
+        "auth",
+        "hello",
+        "client|kill",
+        "client|pause",
+        "client|reply",
+    ]);
+    skip.extend([
+        "client|unblock",
+        "client|no-evict",
+        "config|set",
+        "config|rewrite",
+    ]);
+    skip.extend(["acl|load", "acl|save", "bgrewriteaof"]);
+    let mut compared = 0;
+    for (name, arity) in commands_but(&mut p, &skip) {
+        for n in [arity.abs(), arity.abs() + 1] {
+            // SUBSCRIBE x x inside EXEC writes a reply more than EXEC
+            // counts, in Redis too.
+            if (arity > 0 || name.ends_with("subscribe")) && n != arity.abs() {
+                continue;
+            }
+            let args = probe(&name, n);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            for c in [&mut p.cin, &mut p.red] {
+                // RESET leaves what the last command may have entered
+                // (subscriptions, tracking, another database).
+                c.expect(&["RESET"], "+RESET\r\n");
+                c.expect(&["FLUSHALL"], "+OK\r\n");
+                c.expect(&["SET", "x", "1"], "+OK\r\n");
+            }
+            p.check_str(&["MULTI"]);
+            p.check_str(&args);
+            let (cin, red) = (p.cin.value(&["EXEC"]), p.red.value(&["EXEC"]));
+            compared += 1;
+            // Replies that succeed may differ (ids, times, COMMAND): only
+            // errors are compared.
+            let (Value::Array(a), Value::Array(b)) = (&cin, &red) else {
+                assert_eq!(cin, red, "EXEC of {args:?}");
+                continue;
+            };
+            for (x, y) in a.iter().zip(b) {
+                if matches!(x, Value::Error(_)) || matches!(y, Value::Error(_)) {
+                    assert_eq!(x, y, "EXEC of {args:?}");
+                }
+            }
+            assert_eq!(a.len(), b.len(), "EXEC of {args:?}");
+        }
+    }
+    assert!(compared > 250, "{compared}");
+}
