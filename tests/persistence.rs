@@ -537,6 +537,10 @@ fn disk_full_misconf_and_recovery() {
         let mut c = srv.conn();
         c.s.set_read_timeout(Some(Duration::from_millis(500)))
             .unwrap();
+        // A transaction with a write queued before the disk fills.
+        let mut e = srv.conn();
+        e.expect(&["MULTI"], "+OK\r\n");
+        e.expect(&["SET", "q", "1"], "+QUEUED\r\n");
         let value = "v".repeat(64 * 1024);
         // Fill the disk. The write that does not fit is executed but its
         // reply is held back: it is not acknowledged until it is on disk.
@@ -570,6 +574,32 @@ fn disk_full_misconf_and_recovery() {
             show(&refused)
         );
         assert!(d.cmd(&["PING"]).starts_with(b"-MISCONF"));
+        // As Redis: a write is refused before MULTI queues it (dooming
+        // the transaction), EXEC of a queued write is refused whole, and
+        // MISCONF comes before the RESP2 subscriber context.
+        let misconf = |r: Vec<u8>| show(&r).starts_with("-MISCONF Errors writing to the AOF file");
+        d.expect(&["MULTI"], "+OK\r\n");
+        assert!(misconf(d.cmd(&["SET", "x", "1"])));
+        d.expect(&["EXISTS", "k0"], "+QUEUED\r\n");
+        d.expect(
+            &["EXEC"],
+            "-EXECABORT Transaction discarded because of previous errors.\r\n",
+        );
+        d.expect(&["MULTI"], "+OK\r\n");
+        d.expect(&["EXISTS", "k0"], "+QUEUED\r\n");
+        d.expect(&["EXEC"], "*1\r\n:1\r\n");
+        let aborted = show(&e.cmd(&["EXEC"]));
+        assert!(
+            aborted.starts_with(
+                "-EXECABORT Transaction discarded because of: MISCONF Errors writing to the AOF file"
+            ),
+            "{aborted}"
+        );
+        e.expect(&["EXISTS", "q"], ":0\r\n");
+        e.cmd(&["SUBSCRIBE", "ch"]);
+        assert!(misconf(e.cmd(&["SET", "x", "1"])));
+        assert!(misconf(e.cmd(&["PING"])));
+        e.cmd(&["UNSUBSCRIBE"]);
         assert_eq!(info_field(&mut d, "aof_last_write_status"), "err");
         // Space returns: the server retries on its tick, the held reply is
         // released, and writes are accepted again.

@@ -112,7 +112,13 @@ fn add_range_len_del_trim_exact_replies() {
         &entries(&[("2-0", &["c", "5"]), ("3-0", &["d", "6"])]),
     );
     c.expect(&["XTRIM", "s", "MINID", "3"], ":1\r\n");
-    c.expect(&["XTRIM", "nokey", "MAXLEN", "bad"], ":0\r\n");
+    // Options are checked before the key, as Redis 7.0 does.
+    c.expect(
+        &["XTRIM", "nokey", "MAXLEN", "bad"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
+    c.expect(&["XTRIM", "nokey", "MAXLEN", "1"], ":0\r\n");
+    c.expect(&["XDEL", "nokey", "bad"], ":0\r\n");
     c.expect(
         &["XTRIM", "s", "MAXLEN", "-1"],
         "-ERR The MAXLEN argument must be >= 0.\r\n",

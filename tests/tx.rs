@@ -367,3 +367,174 @@ fn tracking_inside_exec_matches_redis() {
     assert_eq!(got, want);
     assert_eq!(got.len(), 3, "two invalidations, then PONG: {got:?}");
 }
+
+/// Issue 19: a command flagged `no_multi` (SHUTDOWN) is refused when
+/// queued, before the ACL check, and dooms the transaction; EXEC must not
+/// run it (it used to shut the server down). WATCH and MULTI inside MULTI
+/// keep their own errors.
+#[test]
+fn issue19_no_multi_commands_are_refused_inside_multi() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["SHUTDOWN"],
+        &["SHUTDOWN", "NOSAVE"],
+        &["SHUTDOWN", "no-such-option"],
+        &["EXEC"],
+        &["EXISTS", "a"],
+        &["MULTI"],
+        &["SHUTDOWN", "NOSAVE"],
+        &["DISCARD"],
+        &["MULTI"],
+        &["MULTI"],
+        &["WATCH", "a"],
+        &["SHUTDOWN"],
+        &["EXEC"],
+        // A user who may not run SHUTDOWN: the no_multi error comes first.
+        &[
+            "ACL", "SETUSER", "u", "on", "nopass", "+multi", "+exec", "+set", "~*",
+        ],
+        &["AUTH", "u", "x"],
+        &["MULTI"],
+        &["SHUTDOWN"],
+        &["SET", "b", "1"],
+        &["EXEC"],
+        &["AUTH", "default", "x"],
+        &["ACL", "LOG"],
+        &["EXISTS", "b"],
+    ];
+    for c in script {
+        p.check_str(c);
+    }
+    for field in ["cmdstat_shutdown", "errorstat_ERR", "errorstat_EXECABORT"] {
+        let cin = counts(&info_field(&mut p.cin, field));
+        assert_eq!(cin, counts(&info_field(&mut p.red, field)), "{field}");
+    }
+    p.cin.expect(&["PING"], "+PONG\r\n");
+}
+
+/// Issue 19: EXEC refused before it runs (arity, ACL, the RESP2
+/// subscriber context) discards the transaction and the watches, even
+/// outside MULTI, and answers EXECABORT with the reason, as Redis's
+/// `execCommandAbort`.
+#[test]
+fn issue19_refused_exec_aborts_the_transaction() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["EXEC", "x"],
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["EXEC", "x"],
+        &["EXEC"],
+        &["EXISTS", "a"],
+        // The watch goes too: a change of `w` no longer dooms EXEC.
+        &["WATCH", "w"],
+        &["EXEC", "x"],
+        &["SET", "w", "1"],
+        &["MULTI"],
+        &["SET", "a", "2"],
+        &["EXEC"],
+        &[
+            "ACL", "SETUSER", "v", "on", "nopass", "+@all", "-exec", "~*",
+        ],
+        &["AUTH", "v", "x"],
+        &["MULTI"],
+        &["SET", "b", "1"],
+        &["EXEC"],
+        &["EXEC"],
+        &["AUTH", "default", "x"],
+        &["EXISTS", "b"],
+        &["SUBSCRIBE", "ch"],
+        &["EXEC"],
+        &["UNSUBSCRIBE"],
+    ];
+    for c in script {
+        p.check_str(c);
+    }
+    // Unauthenticated: EXECABORT because of NOAUTH.
+    p.check_str(&["CONFIG", "SET", "requirepass", "pw"]);
+    let (mut cin, mut red) = p.extra_conns();
+    for args in [&["EXEC"][..], &["MULTI"], &["AUTH", "pw"], &["EXEC", "x"]] {
+        let (a, b) = (cin.cmd(args), red.cmd(args));
+        assert_eq!(show(&a), show(&b), "{args:?} unauthenticated");
+    }
+    p.check_str(&["AUTH", "pw"]);
+    p.check_str(&["CONFIG", "SET", "requirepass", ""]);
+    for field in [
+        "cmdstat_exec",
+        "errorstat_EXECABORT",
+        "errorstat_ERR",
+        "errorstat_NOPERM",
+    ] {
+        let cin = counts(&info_field(&mut p.cin, field));
+        assert_eq!(cin, counts(&info_field(&mut p.red, field)), "{field}");
+    }
+}
+
+/// An INFO commandstats or errorstats line without its times.
+fn counts(stat: &str) -> String {
+    let kept = stat.split(',').filter(|f| !f.starts_with("usec"));
+    kept.collect::<Vec<_>>().join(",")
+}
+
+/// Issue 19: the commands EXEC runs are not admitted again as at the top
+/// level: a SUBSCRIBE queued before them does not refuse them, and an ACL
+/// rule changed since they were queued refuses them with Redis's
+/// `execCommand` message.
+#[test]
+fn issue19_exec_runs_what_it_queued() {
+    let Some(mut p) = Pair::new() else { return };
+    let script: &[&[&str]] = &[
+        &["MULTI"],
+        &["SUBSCRIBE", "ch"],
+        &["SET", "x", "1"],
+        &["GET", "x"],
+        &["UNSUBSCRIBE"],
+        &["EXEC"],
+        &["ACL", "SETUSER", "w", "on", "nopass", "+@all", "~*", "&*"],
+        &["AUTH", "w", "x"],
+        &["MULTI"],
+        &["GET", "x"],
+        &["SET", "y", "1"],
+        &["PUBLISH", "ch", "m"],
+        &["INCR", "x"],
+    ];
+    for c in script {
+        p.check_str(c);
+    }
+    let (mut cin, mut red) = p.extra_conns();
+    for c in [&mut cin, &mut red] {
+        c.expect(
+            &[
+                "ACL",
+                "SETUSER",
+                "w",
+                "-get",
+                "resetkeys",
+                "~x",
+                "resetchannels",
+            ],
+            "+OK\r\n",
+        );
+    }
+    p.check_str(&["EXEC"]);
+    p.check_str(&["AUTH", "default", "x"]);
+    p.check_str(&["GET", "y"]);
+    for field in [
+        "cmdstat_get",
+        "cmdstat_set",
+        "cmdstat_publish",
+        "cmdstat_exec",
+    ] {
+        let cin = counts(&info_field(&mut p.cin, field));
+        assert_eq!(cin, counts(&info_field(&mut p.red, field)), "{field}");
+    }
+    for field in ["errorstat_NOPERM", "errorstat_ERR"] {
+        assert_eq!(
+            info_field(&mut p.cin, field),
+            info_field(&mut p.red, field),
+            "{field}"
+        );
+    }
+}

@@ -1,9 +1,9 @@
 //! The call path, as Redis's `processCommand` and `call`, in three steps:
 //!
-//! 1. [`admit`]: lookup and arity, authentication, ACL, maxmemory, the
-//!    RESP2 subscriber context, MONITOR clients, MULTI queueing, the disk
-//!    error check for writes. A refusal is a reply, and the command does
-//!    not run.
+//! 1. [`admit`]: lookup and arity, authentication, `no_multi` inside
+//!    MULTI, ACL, maxmemory, the disk error check for writes, the RESP2
+//!    subscriber context, MONITOR clients, MULTI queueing. A refusal is a
+//!    reply, and the command does not run.
 //! 2. run: the handler, with a [`Ctx`] that owns the command's [`Frame`].
 //! 3. [`finish`]: the error reply, statistics, the slow log and latency
 //!    monitor, MONITOR, propagation of what changed the dataset, and the
@@ -173,7 +173,7 @@ fn admit(
     }
     if client.multi.active
         && !matches!(
-            spec.name,
+            top_name(spec, parent),
             "exec" | "discard" | "multi" | "quit" | "reset" | "watch"
         )
     {
@@ -185,13 +185,6 @@ fn admit(
         out.simple("QUEUED");
         return None;
     }
-    if spec.handler.is_some() && (spec.has(flags::WRITE) || spec.name == "ping") {
-        if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
-            let msg = format!("MISCONF Errors writing to the AOF file: {why}");
-            reject(st, client, out, spec, parent, &msg);
-            return None;
-        }
-    }
     Some(Admitted {
         id,
         spec,
@@ -201,8 +194,9 @@ fn admit(
 }
 
 /// The checks that refuse a known command before MULTI queues it, in
-/// Redis's order: authentication, ACL, maxmemory, the RESP2 subscriber
-/// context, MONITOR clients. Returns the error to reply with.
+/// Redis's order: authentication, commands flagged `no_multi` inside
+/// MULTI, ACL, maxmemory, MISCONF, the RESP2 subscriber context, MONITOR
+/// clients. Returns the error to reply with.
 fn refusal(
     st: &mut State,
     client: &mut ClientState,
@@ -215,6 +209,11 @@ fn refusal(
     if !client.authenticated && !st.acl.default_nopass && !spec.has(flags::NO_AUTH) {
         return Some("NOAUTH Authentication required.".into());
     }
+    // Before the ACL check, as Redis: SHUTDOWN (and SAVE, SYNC, PSYNC)
+    // would not be queued; the transaction is doomed instead.
+    if client.multi.active && spec.has(flags::NO_MULTI) {
+        return Some("ERR Command not allowed inside a transaction".into());
+    }
     // The permission check: one flag test for users that may run anything.
     if !st.acl.is_unrestricted(client.user) {
         if let Err(msg) = acl_check(st, client, out, spec, parent, argv) {
@@ -226,26 +225,34 @@ fn refusal(
     if st.config.maxmemory != 0
         && !st.loading
         && !client.multi.executing
-        && oom_rejects(st, client, frame, spec)
+        && oom_rejects(st, client, frame, top_name(spec, parent), spec)
     {
-        if spec.name != "exec" || !client.multi.active {
-            return Some(crate::evict::OOM_ERR.into());
-        }
-        // EXEC refused: the transaction is discarded.
-        client.multi.active = false;
-        client.multi.error = false;
-        client.multi.queue.clear();
-        st.watches.unwatch_all(client.id, &mut client.watched);
-        return Some(format!(
-            "EXECABORT Transaction discarded because of: {}",
-            crate::evict::OOM_ERR
-        ));
+        return Some(crate::evict::OOM_ERR.into());
     }
     // The tracking table stays within tracking-table-max-keys.
     if !st.tracking.clients.is_empty() {
         st.limit_tracking(frame);
     }
-    if !out.is_resp3() && client.subs.active() && !pubsub::allowed_when_subscribed(spec.name) {
+    // MISCONF while the disk fails: writes (EXEC with a queued write) and
+    // PING, not the commands EXEC runs.
+    if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
+        let name = top_name(spec, parent);
+        let write =
+            |argv: &[Bytes]| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::WRITE));
+        if !client.multi.executing
+            && (spec.has(flags::WRITE)
+                || name == "ping"
+                || (name == "exec" && client.multi.queue.iter().any(|q| write(q))))
+        {
+            return Some(format!("MISCONF Errors writing to the AOF file: {why}"));
+        }
+    }
+    // Not for the commands EXEC runs (SUBSCRIBE may have come before).
+    if !out.is_resp3()
+        && !client.multi.executing
+        && client.subs.active()
+        && !pubsub::allowed_when_subscribed(top_name(spec, parent))
+    {
         return Some(format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             fullname(spec, parent)
@@ -483,10 +490,7 @@ fn acl_check(
     argv: &[Bytes],
 ) -> Result<(), String> {
     let Some(user) = st.acl.users.get(client.user) else {
-        return Err(acl::denial_message(
-            crate::acl::Denial::Command,
-            &fullname(spec, parent),
-        ));
+        return Err(denial(client, crate::acl::Denial::Command, spec, parent));
     };
     let Err((denial, pos)) = user.check(command_id(spec, parent), argv) else {
         return Ok(());
@@ -515,17 +519,42 @@ fn acl_check(
     };
     let max = st.config.acllog_max_len;
     st.acl.log.add(entry, max);
-    Err(acl::denial_message(denial, &name))
+    Err(self::denial(client, denial, spec, parent))
+}
+
+/// The error of an ACL denial. Inside EXEC (the rules changed since the
+/// command was queued) it is Redis's `execCommand` message.
+fn denial(
+    client: &ClientState,
+    d: crate::acl::Denial,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+) -> String {
+    if !client.multi.executing {
+        return acl::denial_message(d, &fullname(spec, parent));
+    }
+    let reason = match d {
+        crate::acl::Denial::Command => "no permission to execute the command or subcommand",
+        crate::acl::Denial::Key => "no permission to touch the specified keys",
+        crate::acl::Denial::Channel => {
+            "no permission to access one of the channels used as arguments"
+        }
+    };
+    format!(
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the \
+         EXEC call. This command is no longer allowed for the following reason: {reason}"
+    )
 }
 
 /// Runs evictions, then whether the command must be refused because
 /// memory is still over `maxmemory`: commands that may grow memory (EXEC
 /// if it queued one), and anything queued in MULTI but EXEC, DISCARD,
-/// QUIT and RESET, as Redis 7.0's processCommand.
+/// QUIT and RESET, as Redis 7.0's processCommand. `name` is [`top_name`].
 fn oom_rejects(
     st: &mut State,
     client: &ClientState,
     frame: &mut Frame,
+    name: &str,
     spec: &CommandSpec,
 ) -> bool {
     if st.blocking.is_blocked(client.id) || st.perform_evictions(frame) {
@@ -539,12 +568,25 @@ fn oom_rejects(
             .any(|argv| matches!(resolve(argv), Resolved::Ok(s, _, _) if s.has(flags::DENYOOM)))
     };
     spec.has(flags::DENYOOM)
-        || (client.multi.active && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
-        || (spec.name == "exec" && queued_denyoom())
+        || (client.multi.active && !matches!(name, "exec" | "discard" | "quit" | "reset"))
+        || (name == "exec" && queued_denyoom())
+}
+
+/// The name of a top-level command, or "" for a subcommand: what the
+/// special cases (RESET, EXEC...) compare, so LATENCY RESET is not RESET.
+fn top_name(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> &'static str {
+    if parent.is_some() {
+        ""
+    } else {
+        spec.name
+    }
 }
 
 /// Refuses a known command before it runs: the error reply, errorstats,
 /// the command's `rejected_calls`, and a doomed transaction inside MULTI.
+/// A refused EXEC discards the transaction (and the watches), even
+/// outside MULTI, and says why in an EXECABORT error, as Redis's
+/// `execCommandAbort` (its generic refusals lose their `ERR` there).
 fn reject(
     st: &mut State,
     client: &mut ClientState,
@@ -553,8 +595,24 @@ fn reject(
     parent: Option<&'static CommandSpec>,
     msg: &str,
 ) {
+    let aborted;
+    let msg = if top_name(spec, parent) == "exec" {
+        client.multi.active = false;
+        client.multi.error = false;
+        client.multi.queue.clear();
+        st.watches.unwatch_all(client.id, &mut client.watched);
+        let why = msg.strip_prefix("ERR ").unwrap_or(msg);
+        aborted = format!("EXECABORT Transaction discarded because of: {why}");
+        &aborted
+    } else {
+        msg
+    };
     out.error(msg);
     st.stats.error(msg);
-    st.stats.command(command_id(spec, parent)).rejected += 1;
+    // Inside EXEC (an ACL rule changed since queueing), Redis's execCommand
+    // answers the error itself: not a rejected call.
+    if !client.multi.executing {
+        st.stats.command(command_id(spec, parent)).rejected += 1;
+    }
     client.multi.error |= client.multi.active;
 }

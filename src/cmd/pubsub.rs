@@ -87,7 +87,15 @@ pub fn psubscribe(ctx: &mut Ctx) -> CmdResult {
 }
 
 /// SSUBSCRIBE shardchannel [shardchannel ...]
+///
+/// Unlike SUBSCRIBE, refused inside EXEC, as Redis 7.0 refuses it to any
+/// client that expects one reply per command.
 pub fn ssubscribe(ctx: &mut Ctx) -> CmdResult {
+    if ctx.client.multi.executing {
+        return Err(CmdError::Msg(
+            "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client",
+        ));
+    }
     subscribe_generic(ctx, Kind::Shard)
 }
 

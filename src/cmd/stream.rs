@@ -270,11 +270,8 @@ pub fn xtrim(ctx: &mut Ctx) -> CmdResult {
     let key = a.next_bytes()?;
     let opts = a.rest();
     let db = ctx.client.db;
-    // A missing key answers 0 before the options are even parsed.
-    if write(ctx.srv, ctx.frame, db, key)?.is_none() {
-        ctx.out.int(0);
-        return Ok(());
-    }
+    // The options are checked before the key, as Redis: a missing key
+    // answers 0 only for valid options, and bad ones win over WRONGTYPE.
     let p = parse_add_args(
         opts,
         false,
@@ -285,6 +282,7 @@ pub fn xtrim(ctx: &mut Ctx) -> CmdResult {
         return Err(CmdError::Syntax);
     };
     let Some(s) = write(ctx.srv, ctx.frame, db, key)? else {
+        ctx.out.int(0);
         return Ok(());
     };
     let n = s.trim(t, p.approx, p.limit);
@@ -311,15 +309,18 @@ pub fn xdel(ctx: &mut Ctx) -> CmdResult {
     let mut a = ctx.args();
     let key = a.next_bytes()?;
     let db = ctx.client.db;
+    // The key first, as Redis: a missing key answers 0 and a wrong type
+    // WRONGTYPE whatever the ids; then every id is checked before any
+    // entry is deleted.
+    let Some(s) = write(ctx.srv, ctx.frame, db, key)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
     let ids = a
         .rest()
         .iter()
         .map(|x| parse_strict(x, 0))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some(s) = write(ctx.srv, ctx.frame, db, key)? else {
-        ctx.out.int(0);
-        return Ok(());
-    };
     let n = ids.iter().filter(|id| s.delete(**id)).count();
     ctx.out.int(n as i64);
     if n > 0 {

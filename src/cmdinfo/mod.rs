@@ -39,7 +39,8 @@ pub mod flags {
     pub const FAST: u32 = 1 << 11;
     /// Allowed before authentication.
     pub const NO_AUTH: u32 = 1 << 12;
-    /// May replicate even if not a write.
+    /// May replicate even if not a write (PUBLISH): held by CLIENT PAUSE
+    /// WRITE, refused to MONITOR clients. Not shown by COMMAND INFO.
     pub const MAY_REPLICATE: u32 = 1 << 13;
     /// Key arguments are optional.
     pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
@@ -52,7 +53,8 @@ pub mod flags {
     /// Refused while a replica loads its dataset asynchronously.
     pub const NO_ASYNC_LOADING: u32 = 1 << 18;
 
-    /// Flag names in COMMAND INFO order.
+    /// The flags COMMAND INFO reports, in Redis 7.0's order.
+    /// `may_replicate` is left out: Redis hides it on purpose.
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
@@ -67,12 +69,11 @@ pub mod flags {
         (SKIP_SLOWLOG, "skip_slowlog"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
-        (ALLOW_BUSY, "allow_busy"),
         (MOVABLEKEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
     ];
 }
 

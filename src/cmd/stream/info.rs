@@ -71,6 +71,9 @@ pub fn xinfo_stream(ctx: &mut Ctx) -> CmdResult {
             String::from_utf8_lossy(&argv[1])
         ))
     };
+    // The key first, as Redis: no such key and WRONGTYPE win over bad
+    // options.
+    let s = stream(ctx.srv, ctx.frame, ctx.client.db, &argv[2])?;
     let mut full = false;
     let mut count: usize = 10;
     match argv.len() {
@@ -83,7 +86,6 @@ pub fn xinfo_stream(ctx: &mut Ctx) -> CmdResult {
         }
         _ => return Err(syntax()),
     }
-    let s = stream(ctx.srv, ctx.frame, ctx.client.db, &argv[2])?;
     let out = &mut *ctx.out;
     if !full {
         out.map(10);

@@ -216,7 +216,7 @@ pub fn parse_add_args(
         if a.approx && node_entries == 0 {
             a.limit = 10_000;
         }
-    } else if !a.approx && a.limit != 0 {
+    } else if !a.approx {
         return Err(CmdError::Msg(
             "ERR syntax error, LIMIT cannot be used without the special ~ option",
         ));
