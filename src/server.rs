@@ -703,9 +703,10 @@ impl Server {
             let Some(c) = st.clients.get_mut(key) else {
                 continue;
             };
-            // Output after QUIT, or while CLIENT REPLY is off, is
-            // dropped, as Redis's prepareClientToWrite drops it.
-            if c.state.closing.any() || c.state.reply.suppressed() {
+            // Output after QUIT is dropped, as Redis's
+            // prepareClientToWrite drops it; CLIENT REPLY OFF does not
+            // silence messages, which are pushes.
+            if c.state.closing.any() {
                 continue;
             }
             msg.write(&mut c.out, &c.state.subs);

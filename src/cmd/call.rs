@@ -13,7 +13,7 @@
 //! inside another one (EXEC's queued commands), with a frame of its own
 //! whose effects and trailing messages go to the outer frame.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::{
     acl, client, command_id, flags, fullname, pubsub, resolve, CommandSpec, Ctx, Resolved,
@@ -42,10 +42,17 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     client.last_interaction_ms = st.now_ms;
     let mark = out.buf.len();
     let mut frame = Frame::new(client.id, tracking::Current::of(&client.track));
+    if client.reply.suppressed() {
+        // Push messages get through (see `Out::push_message`).
+        out.kept = Some(BytesMut::new());
+    }
     let propagated = run(st, client, out, argv, &mut frame, None);
-    if !client.reply.is_on() {
+    if !client.reply.is_on() || out.kept.is_some() {
         if client.reply.suppressed() {
             out.buf.truncate(mark);
+        }
+        if let Some(kept) = out.kept.take() {
+            out.buf.extend_from_slice(&kept);
         }
         // A blocked command's reply comes later; SKIP waits for it.
         if !st.blocking.is_blocked(client.id) {
