@@ -47,6 +47,12 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
         out.kept = Some(BytesMut::new());
     }
     let propagated = run(st, client, out, argv, &mut frame, None);
+    // CLIENT PAUSE (or UNPAUSE) takes effect on expiry after the command
+    // that ran it: after EXEC, when it ran in a transaction.
+    if st.clients.pause.end_ms != st.dbs.expiry_suspended_until() {
+        let end = st.clients.pause.end_ms;
+        st.dbs.suspend_expiry(end);
+    }
     if !client.reply.is_on() || out.kept.is_some() {
         if client.reply.suppressed() {
             out.buf.truncate(mark);

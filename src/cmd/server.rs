@@ -145,7 +145,9 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("maxclients:{}", st.config.maxclients);
             field!("client_recent_max_input_buffer:0");
             field!("client_recent_max_output_buffer:0");
-            field!("blocked_clients:{}", st.blocking.clients.len());
+            // Clients CLIENT PAUSE holds count as blocked, as in Redis.
+            let blocked = st.blocking.clients.len() + st.clients.pause.waiting.len();
+            field!("blocked_clients:{blocked}");
             field!("tracking_clients:0");
             field!("clients_in_timeout_table:0");
         }

@@ -74,6 +74,8 @@ const ADMIN_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 const CONN_FLAGS: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
 const PS_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 const PS_INFO: u32 = PUBSUB | LOADING | STALE;
+/// PUBLISH replicates its message: CLIENT PAUSE WRITE holds it.
+const PS_PUBLISH: u32 = PS_INFO | FAST | MAY_REPLICATE;
 const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
 const LATENCY_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 const SLOWLOG_FLAGS: u32 = ADMIN | LOADING | STALE;
@@ -272,10 +274,10 @@ pub static COMMANDS: &[CommandSpec] = &[
 
     // -- Pub/Sub ---------------------------------------------------------------------------------
     cmd("psubscribe",   -2, PS_FLAGS,       NOKEY,    "pubsub", ps::psubscribe),
-    cmd("publish",       3, PS_INFO | FAST, NOKEY,    "pubsub", ps::publish),
+    cmd("publish",       3, PS_PUBLISH,     NOKEY,    "pubsub", ps::publish),
     container("pubsub", 0, "pubsub", PUBSUB_SUBS),
     cmd("punsubscribe", -1, PS_FLAGS,       NOKEY,    "pubsub", ps::punsubscribe),
-    cmd("spublish",      3, PS_INFO | FAST, KEY1,     "pubsub", ps::spublish),
+    cmd("spublish",      3, PS_PUBLISH,     KEY1,     "pubsub", ps::spublish),
     cmd("ssubscribe",   -2, PS_FLAGS,       KEYS_ALL, "pubsub", ps::ssubscribe),
     cmd("subscribe",    -2, PS_FLAGS,       NOKEY,    "pubsub", ps::subscribe),
     cmd("sunsubscribe", -1, PS_FLAGS,       KEYS_ALL, "pubsub", ps::sunsubscribe),

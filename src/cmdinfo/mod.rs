@@ -39,7 +39,8 @@ pub mod flags {
     pub const FAST: u32 = 1 << 11;
     /// Allowed before authentication.
     pub const NO_AUTH: u32 = 1 << 12;
-    /// May replicate even if not a write.
+    /// May replicate even if not a write (PUBLISH): CLIENT PAUSE WRITE
+    /// holds it. Not shown by COMMAND INFO, as in Redis.
     pub const MAY_REPLICATE: u32 = 1 << 13;
     /// Key arguments are optional.
     pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
@@ -67,7 +68,7 @@ pub mod flags {
         (SKIP_SLOWLOG, "skip_slowlog"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
+        // MAY_REPLICATE is hidden, as Redis 7.0's COMMAND INFO hides it.
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),

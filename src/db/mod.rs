@@ -65,6 +65,11 @@ pub struct Db {
     gen_now: u32,
     /// The AOF rewrite snapshot in progress, if any.
     snap: Option<Box<Snap>>,
+    /// Until this time (Unix ms) expiry is suspended: reads see an
+    /// expired key as missing but leave it in place, and nothing removes
+    /// it (CLIENT PAUSE keeps the dataset still, as Redis). Writes still
+    /// remove what they find expired ([`Db::get_for_write`], [`Db::entry`]).
+    pub expiry_suspended_until: i64,
 }
 
 /// The expiry of `e`, stored under `key` (-1 for none).
@@ -101,6 +106,7 @@ impl Default for Db {
             lfu: false,
             gen_now: 0,
             snap: None,
+            expiry_suspended_until: 0,
         }
     }
 }
@@ -124,7 +130,12 @@ impl Db {
 
     /// Number of live keys. Side effects: collects every expired key first,
     /// at a cost proportional to the keys that carry a TTL.
+    /// While expiry is suspended, expired keys are only left out.
     pub fn len(&mut self, now: i64) -> usize {
+        if now < self.expiry_suspended_until {
+            let dead = self.volatile.iter().filter(|&(_, &t)| t <= now).count();
+            return self.keys.len() - dead;
+        }
         self.purge_expired(now);
         self.keys.len()
     }
@@ -159,14 +170,32 @@ impl Db {
     }
 
     /// The live entry for `key`. Side effects: removes the key if it has
-    /// expired (lazy expiry); during an AOF rewrite, serializes the key's
-    /// snapshot value first, since the caller may modify it.
+    /// expired (lazy expiry), unless expiry is suspended; during an AOF
+    /// rewrite, serializes the key's snapshot value first, since the
+    /// caller may modify it.
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.lookup(key, now, now < self.expiry_suspended_until)
+    }
+
+    /// [`Db::get`] for a command that may write: an expired key is
+    /// removed even while expiry is suspended (the write may create the
+    /// key again, which it must not find).
+    pub fn get_for_write(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.lookup(key, now, false)
+    }
+
+    /// The live entry for `key`; an expired key is removed, or with
+    /// `keep` only hidden.
+    fn lookup(&mut self, key: &[u8], now: i64, keep: bool) -> Option<&mut Entry> {
         let volatile = &self.volatile;
-        match self
-            .keys
-            .probe_mut(key, |e| expired_in(volatile, key, e, now))
-        {
+        let mut hidden = false;
+        let expired = |e: &Entry| {
+            let dead = expired_in(volatile, key, e, now);
+            hidden = dead && keep;
+            dead && !keep
+        };
+        match self.keys.probe_mut(key, expired) {
+            Probe::Found(_) if hidden => None,
             Probe::Found(e) => {
                 if let Some(s) = self.snap.as_deref_mut() {
                     s.save(key, e, &self.volatile);
@@ -358,7 +387,7 @@ impl Db {
 
     /// One SCAN call: visits buckets from `cursor` until about `count` keys
     /// were gathered, then filters by pattern, type and expiry (removing
-    /// expired keys it met). Returns the next cursor and the keys.
+    /// expired keys it met, unless expiry is suspended). Returns the next cursor and the keys.
     pub fn scan(
         &mut self,
         mut cursor: u64,
@@ -393,8 +422,20 @@ impl Db {
         (cursor, keys)
     }
 
-    /// A random live key. Side effects: expired keys met are removed.
+    /// A random live key. Side effects: expired keys met are removed
+    /// (while expiry is suspended they are skipped, and after 100 misses
+    /// the first live key is taken).
     pub fn random_key(&mut self, rng: &mut Rng, now: i64) -> Option<Vec<u8>> {
+        if now < self.expiry_suspended_until {
+            let live = |(k, e): (&[u8], &Entry)| !expired_in(&self.volatile, k, e, now);
+            for _ in 0..100 {
+                let (k, e) = self.keys.random(rng)?;
+                if live((k, e)) {
+                    return Some(k.to_vec());
+                }
+            }
+            return self.keys.iter().find(|&x| live(x)).map(|(k, _)| k.to_vec());
+        }
         loop {
             let (k, e) = self.keys.random(rng)?;
             if !expired_in(&self.volatile, k, e, now) {
