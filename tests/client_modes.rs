@@ -438,3 +438,57 @@ fn client_pause_suspends_eviction() {
     assert_eq!(logs[0], logs[1]);
     assert!(logs[0].contains(&"0".to_string()), "{:?}", logs[0]);
 }
+
+/// Issue 19: SWAPDB serves clients blocked on keys that exist after the
+/// swap, in either database, as Redis does; a key of the wrong type
+/// leaves its waiter as Redis leaves it.
+#[test]
+fn swapdb_wakes_blocked_clients() {
+    let Some(red) = redis() else { return };
+    let cin = Server::start();
+    let mut logs = Vec::new();
+    for addr in [format!("127.0.0.1:{}", cin.port()), red.addr.clone()] {
+        let mut a = Conn::connect(&addr);
+        let mut log = Vec::new();
+        for cmd in [
+            &["SELECT", "1"][..],
+            &["RPUSH", "l", "a", "b"],
+            &["ZADD", "z", "1", "m"],
+            &["SET", "s", "string"],
+            &["XADD", "st", "1-1", "f", "v"],
+            &["SELECT", "0"],
+            &["RPUSH", "back", "x"],
+        ] {
+            log.push(show(&a.cmd(cmd)));
+        }
+        let waits: [(&str, &[&str]); 6] = [
+            ("0", &["BLPOP", "l", "0"]),
+            ("0", &["BZPOPMIN", "z", "0"]),
+            ("0", &["BLPOP", "s", "2"]),
+            ("0", &["XREAD", "BLOCK", "0", "STREAMS", "st", "$"]),
+            ("1", &["BRPOP", "back", "0"]),
+            ("0", &["BLPOP", "nowhere", "1"]),
+        ];
+        let mut waiters = Vec::new();
+        for (i, (db, cmd)) in waits.iter().enumerate() {
+            let mut w = Conn::connect(&addr);
+            w.s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            w.expect(&["SELECT", db], "+OK\r\n");
+            w.send_cmd(cmd);
+            wait_blocked(&mut a, i + 1);
+            waiters.push(w);
+        }
+        log.push(show(&a.cmd(&["SWAPDB", "0", "1"])));
+        for w in &mut waiters {
+            log.push(show(&w.read_reply()));
+        }
+        log.push(show(&a.cmd(&["LRANGE", "l", "0", "-1"])));
+        logs.push(log);
+    }
+    assert_eq!(logs[0], logs[1]);
+    assert!(
+        logs[0].iter().any(|l| l.contains("$1\\r\\na")),
+        "{:?}",
+        logs[0]
+    );
+}
