@@ -492,3 +492,122 @@ fn swapdb_wakes_blocked_clients() {
         logs[0]
     );
 }
+
+/// MONITOR and SLOWLOG lines with what varies between servers masked:
+/// times, addresses, generated stream ids; less INFO (the polls of
+/// `wait_blocked`, whose number varies).
+fn masked(raw: &str) -> String {
+    let mut out = String::new();
+    for word in raw.split(['\r', '\n']).filter(|l| !l.is_empty()) {
+        let w = match word.split_once("] ") {
+            Some((_, rest)) if word.starts_with('+') => rest,
+            _ => word,
+        };
+        if w.trim_start_matches('"').starts_with("INFO") {
+            continue;
+        }
+        let w: String = w
+            .split(' ')
+            .map(|t| {
+                let digits = t.trim_matches('"').split('-').next().unwrap_or("");
+                if digits.len() >= 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    "ID"
+                } else {
+                    t
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push_str(&w);
+        out.push('\n');
+    }
+    out
+}
+
+/// The arguments of every SLOWLOG GET entry, oldest first.
+fn slowlog_commands(c: &mut Conn) -> String {
+    let Value::Array(entries) = c.value(&["SLOWLOG", "GET", "1000"]) else {
+        panic!("SLOWLOG GET")
+    };
+    let mut lines = Vec::new();
+    for e in entries.iter().rev() {
+        let Value::Array(f) = e else { panic!("{e:?}") };
+        let Value::Array(args) = &f[3] else {
+            panic!("{f:?}")
+        };
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| match a {
+                Value::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        lines.push(args.join(" "));
+    }
+    masked(&lines.join("\n"))
+}
+
+/// Issue 19: SLOWLOG and MONITOR show each command as the client sent it
+/// (relative expiry, `*` ids, a transaction's commands, a served blocked
+/// command), never the form propagated to the AOF.
+#[test]
+fn slowlog_and_monitor_show_commands_as_sent() {
+    let Some(red) = redis() else { return };
+    let cin = Server::start();
+    let mut logs = Vec::new();
+    for addr in [format!("127.0.0.1:{}", cin.port()), red.addr.clone()] {
+        let (mut a, mut m, mut w) = (
+            Conn::connect(&addr),
+            Conn::connect(&addr),
+            Conn::connect(&addr),
+        );
+        a.expect(&["CONFIG", "SET", "appendonly", "yes"], "+OK\r\n");
+        a.expect(
+            &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+            "+OK\r\n",
+        );
+        a.expect(&["SLOWLOG", "RESET"], "+OK\r\n");
+        m.expect(&["MONITOR"], "+OK\r\n");
+        for cmd in [
+            &["SET", "k", "v", "EX", "100"][..],
+            &["SETEX", "k2", "100", "v"],
+            &["PSETEX", "k3", "100000", "v"],
+            &["EXPIRE", "k", "50"],
+            &["PEXPIRE", "k2", "50000"],
+            &["GETEX", "k", "EX", "10"],
+            &["XADD", "s", "*", "f", "v"],
+            &["XADD", "s", "MAXLEN", "~", "1", "*", "a", "b"],
+            &["INCRBYFLOAT", "f", "1.5"],
+            &["HINCRBYFLOAT", "h", "f", "1.5"],
+            &["SADD", "set", "a"],
+            &["SPOP", "set"],
+            &["MULTI"],
+            &["SET", "t", "v", "PX", "100000"],
+            &["XADD", "s", "*", "g", "v"],
+            &["EXEC"],
+            &["EXPIRE", "k3", "-1"],
+        ] {
+            a.cmd(cmd);
+        }
+        w.send_cmd(&["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"]);
+        wait_blocked(&mut a, 1);
+        a.cmd(&["RPUSH", "src", "x"]);
+        w.read_reply();
+        a.expect(&["ECHO", "end"], "$3\r\nend\r\n");
+        let mut feed = String::new();
+        while !feed.contains("\"ECHO\" \"end\"") {
+            feed.push_str(&String::from_utf8_lossy(&m.read_reply()));
+        }
+        let slow = slowlog_commands(&mut a);
+        a.expect(&["CONFIG", "SET", "appendonly", "no"], "+OK\r\n");
+        logs.push((masked(&feed), slow));
+    }
+    assert_eq!(logs[0].0, logs[1].0, "MONITOR");
+    assert_eq!(logs[0].1, logs[1].1, "SLOWLOG");
+    assert!(
+        logs[0].0.contains("\"SET\" \"k\" \"v\" \"EX\" \"100\""),
+        "{}",
+        logs[0].0
+    );
+    assert!(logs[0].1.contains("XADD s * f v"), "{}", logs[0].1);
+}
