@@ -245,6 +245,9 @@ pub struct Conn {
     /// A command held back by CLIENT PAUSE; it runs first when the pause
     /// ends, and the input behind it waits.
     pub postponed: Option<Vec<Bytes>>,
+    /// The longest the read buffer has been since the cron last looked
+    /// (Redis's `querybuf_peak`): the cron trims a buffer much larger.
+    pub qbuf_peak: usize,
 }
 
 impl Conn {
@@ -263,6 +266,7 @@ impl Conn {
             obuf_soft_since: None,
             aof_wait: 0,
             postponed: None,
+            qbuf_peak: 0,
         }
     }
 }

@@ -51,9 +51,22 @@ const SLICE_CHECK_EVERY: u32 = 64;
 /// Size of the shared read scratch buffer.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// An output buffer with more spare capacity than this is freed once
-/// drained, so one huge reply does not pin memory forever.
+/// An output or read buffer with more spare capacity than this is freed
+/// once drained, so one huge reply or command does not pin memory (the
+/// cron trims smaller ones, see `resize_query_buffer`).
 const KEEP_CAPACITY: usize = 256 * 1024;
+
+/// A read buffer may waste this much before the cron trims it (Redis's
+/// `clientsCronResizeQueryBuffer`).
+const QBUF_SLACK: usize = 4 * 1024;
+
+/// Read buffers over this size are trimmed to their recent peak
+/// (Redis's `PROTO_RESIZE_THRESHOLD`).
+const QBUF_RESIZE_THRESHOLD: usize = 32 * 1024;
+
+/// A client idle this long (ms) has its read buffer trimmed to its
+/// content (Redis: more than 2 seconds).
+const QBUF_IDLE_MS: i64 = 2000;
 
 /// Output Redis keeps in each client's static buffer, which
 /// `client-output-buffer-limit` does not count.
@@ -388,6 +401,7 @@ impl Server {
                     self.st.stats.net_input_bytes += n as u64;
                     self.st.stats.reads_processed += 1;
                     c.rbuf.extend_from_slice(&self.scratch[..n]);
+                    c.qbuf_peak = c.qbuf_peak.max(c.rbuf.len());
                     if c.rbuf.len() as u64 > self.st.config.client_query_buffer_limit {
                         warn!(
                             "Closing client that reached max query buffer length: {}",
@@ -478,9 +492,17 @@ impl Server {
         let Some(c) = self.st.clients.get_mut(key) else {
             return false;
         };
-        // Give memory back after a large command went through.
-        if c.rbuf.is_empty() && c.rbuf.capacity() > KEEP_CAPACITY {
-            c.rbuf = BytesMut::new();
+        if c.rbuf.is_empty() {
+            // The arguments of the commands that ran were slices of the
+            // buffer's allocation. They are gone: take the allocation back
+            // whole (no copy), so that its capacity, CLIENT LIST's
+            // `qbuf-free`, is what the client holds; and give memory back
+            // after a large command went through.
+            let cap = c.rbuf.capacity();
+            let _ = c.rbuf.try_reclaim(cap + 1);
+            if c.rbuf.capacity() > KEEP_CAPACITY {
+                c.rbuf = BytesMut::new();
+            }
         }
         false
     }
@@ -820,6 +842,9 @@ impl Server {
                 let _ = self.st.start_rewrite();
             }
         }
+        for (_, c) in self.st.clients.iter_mut() {
+            resize_query_buffer(c, now - c.state.last_interaction_ms);
+        }
         let timeout = self.st.config.timeout;
         let mut dead = Vec::new();
         for (key, c) in self.st.clients.iter() {
@@ -868,6 +893,32 @@ impl Server {
             }
         }
     }
+}
+
+/// Trims a read buffer that wastes memory, as Redis's
+/// `clientsCronResizeQueryBuffer`: when it has more than 4 KB spare, to
+/// its content once the client has been idle over 2 s (an empty buffer is
+/// freed), or, over 32 KB and more than twice its recent peak, to that
+/// peak (never below a bulk argument being read). The peak then restarts
+/// from what the buffer holds.
+fn resize_query_buffer(c: &mut Conn, idle_ms: i64) {
+    let (len, cap) = (c.rbuf.len(), c.rbuf.capacity());
+    let bulk = c.parser.pending_bulk().unwrap_or(0);
+    if cap - len > QBUF_SLACK {
+        let to = if idle_ms > QBUF_IDLE_MS {
+            Some(len)
+        } else if cap > QBUF_RESIZE_THRESHOLD && cap / 2 > c.qbuf_peak {
+            Some(len.max(c.qbuf_peak).max(bulk))
+        } else {
+            None
+        };
+        if let Some(to) = to {
+            let mut rbuf = BytesMut::with_capacity(to);
+            rbuf.extend_from_slice(&c.rbuf);
+            c.rbuf = rbuf;
+        }
+    }
+    c.qbuf_peak = len.max(bulk);
 }
 
 /// Enforces `client-output-buffer-limit` for the client's class (pubsub

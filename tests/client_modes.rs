@@ -611,3 +611,91 @@ fn slowlog_and_monitor_show_commands_as_sent() {
     );
     assert!(logs[0].1.contains("XADD s * f v"), "{}", logs[0].1);
 }
+
+/// The `qbuf`, `qbuf-free` and `tot-mem` of the client named `name`.
+fn qbuf_of(c: &mut Conn, name: &str) -> (usize, usize, usize) {
+    let list = String::from_utf8(c.cmd(&["CLIENT", "LIST"])).unwrap();
+    let line = list
+        .lines()
+        .find(|l| l.contains(&format!(" name={name} ")))
+        .unwrap_or_else(|| panic!("{list}"));
+    let field = |f: &str| -> usize {
+        line.split(' ')
+            .find_map(|kv| kv.strip_prefix(&format!("{f}=")))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (field("qbuf"), field("qbuf-free"), field("tot-mem"))
+}
+
+/// Issue 19: a client that once sent a large command does not keep its
+/// read buffer: as in Redis, within a couple of cron ticks the buffer is
+/// trimmed to its recent peak (here the start of a command still
+/// pending; CLIENT LIST `qbuf` + `qbuf-free` fall from about 200 KB to a
+/// few bytes), also while the client keeps sending small commands.
+#[test]
+fn query_buffer_shrinks() {
+    let Some(red) = redis() else { return };
+    let cin = Server::start();
+    for addr in [format!("127.0.0.1:{}", cin.port()), red.addr.clone()] {
+        let (mut idle, mut busy, mut look) = (
+            Conn::connect(&addr),
+            Conn::connect(&addr),
+            Conn::connect(&addr),
+        );
+        for (c, name, size) in [(&mut idle, "idle", 200_000), (&mut busy, "busy", 100_000)] {
+            c.expect(&["CLIENT", "SETNAME", name], "+OK\r\n");
+            let big = "x".repeat(size);
+            c.send(&multibulk(&[b"SET", name.as_bytes(), big.as_bytes()]));
+            c.send(&multibulk(&[b"DEL", name.as_bytes()]));
+            // The start of a PING: the buffer cannot simply be dropped.
+            c.send(b"*1\r\n$4\r\nPI");
+            assert_eq!(c.read_reply(), b"+OK\r\n");
+            assert_eq!(c.read_reply(), b":1\r\n");
+        }
+        busy.send(b"NG\r\n");
+        assert_eq!(busy.read_reply(), b"+PONG\r\n");
+        // Under 32 KB only idleness (over 2 s) trims the buffer: to
+        // nothing, when no command is pending.
+        let mut small = Conn::connect(&addr);
+        small.expect(&["CLIENT", "SETNAME", "small"], "+OK\r\n");
+        small.expect(&["SET", "small", &"x".repeat(20_000)], "+OK\r\n");
+        let (_, free, _) = qbuf_of(&mut look, "small");
+        assert!(free > 4096, "{addr}: {free}");
+        let start = std::time::Instant::now();
+        let (mut idle_done, mut busy_done, mut small_done) = (false, false, false);
+        while !(idle_done && busy_done && small_done) && start.elapsed() < Duration::from_secs(8) {
+            busy.expect(&["PING"], "+PONG\r\n");
+            let (q, free, _) = qbuf_of(&mut look, "idle");
+            idle_done |= q + free <= 64;
+            let (q, free, _) = qbuf_of(&mut look, "busy");
+            busy_done |= q + free < 32 * 1024;
+            let (q, free, _) = qbuf_of(&mut look, "small");
+            small_done |= q + free == 0;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            idle_done,
+            "{addr}: idle client kept {:?}",
+            qbuf_of(&mut look, "idle")
+        );
+        assert!(
+            busy_done,
+            "{addr}: busy client kept {:?}",
+            qbuf_of(&mut look, "busy")
+        );
+        assert!(
+            small_done,
+            "{addr}: idle client kept {:?}",
+            qbuf_of(&mut look, "small")
+        );
+        assert!(
+            start.elapsed() > Duration::from_secs(1),
+            "{addr}: not idle yet"
+        );
+        // What was kept of the pending command still completes it.
+        idle.send(b"NG\r\n");
+        assert_eq!(idle.read_reply(), b"+PONG\r\n");
+    }
+}
