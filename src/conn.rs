@@ -310,6 +310,11 @@ pub struct Clients {
     pub monitor_feed: Vec<u8>,
     /// CLIENT PAUSE state.
     pub pause: Pause,
+    /// The largest read and output buffers the cron saw in each of the
+    /// last 8 seconds (slot: Unix second mod 8), for INFO's
+    /// `client_recent_max_input_buffer` and `_output_buffer`, as Redis's
+    /// `ClientsPeakMemInput` / `ClientsPeakMemOutput`.
+    pub recent_max_buffers: [(usize, usize); 8],
 }
 
 impl Clients {

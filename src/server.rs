@@ -842,9 +842,18 @@ impl Server {
                 let _ = self.st.start_rewrite();
             }
         }
+        // This second's slot of the recent peaks starts anew once, when
+        // the next second's is cleared (the peaks cover 8 seconds).
+        let slot = (now / 1000).rem_euclid(8) as usize;
+        self.st.clients.recent_max_buffers[(slot + 1) % 8] = (0, 0);
+        let mut peak = self.st.clients.recent_max_buffers[slot];
         for (_, c) in self.st.clients.iter_mut() {
+            // What was read since the last tick counts, even if it is gone.
+            peak.0 = peak.0.max(c.rbuf.capacity().max(c.qbuf_peak));
+            peak.1 = peak.1.max(c.out.buf.len());
             resize_query_buffer(c, now - c.state.last_interaction_ms);
         }
+        self.st.clients.recent_max_buffers[slot] = peak;
         let timeout = self.st.config.timeout;
         let mut dead = Vec::new();
         for (key, c) in self.st.clients.iter() {

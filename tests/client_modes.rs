@@ -699,3 +699,33 @@ fn query_buffer_shrinks() {
         assert_eq!(idle.read_reply(), b"+PONG\r\n");
     }
 }
+
+/// Issue 19: INFO `client_recent_max_input_buffer` shows the largest
+/// read buffer of the last seconds (a 1 MB command shows), and forgets it
+/// after 8 seconds, as in Redis.
+#[test]
+fn recent_max_input_buffer_rises_and_falls() {
+    let Some(red) = redis() else { return };
+    let cin = Server::start();
+    let big = "x".repeat(1_000_000);
+    for addr in [format!("127.0.0.1:{}", cin.port()), red.addr.clone()] {
+        let (mut a, mut look) = (Conn::connect(&addr), Conn::connect(&addr));
+        a.expect(&["SET", "big", &big], "+OK\r\n");
+        a.expect(&["DEL", "big"], ":1\r\n");
+        let field = |c: &mut Conn| -> usize {
+            info_field(c, "client_recent_max_input_buffer")
+                .parse()
+                .unwrap()
+        };
+        assert!(
+            wait_until(Duration::from_secs(3), || field(&mut look) >= 1_000_000),
+            "{addr}: {}",
+            field(&mut look)
+        );
+        assert!(
+            wait_until(Duration::from_secs(12), || field(&mut look) < 64 * 1024),
+            "{addr}: {}",
+            field(&mut look)
+        );
+    }
+}
