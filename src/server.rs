@@ -1004,7 +1004,13 @@ fn next_command(c: &mut Conn, key: usize, st: &mut State) -> Option<Vec<Bytes>> 
         }
     };
     if st.clients.pause.active(st.now_ms)
-        && cmd::client::held_by_pause(st.clients.pause.all, &mut c.state, c.out.is_resp3(), &argv)
+        && cmd::client::held_by_pause(
+            st.clients.pause.all,
+            &mut c.state,
+            &st.acl,
+            c.out.is_resp3(),
+            &argv,
+        )
     {
         c.postponed = Some(argv);
         let waiting = &mut st.clients.pause.waiting;

@@ -729,3 +729,37 @@ fn recent_max_input_buffer_rises_and_falls() {
         );
     }
 }
+
+/// Issue 19: a command the ACL refuses is refused at once under CLIENT
+/// PAUSE, as Redis checks permissions before the pause.
+#[test]
+fn client_pause_refuses_acl_denied_commands_at_once() {
+    let Some(red) = redis() else { return };
+    let cin = Server::start();
+    let mut logs = Vec::new();
+    for addr in [format!("127.0.0.1:{}", cin.port()), red.addr.clone()] {
+        let (mut a, mut u) = (Conn::connect(&addr), Conn::connect(&addr));
+        let mut log = Vec::new();
+        a.expect(
+            &[
+                "ACL", "SETUSER", "lim", "on", "nopass", "+@all", "-set", "~*",
+            ],
+            "+OK\r\n",
+        );
+        u.expect(&["AUTH", "lim", "x"], "+OK\r\n");
+        u.s.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        for mode in ["WRITE", "ALL"] {
+            a.expect(&["CLIENT", "PAUSE", "2000", mode], "+OK\r\n");
+            u.send_cmd(&["SET", "k", "v"]);
+            log.push(u.try_read_reply().map(|r| show(&r)));
+            a.send_cmd(&["CLIENT", "UNPAUSE"]);
+            a.read_reply();
+        }
+        logs.push(log);
+    }
+    assert_eq!(logs[0], logs[1]);
+    assert!(logs[0][0]
+        .as_deref()
+        .is_some_and(|r| r.starts_with("-NOPERM")));
+}
