@@ -763,3 +763,73 @@ fn client_pause_refuses_acl_denied_commands_at_once() {
         .as_deref()
         .is_some_and(|r| r.starts_with("-NOPERM")));
 }
+
+/// Issue 19: during a WRITE pause no command that runs (every readonly
+/// command of the table, on an expired key of each type) removes an
+/// expired key: nothing is counted in `expired_keys`, nothing leaves
+/// INFO keyspace.
+#[test]
+fn client_pause_no_read_command_expires_keys() {
+    let srv = Server::start();
+    let (mut a, mut b) = (srv.conn(), srv.conn());
+    let keys = ["str", "list", "hash", "set", "zset", "stream"];
+    for cmd in [
+        &["SET", "str", "v"][..],
+        &["RPUSH", "list", "a", "b"],
+        &["HSET", "hash", "f", "v"],
+        &["SADD", "set", "a", "b"],
+        &["ZADD", "zset", "1", "a"],
+        &["XADD", "stream", "1-1", "f", "v"],
+    ] {
+        a.cmd(cmd);
+    }
+    let Value::Array(all) = a.value(&["COMMAND"]) else {
+        panic!("COMMAND")
+    };
+    for k in keys {
+        a.expect(&["PEXPIRE", k, "50"], ":1\r\n");
+    }
+    a.expect(&["CLIENT", "PAUSE", "30000", "WRITE"], "+OK\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    let mut tried = 0;
+    for entry in &all {
+        let Value::Array(f) = entry else { panic!() };
+        let (Value::Bulk(name), Value::Int(arity), Value::Array(flags), Value::Int(first)) =
+            (&f[0], &f[1], &f[2], &f[3])
+        else {
+            panic!("{f:?}")
+        };
+        let readonly = flags.iter().any(|x| *x == Value::Status("readonly".into()));
+        let name = String::from_utf8(name.clone()).unwrap();
+        if !readonly || *first != 1 || name == "randomkey" {
+            continue;
+        }
+        for k in keys {
+            let mut argv = vec![name.as_str(), k];
+            let fill = if name.starts_with('z') { "0" } else { "x" };
+            while (argv.len() as i64) < arity.abs().max(3) {
+                argv.push(fill);
+            }
+            b.cmd(&argv);
+            tried += 1;
+        }
+    }
+    for cmd in [
+        &["DBSIZE"][..],
+        &["SCAN", "0"],
+        &["KEYS", "*"],
+        &["RANDOMKEY"],
+    ] {
+        b.cmd(cmd);
+    }
+    assert!(tried > 200, "{tried}");
+    assert_eq!(info_field(&mut b, "expired_keys"), "0");
+    assert!(
+        info_field(&mut b, "db0").starts_with("keys=6,expires=6"),
+        "{}",
+        info_field(&mut b, "db0")
+    );
+    a.expect(&["CLIENT", "UNPAUSE"], "+OK\r\n");
+    a.expect(&["DBSIZE"], ":0\r\n");
+    assert_eq!(info_field(&mut b, "expired_keys"), "6");
+}
