@@ -128,9 +128,9 @@ impl Db {
         self.volatile.len()
     }
 
-    /// Number of live keys. Side effects: collects every expired key first,
-    /// at a cost proportional to the keys that carry a TTL.
-    /// While expiry is suspended, expired keys are only left out.
+    /// Number of live keys. Side effects: collects every expired key first
+    /// (while expiry is suspended, only leaves them out), at a cost
+    /// proportional to the keys that carry a TTL.
     pub fn len(&mut self, now: i64) -> usize {
         if now < self.expiry_suspended_until {
             let dead = self.volatile.iter().filter(|&(_, &t)| t <= now).count();
@@ -387,7 +387,8 @@ impl Db {
 
     /// One SCAN call: visits buckets from `cursor` until about `count` keys
     /// were gathered, then filters by pattern, type and expiry (removing
-    /// expired keys it met, unless expiry is suspended). Returns the next cursor and the keys.
+    /// expired keys it met, unless expiry is suspended). Returns the next
+    /// cursor and the keys.
     pub fn scan(
         &mut self,
         mut cursor: u64,
@@ -525,6 +526,29 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
+
+    /// While expiry is suspended reads hide an expired key but keep it,
+    /// DBSIZE leaves it out, RANDOMKEY skips it; a write's lookup removes
+    /// it; once the suspension ends, reads remove it again.
+    #[test]
+    fn suspended_expiry_hides_without_removing() {
+        let mut d = Db::new();
+        let mut rng = crate::util::Rng::from_entropy();
+        for k in [&b"a"[..], b"b", b"live"] {
+            d.set(k, Value::Str(Str::Int(1)), false, 0);
+        }
+        d.set_expire(b"a", 10);
+        d.set_expire(b"b", 10);
+        d.expiry_suspended_until = 100;
+        assert!(d.get(b"a", 50).is_none());
+        assert_eq!(d.len(50), 1);
+        assert_eq!(d.random_key(&mut rng, 50).as_deref(), Some(&b"live"[..]));
+        assert_eq!((d.len_raw(), d.expired), (3, 0));
+        assert!(d.get_for_write(b"a", 50).is_none());
+        assert_eq!((d.len_raw(), d.expired), (2, 1));
+        assert!(d.get(b"b", 150).is_none());
+        assert_eq!((d.len_raw(), d.expired), (1, 2));
+    }
 
     /// Every key's TTL flag agrees with the TTL table, and both with the
     /// model.
