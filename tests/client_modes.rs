@@ -185,7 +185,7 @@ fn redis_commands(c: &mut Conn) -> Vec<(Vec<String>, i64)> {
 /// Which of `cmds` (each filled up to its arity with `x`) the server at
 /// `addr` holds under CLIENT PAUSE WRITE: every command goes out at once
 /// on a connection of its own, and those without a reply after a moment
-/// are held. Commands the server does not know are left out.
+/// are held.
 fn held_under_write_pause(addr: &str, cmds: &[(Vec<String>, i64)]) -> Vec<String> {
     let mut ctl = Conn::connect(addr);
     ctl.expect(&["CLIENT", "PAUSE", "20000", "WRITE"], "+OK\r\n");
@@ -199,19 +199,24 @@ fn held_under_write_pause(addr: &str, cmds: &[(Vec<String>, i64)]) -> Vec<String
         c.send_cmd(&argv.iter().map(String::as_str).collect::<Vec<_>>());
         conns.push((name.join("|"), c));
     }
-    std::thread::sleep(Duration::from_millis(500));
-    let mut held = Vec::new();
-    for (name, c) in &mut conns {
+    // Held: no reply once replies have stopped coming for a while (a
+    // loaded machine may answer the others slowly).
+    let mut waiting: Vec<(String, Conn)> = conns;
+    for (_, c) in &mut waiting {
         c.s.set_read_timeout(Some(Duration::from_millis(1)))
             .unwrap();
-        match c.try_read_reply() {
-            None => held.push(name.clone()),
-            Some(r) if r.starts_with(b"-ERR unknown") => {}
-            Some(_) => {}
+    }
+    let mut quiet_since = std::time::Instant::now();
+    while quiet_since.elapsed() < Duration::from_millis(700) {
+        let before = waiting.len();
+        waiting.retain_mut(|(_, c)| c.try_read_reply().is_none());
+        if waiting.len() != before {
+            quiet_since = std::time::Instant::now();
         }
+        std::thread::sleep(Duration::from_millis(20));
     }
     ctl.expect(&["CLIENT", "UNPAUSE"], "+OK\r\n");
-    held
+    waiting.into_iter().map(|(name, _)| name).collect()
 }
 
 /// Issue 19: under CLIENT PAUSE WRITE exactly the commands Redis holds
