@@ -92,6 +92,7 @@ fn encode(c: &mut Criterion, name: &str, resp: u8, f: impl Fn(&mut Out)) {
             || Out {
                 buf: BytesMut::with_capacity(16 * 1024),
                 resp,
+                kept: None,
             },
             |out| f(black_box(out)),
             BatchSize::SmallInput,

@@ -139,6 +139,15 @@ impl Blocking {
         }
     }
 
+    /// The keys of `db` that some client waits on.
+    pub fn keys_of(&self, db: usize) -> Vec<Box<[u8]>> {
+        self.waiters
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
     /// Whether an XREAD or XREADGROUP client waits on `key` in `db`.
     pub fn has_stream_reader(&self, db: usize, key: &[u8]) -> bool {
         if self.waiters.is_empty() {

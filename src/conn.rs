@@ -246,6 +246,9 @@ pub struct Conn {
     /// A command held back by CLIENT PAUSE; it runs first when the pause
     /// ends, and the input behind it waits.
     pub postponed: Option<Vec<Bytes>>,
+    /// The longest the read buffer has been since the cron last looked
+    /// (Redis's `querybuf_peak`): the cron trims a buffer much larger.
+    pub qbuf_peak: usize,
 }
 
 impl Conn {
@@ -264,6 +267,7 @@ impl Conn {
             obuf_soft_since: None,
             aof_wait: 0,
             postponed: None,
+            qbuf_peak: 0,
         }
     }
 }
@@ -307,6 +311,11 @@ pub struct Clients {
     pub monitor_feed: Vec<u8>,
     /// CLIENT PAUSE state.
     pub pause: Pause,
+    /// The largest read and output buffers the cron saw in each of the
+    /// last 8 seconds (slot: Unix second mod 8), for INFO's
+    /// `client_recent_max_input_buffer` and `_output_buffer`, as Redis's
+    /// `ClientsPeakMemInput` / `ClientsPeakMemOutput`.
+    pub recent_max_buffers: [(usize, usize); 8],
 }
 
 impl Clients {

@@ -111,8 +111,12 @@ impl Msg {
     /// `message`, `pmessage` or `smessage` (a push in RESP3, an array in
     /// RESP2); an invalidation as an `invalidate` push, or in RESP2 as a
     /// message on `__redis__:invalidate` if subscribed to it (else
-    /// nothing, as Redis).
+    /// nothing, as Redis). Sent even under CLIENT REPLY OFF.
     pub fn write(&self, out: &mut Out, subs: &Subs) {
+        out.push_message(|out| self.encode(out, subs));
+    }
+
+    fn encode(&self, out: &mut Out, subs: &Subs) {
         let (kind, pattern, channel, payload) = match self {
             Msg::Message {
                 kind,

@@ -61,9 +61,22 @@ const SLICE_CHECK_EVERY: u32 = 64;
 /// Size of the shared read scratch buffer.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// An output buffer with more spare capacity than this is freed once
-/// drained, so one huge reply does not pin memory forever.
+/// An output or read buffer with more spare capacity than this is freed
+/// once drained, so one huge reply or command does not pin memory (the
+/// cron trims smaller ones, see `resize_query_buffer`).
 const KEEP_CAPACITY: usize = 256 * 1024;
+
+/// A read buffer may waste this much before the cron trims it (Redis's
+/// `clientsCronResizeQueryBuffer`).
+const QBUF_SLACK: usize = 4 * 1024;
+
+/// Read buffers over this size are trimmed to their recent peak
+/// (Redis's `PROTO_RESIZE_THRESHOLD`).
+const QBUF_RESIZE_THRESHOLD: usize = 32 * 1024;
+
+/// A client idle this long (ms) has its read buffer trimmed to its
+/// content (Redis: more than 2 seconds).
+const QBUF_IDLE_MS: i64 = 2000;
 
 /// Output Redis keeps in each client's static buffer, which
 /// `client-output-buffer-limit` does not count.
@@ -431,6 +444,7 @@ impl Server {
                     self.st.stats.net_input_bytes += n as u64;
                     self.st.stats.reads_processed += 1;
                     c.rbuf.extend_from_slice(&self.scratch[..n]);
+                    c.qbuf_peak = c.qbuf_peak.max(c.rbuf.len());
                     if c.rbuf.len() as u64 > self.st.config.client_query_buffer_limit {
                         warn!(
                             "Closing client that reached max query buffer length: {}",
@@ -521,9 +535,17 @@ impl Server {
         let Some(c) = self.st.clients.get_mut(key) else {
             return false;
         };
-        // Give memory back after a large command went through.
-        if c.rbuf.is_empty() && c.rbuf.capacity() > KEEP_CAPACITY {
-            c.rbuf = BytesMut::new();
+        if c.rbuf.is_empty() {
+            // The arguments of the commands that ran were slices of the
+            // buffer's allocation. They are gone: take the allocation back
+            // whole (no copy), so that its capacity, CLIENT LIST's
+            // `qbuf-free`, is what the client holds; and give memory back
+            // after a large command went through.
+            let cap = c.rbuf.capacity();
+            let _ = c.rbuf.try_reclaim(cap + 1);
+            if c.rbuf.capacity() > KEEP_CAPACITY {
+                c.rbuf = BytesMut::new();
+            }
         }
         false
     }
@@ -746,9 +768,10 @@ impl Server {
             let Some(c) = st.clients.get_mut(key) else {
                 continue;
             };
-            // Output after QUIT, or while CLIENT REPLY is off, is
-            // dropped, as Redis's prepareClientToWrite drops it.
-            if c.state.closing.any() || c.state.reply.suppressed() {
+            // Output after QUIT is dropped, as Redis's
+            // prepareClientToWrite drops it; CLIENT REPLY OFF does not
+            // silence messages, which are pushes.
+            if c.state.closing.any() {
                 continue;
             }
             msg.write(&mut c.out, &c.state.subs);
@@ -862,6 +885,18 @@ impl Server {
                 let _ = self.st.start_rewrite();
             }
         }
+        // This second's slot of the recent peaks starts anew once, when
+        // the next second's is cleared (the peaks cover 8 seconds).
+        let slot = (now / 1000).rem_euclid(8) as usize;
+        self.st.clients.recent_max_buffers[(slot + 1) % 8] = (0, 0);
+        let mut peak = self.st.clients.recent_max_buffers[slot];
+        for (_, c) in self.st.clients.iter_mut() {
+            // What was read since the last tick counts, even if it is gone.
+            peak.0 = peak.0.max(c.rbuf.capacity().max(c.qbuf_peak));
+            peak.1 = peak.1.max(c.out.buf.len());
+            resize_query_buffer(c, now - c.state.last_interaction_ms);
+        }
+        self.st.clients.recent_max_buffers[slot] = peak;
         let timeout = self.st.config.timeout;
         let mut dead = Vec::new();
         for (key, c) in self.st.clients.iter() {
@@ -910,6 +945,32 @@ impl Server {
             }
         }
     }
+}
+
+/// Trims a read buffer that wastes memory, as Redis's
+/// `clientsCronResizeQueryBuffer`: when it has more than 4 KB spare, to
+/// its content once the client has been idle over 2 s (an empty buffer is
+/// freed), or, over 32 KB and more than twice its recent peak, to that
+/// peak (never below a bulk argument being read). The peak then restarts
+/// from what the buffer holds.
+fn resize_query_buffer(c: &mut Conn, idle_ms: i64) {
+    let (len, cap) = (c.rbuf.len(), c.rbuf.capacity());
+    let bulk = c.parser.pending_bulk().unwrap_or(0);
+    if cap - len > QBUF_SLACK {
+        let to = if idle_ms > QBUF_IDLE_MS {
+            Some(len)
+        } else if cap > QBUF_RESIZE_THRESHOLD && cap / 2 > c.qbuf_peak {
+            Some(len.max(c.qbuf_peak).max(bulk))
+        } else {
+            None
+        };
+        if let Some(to) = to {
+            let mut rbuf = BytesMut::with_capacity(to);
+            rbuf.extend_from_slice(&c.rbuf);
+            c.rbuf = rbuf;
+        }
+    }
+    c.qbuf_peak = len.max(bulk);
 }
 
 /// Enforces `client-output-buffer-limit` for the client's class (pubsub
@@ -986,7 +1047,13 @@ fn next_command(c: &mut Conn, key: usize, st: &mut State) -> Option<Vec<Bytes>> 
         }
     };
     if st.clients.pause.active(st.now_ms)
-        && cmd::client::held_by_pause(st.clients.pause.all, &mut c.state, c.out.is_resp3(), &argv)
+        && cmd::client::held_by_pause(
+            st.clients.pause.all,
+            &mut c.state,
+            &st.acl,
+            c.out.is_resp3(),
+            &argv,
+        )
     {
         c.postponed = Some(argv);
         let waiting = &mut st.clients.pause.waiting;

@@ -377,7 +377,7 @@ impl State {
     pub fn lookup_write(&mut self, f: &Frame, db: usize, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now_ms;
         let clock = self.expire_clock();
-        let e = self.dbs[db].get(key, clock)?;
+        let e = self.dbs[db].get_for_write(key, clock)?;
         if !f.no_touch {
             e.lru = touched_clock(e.lru, now, &self.config, &mut self.rng);
         }
@@ -817,7 +817,9 @@ impl State {
     /// AOF a DEL per key.
     pub fn perform_evictions(&mut self, f: &mut Frame) -> bool {
         let limit = self.config.maxmemory;
-        if self.used_for_evict() <= limit {
+        // While clients are paused the dataset stays still: no evictions
+        // (and nothing is refused for memory), as Redis.
+        if self.used_for_evict() <= limit || self.clients.pause.active(self.now_ms) {
             return true;
         }
         if self.config.maxmemory_policy == "noeviction" {

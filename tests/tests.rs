@@ -6,6 +6,7 @@ mod util;
 
 mod abuse;
 mod acl;
+mod client_modes;
 mod config;
 mod connection;
 mod differential;

@@ -13,7 +13,7 @@
 //! inside another one (EXEC's queued commands), with a frame of its own
 //! whose effects and trailing messages go to the outer frame.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::{
     acl, client, command_id, flags, fullname, pubsub, resolve, CommandSpec, Ctx, Resolved,
@@ -43,10 +43,23 @@ pub fn call(st: &mut State, client: &mut ClientState, out: &mut Out, argv: &[Byt
     let mark = out.buf.len();
     let track = tracking::Current::of(&client.track);
     let mut frame = Frame::new(client.id, track, out.is_resp3());
+    if client.reply.suppressed() {
+        // Push messages get through (see `Out::push_message`).
+        out.kept = Some(BytesMut::new());
+    }
     let propagated = run(st, client, out, argv, &mut frame, None);
-    if !client.reply.is_on() {
+    // CLIENT PAUSE (or UNPAUSE) takes effect on expiry after the command
+    // that ran it: after EXEC, when it ran in a transaction.
+    if st.clients.pause.end_ms != st.dbs.expiry_suspended_until() {
+        let end = st.clients.pause.end_ms;
+        st.dbs.suspend_expiry(end);
+    }
+    if !client.reply.is_on() || out.kept.is_some() {
         if client.reply.suppressed() {
             out.buf.truncate(mark);
+        }
+        if let Some(kept) = out.kept.take() {
+            out.buf.extend_from_slice(&kept);
         }
         // A blocked command's reply comes later; SKIP waits for it.
         if !st.blocking.is_blocked(client.id) {

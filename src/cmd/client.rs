@@ -862,18 +862,32 @@ pub fn client_unpause(ctx: &mut Ctx) -> CmdResult {
 
 /// Whether CLIENT PAUSE (in force) holds `argv` back, as Redis's
 /// processCommand decides: commands that fail to resolve, are refused
-/// before running (authentication, subscribed mode) or come from a
+/// before running (authentication, ACL, subscribed mode) or come from a
 /// MONITOR client run at once. Notes the command as the client's last
 /// one, as Redis's lookup does.
-pub fn held_by_pause(all: bool, client: &mut ClientState, resp3: bool, argv: &[Bytes]) -> bool {
+pub fn held_by_pause(
+    all: bool,
+    client: &mut ClientState,
+    acl: &crate::acl::Acl,
+    resp3: bool,
+    argv: &[Bytes],
+) -> bool {
     if client.monitor {
         return false;
     }
     let Resolved::Ok(spec, parent, _) = resolve(argv) else {
         return false;
     };
+    let denied = || {
+        !acl.is_unrestricted(client.user)
+            && acl
+                .users
+                .get(client.user)
+                .is_none_or(|u| u.check(super::command_id(spec, parent), argv).is_err())
+    };
     if (!client.authenticated && !spec.has(flags::NO_AUTH))
         || (!resp3 && client.subs.active() && !super::pubsub::allowed_when_subscribed(spec.name))
+        || denied()
     {
         return false;
     }

@@ -413,6 +413,15 @@ pub fn swapdb(ctx: &mut Ctx) -> CmdResult {
         ctx.srv.signal_db_changed(x, Some(y));
         ctx.srv.signal_db_changed(y, Some(x));
         ctx.srv.dbs.swap(x, y);
+        // Clients blocked on a key that now exists are served (Redis's
+        // scanDatabaseForReadyKeys): the re-run decides, as for a push.
+        for db in [x, y] {
+            for key in ctx.srv.blocking.keys_of(db) {
+                if ctx.srv.dbs[db].contains_raw(&key) {
+                    ctx.srv.signal_ready(db, &key);
+                }
+            }
+        }
     }
     ctx.dirty(1);
     ctx.out.ok();

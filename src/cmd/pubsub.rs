@@ -27,15 +27,19 @@ pub fn allowed_when_subscribed(name: &str) -> bool {
     )
 }
 
-/// One (un)subscribe confirmation: `[verb, name, count]`.
+/// One (un)subscribe confirmation: `[verb, name, count]`, a push that
+/// CLIENT REPLY OFF does not silence (in RESP2 too, as Redis).
 fn confirm(ctx: &mut Ctx, kind: Kind, subscribe: bool, name: Option<&[u8]>) {
-    ctx.out.push(3);
-    ctx.out.bulk(kind.verb(subscribe).as_bytes());
-    match name {
-        Some(n) => ctx.out.bulk(n),
-        None => ctx.out.null(),
-    }
-    ctx.out.int(ctx.client.subs.count(kind) as i64);
+    let count = ctx.client.subs.count(kind) as i64;
+    ctx.out.push_message(|out| {
+        out.push(3);
+        out.bulk(kind.verb(subscribe).as_bytes());
+        match name {
+            Some(n) => out.bulk(n),
+            None => out.null(),
+        }
+        out.int(count);
+    });
 }
 
 /// SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE: one confirmation per name.

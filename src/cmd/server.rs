@@ -143,9 +143,14 @@ fn info_section(ctx: &mut Ctx, section: &str, t: &mut String) {
             field!("connected_clients:{}", st.connected_clients);
             field!("cluster_connections:0");
             field!("maxclients:{}", st.config.maxclients);
-            field!("client_recent_max_input_buffer:0");
-            field!("client_recent_max_output_buffer:0");
-            field!("blocked_clients:{}", st.blocking.clients.len());
+            let recent = &st.clients.recent_max_buffers;
+            let max_in = recent.iter().map(|p| p.0).max().unwrap_or(0);
+            let max_out = recent.iter().map(|p| p.1).max().unwrap_or(0);
+            field!("client_recent_max_input_buffer:{max_in}");
+            field!("client_recent_max_output_buffer:{max_out}");
+            // Clients CLIENT PAUSE holds count as blocked, as in Redis.
+            let blocked = st.blocking.clients.len() + st.clients.pause.waiting.len();
+            field!("blocked_clients:{blocked}");
             field!("tracking_clients:0");
             field!("clients_in_timeout_table:0");
         }

@@ -66,6 +66,19 @@ impl Dbs {
         true
     }
 
+    /// Suspends expiry in every database until `until` (Unix ms; 0 ends
+    /// a suspension): see [`Db::expiry_suspended_until`].
+    pub fn suspend_expiry(&mut self, until: i64) {
+        for d in &mut self.dbs {
+            d.expiry_suspended_until = until;
+        }
+    }
+
+    /// Until when expiry is suspended (0: it is not).
+    pub fn expiry_suspended_until(&self) -> i64 {
+        self.dbs.first().map_or(0, |d| d.expiry_suspended_until)
+    }
+
     /// Moves the expired and created keys the touched databases logged
     /// into `logs`, and forgets which were touched.
     pub fn take_logs(&mut self, logs: &mut Logs) {

@@ -104,6 +104,11 @@ pub struct Db {
     snap: Option<Box<Snap>>,
     /// How deleted values are freed.
     pub free: Free,
+    /// Until this time (Unix ms) expiry is suspended: reads see an
+    /// expired key as missing but leave it in place, and nothing removes
+    /// it (CLIENT PAUSE keeps the dataset still, as Redis). Writes still
+    /// remove what they find expired ([`Db::get_for_write`], [`Db::entry`]).
+    pub expiry_suspended_until: i64,
 }
 
 /// The expiry of `e`, stored under `key` (-1 for none).
@@ -141,6 +146,7 @@ impl Default for Db {
             gen_now: 0,
             snap: None,
             free: Free::default(),
+            expiry_suspended_until: 0,
         }
     }
 }
@@ -162,9 +168,14 @@ impl Db {
         self.volatile.len()
     }
 
-    /// Number of live keys. Side effects: collects every expired key first,
-    /// at a cost proportional to the keys that carry a TTL.
+    /// Number of live keys. Side effects: collects every expired key first
+    /// (while expiry is suspended, only leaves them out), at a cost
+    /// proportional to the keys that carry a TTL.
     pub fn len(&mut self, now: i64) -> usize {
+        if now < self.expiry_suspended_until {
+            let dead = self.volatile.iter().filter(|&(_, &t)| t <= now).count();
+            return self.keys.len() - dead;
+        }
         self.purge_expired(now);
         self.keys.len()
     }
@@ -199,14 +210,32 @@ impl Db {
     }
 
     /// The live entry for `key`. Side effects: removes the key if it has
-    /// expired (lazy expiry); during an AOF rewrite, serializes the key's
-    /// snapshot value first, since the caller may modify it.
+    /// expired (lazy expiry), unless expiry is suspended; during an AOF
+    /// rewrite, serializes the key's snapshot value first, since the
+    /// caller may modify it.
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.lookup(key, now, now < self.expiry_suspended_until)
+    }
+
+    /// [`Db::get`] for a command that may write: an expired key is
+    /// removed even while expiry is suspended (the write may create the
+    /// key again, which it must not find).
+    pub fn get_for_write(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.lookup(key, now, false)
+    }
+
+    /// The live entry for `key`; an expired key is removed, or with
+    /// `keep` only hidden.
+    fn lookup(&mut self, key: &[u8], now: i64, keep: bool) -> Option<&mut Entry> {
         let volatile = &self.volatile;
-        match self
-            .keys
-            .probe_mut(key, |e| expired_in(volatile, key, e, now))
-        {
+        let mut hidden = false;
+        let expired = |e: &Entry| {
+            let dead = expired_in(volatile, key, e, now);
+            hidden = dead && keep;
+            dead && !keep
+        };
+        match self.keys.probe_mut(key, expired) {
+            Probe::Found(_) if hidden => None,
             Probe::Found(e) => {
                 if let Some(s) = self.snap.as_deref_mut() {
                     s.save(key, e, &self.volatile);
@@ -422,7 +451,8 @@ impl Db {
 
     /// One SCAN call: visits buckets from `cursor` until about `count` keys
     /// were gathered, then filters by pattern, type and expiry (removing
-    /// expired keys it met). Returns the next cursor and the keys.
+    /// expired keys it met, unless expiry is suspended). Returns the next
+    /// cursor and the keys.
     pub fn scan(
         &mut self,
         mut cursor: u64,
@@ -457,8 +487,20 @@ impl Db {
         (cursor, keys)
     }
 
-    /// A random live key. Side effects: expired keys met are removed.
+    /// A random live key. Side effects: expired keys met are removed
+    /// (while expiry is suspended they are skipped, and after 100 misses
+    /// the first live key is taken).
     pub fn random_key(&mut self, rng: &mut Rng, now: i64) -> Option<Vec<u8>> {
+        if now < self.expiry_suspended_until {
+            let live = |(k, e): (&[u8], &Entry)| !expired_in(&self.volatile, k, e, now);
+            for _ in 0..100 {
+                let (k, e) = self.keys.random(rng)?;
+                if live((k, e)) {
+                    return Some(k.to_vec());
+                }
+            }
+            return self.keys.iter().find(|&x| live(x)).map(|(k, _)| k.to_vec());
+        }
         loop {
             let (k, e) = self.keys.random(rng)?;
             if !expired_in(&self.volatile, k, e, now) {
@@ -548,6 +590,29 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
+
+    /// While expiry is suspended reads hide an expired key but keep it,
+    /// DBSIZE leaves it out, RANDOMKEY skips it; a write's lookup removes
+    /// it; once the suspension ends, reads remove it again.
+    #[test]
+    fn suspended_expiry_hides_without_removing() {
+        let mut d = Db::new();
+        let mut rng = crate::util::Rng::from_entropy();
+        for k in [&b"a"[..], b"b", b"live"] {
+            d.set(k, Value::Str(Str::Int(1)), false, 0);
+        }
+        d.set_expire(b"a", 10);
+        d.set_expire(b"b", 10);
+        d.expiry_suspended_until = 100;
+        assert!(d.get(b"a", 50).is_none());
+        assert_eq!(d.len(50), 1);
+        assert_eq!(d.random_key(&mut rng, 50).as_deref(), Some(&b"live"[..]));
+        assert_eq!((d.len_raw(), d.expired), (3, 0));
+        assert!(d.get_for_write(b"a", 50).is_none());
+        assert_eq!((d.len_raw(), d.expired), (2, 1));
+        assert!(d.get(b"b", 150).is_none());
+        assert_eq!((d.len_raw(), d.expired), (1, 2));
+    }
 
     /// Every key's TTL flag agrees with the TTL table, and both with the
     /// model.

@@ -13,6 +13,10 @@ pub struct Out {
     pub buf: BytesMut,
     /// 2 or 3, as chosen with HELLO.
     pub resp: u8,
+    /// While CLIENT REPLY drops the running command's reply: the push
+    /// messages it wrote meanwhile, which are sent all the same (Redis's
+    /// `CLIENT_PUSHING`). `None` while replies are sent.
+    pub kept: Option<BytesMut>,
 }
 
 impl Default for Out {
@@ -27,6 +31,7 @@ impl Out {
         Out {
             buf: BytesMut::new(),
             resp: 2,
+            kept: None,
         }
     }
 
@@ -131,6 +136,19 @@ impl Out {
     pub fn set(&mut self, n: usize) {
         let prefix = if self.is_resp3() { b'~' } else { b'*' };
         self.header(prefix, n as i64);
+    }
+
+    /// Writes a push message with `write`: a Pub/Sub (un)subscribe
+    /// confirmation or message, or a tracking invalidation, in either
+    /// protocol. CLIENT REPLY OFF|SKIP drops replies but never these, so
+    /// while it drops them the message is set aside in `kept`.
+    pub fn push_message(&mut self, write: impl FnOnce(&mut Out)) {
+        let start = self.buf.len();
+        write(self);
+        if let Some(kept) = self.kept.as_mut() {
+            kept.extend_from_slice(&self.buf[start..]);
+            self.buf.truncate(start);
+        }
     }
 
     /// A push header (`>` in RESP3, an array in RESP2).
