@@ -838,3 +838,29 @@ fn client_pause_no_read_command_expires_keys() {
     a.expect(&["DBSIZE"], ":0\r\n");
     assert_eq!(info_field(&mut b, "expired_keys"), "6");
 }
+
+/// Under CLIENT PAUSE, a subcommand named like a special command is not
+/// that command: a RESP2 subscriber's LATENCY RESET is refused at once
+/// (the subscriber context), not held as if it were RESET, as Redis.
+#[test]
+fn client_pause_tells_subcommands_from_commands() {
+    let Some(pair) = crate::differential::Pair::new() else {
+        return;
+    };
+    let (c, r) = pair.extra_conns();
+    let (pc, pr) = pair.extra_conns();
+    let mut replies = Vec::new();
+    for (mut sub, mut p) in [(c, pc), (r, pr)] {
+        sub.cmd(&["SUBSCRIBE", "ch"]);
+        p.expect(&["CLIENT", "PAUSE", "3000", "ALL"], "+OK\r\n");
+        let start = std::time::Instant::now();
+        let reply = show(&sub.cmd(&["LATENCY", "RESET"]));
+        assert!(
+            start.elapsed() < Duration::from_millis(1500),
+            "held: {reply}"
+        );
+        p.expect(&["CLIENT", "UNPAUSE"], "+OK\r\n");
+        replies.push(reply);
+    }
+    assert_eq!(replies[0], replies[1]);
+}

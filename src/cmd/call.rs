@@ -587,7 +587,10 @@ fn oom_rejects(
 
 /// The name of a top-level command, or "" for a subcommand: what the
 /// special cases (RESET, EXEC...) compare, so LATENCY RESET is not RESET.
-fn top_name(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> &'static str {
+pub(crate) fn top_name(
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+) -> &'static str {
     if parent.is_some() {
         ""
     } else {

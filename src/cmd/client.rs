@@ -886,7 +886,9 @@ pub fn held_by_pause(
                 .is_none_or(|u| u.check(super::command_id(spec, parent), argv).is_err())
     };
     if (!client.authenticated && !spec.has(flags::NO_AUTH))
-        || (!resp3 && client.subs.active() && !super::pubsub::allowed_when_subscribed(spec.name))
+        || (!resp3
+            && client.subs.active()
+            && !super::pubsub::allowed_when_subscribed(super::call::top_name(spec, parent)))
         || denied()
     {
         return false;
@@ -897,7 +899,8 @@ pub fn held_by_pause(
     };
     let held = all
         || may_write(argv)
-        || (spec.name == "exec" && client.multi.queue.iter().any(|q| may_write(q)));
+        || (super::call::top_name(spec, parent) == "exec"
+            && client.multi.queue.iter().any(|q| may_write(q)));
     if held {
         client.last_cmd = Some(super::command_id(spec, parent));
     }
