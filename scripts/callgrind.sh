@@ -77,8 +77,11 @@ run_one() {
         --callgrind-out-file="$OUT/$name-$test.%p.out")
     [ "${CG_CACHE:-0}" = 1 ] && cg+=(--cache-sim=yes)
     if [ "$name" = cinnabar ]; then
+        # set-proc-title rewrites the command line through /proc/self/mem,
+        # which under valgrind is valgrind's own: callgrind_control then
+        # no longer recognizes the process.
         "${cg[@]}" "$BIN" --port "$port" --dir "$dir" "${AOF[@]}" \
-            >"$dir/log" 2>&1 &
+            --set-proc-title no >"$dir/log" 2>&1 &
     else
         "${cg[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' \
             "${AOF[@]}" --dir "$dir" >"$dir/log" 2>&1 &
