@@ -100,8 +100,6 @@ pub struct Config {
     pub auto_aof_rewrite_min_size: u64,
     /// Accepted for compatibility (base files are AOF format).
     pub aof_use_rdb_preamble: bool,
-    /// Accepted for compatibility (no annotations are written).
-    pub aof_timestamp_enabled: bool,
     /// `list-max-listpack-size`.
     pub list_max_listpack_size: i64,
     /// `list-compress-depth`: list nodes kept plain at each end; those
@@ -338,6 +336,9 @@ fn show_obuf(c: &Config) -> String {
 
 /// `save` points: "" (none) or pairs of seconds (>= 1) and changes (>= 0),
 /// separated by single spaces.
+/// Redis 7.0's default `save` schedule.
+const REDIS_SAVE: &str = "3600 1 300 100 60 10000";
+
 fn parse_save(v: &str) -> Result<String, String> {
     if v.is_empty() {
         return Ok(String::new());
@@ -760,10 +761,19 @@ pub static PARAMS: &[Param] = &[
         name: "save",
         default: "",
         mode: Mode::Mutable,
-        help: "RDB save points (accepted; RDB is not written)",
+        help: "RDB save points: no RDB yet, so only \"\" or Redis's default",
         get: |c| c.save.clone(),
         set: |c, v| {
-            c.save = parse_save(v)?;
+            let save = parse_save(v)?;
+            // No RDB yet ([4/9]): off, or Redis's default as stock
+            // configs write it; any other schedule would be ignored.
+            let words: Vec<&str> = save.split_whitespace().collect();
+            if !words.is_empty() && words != REDIS_SAVE.split(' ').collect::<Vec<_>>() {
+                return Err(format!(
+                    "save is not available yet in Cinnabar (RDB): only '' or its default '{REDIS_SAVE}' is accepted"
+                ));
+            }
+            c.save = save;
             Ok(())
         },
     },
@@ -855,17 +865,7 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    Param {
-        name: "aof-timestamp-enabled",
-        default: "no",
-        mode: Mode::Mutable,
-        help: "accepted for compatibility; no timestamp annotations are written",
-        get: |c| yn(c.aof_timestamp_enabled),
-        set: |c, v| {
-            c.aof_timestamp_enabled = yes_no(v)?;
-            Ok(())
-        },
-    },
+    inert!("aof-timestamp-enabled", "no", Mutable, Bool, "AOF timestamp annotations"),
     Param {
         name: "list-max-listpack-size",
         default: "-2",

@@ -538,3 +538,29 @@ fn inert_parameters_parse_as_redis() {
     assert!(differ.is_empty(), "{differ:#?}");
     assert!(compared >= 200, "only {compared} compared");
 }
+
+/// Parameters of persistence Cinnabar does not do yet are never ignored:
+/// `save` takes "" or Redis's default schedule only, and
+/// `aof-timestamp-enabled` only its default.
+#[test]
+fn unwritten_persistence_settings_are_refused() {
+    let s = Server::start();
+    let mut c = s.conn();
+    c.expect(&["CONFIG", "SET", "save", ""], "+OK\r\n");
+    c.expect(
+        &["CONFIG", "SET", "save", "3600 1 300 100 60 10000"],
+        "+OK\r\n",
+    );
+    c.expect(
+        &["CONFIG", "SET", "save", "900 1"],
+        "-ERR CONFIG SET failed (possibly related to argument 'save') - save is not available yet in Cinnabar (RDB): only '' or its default '3600 1 300 100 60 10000' is accepted\r\n",
+    );
+    c.expect(
+        &["CONFIG", "SET", "save", "900 1 300"],
+        "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n",
+    );
+    c.expect(&["CONFIG", "SET", "aof-timestamp-enabled", "no"], "+OK\r\n");
+    let refused =
+        String::from_utf8(c.cmd(&["CONFIG", "SET", "aof-timestamp-enabled", "yes"])).unwrap();
+    assert!(refused.contains("not available yet"), "{refused}");
+}

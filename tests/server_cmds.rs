@@ -191,7 +191,7 @@ fn sigterm_shuts_down_cleanly() {
 fn config_file_and_flags() {
     let dir = TempDir::new("conf");
     let path = dir.0.join("test.conf");
-    std::fs::write(&path, "# test\nport 0\ndatabases 4\nhz 15\nsave 900 1\n").unwrap();
+    std::fs::write(&path, "# test\nport 0\ndatabases 4\nhz 15\nsave \"\"\n").unwrap();
     let mut cmd = Command::new(bin());
     cmd.arg(&path).args(["--hz", "25", "--dir", dir.path()]);
     let srv = Server::spawn(cmd, TempDir::new("confdir"));
@@ -203,7 +203,7 @@ fn config_file_and_flags() {
     c.expect(&["CONFIG", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n25\r\n");
     c.expect(
         &["CONFIG", "GET", "save"],
-        "*2\r\n$4\r\nsave\r\n$5\r\n900 1\r\n",
+        "*2\r\n$4\r\nsave\r\n$0\r\n\r\n",
     );
     c.expect(&["SELECT", "4"], "-ERR DB index is out of range\r\n");
     let info = String::from_utf8(c.cmd(&["INFO", "server"])).unwrap();
