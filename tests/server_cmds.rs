@@ -201,10 +201,7 @@ fn config_file_and_flags() {
         "*2\r\n$9\r\ndatabases\r\n$1\r\n4\r\n",
     );
     c.expect(&["CONFIG", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n25\r\n");
-    c.expect(
-        &["CONFIG", "GET", "save"],
-        "*2\r\n$4\r\nsave\r\n$0\r\n\r\n",
-    );
+    c.expect(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
     c.expect(&["SELECT", "4"], "-ERR DB index is out of range\r\n");
     let info = String::from_utf8(c.cmd(&["INFO", "server"])).unwrap();
     assert!(info.contains("config_file:/"), "{info}");
