@@ -1616,6 +1616,7 @@ impl Config {
 
     fn load_nested(&mut self, text: &str, depth: usize) -> Result<(), String> {
         let mut saves: Vec<String> = Vec::new();
+        let mut last_save: Option<(usize, String)> = None;
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -1673,14 +1674,25 @@ impl Config {
                 }
                 _ => {}
             }
-            // `save` lines accumulate, as in redis.conf.
+            // `save` lines accumulate, as in redis.conf: each is checked
+            // for syntax here, the whole schedule once all are read (the
+            // default schedule is often written one pair per line).
             if name.eq_ignore_ascii_case("save") && !value.is_empty() {
                 saves.push(value);
-                let all = saves.join(" ");
-                self.apply("save", &all).map_err(|e| fail(&e))?;
+                self.save = parse_save(&saves.join(" ")).map_err(|e| fail(&e))?;
+                last_save = Some((i + 1, trimmed.to_string()));
                 continue;
             }
             self.apply(name, &value).map_err(|e| fail(&e))?;
+        }
+        if let Some((line, text)) = last_save {
+            let all = self.save.clone();
+            self.apply("save", &all).map_err(|e| {
+                format!(
+                    "\n*** FATAL CONFIG FILE ERROR (Cinnabar {}) ***\nReading the configuration file, at line {line}\n>>> '{text}'\n{e}",
+                    env!("CARGO_PKG_VERSION"),
+                )
+            })?;
         }
         Ok(())
     }
@@ -1823,9 +1835,17 @@ mod tests {
         assert_eq!(c.port, 6379);
         assert_eq!(c.bind, vec!["127.0.0.1".to_string()]);
         assert_eq!(c.proto_max_bulk_len, 512 * 1024 * 1024);
-        c.load_str("# comment\nport 7000\nsave 900 1\nsave 300 10\nclient-output-buffer-limit normal 1mb 0 0\n").unwrap();
+        c.load_str("# comment\nport 7000\nsave 3600 1\nsave 300 100\nsave 60 10000\nclient-output-buffer-limit normal 1mb 0 0\n").unwrap();
         assert_eq!(c.port, 7000);
-        assert_eq!(c.save, "900 1 300 10");
+        assert_eq!(c.save, "3600 1 300 100 60 10000");
+        // Another schedule would be ignored: refused, naming its last line.
+        let err = Config::default()
+            .load_str("save 900 1\nsave 300 10\n")
+            .unwrap_err();
+        assert!(
+            err.contains("line 2") && err.contains("not available yet"),
+            "{err}"
+        );
         assert_eq!(c.obuf_normal().hard, 1 << 20);
         assert!(c
             .load_str("nosuchthing 1\n")
