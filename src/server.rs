@@ -13,7 +13,6 @@
 
 use std::io::{self, Read, Write};
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -187,12 +186,6 @@ impl Server {
         } else {
             info!("Running mode=standalone, port={port}.");
         }
-    }
-
-    /// The TCP addresses actually bound.
-    pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        let list = &self.st.listeners.list;
-        list.iter().filter_map(Listener::tcp_addr).collect()
     }
 
     /// Runs the loop until SHUTDOWN or a signal.

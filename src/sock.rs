@@ -189,14 +189,6 @@ impl Listener {
         }
     }
 
-    /// The TCP address bound, if a TCP listener.
-    pub fn tcp_addr(&self) -> Option<std::net::SocketAddr> {
-        match self {
-            Listener::Tcp(l) => l.local_addr().ok(),
-            Listener::Unix(..) => None,
-        }
-    }
-
     /// How the startup log names it: `tcp 127.0.0.1:6379`, `unix /path`.
     pub fn describe(&self) -> String {
         match self {

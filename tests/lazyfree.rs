@@ -11,19 +11,11 @@ use std::time::{Duration, Instant};
 use crate::differential::Pair;
 use crate::util::*;
 
-/// One field of INFO memory, as a number.
+/// One numeric field of INFO.
 fn mem_field(c: &mut Conn, name: &str) -> u64 {
-    let Value::Bulk(text) = c.value(&["INFO", "memory"]) else {
-        panic!("INFO reply")
-    };
-    let text = String::from_utf8(text).unwrap();
-    let prefix = format!("{name}:");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-        .trim()
-        .parse()
-        .unwrap()
+    let v = info_field(c, name);
+    v.parse()
+        .unwrap_or_else(|_| panic!("{name} is not a number: {v:?}"))
 }
 
 /// `lazyfreed_objects` once nothing is pending any more (waits up to 20 s).
