@@ -78,9 +78,7 @@ pub struct Listeners {
 impl Listeners {
     /// `list`, registered with `registry` (a clone of the loop's).
     pub fn new(registry: Registry, mut list: Vec<Listener>) -> io::Result<Listeners> {
-        for (i, l) in list.iter_mut().enumerate() {
-            l.register(&registry, Token(LISTENER_BASE + i), Interest::READABLE)?;
-        }
+        register_all(&registry, &mut list)?;
         Ok(Listeners {
             registry: Some(registry),
             list,
@@ -118,11 +116,18 @@ impl Listeners {
         };
         list.append(&mut kept);
         self.list = list;
-        for (i, l) in self.list.iter_mut().enumerate() {
-            l.register(r, Token(LISTENER_BASE + i), Interest::READABLE)?;
-        }
+        register_all(r, &mut self.list)?;
         result
     }
+}
+
+/// Registers each listener under its token, [`LISTENER_BASE`] plus its
+/// position.
+fn register_all(registry: &Registry, list: &mut [Listener]) -> io::Result<()> {
+    for (i, l) in list.iter_mut().enumerate() {
+        l.register(registry, Token(LISTENER_BASE + i), Interest::READABLE)?;
+    }
+    Ok(())
 }
 
 /// A listening socket.
