@@ -40,6 +40,8 @@
 //! - [`watches`]: WATCH: watched keys and doomed transactions.
 //! - [`pubsub`]: the Pub/Sub registry and messages awaiting delivery.
 //! - [`tracking`]: CLIENT TRACKING (client-side caching invalidations).
+//! - [`scripting`]: Lua: the interpreter, its sandbox and libraries, the
+//!   script cache and function libraries.
 //! - [`notify`]: keyspace notifications.
 //! - [`slowlog`]: the slow log.
 //! - [`latency`]: the latency monitor: event histories, command histograms.
@@ -87,6 +89,7 @@ pub mod notify;
 pub mod process;
 pub mod pubsub;
 pub mod resp;
+pub mod scripting;
 pub mod server;
 pub mod slowlog;
 pub mod sock;
