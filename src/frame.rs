@@ -31,6 +31,9 @@ pub struct Frame {
     pub no_touch: bool,
     /// The command parked its client (it is counted when served).
     pub blocked: bool,
+    /// Run by a script (`redis.call`): it may not block, and MONITOR
+    /// shows it as the script's (`lua`).
+    pub from_script: bool,
     /// Arguments MONITOR and the slow log show as `(redacted)`
     /// (passwords): bit `i` for argument `i`, bit 63 for every argument
     /// from 63 on.
@@ -84,6 +87,18 @@ impl Frame {
     /// What the command raised so far, made on first use.
     pub fn raised(&mut self) -> &mut Raised {
         self.raised.get_or_insert_with(Box::default)
+    }
+
+    /// How many effects nested commands have left so far.
+    pub fn raised_effects(&self) -> usize {
+        self.raised.as_ref().map_or(0, |r| r.effects.len())
+    }
+
+    /// Forgets the effects left after the first `n`.
+    pub fn truncate_effects(&mut self, n: usize) {
+        if let Some(r) = self.raised.as_mut() {
+            r.effects.truncate(n);
+        }
     }
 
     /// Takes what the command raised, if anything.

@@ -87,7 +87,6 @@ const OUTBOX_FLUSH: usize = 4096;
 
 /// The server: the poll loop and everything it owns.
 pub struct Server {
-    poll: Poll,
     signals: Signals,
     st: State,
     pending_write: Vec<usize>,
@@ -158,8 +157,9 @@ impl Server {
         if st.config.appendonly {
             load_aof(&mut st).map_err(io::Error::other)?;
         }
+        st.poll = Some(poll);
+        st.serve_while_busy = serve_while_busy;
         Ok(Server {
-            poll,
             signals,
             st,
             pending_write: Vec::new(),
@@ -209,7 +209,7 @@ impl Server {
             } else {
                 Duration::ZERO
             };
-            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+            if let Err(e) = poll_of(&mut self.st).poll(&mut events, Some(timeout)) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
                 }
@@ -325,83 +325,11 @@ impl Server {
     }
 
     fn add_client(&mut self, accepted: Accepted) {
-        let Accepted {
-            mut sock,
-            addr,
-            laddr,
-            ip,
-        } = accepted;
-        if self.st.clients.len() >= self.st.config.maxclients {
-            let _ = sock.write(b"-ERR max number of clients reached\r\n");
-            self.st.stats.rejected_connections += 1;
-            return;
-        }
-        // Protected mode never refuses a Unix socket client, as Redis.
-        if ip.is_some_and(|ip| {
-            crate::acl::protected_refuses(
-                self.st.config.protected_mode,
-                self.st.acl.default_user().nopass,
-                ip,
-            )
-        }) {
-            let _ = sock.write(crate::acl::DENIED.as_bytes());
-            self.st.stats.total_connections_received += 1;
-            self.st.stats.rejected_connections += 1;
-            return;
-        }
-        if let crate::sock::Sock::Tcp(tcp) = &sock {
-            let _ = tcp.set_nodelay(true);
-            if self.st.config.tcp_keepalive > 0 {
-                let fd = std::os::fd::AsRawFd::as_raw_fd(tcp);
-                if let Err(e) = crate::limits::set_keepalive(fd, self.st.config.tcp_keepalive) {
-                    debug!("Setting TCP keepalive for {addr}: {e}");
-                }
-            }
-        }
-        let key = self.st.clients.vacant_key();
-        if key >= LISTENER_BASE {
-            return;
-        }
-        if let Err(e) = self
-            .poll
-            .registry()
-            .register(&mut sock, Token(key), Interest::READABLE)
-        {
-            warn!("Registering client: {e}");
-            return;
-        }
-        let id = self.st.next_client_id;
-        self.st.next_client_id += 1;
-        let mut state = ClientState::new(
-            id,
-            addr.clone(),
-            laddr,
-            self.st.now_ms,
-            self.st.acl.default_nopass,
-        );
-        state.ident.fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&sock));
-        state.ident.unix = sock.is_unix();
-        self.st.clients.insert(Conn::new(sock, state));
-        self.st.connected_clients = self.st.clients.len();
-        self.st.stats.total_connections_received += 1;
-        debug!("Accepted {addr}");
+        add_client(&mut self.st, accepted);
     }
 
     fn close_client(&mut self, key: usize) {
-        if let Some(mut c) = self.st.clients.remove(key) {
-            let _ = self.poll.registry().deregister(&mut c.sock);
-            // A client that disconnects while blocked leaves no trace.
-            self.st.blocking.unblock(c.state.id);
-            self.st.pubsub.remove_client(&mut c.state.subs, c.state.id);
-            self.st
-                .watches
-                .unwatch_all(c.state.id, &mut c.state.watched);
-            if c.state.track.on {
-                self.st.tracking.disable(c.state.id);
-            }
-            debug!("Client closed connection {}", c.state.ident.addr);
-        }
-        self.st.connected_clients = self.st.clients.len();
+        close_client(&mut self.st, key);
     }
 
     /// Frees the clients CLIENT KILL closed.
@@ -548,6 +476,11 @@ impl Server {
     /// are served (as in Redis), monitors get its line, and a long
     /// pipeline of PUBLISH delivers messages as it goes.
     fn after_command(&mut self) {
+        if !self.st.script.missed_reads.is_empty() {
+            for key in std::mem::take(&mut self.st.script.missed_reads) {
+                self.queue_read(key);
+            }
+        }
         if !self.st.clients.killed.is_empty() {
             self.close_killed();
         }
@@ -621,7 +554,10 @@ impl Server {
                 Interest::READABLE
             };
             if self
+                .st
                 .poll
+                .as_ref()
+                .expect("the loop's poll")
                 .registry()
                 .reregister(&mut c.sock, Token(key), interest)
                 .is_err()
@@ -938,6 +874,190 @@ impl Server {
             }
         }
     }
+}
+
+/// Serves other clients while a script runs past `busy-reply-threshold`
+/// (called from the script's hook, as Redis's `processEventsWhileBlocked`):
+/// accepts connections, reads and runs what clients send (admission
+/// answers BUSY to all but the few commands allowed meanwhile: SCRIPT
+/// KILL, SHUTDOWN NOSAVE...) and writes the replies. Nothing else of the
+/// loop runs: no cron, no blocked clients, no expiry, so the script stays
+/// atomic.
+fn serve_while_busy(st: &mut State) {
+    st.now_ms = unix_ms();
+    let mut events = Events::with_capacity(256);
+    if poll_of(st).poll(&mut events, Some(Duration::ZERO)).is_err() {
+        return;
+    }
+    for ev in events.iter() {
+        match ev.token() {
+            SIGNAL_TOKEN => {
+                // Its edge is spent: act on it now (the script is aborted).
+                warn!("Received SIGTERM or SIGINT while a script runs, scheduling shutdown...");
+                st.shutdown = Some(Shutdown::Signal);
+            }
+            Token(t) if t >= LISTENER_BASE => accept_all(st, t - LISTENER_BASE),
+            Token(key) => serve_busy_client(st, key),
+        }
+    }
+}
+
+/// Accepts every pending connection of listener `idx`.
+fn accept_all(st: &mut State, idx: usize) {
+    loop {
+        let Some(listener) = st.listeners.list.get(idx) else {
+            return;
+        };
+        match listener.accept() {
+            Ok(accepted) => add_client(st, accepted),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                warn!("Accepting client connection: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// One client's turn while a script is busy: read what it sent, run it,
+/// write the replies (what does not fit waits for a writable event).
+fn serve_busy_client(st: &mut State, key: usize) {
+    let Some(mut c) = st.clients.take(key) else {
+        // The script's own client: its edge is spent, so the loop reads
+        // it again once the script is done.
+        st.script.missed_reads.push(key);
+        return;
+    };
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match c.sock.read(&mut buf) {
+            Ok(0) => {
+                c.state.closing.raise(Closing::AfterReply);
+                break;
+            }
+            Ok(n) => {
+                st.stats.net_input_bytes += n as u64;
+                st.stats.reads_processed += 1;
+                c.rbuf.extend_from_slice(&buf[..n]);
+                if c.rbuf.len() as u64 > st.config.client_query_buffer_limit {
+                    c.state.closing = Closing::Asap;
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => {
+                c.state.closing = Closing::Asap;
+                break;
+            }
+        }
+    }
+    while let Some(argv) = next_command(&mut c, key, st) {
+        cmd::call(st, &mut c.state, &mut c.out, &argv);
+        c.parser.recycle(argv);
+    }
+    while !c.out.buf.is_empty() && c.state.closing != Closing::Asap {
+        match c.sock.write(&c.out.buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                st.stats.net_output_bytes += n as u64;
+                c.out.buf.advance(n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(_) => c.state.closing = Closing::Asap,
+        }
+    }
+    let done = c.state.closing == Closing::Asap || (c.out.buf.is_empty() && c.state.closing.any());
+    if !c.out.buf.is_empty() && !c.writable_registered {
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if poll_of(st)
+            .registry()
+            .reregister(&mut c.sock, Token(key), interest)
+            .is_ok()
+        {
+            c.writable_registered = true;
+        }
+    }
+    st.clients.put(key, c);
+    if done {
+        close_client(st, key);
+    }
+}
+
+/// The loop's poll (in the state, so a busy script can serve clients).
+fn poll_of(st: &mut State) -> &mut Poll {
+    st.poll.as_mut().expect("the loop's poll")
+}
+
+/// Registers an accepted connection as a new client.
+fn add_client(st: &mut State, accepted: Accepted) {
+    let Accepted {
+        mut sock,
+        addr,
+        laddr,
+        ip,
+    } = accepted;
+    if st.clients.len() >= st.config.maxclients {
+        let _ = sock.write(b"-ERR max number of clients reached\r\n");
+        st.stats.rejected_connections += 1;
+        return;
+    }
+    // Protected mode never refuses a Unix socket client, as Redis.
+    if ip.is_some_and(|ip| {
+        crate::acl::protected_refuses(st.config.protected_mode, st.acl.default_user().nopass, ip)
+    }) {
+        let _ = sock.write(crate::acl::DENIED.as_bytes());
+        st.stats.total_connections_received += 1;
+        st.stats.rejected_connections += 1;
+        return;
+    }
+    if let crate::sock::Sock::Tcp(tcp) = &sock {
+        let _ = tcp.set_nodelay(true);
+        if st.config.tcp_keepalive > 0 {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(tcp);
+            if let Err(e) = crate::limits::set_keepalive(fd, st.config.tcp_keepalive) {
+                debug!("Setting TCP keepalive for {addr}: {e}");
+            }
+        }
+    }
+    let key = st.clients.vacant_key();
+    if key >= LISTENER_BASE {
+        return;
+    }
+    if let Err(e) = poll_of(st)
+        .registry()
+        .register(&mut sock, Token(key), Interest::READABLE)
+    {
+        warn!("Registering client: {e}");
+        return;
+    }
+    let id = st.next_client_id;
+    st.next_client_id += 1;
+    let mut state = ClientState::new(id, addr.clone(), laddr, st.now_ms, st.acl.default_nopass);
+    state.ident.fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&sock));
+    state.ident.unix = sock.is_unix();
+    st.clients.insert(Conn::new(sock, state));
+    st.connected_clients = st.clients.len();
+    st.stats.total_connections_received += 1;
+    debug!("Accepted {addr}");
+}
+
+/// Frees a client and what it held (blocking, subscriptions, watches).
+fn close_client(st: &mut State, key: usize) {
+    if let Some(mut c) = st.clients.remove(key) {
+        let _ = poll_of(st).registry().deregister(&mut c.sock);
+        // A client that disconnects while blocked leaves no trace.
+        st.blocking.unblock(c.state.id);
+        st.pubsub.remove_client(&mut c.state.subs, c.state.id);
+        st.watches.unwatch_all(c.state.id, &mut c.state.watched);
+        if c.state.track.on {
+            st.tracking.disable(c.state.id);
+        }
+        debug!("Client closed connection {}", c.state.ident.addr);
+    }
+    st.connected_clients = st.clients.len();
 }
 
 /// Trims a read buffer that wastes memory, as Redis's

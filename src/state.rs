@@ -214,6 +214,18 @@ pub struct State {
     /// The thread that frees big deleted values (every database holds a
     /// handle on it too).
     pub lazyfree: crate::lazyfree::LazyFree,
+    /// Lua scripting: the interpreter, the script cache, the function
+    /// libraries. `None` while a script runs (it is lent to the run).
+    pub scripting: Option<Box<crate::scripting::Scripting>>,
+    /// The running script, as other clients see it.
+    pub script: crate::scripting::Busy,
+    /// The loop's poll: here so that a script running past
+    /// `busy-reply-threshold` can serve other clients (see
+    /// `serve_while_busy`). Set when the server binds.
+    pub poll: Option<mio::Poll>,
+    /// Serves other clients while a script runs past
+    /// `busy-reply-threshold` (set by the loop, which owns the sockets).
+    pub serve_while_busy: fn(&mut State),
 }
 
 impl State {
@@ -254,6 +266,10 @@ impl State {
             evict_pool: Default::default(),
             evict_next_db: 0,
             lazyfree: crate::lazyfree::LazyFree::start(),
+            scripting: Some(Box::default()),
+            script: Default::default(),
+            poll: None,
+            serve_while_busy: |_| {},
         };
         st.apply_notify_config();
         let lfu = st.config.maxmemory_lfu;

@@ -32,10 +32,10 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<i64, CmdError> {
 }
 
 impl Ctx<'_> {
-    /// Whether this command may block: not inside MULTI/EXEC, where
-    /// blocking commands behave as their non-blocking forms.
+    /// Whether this command may block: not inside MULTI/EXEC or a
+    /// script, where blocking commands behave as their non-blocking forms.
     pub fn can_block(&self) -> bool {
-        !self.client.multi.active && !self.client.multi.executing
+        !self.client.multi.active && !self.client.multi.executing && !self.frame.from_script
     }
 
     /// Parks the client on `keys` until `deadline` (Unix ms, 0: forever)

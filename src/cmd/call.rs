@@ -98,6 +98,19 @@ fn run(
     let Some(cmd) = admit(st, client, out, argv, frame) else {
         return false;
     };
+    execute(st, client, out, argv, frame, outer, cmd)
+}
+
+/// The handler and finishing, for an admitted command.
+fn execute(
+    st: &mut State,
+    client: &mut ClientState,
+    out: &mut Out,
+    argv: &[Bytes],
+    frame: &mut Frame,
+    outer: Option<&mut Frame>,
+    cmd: Admitted,
+) -> bool {
     let Some(handler) = cmd.spec.handler else {
         return false;
     };
@@ -141,6 +154,106 @@ fn run(
         reply_start,
     };
     finish(st, client, out, frame, done, outer)
+}
+
+/// What a script's run carries from one `redis.call` to the next.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScriptRun {
+    /// Writes are refused (EVAL_RO, FCALL_RO, `no-writes`).
+    pub read_only: bool,
+    /// `allow-oom`: deny-oom commands run over maxmemory.
+    pub allow_oom: bool,
+    /// Memory was over maxmemory when the script started.
+    pub oom: bool,
+    /// The script has changed the dataset.
+    pub wrote: bool,
+}
+
+/// Runs `argv` from a script that `client` runs (EVAL, FCALL, whose
+/// frame is `outer`): admission as Redis's `scriptCall` words it, then the
+/// handler and finishing with a frame of its own, whose effects join the
+/// script's. The reply goes to `out` (in the script's protocol). `Err` is
+/// a refusal before the command ran.
+pub fn call_from_script(
+    st: &mut State,
+    client: &mut ClientState,
+    outer: &mut Frame,
+    out: &mut Out,
+    argv: &[Bytes],
+    run: &mut ScriptRun,
+) -> Result<(), String> {
+    let (spec, parent, arg0) = match resolve(argv) {
+        Resolved::Err(_) => return Err("ERR Unknown Redis command called from script".into()),
+        Resolved::Arity(..) => {
+            return Err("ERR Wrong number of args calling Redis command from script".into())
+        }
+        Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
+    };
+    if spec.has(flags::NOSCRIPT) {
+        return Err("ERR This Redis command is not allowed from script".into());
+    }
+    if !st.acl.is_unrestricted(client.user) {
+        script_acl_check(st, client, out, spec, parent, argv)?;
+    }
+    if spec.has(flags::WRITE) {
+        if run.read_only {
+            return Err("ERR Write commands are not allowed from read-only scripts.".into());
+        }
+        if let Some(why) = st.aof.as_ref().and_then(|a| a.disk_error()) {
+            return Err(format!("MISCONF Errors writing to the AOF file: {why}"));
+        }
+    }
+    // Deny-oom commands are refused while memory was over the limit when
+    // the script started, until the script has written (then it must be
+    // allowed to finish what it began), as Redis 7.0.
+    if st.config.maxmemory != 0
+        && run.oom
+        && !run.allow_oom
+        && !run.wrote
+        && spec.has(flags::DENYOOM)
+    {
+        return Err(crate::evict::OOM_ERR.into());
+    }
+    let track = tracking::Current::of(&client.track);
+    let mut frame = Frame::new(client.id, track, out.is_resp3());
+    frame.from_script = true;
+    let dirty = st.dirty;
+    let cmd = Admitted {
+        id: command_id(spec, parent),
+        spec,
+        parent,
+        arg0,
+    };
+    execute(st, client, out, argv, &mut frame, Some(outer), cmd);
+    run.wrote |= st.dirty != dirty;
+    Ok(())
+}
+
+/// The ACL check of a command a script runs: the ACL log (context `lua`)
+/// and the script's wording of the refusal.
+fn script_acl_check(
+    st: &mut State,
+    client: &ClientState,
+    out: &Out,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+) -> Result<(), String> {
+    let Err(denial) = acl_check_logged(st, client, out, spec, parent, argv, "lua") else {
+        return Ok(());
+    };
+    Err(match denial {
+        crate::acl::Denial::Command => {
+            "ERR The user executing the script can't run this command or subcommand"
+        }
+        crate::acl::Denial::Key => {
+            "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments"
+        }
+        crate::acl::Denial::Channel => {
+            "ERR The user executing the script can't publish to the channel mentioned in the command"
+        }
+    }
+    .into())
 }
 
 /// Admission: whether the command may run now, as Redis's
@@ -233,6 +346,11 @@ fn refusal(
             return Some(msg);
         }
     }
+    // A script runs past busy-reply-threshold (this command arrived while
+    // the loop serves others): only what may run meanwhile runs.
+    if st.script.is_busy() && !spec.has(flags::ALLOW_BUSY) {
+        return Some(st.script.busy_error().into());
+    }
     // maxmemory: one comparison when unset. Not for commands inside EXEC
     // or blocked commands running again (Redis checks in processCommand).
     if st.config.maxmemory != 0
@@ -316,7 +434,8 @@ fn finish(
     }
     st.stats.total_commands_processed += 1;
     if done.monitored {
-        client::feed_monitors(st, client, &client::redact(done.argv, frame.redacted));
+        let argv = client::redact(done.argv, frame.redacted);
+        client::feed_monitors(st, client, &argv, frame.from_script);
     }
     st.collect_expired(frame);
     // Most commands raise nothing beyond their reply.
@@ -502,8 +621,27 @@ fn acl_check(
     parent: Option<&'static CommandSpec>,
     argv: &[Bytes],
 ) -> Result<(), String> {
+    let context = if client.multi.active || client.multi.executing {
+        "multi"
+    } else {
+        "toplevel"
+    };
+    acl_check_logged(st, client, out, spec, parent, argv, context)
+        .map_err(|d| self::denial(client, d, spec, parent))
+}
+
+/// The ACL check proper: a refusal is logged (in `context`) and returned.
+fn acl_check_logged(
+    st: &mut State,
+    client: &ClientState,
+    out: &Out,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+    context: &'static str,
+) -> Result<(), crate::acl::Denial> {
     let Some(user) = st.acl.users.get(client.user) else {
-        return Err(denial(client, crate::acl::Denial::Command, spec, parent));
+        return Err(crate::acl::Denial::Command);
     };
     let Err((denial, pos)) = user.check(command_id(spec, parent), argv) else {
         return Ok(());
@@ -520,11 +658,7 @@ fn acl_check(
             crate::acl::Denial::Key => "key",
             crate::acl::Denial::Channel => "channel",
         },
-        context: if client.multi.active || client.multi.executing {
-            "multi"
-        } else {
-            "toplevel"
-        },
+        context,
         object,
         username: user.name.clone(),
         ctime: st.now_ms,
@@ -532,7 +666,7 @@ fn acl_check(
     };
     let max = st.config.acllog_max_len;
     st.acl.log.add(entry, max);
-    Err(self::denial(client, denial, spec, parent))
+    Err(denial)
 }
 
 /// The error of an ACL denial. Inside EXEC (the rules changed since the

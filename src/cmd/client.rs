@@ -936,7 +936,7 @@ pub fn monitor(ctx: &mut Ctx) -> CmdResult {
 /// loop copies to every monitor: Redis's `replicationFeedMonitors` format,
 /// `+<unix time with µs> [<db> <addr>] "arg" ...`, with the database the
 /// client is in after the command.
-pub fn feed_monitors(st: &mut State, client: &ClientState, argv: &[Bytes]) {
+pub fn feed_monitors(st: &mut State, client: &ClientState, argv: &[Bytes], from_script: bool) {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -946,7 +946,11 @@ pub fn feed_monitors(st: &mut State, client: &ClientState, argv: &[Bytes]) {
         t.as_secs(),
         t.subsec_micros(),
         client.db,
-        client.ident.addr
+        if from_script {
+            "lua"
+        } else {
+            &client.ident.addr
+        }
     );
     feed.extend_from_slice(head.as_bytes());
     for (i, a) in argv.iter().enumerate() {

@@ -18,6 +18,7 @@ pub mod latency;
 pub mod list;
 pub mod memory;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod slowlog;
@@ -41,7 +42,7 @@ use crate::frame::Frame;
 use crate::resp::Out;
 use crate::state::State;
 pub use args::Args;
-pub use call::{call, call_nested};
+pub use call::{call, call_from_script, call_nested, ScriptRun};
 
 /// A handler runs one command. Errors returned are sent as error replies.
 pub type Handler = fn(&mut Ctx) -> CmdResult;

@@ -5,8 +5,8 @@
 use super::flags::*;
 use super::{
     acl, client, command, connection as conn, debug, hash, keys, latency, list, memory,
-    pubsub as ps, server as srv, set, slowlog, sort, stream as x, string as s, tx, zset,
-    CommandSpec, Handler,
+    pubsub as ps, scripting as lua, server as srv, set, slowlog, sort, stream as x, string as s,
+    tx, zset, CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -78,6 +78,8 @@ const PS_INFO: u32 = PUBSUB | LOADING | STALE;
 const PS_REPL: u32 = PS_INFO | FAST | MAY_REPLICATE;
 const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
 const LATENCY_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
+/// EVAL and FCALL: their keys follow `numkeys`.
+const SCRIPT_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLEKEYS;
 const SLOWLOG_FLAGS: u32 = ADMIN | LOADING | STALE;
 
 /// Every command, one row each: name, arity, flags, key positions, group and
@@ -290,6 +292,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("unwatch",  1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, NOKEY,    "transactions", tx::unwatch),
     cmd("watch",   -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, KEYS_ALL, "transactions", tx::watch),
 
+    // -- Scripting -------------------------------------------------------------------------------
+    cmd("eval",       -3, SCRIPT_FLAGS | MAY_REPLICATE, NOKEY, "scripting", lua::eval),
+    cmd("eval_ro",    -3, SCRIPT_FLAGS | READONLY,      NOKEY, "scripting", lua::eval_ro),
+    cmd("evalsha",    -3, SCRIPT_FLAGS | MAY_REPLICATE, NOKEY, "scripting", lua::evalsha),
+    cmd("evalsha_ro", -3, SCRIPT_FLAGS | READONLY,      NOKEY, "scripting", lua::evalsha_ro),
+    container("script", 0, "scripting", SCRIPT_SUBS),
+
     // -- Server ----------------------------------------------------------------------------------
     container_with(cmd("command", -1, LOADING | STALE, NOKEY, "server", command::command), COMMAND_SUBS),
     container("acl", 0, "server", ACL_SUBS),
@@ -411,6 +420,17 @@ static CONFIG_SUBS: &[CommandSpec] = &[
     cmd("resetstat",  2, ADMIN | NOSCRIPT | LOADING | STALE, NOKEY, "server", srv::config_resetstat),
     cmd("rewrite",    2, ADMIN | NOSCRIPT | LOADING | STALE, NOKEY, "server", srv::config_rewrite),
     cmd("set",       -4, ADMIN | NOSCRIPT | LOADING | STALE, NOKEY, "server", srv::config_set),
+];
+
+/// SCRIPT subcommands.
+#[rustfmt::skip]
+static SCRIPT_SUBS: &[CommandSpec] = &[
+    cmd("debug",   3, NOSCRIPT,              NOKEY, "scripting", lua::script_debug),
+    cmd("exists", -3, NOSCRIPT,              NOKEY, "scripting", lua::script_exists),
+    cmd("flush",  -2, NOSCRIPT,              NOKEY, "scripting", lua::script_flush),
+    cmd("help",    2, LOADING | STALE,       NOKEY, "scripting", lua::script_help),
+    cmd("kill",    2, NOSCRIPT | ALLOW_BUSY, NOKEY, "scripting", lua::script_kill),
+    cmd("load",    3, NOSCRIPT | STALE,      NOKEY, "scripting", lua::script_load),
 ];
 
 /// LATENCY subcommands.

@@ -302,6 +302,9 @@ pub fn proc_for(name: &str) -> Option<KeysFn> {
             |a| numkeys_keys(a, 1, 2, None)
         }
         "blmpop" | "bzmpop" => |a| numkeys_keys(a, 2, 3, None),
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+            |a| numkeys_keys(a, 2, 3, None)
+        }
         "sort" => |a| sort_keys(a, true),
         "sort_ro" => |a| sort_keys(a, false),
         "set" => set_keys,

@@ -166,6 +166,9 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// Entries the slow log keeps.
     pub slowlog_max_len: usize,
+    /// `busy-reply-threshold` (alias `lua-time-limit`): milliseconds a
+    /// script runs before other clients get BUSY.
+    pub busy_reply_threshold: u64,
     /// Events lasting at least this many milliseconds are recorded by the
     /// latency monitor (0: off).
     pub latency_monitor_threshold: u64,

@@ -847,6 +847,28 @@ pub static PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "busy-reply-threshold",
+        default: "5000",
+        mode: Mode::Mutable,
+        help: "milliseconds a script runs before other clients get BUSY",
+        get: |c| c.busy_reply_threshold.to_string(),
+        set: |c, v| {
+            c.busy_reply_threshold = int_in(v, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "lua-time-limit",
+        default: "5000",
+        mode: Mode::Mutable,
+        help: "alias of busy-reply-threshold",
+        get: |c| c.busy_reply_threshold.to_string(),
+        set: |c, v| {
+            c.busy_reply_threshold = int_in(v, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
         name: "latency-monitor-threshold",
         default: "0",
         mode: Mode::Mutable,
@@ -1029,8 +1051,6 @@ pub static PARAMS: &[Param] = &[
     inert!("rdb-key-save-delay", "0", Mutable, Range(INT_MIN, INT_MAX), "RDB snapshots"),
     inert!("key-load-delay", "0", Mutable, Range(INT_MIN, INT_MAX), "RDB snapshots"),
     inert!("loading-process-events-interval-bytes", "2097152", Mutable, Range(1024, INT_MAX), "RDB snapshots"),
-    inert!("busy-reply-threshold", "5000", Mutable, Range(0, LONG_MAX), "scripting"),
-    inert!("lua-time-limit", "5000", Mutable, Range(0, LONG_MAX), "scripting"),
     inert!("lua-enable-deprecated-api", "no", Immutable, Bool, "scripting"),
     inert!("crash-log-enabled", "yes", Mutable, Bool, "diagnostics"),
     inert!("crash-memcheck-enabled", "yes", Mutable, Bool, "diagnostics"),

@@ -1,0 +1,375 @@
+//! The interpreter: one Lua 5.1 state, set up as Redis 7.0 sets up its
+//! own, and the two things done with it: compiling a script body into a
+//! function kept in the registry, and calling such a function with the
+//! script's `KEYS` and `ARGV`.
+//!
+//! # The sandbox
+//! Lua's base library (less `loadfile`, `dofile`, `print` and, as
+//! Debian's patched Redis, `getfenv`, `setfenv`, `newproxy`), `table`,
+//! `string`, `math`, `coroutine` and our `cjson`, `cmsgpack`, `bit`,
+//! `struct` and `redis`. Redis patches Lua to make tables read-only; the
+//! stock Lua built here has no such flag, so each protected table is an
+//! empty proxy whose metatable reads through to the real table and refuses
+//! writes ("Attempt to modify a readonly table"). The thread's global
+//! table is such a proxy too, so functions made by `loadstring` see the
+//! same protection; reading a global that does not exist raises "Script
+//! attempted to access nonexistent global variable". `rawset` and
+//! `setmetatable` refuse proxies. (One difference shows: `pairs` over a
+//! library table finds nothing.)
+//!
+//! Memory is counted by our allocator and limited to [`LUA_MEMORY_LIMIT`]:
+//! a script that exhausts it gets Lua's "not enough memory" error.
+
+use std::ffi::{c_int, c_void, CStr};
+
+use super::luaapi::{ffi, lua_State, push_bytes, to_bytes};
+
+/// The most memory the interpreter may hold.
+pub const LUA_MEMORY_LIMIT: usize = 512 << 20;
+
+/// Lua's allocation counter, behind a stable address (the allocator's
+/// user data).
+struct Mem {
+    used: usize,
+    limit: usize,
+}
+
+/// The allocator: `realloc`/`free`, counted and limited. Refusing an
+/// allocation makes Lua raise its memory error; shrinking never fails.
+unsafe extern "C" fn alloc(
+    ud: *mut c_void,
+    ptr: *mut c_void,
+    osize: usize,
+    nsize: usize,
+) -> *mut c_void {
+    let mem = &mut *(ud as *mut Mem);
+    let old = if ptr.is_null() { 0 } else { osize };
+    if nsize == 0 {
+        if !ptr.is_null() {
+            libc::free(ptr);
+            mem.used -= old;
+        }
+        return std::ptr::null_mut();
+    }
+    if nsize > old && mem.used + (nsize - old) > mem.limit {
+        return std::ptr::null_mut();
+    }
+    let p = libc::realloc(ptr, nsize);
+    if !p.is_null() {
+        mem.used = mem.used - old + nsize;
+    }
+    p
+}
+
+/// Lua's panic function: an error outside any protected call. The engine
+/// runs everything that may raise inside `lua_pcall`, so this would be a
+/// bug; abort with a message rather than run on with a broken state.
+unsafe extern "C-unwind" fn panic(l: *mut lua_State) -> c_int {
+    let msg = to_bytes(l, -1)
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    log::error!("Lua panic (unprotected error): {msg}");
+    std::process::abort()
+}
+
+/// `pcall` as Redis 7.0 replaces it: as Lua's, except that an error that
+/// is a table with a string `err` is returned as that string (so errors
+/// raised by `redis.call` read as text).
+unsafe extern "C-unwind" fn pcall(l: *mut lua_State) -> c_int {
+    let argc = ffi::lua_gettop(l);
+    ffi::luaL_checkany(l, 1);
+    ffi::lua_pushboolean(l, 1);
+    ffi::lua_insert(l, 1);
+    if ffi::lua_pcall(l, argc - 1, ffi::LUA_MULTRET, 0) != 0 {
+        ffi::lua_remove(l, 1);
+        if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
+            ffi::lua_getfield(l, -1, c"err".as_ptr());
+            if ffi::lua_isstring(l, -1) != 0 {
+                ffi::lua_replace(l, -2);
+            } else {
+                ffi::lua_pop(l, 1);
+            }
+        }
+        ffi::lua_pushboolean(l, 0);
+        ffi::lua_insert(l, 1);
+    }
+    ffi::lua_gettop(l)
+}
+
+/// Set up once, before the globals are protected: the error handler
+/// Redis installs (it records where an error happened, and turns a
+/// string error into a table with `err`), and the protection helpers.
+/// Returns the handler, `protect` and the global-table proxy maker.
+const SETUP: &str = r#"
+local dbg_getinfo = debug.getinfo
+local error, type, tostring = error, type, tostring
+local raw_rawset, raw_setmetatable = rawset, setmetatable
+local handler = function(err)
+  -- Where the error happened, as Redis reports it: the caller of a C
+  -- function that raised (and of this chunk's helpers, which stand in
+  -- for Redis's C protections).
+  local level = 2
+  local i = dbg_getinfo(level, 'nSl')
+  while i and (i.what == 'C' or i.source == '=setup') do
+    level = level + 1
+    i = dbg_getinfo(level, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+local readonly = raw_setmetatable({}, {__mode = 'k'})
+local function refuse() error('Attempt to modify a readonly table', 2) end
+local function protect(t)
+  local p = raw_setmetatable({}, {__index = t, __newindex = refuse})
+  readonly[p] = true
+  return p
+end
+local function missing(_, k)
+  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+end
+rawset = function(t, k, v)
+  if readonly[t] then error('Attempt to modify a readonly table', 0) end
+  return raw_rawset(t, k, v)
+end
+setmetatable = function(t, m)
+  if readonly[t] then error('Attempt to modify a readonly table', 0) end
+  return raw_setmetatable(t, m)
+end
+local function globals(g)
+  raw_setmetatable(g, {__index = missing})
+  return protect(g)
+end
+return handler, protect, globals
+"#;
+
+/// Globals removed from the base library, as Redis (and Debian's
+/// security patches) remove them.
+const REMOVED: [&CStr; 7] = [
+    c"loadfile",
+    c"dofile",
+    c"print",
+    c"getfenv",
+    c"setfenv",
+    c"newproxy",
+    c"debug",
+];
+
+/// Library tables made read-only.
+const PROTECTED: [&CStr; 9] = [
+    c"string",
+    c"table",
+    c"math",
+    c"coroutine",
+    c"cjson",
+    c"cmsgpack",
+    c"bit",
+    c"struct",
+    c"redis",
+];
+
+/// A call raised an error (its value is at the top of the stack).
+#[derive(Debug)]
+pub struct Raised;
+
+/// One Lua state and what it needs to live.
+pub struct Interp {
+    l: *mut lua_State,
+    mem: Box<Mem>,
+    /// Registry reference of the error handler.
+    handler: c_int,
+    /// The real global table (the thread's globals are its proxy).
+    globals: c_int,
+}
+
+impl Interp {
+    /// A new interpreter. `redis` pushes the `redis` table (the engine's
+    /// C functions) onto the stack it is given.
+    pub fn new(redis: impl FnOnce(*mut lua_State)) -> Interp {
+        let mut mem = Box::new(Mem {
+            used: 0,
+            limit: LUA_MEMORY_LIMIT,
+        });
+        // SAFETY: a fresh state; every call below runs before any script,
+        // with the stack room Lua guarantees (LUA_MINSTACK).
+        unsafe {
+            let l = ffi::lua_newstate(alloc, (&mut *mem as *mut Mem).cast());
+            assert!(!l.is_null(), "cannot create the Lua interpreter");
+            ffi::lua_atpanic(l, panic);
+            let libs: [super::luaapi::CFn; 5] = [
+                ffi::luaopen_base,
+                ffi::luaopen_table,
+                ffi::luaopen_string,
+                ffi::luaopen_math,
+                ffi::luaopen_debug,
+            ];
+            for open in libs {
+                ffi::lua_pushcfunction(l, open);
+                ffi::lua_call(l, 0, 0);
+            }
+            super::libs::open_all(l);
+            // Redis's pcall: an error table with `err` reaches the script
+            // as that string.
+            ffi::lua_pushcfunction(l, pcall);
+            ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"pcall".as_ptr());
+            redis(l);
+            ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"redis".as_ptr());
+            let status =
+                ffi::luaL_loadbuffer(l, SETUP.as_ptr().cast(), SETUP.len(), c"=setup".as_ptr());
+            assert_eq!(status, 0, "the scripting setup chunk compiles");
+            ffi::lua_call(l, 0, 3);
+            // Stack: handler, protect, globals.
+            ffi::lua_pushvalue(l, -3);
+            let handler = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+            for name in REMOVED {
+                ffi::lua_pushnil(l);
+                ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr());
+            }
+            for name in PROTECTED {
+                ffi::lua_pushvalue(l, -2);
+                ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr());
+                ffi::lua_call(l, 1, 1);
+                ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr());
+            }
+            // Strings' methods read through the protected `string`.
+            push_bytes(l, b"");
+            ffi::lua_getmetatable(l, -1);
+            ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"string".as_ptr());
+            ffi::lua_setfield(l, -2, c"__index".as_ptr());
+            ffi::lua_pop(l, 2);
+            // The real globals, kept for KEYS and ARGV; then the proxy
+            // becomes the thread's global table (and `_G`).
+            ffi::lua_pushvalue(l, ffi::LUA_GLOBALSINDEX);
+            let globals = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+            ffi::lua_pushvalue(l, ffi::LUA_GLOBALSINDEX);
+            ffi::lua_call(l, 1, 1);
+            ffi::lua_pushvalue(l, -1);
+            ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"_G".as_ptr());
+            ffi::lua_replace(l, ffi::LUA_GLOBALSINDEX);
+            ffi::lua_settop(l, 0);
+            Interp {
+                l,
+                mem,
+                handler,
+                globals,
+            }
+        }
+    }
+
+    /// The raw state, for the engine's calls.
+    pub fn state(&self) -> *mut lua_State {
+        self.l
+    }
+
+    /// Bytes the interpreter holds (INFO's `used_memory_lua`).
+    pub fn used_memory(&self) -> usize {
+        self.mem.used
+    }
+
+    /// Compiles `body` as a chunk named `name` ("@user_script"), keeping
+    /// the function in the registry. Returns its reference, or Lua's
+    /// message.
+    pub fn compile(&mut self, body: &[u8], name: &CStr) -> Result<c_int, String> {
+        // SAFETY: loadbuffer is protected; the stack is left as found.
+        unsafe {
+            let l = self.l;
+            let status = ffi::luaL_loadbuffer(l, body.as_ptr().cast(), body.len(), name.as_ptr());
+            if status != 0 {
+                let msg = to_bytes(l, -1).map(|b| String::from_utf8_lossy(b).into_owned());
+                ffi::lua_pop(l, 1);
+                return Err(msg.unwrap_or_else(|| "unknown error".into()));
+            }
+            Ok(ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX))
+        }
+    }
+
+    /// Forgets a compiled function.
+    pub fn release(&mut self, func: c_int) {
+        // SAFETY: unref neither allocates nor raises.
+        unsafe { ffi::luaL_unref(self.l, ffi::LUA_REGISTRYINDEX, func) }
+    }
+
+    /// Sets the globals `KEYS` and `ARGV` (in the real table, past the
+    /// protection), as Redis does before running a script.
+    pub fn set_keys_argv(
+        &mut self,
+        keys: &[impl AsRef<[u8]>],
+        argv: &[impl AsRef<[u8]>],
+    ) -> Result<(), String> {
+        unsafe extern "C-unwind" fn set(l: *mut lua_State) -> c_int {
+            // Arguments: globals, KEYS and ARGV as light pointers to
+            // slices (the caller's, alive for the protected call).
+            for (i, name) in [(2, c"KEYS"), (3, c"ARGV")] {
+                let v = &*(ffi::lua_touserdata(l, i) as *const Vec<&[u8]>);
+                ffi::lua_createtable(l, v.len() as c_int, 0);
+                for (j, item) in v.iter().enumerate() {
+                    push_bytes(l, item);
+                    ffi::lua_rawseti(l, -2, j as ffi::lua_Integer + 1);
+                }
+                ffi::lua_setfield(l, 1, name.as_ptr());
+            }
+            0
+        }
+        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        let argv: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
+        // SAFETY: the table building runs protected (a memory error is
+        // caught); the pointers outlive the call.
+        unsafe {
+            let l = self.l;
+            ffi::lua_pushcfunction(l, set);
+            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.globals as ffi::lua_Integer);
+            ffi::lua_pushlightuserdata(l, (&keys as *const Vec<&[u8]>).cast_mut().cast());
+            ffi::lua_pushlightuserdata(l, (&argv as *const Vec<&[u8]>).cast_mut().cast());
+            if ffi::lua_pcall(l, 3, 0, 0) != 0 {
+                ffi::lua_pop(l, 1);
+                return Err("ERR not enough memory to set KEYS and ARGV".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls the compiled function `func` with `nargs` arguments already
+    /// pushed, through the error handler. On return the stack holds one
+    /// value: the function's first result (`Ok`), or its error (`Err`:
+    /// a table from the handler, or a string for a memory error).
+    pub fn call(&mut self, func: c_int, nargs: c_int) -> Result<(), Raised> {
+        // SAFETY: rawgeti and insert do not raise; the call is protected.
+        unsafe {
+            let l = self.l;
+            let base = ffi::lua_gettop(l) - nargs;
+            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.handler as ffi::lua_Integer);
+            ffi::lua_insert(l, base + 1);
+            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, func as ffi::lua_Integer);
+            ffi::lua_insert(l, base + 2);
+            let status = ffi::lua_pcall(l, nargs, 1, base + 1);
+            // Drop the handler, keep the result.
+            ffi::lua_remove(l, base + 1);
+            if status == 0 {
+                Ok(())
+            } else {
+                Err(Raised)
+            }
+        }
+    }
+
+    /// A step of garbage collection (Redis does one every 50 scripts).
+    pub fn gc_step(&mut self) {
+        // SAFETY: a GC step is not a protected call but raises nothing
+        // (finalizers of plain tables do not run).
+        unsafe {
+            ffi::lua_gc(self.l, ffi::LUA_GCSTEP, 1);
+        }
+    }
+}
+
+impl Drop for Interp {
+    fn drop(&mut self) {
+        // SAFETY: the state is ours and no call is running.
+        unsafe { ffi::lua_close(self.l) }
+    }
+}
