@@ -603,6 +603,10 @@ mod tests {
             "return hex(struct.pack('!8 b s d', 1, 'xy', 2))",
             "return hex(struct.pack('b\\0b', 1, 2))",
             "return hex(struct.pack(''))",
+            // Past Lua's 8 KiB string buffer.
+            "local s = struct.pack('c0sb', string.rep('a', 10000), 'xy', 7) \
+             return #s .. ':' .. hex(s:sub(-6))",
+            "return struct.pack('c0b', string.rep('a', 10000))",
         ]);
     }
 
@@ -687,6 +691,10 @@ mod tests {
             "return struct.unpack('b', '\\1', 2^62)",
             "return struct.unpack('b', '\\1', -2^63)",
             "return struct.unpack(' ', '', 5)",
+            // Every option checks the position, controls too, so an
+            // alignment never wraps a negative position back to 0.
+            "return struct.unpack('!8d', string.rep('\\0', 7) .. '\\240', -1)",
+            "return struct.unpack('!4 b i', '\\1\\0\\0\\0\\2\\0\\0\\0', -3)",
         ]);
     }
 
