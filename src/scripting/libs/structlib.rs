@@ -670,6 +670,7 @@ mod tests {
             "return all(struct.unpack('x x', 'abc'))",
             "return all(struct.unpack('b\\0b', 'abc'))",
             "return all(struct.unpack(12, '123456789012345'))",
+            "return all(struct.unpack('c2', 12345))",
         ]);
     }
 
@@ -705,6 +706,7 @@ mod tests {
             "return all(struct.unpack('bxc0', '\\2\\0abc'))",
             "return all(struct.unpack('c1c0', '3abc'))",
             "return all(struct.unpack('c3c0', ' 2 abc'))",
+            "return all(struct.unpack('c4c0', '0x02ab'))",
             "return all(struct.unpack('dc0', struct.pack('d', 2.9) .. 'abc'))",
             "return all(struct.unpack('dc0', struct.pack('d', 1e30) .. 'abc'))",
             "return all(struct.unpack('i0c0', 'xyz'))",
