@@ -374,6 +374,8 @@ unsafe fn unpack_body(l: *mut lua_State) -> Result<c_int, Fail> {
     let pos = if ffi::lua_isnoneornil(l, 3) != 0 {
         1
     } else if ffi::lua_isnumber(l, 3) != 0 {
+        // Lua 5.1's own lua_tointeger (truncating): mlua's
+        // `ffi::lua_tointeger` is a 5.3-style wrapper that gives 0 for 1.9.
         ffi::lua_tointeger_(l, 3)
     } else {
         return Err(Fail::Type(3, c"number"));
@@ -391,7 +393,9 @@ unsafe fn unpack_body(l: *mut lua_State) -> Result<c_int, Fail> {
         if pos.checked_add(size).is_none_or(|end| end > ld) {
             return Err(too_short());
         }
-        // Room for this value and the final position.
+        // Room for this value and the final position. (Not mlua's
+        // `ffi::luaL_checkstack`, which asks for LUA_MINSTACK more than
+        // Lua 5.1's and so fails 20 results earlier than Redis.)
         if ffi::lua_checkstack(l, 2) == 0 {
             return Err(Fail::Msg("stack overflow (too many results)".into()));
         }
