@@ -134,10 +134,8 @@ unsafe fn config<'a>(l: *mut lua_State) -> &'a mut Config {
 }
 
 /// Raises Lua's "bad argument #`arg` to 'f' (`msg`)".
-unsafe fn arg_error(l: *mut lua_State, arg: c_int, msg: &str) -> ! {
-    // The message lives on the Lua stack, so nothing is left to drop.
-    push_bytes(l, msg.as_bytes());
-    ffi::luaL_argerror(l, arg, ffi::lua_tostring(l, -1));
+unsafe fn arg_error(l: *mut lua_State, arg: c_int, msg: &CStr) -> ! {
+    ffi::luaL_argerror(l, arg, msg.as_ptr());
     unreachable!("luaL_argerror returns by raising")
 }
 
@@ -149,7 +147,7 @@ unsafe fn arg_error(l: *mut lua_State, arg: c_int, msg: &str) -> ! {
 /// pads them to `n` so that each value it pushes lands above them.
 unsafe fn check_arg_count(l: *mut lua_State, n: c_int) {
     if ffi::lua_gettop(l) > n {
-        arg_error(l, n + 1, "found too many arguments");
+        arg_error(l, n + 1, c"found too many arguments");
     }
     ffi::lua_settop(l, n);
 }
@@ -192,7 +190,10 @@ unsafe fn integer_option(
     if ffi::lua_isnoneornil(l, idx) == 0 {
         let value = ffi::luaL_checkinteger(l, idx) as c_int;
         if value < min || value > max {
-            arg_error(l, 1, &format!("expected integer between {min} and {max}"));
+            // The message is a Lua string, so nothing is left to drop.
+            let msg =
+                ffi::lua_pushfstring(l, c"expected integer between %d and %d".as_ptr(), min, max);
+            arg_error(l, 1, CStr::from_ptr(msg));
         }
         *setting = value;
     }
@@ -268,15 +269,21 @@ unsafe extern "C-unwind" fn decode_invalid_numbers(l: *mut lua_State) -> c_int {
 /// stack: under the current element for an array, under the current key
 /// and value for an object.
 enum EncFrame {
-    Array { len: c_int, next: c_int },
-    Object { first: bool },
+    /// (`next` is wider than `len` so that it cannot overflow.)
+    Array {
+        len: c_int,
+        next: i64,
+    },
+    Object {
+        first: bool,
+    },
 }
 
 /// cjson.encode(value)
 unsafe extern "C-unwind" fn encode(l: *mut lua_State) -> c_int {
     let cfg = config(l);
     if ffi::lua_gettop(l) != 1 {
-        arg_error(l, 1, "expected 1 argument");
+        arg_error(l, 1, c"expected 1 argument");
     }
     cfg.out.clear();
     cfg.enc_stack.clear();
@@ -317,11 +324,11 @@ unsafe fn encode_value(l: *mut lua_State, cfg: &mut Config) -> Result<(), String
                 return Ok(());
             };
             let more = match frame {
-                EncFrame::Array { len, next } if *next <= *len => {
+                EncFrame::Array { len, next } if *next <= i64::from(*len) => {
                     if *next > 1 {
                         cfg.out.push(b',');
                     }
-                    ffi::lua_rawgeti_(l, -1, *next);
+                    ffi::lua_rawgeti_(l, -1, *next as c_int);
                     *next += 1;
                     true
                 }
@@ -623,7 +630,7 @@ struct Decoder<'a> {
 unsafe extern "C-unwind" fn decode(l: *mut lua_State) -> c_int {
     let cfg = config(l);
     if ffi::lua_gettop(l) != 1 {
-        arg_error(l, 1, "expected 1 argument");
+        arg_error(l, 1, c"expected 1 argument");
     }
     let text = check_bytes(l, 1);
     // RFC 4627: UTF-16 and UTF-32 put a NUL in the first two bytes.
@@ -1046,6 +1053,11 @@ mod tests {
             "local c = cjson.new() local t = {} for k, v in pairs(c) do t[#t+1] = k end \
              return table.concat(t, ' ')",
             "return tostring(cjson.new().null == cjson.null)",
+            // Each table has its own settings.
+            "local c = cjson.new() c.encode_number_precision(2) \
+             return cjson.encode(math.pi)..' '..c.encode(math.pi)",
+            "return cjson:encode({1})",
+            "return cjson:decode('1')",
             "return cjson.new().new().encode({1, 'a'})",
         ]);
     }
