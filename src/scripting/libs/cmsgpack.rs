@@ -19,10 +19,11 @@
 //!   messages, so huge or deep inputs fail the same way at the same
 //!   sizes (the stack heights below are the original's).
 //!
-//! Raising is a `longjmp` (see `luaapi`): the decoder owns nothing that
-//! needs dropping, and the encoder returns its errors to [`pack_values`]
-//! so its buffer is freed before [`guard`] raises. A memory error while
-//! pushing a packed string leaks that buffer, as the only exception.
+//! Raising is a `longjmp` (see `luaapi`). The encoder's buffer and the
+//! decoder's list of open tables are Rust values, so both return their
+//! errors, and the raise comes after those values are freed. A Lua
+//! memory error in between (a string or a table that cannot be
+//! allocated) would leak them: the one exception.
 
 use std::ffi::{c_int, CStr};
 
@@ -333,16 +334,24 @@ unsafe fn unpack_full(l: *mut lua_State, limit: i64, offset: i64) -> c_int {
         count += 1;
     }
     drop(open);
-    match stop {
-        None => {}
-        // The map, key and value are on top: let Lua raise its own
-        // "table index is nil" (or NaN), as the original's settable does.
-        Some(Stop::BadKey) => ffi::lua_rawset(l, -3),
-        Some(stop) => {
-            // The stack may be full: room for the message.
-            ffi::lua_settop(l, 0);
-            raise(l, stop.message());
+    let msg = match stop {
+        None => None,
+        // The map, key and value are on top: Lua raises its own "table
+        // index is nil" (or NaN) here, as the original's settable does.
+        Some(Stop::BadKey) => {
+            ffi::lua_rawset(l, -3);
+            None
         }
+        Some(Stop::Eof) => Some("Missing bytes in input.".to_string()),
+        Some(Stop::BadFormat) => Some("Bad data format in input.".to_string()),
+        Some(Stop::Overflow(place)) => {
+            Some(format!("stack overflow ({})", place.to_string_lossy()))
+        }
+    };
+    if let Some(msg) = msg {
+        // The stack may be full: room for the message.
+        ffi::lua_settop(l, 0);
+        raise(l, msg);
     }
     if all {
         return count;
@@ -366,17 +375,6 @@ enum Stop {
     /// A map key Lua refuses (nil or NaN), on the stack with its map
     /// and value.
     BadKey,
-}
-
-impl Stop {
-    fn message(self) -> String {
-        match self {
-            Stop::Eof => "Missing bytes in input.".to_string(),
-            Stop::BadFormat => "Bad data format in input.".to_string(),
-            Stop::Overflow(place) => format!("stack overflow ({})", place.to_string_lossy()),
-            Stop::BadKey => unreachable!("Lua raises for a bad key"),
-        }
-    }
 }
 
 /// The input being decoded: a Lua string that stays on the stack.
@@ -1020,6 +1018,23 @@ local function pdump(t) local o = {} for k, x in pairs(t) do o[#o+1] = dump(k)..
             same(&format!("return dumpall(cmsgpack.unpack(cmsgpack.pack({v})))"));
             same(&format!("return hex(cmsgpack.pack(cmsgpack.unpack(cmsgpack.pack({v}))))"));
         }
+    }
+
+    /// Job options the way BullMQ's Node side packs them (msgpackr: str8
+    /// for a 40-byte name, uint32/uint64 numbers, a float64, a nil):
+    /// read, used and packed again as its scripts do.
+    #[test]
+    fn bullmq_job_options() {
+        const OPTS: &str = r"'\138\168attempts\3\167backoff\130\164type\171exponential\165delay\205\3\232\165delay\0\165jobId\163abc\176removeOnComplete\130\163age\206\0\1Q\128\165count\205\3\232\169timestamp\207\0\0\1\139\207\229h{\164lifo\194\166parent\192\164rate\203?\248\0\0\0\0\0\0\164name\217(nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn'";
+        same(&(String::from("local o = cmsgpack.unpack(")
+            + OPTS
+            + ") return dump(o)..' '..o.backoff.delay..' '..tostring(o.removeOnComplete.age)..' '..tostring(o.parent)"));
+        same(
+            &(String::from("local o = cmsgpack.unpack(")
+                + OPTS
+                + ") o.attempts = o.attempts - 1 return hex(cmsgpack.pack(o))"),
+        );
+        same(&(String::from("return hex(cmsgpack.pack(cmsgpack.unpack(") + OPTS + ")))"));
     }
 
     /// Reading a stream of values piece by piece with `unpack_one`, as a
