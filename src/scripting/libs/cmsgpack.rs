@@ -1098,6 +1098,96 @@ local function pdump(t) local o = {} for k, x in pairs(t) do o[#o+1] = dump(k)..
         }
     }
 
+    /// Random values (numbers near every format boundary, strings up to
+    /// str16, tables that are arrays, arrays with holes and
+    /// maps, nested) packed here and in Redis: same bytes, and the same
+    /// values back.
+    #[test]
+    fn random_values_like_redis() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        fn number(r: u64) -> String {
+            const EDGES: &[f64] = &[
+                0.0,
+                127.0,
+                128.0,
+                255.0,
+                256.0,
+                65535.0,
+                65536.0,
+                4294967295.0,
+                4294967296.0,
+                -32.0,
+                -33.0,
+                -128.0,
+                -129.0,
+                -32768.0,
+                -32769.0,
+                -2147483648.0,
+                -2147483649.0,
+                9007199254740992.0,
+                9223372036854775807.0,
+                -9223372036854775808.0,
+                18446744073709551616.0,
+                0.5,
+                0.1,
+                1e300,
+                1e-300,
+                3.4028234663852886e38,
+            ];
+            let base = EDGES[(r % EDGES.len() as u64) as usize];
+            let x = match (r >> 8) % 4 {
+                0 => base,
+                1 => base + ((r >> 16) % 3) as f64 - 1.0,
+                2 => -base,
+                _ => base * (((r >> 16) % 1000) as f64 / 7.0),
+            };
+            format!("({x:?})")
+        }
+        fn value(next: &mut dyn FnMut() -> u64, depth: u32) -> String {
+            let r = next();
+            match r % if depth > 3 { 4 } else { 7 } {
+                0 => number(r >> 3),
+                1 => format!(
+                    "string.rep('s', {})",
+                    [0, 5, 31, 32, 255, 256, 300, 1000][(r >> 3) as usize % 8]
+                ),
+                2 => ["true", "false", "nil"][(r >> 3) as usize % 3].to_string(),
+                3 => format!("'{}'", (r >> 3) % 100_000),
+                4 => {
+                    let n = (r >> 3) % 18;
+                    let items: Vec<String> = (0..n).map(|_| value(next, depth + 1)).collect();
+                    format!("{{{}}}", items.join(", "))
+                }
+                5 => {
+                    let n = (r >> 3) % 17;
+                    let items: Vec<String> = (0..n)
+                        .map(|i| format!("k{i} = {}", value(next, depth + 1)))
+                        .collect();
+                    format!("{{{}}}", items.join(", "))
+                }
+                _ => {
+                    let n = (r >> 3) % 6;
+                    let items: Vec<String> = (0..n)
+                        .map(|_| format!("[{}] = {}", next() % 8, value(next, depth + 1)))
+                        .collect();
+                    format!("{{{}}}", items.join(", "))
+                }
+            }
+        }
+        for _ in 0..60 {
+            let v = value(&mut next, 0);
+            same(&format!(
+                "local v = {v} local p = cmsgpack.pack(v) return hex(p)..' '..dumpall(cmsgpack.unpack(p))"
+            ));
+        }
+    }
+
     proptest::proptest! {
         /// Any bytes: unpack, unpack_one and unpack_limit return or
         /// raise a Lua error, never crash; what unpacks packs back to
