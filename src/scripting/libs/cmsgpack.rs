@@ -324,16 +324,16 @@ unsafe fn unpack_full(l: *mut lua_State, limit: i64, offset: i64) -> c_int {
         pos: offset as usize,
     };
     let mut count: c_int = 0;
-    let mut open = Vec::new();
+    let mut tables = Vec::new();
     let mut stop = None;
     while cur.pos < len && (all || i64::from(count) < limit) {
-        if let Err(e) = decode(l, &mut cur, &mut open) {
+        if let Err(e) = decode(l, &mut cur, &mut tables) {
             stop = Some(e);
             break;
         }
         count += 1;
     }
-    drop(open);
+    drop(tables);
     let msg = match stop {
         None => None,
         // The map, key and value are on top: Lua raises its own "table
@@ -954,6 +954,11 @@ local function pdump(t) local o = {} for k, x in pairs(t) do o[#o+1] = dump(k)..
             "cmsgpack.unpack_one('\\1\\204', 1)",
             "cmsgpack.unpack_limit('\\1\\193', 1)",
             "cmsgpack.unpack_limit('\\1\\193', 2)",
+            "cmsgpack.unpack_limit('\\1\\2\\3', 1.9)",
+            "cmsgpack.unpack_limit('\\1\\2\\3', -0.5)",
+            "cmsgpack.unpack_one('\\1\\2', -0.5)",
+            "cmsgpack.unpack_limit('\\1\\2\\3', '2', '1')",
+            "cmsgpack.unpack_limit('\\1\\2\\3', ' 0x2 ')",
         ] {
             same_dump(call);
         }
