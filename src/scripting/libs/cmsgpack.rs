@@ -981,6 +981,11 @@ local function pdump(t) local o = {} for k, x in pairs(t) do o[#o+1] = dump(k)..
             ("''", "cmsgpack.unpack_limit(S, 0, 0, 0)", 7990),
             ("'\\145\\192'", "cmsgpack.unpack(S)", 7990),
             ("'\\145\\145\\192'", "cmsgpack.unpack(S)", 7985),
+            (
+                "'\\145\\145\\192'",
+                "cmsgpack.unpack_limit(S, 100000, 0, 0)",
+                7985,
+            ),
             ("'\\144'", "cmsgpack.unpack(S)", 7990),
             ("'\\128'", "cmsgpack.unpack(S)", 7990),
             ("'\\129\\1\\1'", "cmsgpack.unpack(S)", 7990),
