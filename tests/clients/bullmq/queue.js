@@ -1,0 +1,212 @@
+// Drives the real BullMQ (over ioredis) against a server on 127.0.0.1:PORT.
+// Every job state change in BullMQ is a Lua script (EVALSHA, falling back
+// to EVAL) that packs options with cmsgpack and reads them back, so this
+// exercises the scripting engine the way a production queue does.
+//
+// Usage: node queue.js PORT
+// Prints one line per check and exits non-zero if any check failed (or the
+// whole run took longer than its time limit).
+'use strict';
+
+const { Queue, Worker, QueueEvents } = require('bullmq');
+const IORedis = require('ioredis');
+
+const port = Number(process.argv[2]);
+if (!Number.isInteger(port) || port <= 0) {
+  console.error('usage: node queue.js PORT');
+  process.exit(2);
+}
+// No reconnecting: a refused or dropped connection fails the run at once.
+const connection = { host: '127.0.0.1', port, retryStrategy: () => null };
+// A fresh name per run, so a run against a shared redis-server starts
+// from nothing and a leftover queue from an aborted run cannot interfere.
+const qname = `cinnabar-${process.pid}-${Date.now()}`;
+
+const failures = [];
+function check(what, ok, detail) {
+  if (ok) {
+    console.log(`ok   ${what}`);
+  } else {
+    console.log(`FAIL ${what}${detail === undefined ? '' : ': ' + detail}`);
+    failures.push(what);
+  }
+}
+function same(what, got, want) {
+  const g = JSON.stringify(got);
+  const w = JSON.stringify(want);
+  check(what, g === w, `got ${g}, want ${w}`);
+}
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+// Waits until `cond()` holds, polling; false after `ms`.
+async function until(cond, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+// Without a server ioredis retries forever; bound the whole run instead.
+const LIMIT_MS = 30000;
+const timer = setTimeout(() => {
+  console.log(`FAIL the run did not finish within ${LIMIT_MS} ms`);
+  process.exit(1);
+}, LIMIT_MS);
+
+async function main() {
+  const queue = new Queue(qname, { connection });
+  const events = new QueueEvents(qname, { connection });
+  await queue.waitUntilReady();
+  await events.waitUntilReady();
+
+  // --- Adding jobs, before any worker runs ---------------------------------
+  const a = await queue.add('plain', { n: 1 });
+  const b = await queue.add('plain', { n: 2 }, { jobId: 'fixed-id' });
+  const dup = await queue.add('plain', { n: 99 }, { jobId: 'fixed-id' });
+  same('a duplicate jobId returns the existing job', [dup.id, b.id], ['fixed-id', 'fixed-id']);
+  const back = await queue.getJob('fixed-id');
+  same('the duplicate did not overwrite the data', back && back.data, { n: 2 });
+  // Prioritised jobs, added out of priority order (1 is the highest).
+  await queue.add('prio', { p: 10 }, { priority: 10 });
+  await queue.add('prio', { p: 1 }, { priority: 1 });
+  await queue.add('prio', { p: 5 }, { priority: 5 });
+  const delayed = await queue.add('late', { d: true }, { delay: 400 });
+  const addedAt = Date.now();
+  await queue.addBulk([
+    { name: 'bulk', data: { k: 1 } },
+    { name: 'bulk', data: { k: 2 } },
+  ]);
+  // Fails twice, then succeeds on its third and last attempt.
+  const flaky = await queue.add(
+    'flaky',
+    { f: 1 },
+    { attempts: 3, backoff: { type: 'fixed', delay: 50 } },
+  );
+  // Fails on both of its attempts.
+  const doomed = await queue.add('doomed', {}, { attempts: 2 });
+  // Added and removed again before anything runs it.
+  const gone = await queue.add('gone', { x: 1 });
+  await gone.remove();
+  same('a removed job is gone', await queue.getJob(gone.id), undefined);
+
+  same('job counts before the worker', await queue.getJobCounts(
+    'waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
+  { waiting: 6, prioritized: 3, delayed: 1, active: 0, completed: 0, failed: 0 });
+  const j = await queue.getJob(a.id);
+  same('getJob reads back name and data', j && [j.name, j.data], ['plain', { n: 1 }]);
+  same('getJobState of a delayed job', await delayed.getState(), 'delayed');
+
+  // Changing the data and priority of a waiting job.
+  await j.updateData({ n: 1, touched: true });
+  same('updateData', (await queue.getJob(a.id)).data, { n: 1, touched: true });
+
+  // --- Pausing: a paused queue hands out nothing ---------------------------
+  await queue.pause();
+  same('isPaused after pause', await queue.isPaused(), true);
+
+  // --- A worker, one job at a time so the order is deterministic -----------
+  const order = [];
+  const attemptsSeen = {};
+  let lateRanAt = 0;
+  const worker = new Worker(
+    qname,
+    async (job) => {
+      order.push(job.name === 'prio' ? `prio${job.data.p}` : job.name);
+      attemptsSeen[job.name] = (attemptsSeen[job.name] || 0) + 1;
+      await job.updateProgress(50);
+      await job.log(`attempt ${job.attemptsMade + 1}`);
+      if (job.name === 'late') lateRanAt = Date.now();
+      if (job.name === 'flaky' && job.attemptsMade < 2) throw new Error('flaky failure');
+      if (job.name === 'doomed') throw new Error('doomed failure');
+      return { doubled: (job.data.n || 0) * 2 };
+    },
+    { connection, concurrency: 1 },
+  );
+  await worker.waitUntilReady();
+  await sleep(150);
+  same('nothing runs while the queue is paused', order, []);
+  await queue.resume();
+  same('isPaused after resume', await queue.isPaused(), false);
+
+  // waitUntilFinished goes through QueueEvents (an XREAD BLOCK on the
+  // events stream that the scripts append to).
+  const result = await a.waitUntilFinished(events, 10000);
+  same('waitUntilFinished returns the return value', result, { doubled: 2 });
+
+  const total = 9; // 6 waiting + 3 prioritised (the delayed one is among them)
+  const done = await until(async () => {
+    const c = await queue.getJobCounts('completed', 'failed');
+    return c.completed + c.failed === total + 1;
+  }, 10000);
+  check('every job reached completed or failed', done);
+
+  // Standard jobs go first in FIFO order; then the prioritised ones by
+  // priority; flaky's retries come back through the delayed set.
+  const firstSix = order.slice(0, 6);
+  same('FIFO order of the standard jobs', firstSix.filter((n) => n !== 'flaky' && n !== 'doomed'),
+    ['plain', 'plain', 'bulk', 'bulk']);
+  same('priority order', order.filter((n) => n.startsWith('prio')), ['prio1', 'prio5', 'prio10']);
+  check('the delayed job ran no earlier than its delay', lateRanAt - addedAt >= 380,
+    `ran after ${lateRanAt - addedAt} ms`);
+
+  same('job counts at the end', await queue.getJobCounts(
+    'waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
+  { waiting: 0, prioritized: 0, delayed: 0, active: 0, completed: 9, failed: 1 });
+
+  const f = await queue.getJob(flaky.id);
+  same('flaky: attempts made and final state', [f.attemptsMade, await f.getState()], [3, 'completed']);
+  same('flaky: run three times', attemptsSeen.flaky, 3);
+  same('flaky: return value', f.returnvalue, { doubled: 0 });
+  same('flaky: progress', f.progress, 50);
+  const logs = await queue.getJobLogs(flaky.id);
+  same('flaky: one log line per attempt', logs.logs, ['attempt 1', 'attempt 2', 'attempt 3']);
+  const d = await queue.getJob(doomed.id);
+  same('doomed: attempts made, state and reason',
+    [d.attemptsMade, await d.getState(), d.failedReason], [2, 'failed', 'doomed failure']);
+  same('getFailed lists the doomed job', (await queue.getFailed()).map((x) => x.id), [doomed.id]);
+  same('getCompleted lists nine jobs', (await queue.getCompleted()).length, 9);
+
+  // --- Retrying a failed job ----------------------------------------------
+  // With its attempts reset, it gets both of its attempts again.
+  await d.retry('failed', { resetAttemptsMade: true });
+  const retried = await until(async () => attemptsSeen.doomed === 4 &&
+    (await queue.getJobCounts('failed')).failed === 1, 5000);
+  check('a retried failed job runs its attempts again', retried,
+    `ran ${attemptsSeen.doomed} times in all`);
+  const d2 = await queue.getJob(doomed.id);
+  same('doomed after the retry: attempts made and state',
+    [d2.attemptsMade, await d2.getState()], [2, 'failed']);
+  await worker.close();
+
+  // --- Cleaning and removal -----------------------------------------------
+  const cleaned = await queue.clean(0, 100, 'completed');
+  same('clean removes every completed job', cleaned.length, 9);
+  same('completed count after clean', (await queue.getJobCounts('completed')).completed, 0);
+  same('a cleaned job is gone', await queue.getJob(a.id), undefined);
+  await queue.drain(true);
+  await queue.obliterate({ force: true });
+  const plain = new IORedis(connection);
+  same('obliterate leaves no keys', await plain.keys(`bull:${qname}:*`), []);
+  plain.disconnect();
+
+  await events.close();
+  await queue.close();
+}
+
+main()
+  .catch((e) => {
+    console.log(`FAIL uncaught error: ${e && e.stack ? e.stack : e}`);
+    failures.push('uncaught error');
+  })
+  .finally(() => {
+    clearTimeout(timer);
+    if (failures.length) {
+      console.log(`${failures.length} check(s) failed: ${failures.join('; ')}`);
+      process.exit(1);
+    }
+    console.log('all BullMQ checks passed');
+    process.exit(0);
+  });
