@@ -1,13 +1,14 @@
 //! Real client libraries whose operations are Lua scripts, run unmodified
-//! against cinnabar-server: BullMQ (a job queue, over ioredis) and redis-py's
-//! `Lock`. Each is a program under `tests/clients/` that takes the server's
-//! port, prints one line per check and exits non-zero on any mismatch.
+//! against cinnabar-server: BullMQ (a job queue, over ioredis), redis-py's
+//! `Lock`, and the `limits` rate limiter. Each is a program under
+//! `tests/clients/` that takes the server's port, prints one line per check
+//! and exits non-zero on any mismatch.
 //!
 //! They need node with `npm ci` done in `tests/clients/bullmq`, and python3
-//! with the `redis` package (`pip install -r tests/clients/requirements.txt`);
-//! `.ci/run` installs both. A missing one fails the test rather than skipping
-//! it. With `CINNABAR_CLIENTS_AGAINST=redis` the programs run against a
-//! reference redis-server instead, which checks the programs themselves.
+//! with `pip install -r tests/clients/requirements.txt`; `.ci/run` does
+//! both. A missing package fails the test rather than skipping it. With
+//! `CINNABAR_CLIENTS_AGAINST=redis` the programs run against a reference
+//! redis-server instead, which checks the programs themselves.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -121,21 +122,34 @@ fn bullmq_queue_and_worker() {
     run_client(&dir, "node", &["queue.js"]);
 }
 
+/// Whether python3 can import `module`; fails the test naming the fix if not.
+fn require_python(module: &str) {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "python3 with {module} is needed: pip install -r {} (.ci/run does)",
+        clients_dir().join("requirements.txt").display()
+    );
+}
+
 /// redis-py's Lock: acquire, release, extend, reacquire and their token
 /// checks, expiry, blocking acquires contending between clients, mutual
 /// exclusion under threads, and reloading its scripts after SCRIPT FLUSH.
 #[test]
 fn redis_py_lock() {
-    let dir = clients_dir();
-    let have_redis_py = Command::new("python3")
-        .args(["-c", "import redis"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        have_redis_py,
-        "python3 with redis-py is needed: pip install -r {} (.ci/run does)",
-        dir.join("requirements.txt").display()
-    );
-    run_client(&dir, "python3", &["redis_py_lock.py"]);
+    require_python("redis");
+    run_client(&clients_dir(), "python3", &["redis_py_lock.py"]);
+}
+
+/// The `limits` rate limiter's three strategies (fixed window, moving
+/// window, sliding window counter): counting, costs, clearing, windows
+/// expiring, the stored timestamps' format, and reset() (KEYS in a script).
+#[test]
+fn limits_rate_limiter() {
+    require_python("limits");
+    run_client(&clients_dir(), "python3", &["rate_limits.py"]);
 }
