@@ -10,6 +10,7 @@
 //! `CINNABAR_CLIENTS_AGAINST=redis` the programs run against a reference
 //! redis-server instead, which checks the programs themselves.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -26,17 +27,49 @@ enum Target {
     Redis(Redis),
 }
 
+/// Whether CINNABAR_CLIENTS_AGAINST asks for redis-server.
+fn against_redis() -> bool {
+    match std::env::var("CINNABAR_CLIENTS_AGAINST").as_deref() {
+        Ok("redis") => true,
+        Ok("cinnabar") | Err(_) => false,
+        Ok(other) => panic!("CINNABAR_CLIENTS_AGAINST={other}: want cinnabar or redis"),
+    }
+}
+
 impl Target {
-    /// cinnabar-server, or redis-server when CINNABAR_CLIENTS_AGAINST=redis.
+    /// cinnabar-server, or redis-server when CINNABAR_CLIENTS_AGAINST=redis,
+    /// without persistence.
     fn start() -> Target {
-        match std::env::var("CINNABAR_CLIENTS_AGAINST").as_deref() {
-            Ok("redis") => {
-                Target::Redis(redis().expect("CINNABAR_CLIENTS_AGAINST=redis needs redis-server"))
+        if against_redis() {
+            Target::Redis(redis().expect("CINNABAR_CLIENTS_AGAINST=redis needs redis-server"))
+        } else {
+            Target::Cinnabar(Server::start_with(&["--appendonly", "no"]))
+        }
+    }
+
+    /// The same, with an AOF in `dir` (which outlives the server).
+    fn start_in(dir: &str) -> Target {
+        let args = ["--appendonly", "yes"];
+        if against_redis() {
+            Target::Redis(redis_in(dir, &args).expect("needs redis-server"))
+        } else {
+            Target::Cinnabar(Server::start_in(dir, &args))
+        }
+    }
+
+    /// SHUTDOWN, which flushes the AOF, and waits for the process to end.
+    fn shutdown(self) {
+        match self {
+            Target::Redis(r) => r.shutdown(),
+            Target::Cinnabar(mut s) => {
+                let mut c = s.conn();
+                c.send(b"SHUTDOWN\r\n");
+                let _ = c.read_to_close();
+                assert!(
+                    s.wait_exit(Duration::from_secs(10)).is_some(),
+                    "no exit after SHUTDOWN"
+                );
             }
-            Ok("cinnabar") | Err(_) => {
-                Target::Cinnabar(Server::start_with(&["--appendonly", "no"]))
-            }
-            Ok(other) => panic!("CINNABAR_CLIENTS_AGAINST={other}: want cinnabar or redis"),
         }
     }
 
@@ -45,6 +78,10 @@ impl Target {
             Target::Cinnabar(s) => &s.addr,
             Target::Redis(r) => &r.addr,
         }
+    }
+
+    fn conn(&self) -> Conn {
+        Conn::connect(self.addr())
     }
 
     fn port(&self) -> String {
@@ -56,22 +93,46 @@ fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
 }
 
-/// Runs `program args.. PORT` in `dir` against a fresh target and asserts
-/// that it exits 0; its output is shown on failure. The server must still
-/// answer afterwards (a crash the client misread would otherwise pass).
-fn run_client(dir: &Path, program: &str, args: &[&str]) {
-    let target = Target::start();
+/// The BullMQ program's directory, failing the test if `npm ci` was not run.
+fn bullmq_dir() -> PathBuf {
+    let dir = clients_dir().join("bullmq");
+    assert!(
+        dir.join("node_modules/bullmq").is_dir(),
+        "BullMQ is not installed: run `npm ci --ignore-scripts` in {} (.ci/run does)",
+        dir.display()
+    );
+    dir
+}
+
+/// Whether python3 can import `module`; fails the test naming the fix if not.
+fn require_python(module: &str) {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "python3 with {module} is needed: pip install -r {} (.ci/run does)",
+        clients_dir().join("requirements.txt").display()
+    );
+}
+
+/// Runs `program script PORT extra..` in `dir` against `target` and
+/// asserts that it exits 0; its output is shown on failure. The server
+/// must still answer afterwards (a crash the client misread would
+/// otherwise pass).
+fn run_client(target: &Target, dir: &Path, program: &str, script: &str, extra: &[&str]) {
     let mut child = Command::new(program)
-        .args(args)
+        .arg(script)
         .arg(target.port())
+        .args(extra)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {program} (is it installed? .ci/run installs it): {e}")
-        });
+        .unwrap_or_else(|e| panic!("cannot run {program} (.ci/run installs it): {e}"));
     // Read both pipes on threads so a chatty program cannot block on them.
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
@@ -98,13 +159,90 @@ fn run_client(dir: &Path, program: &str, args: &[&str]) {
         std::thread::sleep(Duration::from_millis(50));
     };
     let (out, err) = (out_t.join().unwrap(), err_t.join().unwrap());
-    let shown = format!("{program} {args:?}\n--- stdout\n{out}--- stderr\n{err}");
+    let shown = format!("{program} {script} {extra:?}\n--- stdout\n{out}--- stderr\n{err}");
     match status {
         None => panic!("did not finish within {LIMIT:?}: {shown}"),
         Some(st) => assert!(st.success(), "exited with {st}: {shown}"),
     }
-    let mut c = Conn::connect(target.addr());
-    assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n", "the server after {shown}");
+    assert_eq!(
+        target.conn().cmd(&["PING"]),
+        b"+PONG\r\n",
+        "the server after {shown}"
+    );
+}
+
+/// One reply, parsed.
+fn value(c: &mut Conn, args: &[&[u8]]) -> Value {
+    let raw = c.cmdb(args);
+    parse_reply(&raw).unwrap().expect("a whole reply").0
+}
+
+/// A reply as readable text (bulk strings as quoted UTF-8, lossily).
+fn render(v: &Value) -> String {
+    match v {
+        Value::Bulk(b) => format!("{:?}", String::from_utf8_lossy(b)),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(render).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Value::Int(i) => i.to_string(),
+        Value::Status(s) => s.clone(),
+        Value::Error(e) => format!("-{e}"),
+        Value::Nil => "nil".to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Bulk strings, sorted, as readable text.
+fn sorted_text(mut items: Vec<Vec<u8>>) -> String {
+    items.sort();
+    render(&Value::Array(items.into_iter().map(Value::Bulk).collect()))
+}
+
+/// Every key of database 0 with its type, contents and PEXPIRETIME, as
+/// text that does not depend on hash table order.
+fn snapshot(c: &mut Conn) -> BTreeMap<String, String> {
+    let mut all = BTreeMap::new();
+    for key in bulks(value(c, &[b"KEYS", b"*"])) {
+        let k = &key[..];
+        let ty = render(&value(c, &[b"TYPE", k]));
+        let contents = match ty.as_str() {
+            "string" => render(&value(c, &[b"GET", k])),
+            "list" => render(&value(c, &[b"LRANGE", k, b"0", b"-1"])),
+            "hash" => {
+                let flat = bulks(value(c, &[b"HGETALL", k]));
+                let pairs = flat.chunks(2).map(|p| [&p[0][..], b"=", &p[1]].concat());
+                sorted_text(pairs.collect())
+            }
+            "set" => sorted_text(bulks(value(c, &[b"SMEMBERS", k]))),
+            "zset" => render(&value(c, &[b"ZRANGE", k, b"0", b"-1", b"WITHSCORES"])),
+            "stream" => {
+                let info = match value(c, &[b"XINFO", b"STREAM", k]) {
+                    Value::Array(v) => v,
+                    other => panic!("XINFO STREAM: {other:?}"),
+                };
+                // The fields a reload must keep (the radix tree's shape
+                // may differ).
+                let keep = [
+                    &b"length"[..],
+                    b"last-generated-id",
+                    b"entries-added",
+                    b"groups",
+                ];
+                let kept: Vec<String> = info
+                    .chunks(2)
+                    .filter(|f| keep.contains(&f[0].as_bytes().unwrap_or_default()))
+                    .map(|f| format!("{} {}", render(&f[0]), render(&f[1])))
+                    .collect();
+                let entries = value(c, &[b"XRANGE", k, b"-", b"+"]);
+                format!("{kept:?} {}", render(&entries))
+            }
+            other => panic!("{}: unexpected type {other}", show(k)),
+        };
+        let ttl = render(&value(c, &[b"PEXPIRETIME", k]));
+        all.insert(show(k), format!("{ty} {contents} expires {ttl}"));
+    }
+    all
 }
 
 /// BullMQ: adding jobs (plain, with a fixed id, prioritised, delayed, in
@@ -113,27 +251,40 @@ fn run_client(dir: &Path, program: &str, args: &[&str]) {
 /// drain and obliterate.
 #[test]
 fn bullmq_queue_and_worker() {
-    let dir = clients_dir().join("bullmq");
-    assert!(
-        dir.join("node_modules/bullmq").is_dir(),
-        "BullMQ is not installed: run `npm ci --ignore-scripts` in {} (.ci/run does)",
-        dir.display()
-    );
-    run_client(&dir, "node", &["queue.js"]);
+    let dir = bullmq_dir();
+    run_client(&Target::start(), &dir, "node", "queue.js", &[]);
 }
 
-/// Whether python3 can import `module`; fails the test naming the fix if not.
-fn require_python(module: &str) {
-    let ok = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "python3 with {module} is needed: pip install -r {} (.ci/run does)",
-        clients_dir().join("requirements.txt").display()
+/// What BullMQ's scripts wrote (hashes, lists, sorted sets, a stream,
+/// counters and TTLs, with jobs left waiting, prioritised, delayed and
+/// failed) comes back the same after a restart from the AOF: the scripts'
+/// effects reached it whole.
+#[test]
+fn bullmq_state_survives_a_restart() {
+    let bull = bullmq_dir();
+    let dir = TempDir::new("clients-aof");
+    let before = {
+        let target = Target::start_in(dir.path());
+        run_client(&target, &bull, "node", "queue.js", &["--keep"]);
+        let snap = snapshot(&mut target.conn());
+        target.shutdown();
+        snap
+    };
+    let types: std::collections::BTreeSet<_> = before
+        .values()
+        .map(|v| v.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types.len(),
+        5,
+        "expected strings, lists, hashes, zsets and a stream, got {types:?}"
     );
+    let target = Target::start_in(dir.path());
+    let after = snapshot(&mut target.conn());
+    for (k, v) in &before {
+        assert_eq!(after.get(k), Some(v), "key {k} after the restart");
+    }
+    assert_eq!(after.len(), before.len(), "keys after the restart");
 }
 
 /// redis-py's Lock: acquire, release, extend, reacquire and their token
@@ -142,7 +293,13 @@ fn require_python(module: &str) {
 #[test]
 fn redis_py_lock() {
     require_python("redis");
-    run_client(&clients_dir(), "python3", &["redis_py_lock.py"]);
+    run_client(
+        &Target::start(),
+        &clients_dir(),
+        "python3",
+        "redis_py_lock.py",
+        &[],
+    );
 }
 
 /// The `limits` rate limiter's three strategies (fixed window, moving
@@ -151,5 +308,11 @@ fn redis_py_lock() {
 #[test]
 fn limits_rate_limiter() {
     require_python("limits");
-    run_client(&clients_dir(), "python3", &["rate_limits.py"]);
+    run_client(
+        &Target::start(),
+        &clients_dir(),
+        "python3",
+        "rate_limits.py",
+        &[],
+    );
 }

@@ -3,9 +3,11 @@
 // to EVAL) that packs options with cmsgpack and reads them back, so this
 // exercises the scripting engine the way a production queue does.
 //
-// Usage: node queue.js PORT
+// Usage: node queue.js PORT [--keep]
 // Prints one line per check and exits non-zero if any check failed (or the
-// whole run took longer than its time limit).
+// whole run took longer than its time limit). With --keep the queue is left
+// in the server, with jobs in every state, instead of obliterated (for a
+// test that restarts the server and compares the dataset).
 'use strict';
 
 const { Queue, Worker, QueueEvents } = require('bullmq');
@@ -13,9 +15,10 @@ const IORedis = require('ioredis');
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) {
-  console.error('usage: node queue.js PORT');
+  console.error('usage: node queue.js PORT [--keep]');
   process.exit(2);
 }
+const keep = process.argv[3] === '--keep';
 // No reconnecting: a refused or dropped connection fails the run at once.
 const connection = { host: '127.0.0.1', port, retryStrategy: () => null };
 // A fresh name per run, so a run against a shared redis-server starts
@@ -186,11 +189,21 @@ async function main() {
   same('clean removes every completed job', cleaned.length, 9);
   same('completed count after clean', (await queue.getJobCounts('completed')).completed, 0);
   same('a cleaned job is gone', await queue.getJob(a.id), undefined);
-  await queue.drain(true);
-  await queue.obliterate({ force: true });
-  const plain = new IORedis(connection);
-  same('obliterate leaves no keys', await plain.keys(`bull:${qname}:*`), []);
-  plain.disconnect();
+  if (keep) {
+    // Leave a job in each state a dataset can hold without a worker: the
+    // failed one is there already.
+    await queue.add('left', { w: 1 });
+    await queue.add('left', { p: 1 }, { priority: 3 });
+    await queue.add('left', { d: 1 }, { delay: 3600 * 1000 });
+    same('jobs left for --keep', await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'failed'),
+      { waiting: 1, prioritized: 1, delayed: 1, failed: 1 });
+  } else {
+    await queue.drain(true);
+    await queue.obliterate({ force: true });
+    const plain = new IORedis(connection);
+    same('obliterate leaves no keys', await plain.keys(`bull:${qname}:*`), []);
+    plain.disconnect();
+  }
 
   await events.close();
   await queue.close();
