@@ -1,10 +1,10 @@
 //! Real client libraries whose operations are Lua scripts, run unmodified
-//! against cinnabar-server: BullMQ (a job queue, over ioredis), redis-py's
-//! `Lock`, and the `limits` rate limiter. Each is a program under
-//! `tests/clients/` that takes the server's port, prints one line per check
-//! and exits non-zero on any mismatch.
+//! against cinnabar-server: BullMQ (a job queue, over ioredis), Redlock
+//! (over three servers), redis-py's `Lock`, and the `limits` rate limiter.
+//! Each is a program under `tests/clients/` that takes the servers' ports,
+//! prints one line per check and exits non-zero on any mismatch.
 //!
-//! They need node with `npm ci` done in `tests/clients/bullmq`, and python3
+//! They need node with `npm ci` done in `tests/clients/node`, and python3
 //! with `pip install -r tests/clients/requirements.txt`; `.ci/run` does
 //! both. A missing package fails the test rather than skipping it. With
 //! `CINNABAR_CLIENTS_AGAINST=redis` the programs run against a reference
@@ -93,12 +93,12 @@ fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
 }
 
-/// The BullMQ program's directory, failing the test if `npm ci` was not run.
-fn bullmq_dir() -> PathBuf {
-    let dir = clients_dir().join("bullmq");
+/// The node programs' directory, failing the test if `npm ci` was not run.
+fn node_dir() -> PathBuf {
+    let dir = clients_dir().join("node");
     assert!(
-        dir.join("node_modules/bullmq").is_dir(),
-        "BullMQ is not installed: run `npm ci --ignore-scripts` in {} (.ci/run does)",
+        dir.join("node_modules/bullmq").is_dir() && dir.join("node_modules/redlock").is_dir(),
+        "the node packages are not installed: run `npm ci --ignore-scripts` in {} (.ci/run does)",
         dir.display()
     );
     dir
@@ -118,14 +118,14 @@ fn require_python(module: &str) {
     );
 }
 
-/// Runs `program script PORT extra..` in `dir` against `target` and
-/// asserts that it exits 0; its output is shown on failure. The server
+/// Runs `program script PORT.. extra..` in `dir` against `targets` and
+/// asserts that it exits 0; its output is shown on failure. The servers
 /// must still answer afterwards (a crash the client misread would
 /// otherwise pass).
-fn run_client(target: &Target, dir: &Path, program: &str, script: &str, extra: &[&str]) {
+fn run_client(targets: &[&Target], dir: &Path, program: &str, script: &str, extra: &[&str]) {
     let mut child = Command::new(program)
         .arg(script)
-        .arg(target.port())
+        .args(targets.iter().map(|t| t.port()))
         .args(extra)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -164,11 +164,13 @@ fn run_client(target: &Target, dir: &Path, program: &str, script: &str, extra: &
         None => panic!("did not finish within {LIMIT:?}: {shown}"),
         Some(st) => assert!(st.success(), "exited with {st}: {shown}"),
     }
-    assert_eq!(
-        target.conn().cmd(&["PING"]),
-        b"+PONG\r\n",
-        "the server after {shown}"
-    );
+    for t in targets {
+        assert_eq!(
+            t.conn().cmd(&["PING"]),
+            b"+PONG\r\n",
+            "a server after {shown}"
+        );
+    }
 }
 
 /// One reply, parsed.
@@ -251,8 +253,13 @@ fn snapshot(c: &mut Conn) -> BTreeMap<String, String> {
 /// drain and obliterate.
 #[test]
 fn bullmq_queue_and_worker() {
-    let dir = bullmq_dir();
-    run_client(&Target::start(), &dir, "node", "queue.js", &[]);
+    run_client(
+        &[&Target::start()],
+        &node_dir(),
+        "node",
+        "bullmq_queue.js",
+        &[],
+    );
 }
 
 /// What BullMQ's scripts wrote (hashes, lists, sorted sets, a stream,
@@ -261,11 +268,11 @@ fn bullmq_queue_and_worker() {
 /// effects reached it whole.
 #[test]
 fn bullmq_state_survives_a_restart() {
-    let bull = bullmq_dir();
+    let node = node_dir();
     let dir = TempDir::new("clients-aof");
     let before = {
         let target = Target::start_in(dir.path());
-        run_client(&target, &bull, "node", "queue.js", &["--keep"]);
+        run_client(&[&target], &node, "node", "bullmq_queue.js", &["--keep"]);
         let snap = snapshot(&mut target.conn());
         target.shutdown();
         snap
@@ -287,6 +294,17 @@ fn bullmq_state_survives_a_restart() {
     assert_eq!(after.len(), before.len(), "keys after the restart");
 }
 
+/// Redlock over three independent servers: a lock on two resources (all
+/// or nothing per server), extend, release checking the value, quorum (two
+/// of three) and its absence, expiry, automatic extension in `using`, and
+/// three workers contending for a mutex.
+#[test]
+fn redlock_three_servers() {
+    let node = node_dir();
+    let (a, b, c) = (Target::start(), Target::start(), Target::start());
+    run_client(&[&a, &b, &c], &node, "node", "redlock.js", &[]);
+}
+
 /// redis-py's Lock: acquire, release, extend, reacquire and their token
 /// checks, expiry, blocking acquires contending between clients, mutual
 /// exclusion under threads, and reloading its scripts after SCRIPT FLUSH.
@@ -294,7 +312,7 @@ fn bullmq_state_survives_a_restart() {
 fn redis_py_lock() {
     require_python("redis");
     run_client(
-        &Target::start(),
+        &[&Target::start()],
         &clients_dir(),
         "python3",
         "redis_py_lock.py",
@@ -309,7 +327,7 @@ fn redis_py_lock() {
 fn limits_rate_limiter() {
     require_python("limits");
     run_client(
-        &Target::start(),
+        &[&Target::start()],
         &clients_dir(),
         "python3",
         "rate_limits.py",

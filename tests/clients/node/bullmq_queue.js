@@ -3,7 +3,7 @@
 // to EVAL) that packs options with cmsgpack and reads them back, so this
 // exercises the scripting engine the way a production queue does.
 //
-// Usage: node queue.js PORT [--keep]
+// Usage: node bullmq_queue.js PORT [--keep]
 // Prints one line per check and exits non-zero if any check failed (or the
 // whole run took longer than its time limit). With --keep the queue is left
 // in the server, with jobs in every state, instead of obliterated (for a
@@ -15,7 +15,7 @@ const IORedis = require('ioredis');
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) {
-  console.error('usage: node queue.js PORT [--keep]');
+  console.error('usage: node bullmq_queue.js PORT [--keep]');
   process.exit(2);
 }
 const keep = process.argv[3] === '--keep';
