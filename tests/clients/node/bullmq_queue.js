@@ -10,7 +10,7 @@
 // test that restarts the server and compares the dataset).
 'use strict';
 
-const { Queue, Worker, QueueEvents } = require('bullmq');
+const { FlowProducer, Queue, Worker, QueueEvents } = require('bullmq');
 const IORedis = require('ioredis');
 
 const port = Number(process.argv[2]);
@@ -52,7 +52,7 @@ async function until(cond, ms) {
   return false;
 }
 
-// Without a server ioredis retries forever; bound the whole run instead.
+// Bound the whole run: a lost reply would otherwise leave it waiting forever.
 const LIMIT_MS = 30000;
 const timer = setTimeout(() => {
   console.log(`FAIL the run did not finish within ${LIMIT_MS} ms`);
@@ -60,6 +60,28 @@ const timer = setTimeout(() => {
 }, LIMIT_MS);
 
 async function main() {
+  await basics();
+  await flows();
+  await limitedAndDeduplicated();
+  await scheduler();
+}
+
+// Obliterates `queue` at the end of a part, or leaves it with --keep.
+async function finish(queue) {
+  if (!keep) {
+    await queue.obliterate({ force: true });
+    // The rate limiter's key is not obliterated but expires by itself.
+    const plain = new IORedis(connection);
+    const pattern = `bull:${queue.name}:*`;
+    const gone = await until(async () => (await plain.keys(pattern)).length === 0, 2000);
+    check(`obliterate leaves no keys of ${queue.name}`, gone, JSON.stringify(await plain.keys(pattern)));
+    plain.disconnect();
+  }
+  await queue.close();
+}
+
+// A queue and a worker: adding, states, retries, counts, cleaning.
+async function basics() {
   const queue = new Queue(qname, { connection });
   const events = new QueueEvents(qname, { connection });
   await queue.waitUntilReady();
@@ -199,14 +221,98 @@ async function main() {
       { waiting: 1, prioritized: 1, delayed: 1, failed: 1 });
   } else {
     await queue.drain(true);
-    await queue.obliterate({ force: true });
-    const plain = new IORedis(connection);
-    same('obliterate leaves no keys', await plain.keys(`bull:${qname}:*`), []);
-    plain.disconnect();
   }
-
   await events.close();
-  await queue.close();
+  await finish(queue);
+}
+
+// A flow: a parent runs after its children (and a child after its own
+// child), and sees their return values.
+async function flows() {
+  const name = `${qname}-flow`;
+  const producer = new FlowProducer({ connection });
+  const tree = await producer.add({
+    name: 'parent',
+    queueName: name,
+    children: [
+      { name: 'child1', queueName: name, data: { c: 1 } },
+      { name: 'child2', queueName: name, data: { c: 2 } },
+      {
+        name: 'child3',
+        queueName: name,
+        data: { c: 3 },
+        children: [{ name: 'grandchild', queueName: name, data: {} }],
+      },
+    ],
+  });
+  const queue = new Queue(name, { connection });
+  const events = new QueueEvents(name, { connection });
+  await events.waitUntilReady();
+  same('flow: the parent waits for its children', await tree.job.getState(), 'waiting-children');
+  same('flow: counts before the worker', await queue.getJobCounts('waiting', 'waiting-children'),
+    { waiting: 3, 'waiting-children': 2 });
+  const deps = await tree.job.getDependenciesCount();
+  same('flow: the parent counts its pending children', [deps.processed, deps.unprocessed], [0, 3]);
+
+  const order = [];
+  const worker = new Worker(name, async (job) => {
+    order.push(job.name);
+    if (job.name === 'parent') return Object.values(await job.getChildrenValues()).sort();
+    return job.name === 'grandchild' ? 0 : job.data.c * 10;
+  }, { connection, concurrency: 1 });
+  const result = await tree.job.waitUntilFinished(events, 10000);
+  same("flow: the parent sees its children's return values", result, [10, 20, 30]);
+  same('flow: the parent ran last', order[order.length - 1], 'parent');
+  check('flow: the grandchild ran before its parent', order.indexOf('grandchild') < order.indexOf('child3'),
+    JSON.stringify(order));
+  same('flow: all five completed', (await queue.getJobCounts('completed')).completed, 5);
+  await worker.close();
+  await events.close();
+  await producer.close();
+  await finish(queue);
+}
+
+// A rate-limited worker, and a deduplicated add.
+async function limitedAndDeduplicated() {
+  const name = `${qname}-limited`;
+  const queue = new Queue(name, { connection });
+  await queue.addBulk(Array.from({ length: 6 }, (_, i) => ({ name: 'limited', data: { i } })));
+  const d1 = await queue.add('dedup', { v: 1 }, { deduplication: { id: 'same' } });
+  const d2 = await queue.add('dedup', { v: 2 }, { deduplication: { id: 'same' } });
+  same('deduplication: the second add gives the first job', d2.id, d1.id);
+  same('deduplication: one job added', (await queue.getJobCounts('waiting')).waiting, 7);
+
+  const times = [];
+  const t0 = Date.now();
+  const worker = new Worker(name, async () => {
+    times.push(Date.now() - t0);
+  }, { connection, concurrency: 1, limiter: { max: 2, duration: 300 } });
+  const finished = await until(async () => (await queue.getJobCounts('completed')).completed === 7, 10000);
+  check('limiter: all seven ran', finished, `${times.length} ran`);
+  // Two per 300 ms: the seventh runs in the fourth window.
+  check('limiter: two per 300 ms', times.length === 7 && times[6] >= 850,
+    JSON.stringify(times));
+  await worker.close();
+  await finish(queue);
+}
+
+// A job scheduler making a job every 100 ms, three times.
+async function scheduler() {
+  const name = `${qname}-sched`;
+  const queue = new Queue(name, { connection });
+  await queue.upsertJobScheduler('ticker', { every: 100, limit: 3 }, { name: 'tick', data: { t: 1 } });
+  same('scheduler: listed', (await queue.getJobSchedulers()).map((x) => x.key), ['ticker']);
+  const ticks = [];
+  const worker = new Worker(name, async (job) => {
+    ticks.push(job.name);
+  }, { connection });
+  await until(async () => ticks.length >= 3, 5000);
+  await sleep(300);
+  same('scheduler: three ticks, then its limit stops it', ticks, ['tick', 'tick', 'tick']);
+  await worker.close();
+  await queue.removeJobScheduler('ticker');
+  same('scheduler: removed', await queue.getJobSchedulersCount(), 0);
+  await finish(queue);
 }
 
 main()
