@@ -53,7 +53,7 @@ def basics(r, r2, name):
     same("locked", lock.locked(), True)
     same("owned", lock.owned(), True)
     same("the key holds the token", r.get(name), lock.local.token)
-    check("the lock expires in 5 s", 4000 < r.pttl(name) <= 5000, f"pttl {r.pttl(name)}")
+    check("the lock expires in 5 s", 3000 < r.pttl(name) <= 5000, f"pttl {r.pttl(name)}")
 
     other = r2.lock(name, timeout=5)
     same("a second client cannot take a held lock", other.acquire(blocking=False), False)
@@ -62,15 +62,15 @@ def basics(r, r2, name):
     got = other.acquire(blocking_timeout=0.3, sleep=0.05)
     waited = time.monotonic() - t0
     same("a blocking acquire gives up after blocking_timeout", got, False)
-    check("... having waited about that long", 0.2 <= waited < 2, f"waited {waited:.3f} s")
+    check("... having waited about that long", 0.2 <= waited < 5, f"waited {waited:.3f} s")
 
     # extend adds to the remaining time, or replaces it.
     same("extend", lock.extend(5), True)
-    check("extend adds to the TTL", 9000 < r.pttl(name) <= 10000, f"pttl {r.pttl(name)}")
+    check("extend adds to the TTL", 8000 < r.pttl(name) <= 10000, f"pttl {r.pttl(name)}")
     same("extend replacing the TTL", lock.extend(2, replace_ttl=True), True)
-    check("the TTL is replaced", 1000 < r.pttl(name) <= 2000, f"pttl {r.pttl(name)}")
+    check("the TTL is replaced", 500 < r.pttl(name) <= 2000, f"pttl {r.pttl(name)}")
     same("reacquire", lock.reacquire(), True)
-    check("reacquire resets the TTL", 4000 < r.pttl(name) <= 5000, f"pttl {r.pttl(name)}")
+    check("reacquire resets the TTL", 3000 < r.pttl(name) <= 5000, f"pttl {r.pttl(name)}")
 
     # The scripts compare tokens: a wrong one changes nothing.
     raises("release with a wrong token", LockNotOwnedError, lambda: other.do_release(b"wrong"))
@@ -79,7 +79,7 @@ def basics(r, r2, name):
     raises("reacquire with a wrong token", LockNotOwnedError, other.reacquire)
     other.local.token = None
     same("the wrong tokens left the key alone", r.get(name), lock.local.token)
-    check("... and its TTL", 4000 < r.pttl(name) <= 5000, f"pttl {r.pttl(name)}")
+    check("... and its TTL", 3000 < r.pttl(name) <= 5000, f"pttl {r.pttl(name)}")
 
     lock.release()
     same("release frees the key", r.exists(name), 0)
@@ -107,7 +107,7 @@ def expiry(r, r2, name):
     t0 = time.monotonic()
     same("another client gets it once it expires", later.acquire(blocking_timeout=3, sleep=0.02), True)
     waited = time.monotonic() - t0
-    check("... after about its timeout", 0.1 <= waited < 2, f"waited {waited:.3f} s")
+    check("... after about its timeout", 0.1 <= waited < 5, f"waited {waited:.3f} s")
     raises("the first owner cannot release it now", LockNotOwnedError, short.release)
     short.local.token = later.local.token[:-1] + b"?"
     raises("nor extend it", LockNotOwnedError, lambda: short.extend(1))
@@ -138,7 +138,7 @@ def contention(r, r2, name):
     t.join(10)
     same("the waiter gets the lock after the release", result.get("got"), True)
     waited = result.get("waited", 0)
-    check("... soon after it", 0.25 <= waited < 2, f"waited {waited:.3f} s")
+    check("... soon after it", 0.25 <= waited < 5, f"waited {waited:.3f} s")
 
 
 def exclusion(port, name):

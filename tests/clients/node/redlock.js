@@ -88,7 +88,7 @@ async function main() {
   same('acquire sets every resource on every server to the lock value',
     [await values(k('a')), await values(k('b'))],
     [[lock.value, lock.value, lock.value], [lock.value, lock.value, lock.value]]);
-  const [ok1, t1] = await ttlsWithin(k('a'), 1000, 2000);
+  const [ok1, t1] = await ttlsWithin(k('a'), 500, 2000);
   check('with the duration as TTL', ok1, JSON.stringify(t1));
   same('every server voted for it', lock.attempts.length && (await lock.attempts[0]).votesFor.size, 3);
 
@@ -98,7 +98,7 @@ async function main() {
   same('and sets none of its resources', await values(k('c')), [null, null, null]);
 
   const ext = await settled(await lock.extend(5000));
-  const [ok2, t2] = await ttlsWithin(k('b'), 4000, 5000);
+  const [ok2, t2] = await ttlsWithin(k('b'), 2000, 5000);
   check('extend sets the new TTL everywhere', ok2, JSON.stringify(t2));
   same('and keeps the value', await values(k('b')), [ext.value, ext.value, ext.value]);
   const e2 = await rejects(lock.extend(5000));
@@ -138,8 +138,8 @@ async function main() {
 
   // --- using(): extended automatically while the routine runs ----------------
   let abortedInside = null;
-  await once.using([k('u')], 400, { automaticExtensionThreshold: 200 }, async (signal) => {
-    await sleep(900);
+  await once.using([k('u')], 600, { automaticExtensionThreshold: 400 }, async (signal) => {
+    await sleep(1300);
     abortedInside = signal.aborted;
     same('held past its duration by automatic extension', (await values(k('u'))).every((v) => v !== null), true);
   });
@@ -147,7 +147,7 @@ async function main() {
   same('released when the routine ends', await values(k('u')), [null, null, null]);
 
   // --- Contention: read-modify-write under the lock loses nothing -----------
-  const patient = new Redlock(clients, { retryCount: 200, retryDelay: 10, retryJitter: 5 });
+  const patient = new Redlock(clients, { retryCount: 1000, retryDelay: 10, retryJitter: 5 });
   const counter = k('counter');
   const rounds = 10;
   const worker = async () => {
