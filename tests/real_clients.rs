@@ -348,3 +348,19 @@ fn limits_rate_limiter() {
         &[],
     );
 }
+
+/// The same two Python programs over RESP3 (HELLO 3): script replies,
+/// false and tables holding false among them, in RESP3's encoding.
+#[test]
+fn python_clients_over_resp3() {
+    require_python("limits");
+    for script in ["redis_py_lock.py", "rate_limits.py"] {
+        run_client(
+            &[&Target::start()],
+            &clients_dir(),
+            "python3",
+            script,
+            &["--resp3"],
+        );
+    }
+}

@@ -8,8 +8,10 @@ binary-searched with LINDEX), acquire_sliding_window and sliding_window
 The scripts return false, true, numbers and tables holding false, and
 push Lua numbers as arguments, so this checks the conversions too.
 
-Usage: python3 rate_limits.py PORT
-Prints one line per check and exits non-zero if any check failed.
+Usage: python3 rate_limits.py PORT [--resp3]
+Prints one line per check and exits non-zero if any check failed. With
+--resp3 every connection speaks RESP3 (HELLO 3), so the scripts' false and
+tables holding false come back as RESP3 nulls.
 """
 
 import sys
@@ -117,15 +119,18 @@ def expiry(storage):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: python3 rate_limits.py PORT", file=sys.stderr)
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--resp3"]):
+        print("usage: python3 rate_limits.py PORT [--resp3]", file=sys.stderr)
         sys.exit(2)
     port = int(sys.argv[1])
+    protocol = 3 if sys.argv[2:] == ["--resp3"] else 2
     # A fresh key prefix per run: reset() deletes only this run's keys.
     prefix = f"cinnabar-limits-{uuid.uuid4().hex}"
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, protocol=protocol)
     try:
-        storage = RedisStorage(f"redis://127.0.0.1:{port}", key_prefix=prefix, socket_timeout=10)
+        storage = RedisStorage(
+            f"redis://127.0.0.1:{port}", key_prefix=prefix, socket_timeout=10, protocol=protocol
+        )
         same("storage check()", storage.check(), True)
         for name, cls in STRATEGIES:
             counting(name, cls(storage))

@@ -6,8 +6,9 @@ NOSCRIPT error. This checks their results and errors, the expiry they set,
 blocking acquires that contend between clients, and mutual exclusion under
 threads.
 
-Usage: python3 redis_py_lock.py PORT
-Prints one line per check and exits non-zero if any check failed.
+Usage: python3 redis_py_lock.py PORT [--resp3]
+Prints one line per check and exits non-zero if any check failed. With
+--resp3 every connection speaks RESP3 (HELLO 3).
 """
 
 import sys
@@ -19,6 +20,8 @@ import redis
 from redis.exceptions import LockError, LockNotOwnedError
 
 failures = []
+# The protocol every connection speaks: 2, or 3 with --resp3.
+PROTOCOL = 2
 
 
 def check(what, ok, detail=""):
@@ -44,7 +47,7 @@ def raises(what, exc, fn):
 
 
 def client(port):
-    return redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+    return redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, protocol=PROTOCOL)
 
 
 def basics(r, r2, name):
@@ -185,10 +188,12 @@ def noscript(r, name):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: python3 redis_py_lock.py PORT", file=sys.stderr)
+    global PROTOCOL
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--resp3"]):
+        print("usage: python3 redis_py_lock.py PORT [--resp3]", file=sys.stderr)
         sys.exit(2)
     port = int(sys.argv[1])
+    PROTOCOL = 3 if sys.argv[2:] == ["--resp3"] else 2
     # A fresh key per run, so a shared redis-server starts from nothing.
     name = f"cinnabar-lock-{uuid.uuid4().hex}"
     r, r2 = client(port), client(port)
