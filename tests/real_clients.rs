@@ -5,8 +5,10 @@
 //! prints one line per check and exits non-zero on any mismatch.
 //!
 //! They need node with `npm ci` done in `tests/clients/node`, and python3
-//! with `pip install -r tests/clients/requirements.txt`; `.ci/run` does
-//! both. A missing package fails the test rather than skipping it. With
+//! with `pip install -r tests/clients/requirements.txt`:
+//! `tests/clients/install.sh` does both (`.ci/run` runs it, and
+//! `scripts/test.sh` when they are missing). A missing package fails the
+//! test rather than skipping it. With
 //! `CINNABAR_CLIENTS_AGAINST=redis` the programs run against a reference
 //! redis-server instead, which checks the programs themselves.
 
@@ -98,7 +100,7 @@ fn node_dir() -> PathBuf {
     let dir = clients_dir().join("node");
     assert!(
         dir.join("node_modules/bullmq").is_dir() && dir.join("node_modules/redlock").is_dir(),
-        "the node packages are not installed: run `npm ci --ignore-scripts` in {} (.ci/run does)",
+        "the node packages are not installed in {}: run tests/clients/install.sh",
         dir.display()
     );
     dir
@@ -113,8 +115,7 @@ fn require_python(module: &str) {
         .is_ok_and(|s| s.success());
     assert!(
         ok,
-        "python3 with {module} is needed: pip install -r {} (.ci/run does)",
-        clients_dir().join("requirements.txt").display()
+        "python3 with {module} is needed: run tests/clients/install.sh"
     );
 }
 
@@ -132,7 +133,7 @@ fn run_client(targets: &[&Target], dir: &Path, program: &str, script: &str, extr
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program} (.ci/run installs it): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {program} (tests/clients/install.sh): {e}"));
     // Read both pipes on threads so a chatty program cannot block on them.
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
