@@ -1,8 +1,8 @@
 """Drives redis-py's Lock against a server on 127.0.0.1:PORT.
 
 The Lock's release, extend and reacquire are Lua scripts that redis-py
-registers once and runs with EVALSHA, loading them again with EVAL after a
-NOSCRIPT error. This checks their results and errors, the expiry they set,
+registers once and runs with EVALSHA, sending SCRIPT LOAD after a NOSCRIPT
+error and trying again. This checks their results and errors, the expiry they set,
 blocking acquires that contend between clients, and mutual exclusion under
 threads.
 
@@ -183,7 +183,7 @@ def noscript(r, name):
     r.script_flush()
     same("SCRIPT FLUSH forgets it", r.script_exists(sha), [False])
     lock.release()
-    same("release works after a flush (NOSCRIPT, then EVAL)", r.exists(name), 0)
+    same("release works after a flush (NOSCRIPT, SCRIPT LOAD, EVALSHA)", r.exists(name), 0)
     same("and the script is cached again", r.script_exists(sha), [True])
 
 

@@ -1,13 +1,15 @@
 // Drives the real BullMQ (over ioredis) against a server on 127.0.0.1:PORT.
-// Every job state change in BullMQ is a Lua script (EVALSHA, falling back
-// to EVAL) that packs options with cmsgpack and reads them back, so this
+// Every job state change in BullMQ is a Lua script (sent with EVAL or
+// EVALSHA, as ioredis sees fit), reading options that node packed with
+// msgpackr through cmsgpack.unpack and writing JSON with cjson, so this
 // exercises the scripting engine the way a production queue does.
 //
 // Usage: node bullmq_queue.js PORT [--keep]
 // Prints one line per check and exits non-zero if any check failed (or the
-// whole run took longer than its time limit). With --keep the queue is left
-// in the server, with jobs in every state, instead of obliterated (for a
-// test that restarts the server and compares the dataset).
+// whole run took longer than its time limit). With --keep the queues are
+// left in the server, with jobs waiting, prioritised, delayed, failed and
+// completed, instead of obliterated (for a test that restarts the server
+// and compares the dataset).
 'use strict';
 
 const { FlowProducer, Queue, Worker, QueueEvents } = require('bullmq');
