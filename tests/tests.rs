@@ -24,6 +24,7 @@ mod persistence;
 mod precedence;
 mod protocol;
 mod pubsub;
+mod real_clients;
 mod server_cmds;
 mod set;
 mod sort;
