@@ -28,6 +28,9 @@ pub type CFn = unsafe extern "C-unwind" fn(*mut lua_State) -> c_int;
 /// `l` is a live state inside a C function called by Lua; the caller's
 /// frames hold nothing that needs dropping.
 pub unsafe fn raise(l: *mut lua_State, msg: String) -> ! {
+    // The function's values are abandoned anyway: room for the message
+    // even when the stack is full (Lua's API checks are on in this build).
+    ffi::lua_settop(l, 0);
     ffi::luaL_where(l, 1);
     push_bytes(l, msg.as_bytes());
     drop(msg);

@@ -61,8 +61,9 @@ pub fn redis_eval(script: &str) -> Outcome {
         script
     );
     conn.get_mut().write_all(req.as_bytes()).expect("write");
-    let mut line = String::new();
-    conn.read_line(&mut line).expect("read");
+    let mut raw = Vec::new();
+    conn.read_until(b'\n', &mut raw).expect("read");
+    let line = String::from_utf8_lossy(&raw).into_owned();
     let line = line.trim_end();
     match line.as_bytes().first() {
         Some(b'$') => {
