@@ -97,7 +97,7 @@ impl Host for ScriptHost<'_> {
 }
 
 /// The split of `numkeys key... arg...` starting at `ctx.argv[2]`.
-fn keys_and_args(argv: &[Bytes]) -> Result<(&[Bytes], &[Bytes]), CmdError> {
+pub(super) fn keys_and_args(argv: &[Bytes]) -> Result<(&[Bytes], &[Bytes]), CmdError> {
     let n = std::str::from_utf8(&argv[2])
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
@@ -115,7 +115,7 @@ fn keys_and_args(argv: &[Bytes]) -> Result<(&[Bytes], &[Bytes]), CmdError> {
 
 /// What is run: a cached EVAL script, or a library function.
 #[allow(dead_code)] // Function: FCALL, next.
-enum Target<'a> {
+pub(super) enum Target<'a> {
     Script(&'a [u8]),
     Function(&'a str, std::ffi::c_int),
 }
@@ -123,7 +123,7 @@ enum Target<'a> {
 /// Runs a script or function for the client: the checks its flags call
 /// for, the run with a [`ScriptHost`], then the reply (or error) and the
 /// propagation of its effects.
-fn run(
+pub(super) fn run(
     ctx: &mut Ctx,
     sc: &mut Scripting,
     target: Target,
@@ -210,7 +210,7 @@ fn run(
 }
 
 /// Lends the engine to `f` (it is `None` in the state meanwhile).
-fn with_engine(ctx: &mut Ctx, f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult) -> CmdResult {
+pub(super) fn with_engine(ctx: &mut Ctx, f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult) -> CmdResult {
     let Some(mut sc) = ctx.srv.scripting.take() else {
         return Err(CmdError::Msg(
             "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
@@ -299,7 +299,7 @@ pub fn script_flush(ctx: &mut Ctx) -> CmdResult {
 }
 
 /// Checks the optional ASYNC|SYNC of a FLUSH (both free at once here).
-fn flush_mode(argv: &[Bytes], err: &'static str) -> Result<(), CmdError> {
+pub(super) fn flush_mode(argv: &[Bytes], err: &'static str) -> Result<(), CmdError> {
     match argv.len() {
         2 => Ok(()),
         3 if argv[2].eq_ignore_ascii_case(b"async") || argv[2].eq_ignore_ascii_case(b"sync") => {
