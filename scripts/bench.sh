@@ -18,6 +18,8 @@
 # with redis-cli --pipe; (RSS after - RSS before) / elements. 1M string keys
 # (16-byte keys, 64-byte values); 100k hashes, sets and sorted sets of 10
 # fields/members each; one sorted set of 1M members.
+# EVALSHA -P 16 runs `return redis.call('GET', KEYS[1])` (loaded with
+# SCRIPT LOAD after the prefill) on the prefilled keys.
 # XADD -P 16 runs only if cinnabar knows XADD (probed first: a server that
 # answers "ERR unknown command" skips the row).
 # At the end, scripts/bench_chart.py draws the ratios (cinnabar / redis)
@@ -43,6 +45,8 @@
 #                     them (and BENCH_AOF), leaving the memory rows alone:
 #                     BENCH_TPUT=0 scripts/bench.sh is a quick memory check.
 #   BENCH_CHART=docs/bench/ratios.svg  where the chart goes.
+#   BENCH_ONLY=regex  run only the table 1 workloads whose name matches
+#                     (e.g. 'GET_P16|EVALSHA_P16'); empty runs them all.
 #
 # Per run, server CPU is the sum of the first field (ns on CPU) of
 # /proc/PID/task/*/schedstat over all threads of the server process, read
@@ -79,6 +83,7 @@ WORKLOADS=(
     "LRANGE_100_P16 lrange_100 16 100000"
     "MSET_P16 mset 16 300000"
     "XADD_P16 xadd 16 500000"
+    "EVALSHA_P16 evalsha 16 1000000"
 )
 # Table 2 (AOF on): same -n as the matching table-1 rows.
 AOF_WORKLOADS=(
@@ -255,6 +260,9 @@ run_bench() {
     local -a what=(-t "$test")
     # redis-benchmark has no XADD test: a custom command, titled by its text.
     [[ $test == xadd ]] && what=(xadd bench:stream '*' field __rand_int__)
+    # EVALSHA of a cached GET script (SCRIPT LOAD in prefill), on the keys
+    # the SETs wrote.
+    [[ $test == evalsha ]] && what=(evalsha "$EVAL_SHA" 1 key:__rand_int__)
     # Options before the command: redis-benchmark takes every word after a
     # custom command as one of its arguments (a trailing --csv made XADD's
     # field/value list odd).
@@ -318,6 +326,15 @@ prefill() {
     echo "== prefill: SET -r $KEYS -n $prefill_n -P 64" >&2
     run_bench "$CIN_PORT" set 64 "$prefill_n"
     if ((WITH_REDIS)); then run_bench "$RED_PORT" set 64 "$prefill_n"; fi
+    load_script "$CIN_PORT"
+    if ((WITH_REDIS)); then load_script "$RED_PORT"; fi
+}
+
+# The EVALSHA row's script: one GET through redis.call.
+EVAL_BODY="return redis.call('GET', KEYS[1])"
+EVAL_SHA=""
+load_script() { # port
+    EVAL_SHA=$(redis-cli -h 127.0.0.1 -p "$1" script load "$EVAL_BODY")
 }
 
 run_rounds() { # workload-array-name title
@@ -350,6 +367,11 @@ if ((BENCH_TPUT)); then
         WORKLOADS=("${kept[@]}")
     else
         redis-cli -h 127.0.0.1 -p "$CIN_PORT" del bench:probe >/dev/null
+    fi
+    if [[ -n ${BENCH_ONLY:-} ]]; then
+        kept=()
+        for w in "${WORKLOADS[@]}"; do [[ ${w%% *} =~ ^($BENCH_ONLY)$ ]] && kept+=("$w"); done
+        WORKLOADS=("${kept[@]}")
     fi
     prefill
     run_rounds WORKLOADS "table 1 (no persistence)"

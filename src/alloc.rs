@@ -37,6 +37,9 @@ static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 static STARTUP: AtomicUsize = AtomicUsize::new(0);
 /// Highest value `ALLOCATED` has reached.
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Allocations made (and reallocations that grew), ever: tests check
+/// that hot paths allocate nothing.
+static COUNT: AtomicUsize = AtomicUsize::new(0);
 
 /// jemalloc, counting. Installed as the global allocator of
 /// every binary that links this crate.
@@ -61,6 +64,7 @@ static MALLOC_CONF: &u8 = &b"slab_sizes:1-4096:16\0"[0];
 
 #[inline]
 fn grew(by: usize) {
+    COUNT.fetch_add(1, Relaxed);
     let now = ALLOCATED.fetch_add(by, Relaxed) + by;
     if now > PEAK.load(Relaxed) {
         PEAK.fetch_max(now, Relaxed);
@@ -118,6 +122,11 @@ unsafe impl GlobalAlloc for Counting {
         }
         p
     }
+}
+
+/// Allocations (and growing reallocations) the process has made so far.
+pub fn allocations() -> usize {
+    COUNT.load(Relaxed)
 }
 
 /// Bytes the process has allocated and not freed (Redis's

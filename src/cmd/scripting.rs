@@ -21,6 +21,9 @@ use crate::state::State;
 /// The host lent to a running script: the caller's session, the server
 /// and the script's frame.
 struct ScriptHost<'a> {
+    /// The command running the script (FUNCTION STATS shows it once the
+    /// script is busy).
+    argv: &'a [Bytes],
     srv: &'a mut State,
     client: &'a mut ClientState,
     frame: &'a mut Frame,
@@ -73,6 +76,7 @@ impl Host for ScriptHost<'_> {
         if let Some(r) = st.script.running.as_mut() {
             if !r.busy {
                 r.busy = true;
+                r.command = self.argv.to_vec();
                 log::warn!(
                     "Slow script detected: still in execution after {elapsed_ms} milliseconds. \
                      You can try killing the script using the {} command.",
@@ -151,7 +155,7 @@ pub(super) fn run(
     ctx.srv.script.running = Some(Running {
         caller: ctx.client.id,
         function,
-        command: ctx.argv.to_vec(),
+        command: Vec::new(),
         started: std::time::Instant::now(),
         wrote: false,
         busy: false,
@@ -160,6 +164,7 @@ pub(super) fn run(
     let caller_db = ctx.client.db;
     let dirty = ctx.srv.dirty;
     let Ctx {
+        argv,
         srv,
         client,
         frame,
@@ -167,6 +172,7 @@ pub(super) fn run(
         ..
     } = ctx;
     let mut host = ScriptHost {
+        argv,
         srv,
         client,
         frame,
@@ -210,7 +216,10 @@ pub(super) fn run(
 }
 
 /// Lends the engine to `f` (it is `None` in the state meanwhile).
-pub(super) fn with_engine(ctx: &mut Ctx, f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult) -> CmdResult {
+pub(super) fn with_engine(
+    ctx: &mut Ctx,
+    f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult,
+) -> CmdResult {
     let Some(mut sc) = ctx.srv.scripting.take() else {
         return Err(CmdError::Msg(
             "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
@@ -257,7 +266,8 @@ fn eval_generic(ctx: &mut Ctx, by_sha: bool, ro: bool) -> CmdResult {
                 ));
             }
             let mut sha = [0u8; 40];
-            sha.copy_from_slice(&arg.to_ascii_lowercase());
+            sha.copy_from_slice(arg);
+            sha.make_ascii_lowercase();
             sha
         } else {
             sc.load(arg).map_err(CmdError::Owned)?

@@ -298,14 +298,14 @@ impl Interp {
     /// protection), as Redis does before running a script.
     pub fn set_keys_argv(
         &mut self,
-        keys: &[impl AsRef<[u8]>],
-        argv: &[impl AsRef<[u8]>],
+        keys: &[bytes::Bytes],
+        argv: &[bytes::Bytes],
     ) -> Result<(), String> {
         unsafe extern "C-unwind" fn set(l: *mut lua_State) -> c_int {
             // Arguments: globals, KEYS and ARGV as light pointers to
-            // slices (the caller's, alive for the protected call).
+            // the caller's slices (alive for the protected call).
             for (i, name) in [(2, c"KEYS"), (3, c"ARGV")] {
-                let v = &*(ffi::lua_touserdata(l, i) as *const Vec<&[u8]>);
+                let v = &*(ffi::lua_touserdata(l, i) as *const &[bytes::Bytes]);
                 ffi::lua_createtable(l, v.len() as c_int, 0);
                 for (j, item) in v.iter().enumerate() {
                     push_bytes(l, item);
@@ -315,16 +315,14 @@ impl Interp {
             }
             0
         }
-        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        let argv: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
         // SAFETY: the table building runs protected (a memory error is
         // caught); the pointers outlive the call.
         unsafe {
             let l = self.l;
             ffi::lua_pushcfunction(l, set);
             ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.globals as ffi::lua_Integer);
-            ffi::lua_pushlightuserdata(l, (&keys as *const Vec<&[u8]>).cast_mut().cast());
-            ffi::lua_pushlightuserdata(l, (&argv as *const Vec<&[u8]>).cast_mut().cast());
+            ffi::lua_pushlightuserdata(l, (&keys as *const &[bytes::Bytes]).cast_mut().cast());
+            ffi::lua_pushlightuserdata(l, (&argv as *const &[bytes::Bytes]).cast_mut().cast());
             if ffi::lua_pcall(l, 3, 0, 0) != 0 {
                 ffi::lua_pop(l, 1);
                 return Err("ERR not enough memory to set KEYS and ARGV".into());

@@ -166,6 +166,8 @@ pub struct Shared {
     rand48: u64,
     /// Scratch for the replies of `redis.call`.
     reply: Out,
+    /// Scratch for the arguments of `redis.call` (its capacity is kept).
+    argv: Vec<Bytes>,
     /// When the running script started.
     started: Option<Instant>,
     /// The abort message once the host asked to stop the script; raised
@@ -212,6 +214,7 @@ impl Scripting {
             repl: redislib::REPL_ALL,
             rand48: seed48(),
             reply: Out::new(),
+            argv: Vec::new(),
             started: None,
             abort: None,
             loading: None,
@@ -248,10 +251,13 @@ impl Scripting {
 
     /// The cached script named `sha` (40 hex digits, any case).
     pub fn get(&self, sha: &[u8]) -> Option<&Script> {
+        let mut lower = [0u8; 40];
         if sha.len() != 40 {
             return None;
         }
-        self.scripts.get(&sha.to_ascii_lowercase()[..])
+        lower.copy_from_slice(sha);
+        lower.make_ascii_lowercase();
+        self.scripts.get(&lower[..])
     }
 
     /// Compiles and caches `body` (unless cached). Returns its SHA1.
@@ -309,11 +315,10 @@ impl Scripting {
             return Outcome::Failed("NOSCRIPT No matching script. Please use EVAL.".into());
         };
         let func = script.func;
-        let name = String::from_utf8_lossy(&sha.to_ascii_lowercase()).into_owned();
         if let Err(e) = self.interp.set_keys_argv(keys, args) {
             return Outcome::Failed(e);
         }
-        self.run(func, 0, &name, host, out)
+        self.run(func, 0, Name::Sha(sha), host, out)
     }
 
     /// Runs the function `name` of a library with `keys` and `args`.
@@ -331,7 +336,7 @@ impl Scripting {
         if let Err(e) = unsafe { functions::push_keys_args(l, keys, args) } {
             return Outcome::Failed(e);
         }
-        self.run(func, 2, name, host, out)
+        self.run(func, 2, Name::Function(name), host, out)
     }
 
     /// Calls `func` (with `nargs` pushed) for `host`, then writes the
@@ -340,7 +345,7 @@ impl Scripting {
         &mut self,
         func: c_int,
         nargs: c_int,
-        name: &str,
+        name: Name,
         host: &mut dyn Host,
         out: &mut Out,
     ) -> Outcome {
@@ -377,7 +382,7 @@ impl Scripting {
                 Outcome::Replied
             },
             Err(interp::Raised) => unsafe {
-                let msg = error_text(l, name);
+                let msg = error_text(l, &name.text());
                 ffi::lua_pop(l, 1);
                 Outcome::Failed(msg)
             },
@@ -388,6 +393,24 @@ impl Scripting {
             self.interp.gc_step();
         }
         outcome
+    }
+}
+
+/// What a failed run's error names after `script:`.
+enum Name<'a> {
+    /// An EVAL script's SHA1 (any case; shown lowercase).
+    Sha(&'a [u8]),
+    /// A library function.
+    Function(&'a str),
+}
+
+impl Name<'_> {
+    /// The text, made only when an error needs it.
+    fn text(&self) -> String {
+        match self {
+            Name::Sha(sha) => String::from_utf8_lossy(sha).to_ascii_lowercase(),
+            Name::Function(f) => (*f).to_string(),
+        }
     }
 }
 
@@ -494,7 +517,7 @@ pub struct Running {
     pub caller: u64,
     /// For FCALL: the function's name (FUNCTION STATS).
     pub function: Option<String>,
-    /// The command that runs it (FUNCTION STATS).
+    /// The command that runs it (FUNCTION STATS), noted once it is busy.
     pub command: Vec<Bytes>,
     /// When it started.
     pub started: Instant,

@@ -134,12 +134,12 @@ unsafe extern "C-unwind" fn pcall(l: *mut lua_State) -> c_int {
 
 /// The arguments of `redis.call`: strings as they are, numbers as
 /// `%.17g` (as Redis 7.0 formats them); anything else is refused.
-unsafe fn command_args(l: *mut lua_State) -> Result<Vec<Bytes>, &'static str> {
+unsafe fn command_args(l: *mut lua_State, argv: &mut Vec<Bytes>) -> Result<(), &'static str> {
+    argv.clear();
     let argc = ffi::lua_gettop(l);
     if argc == 0 {
         return Err("ERR Please specify at least one argument for this redis lib call");
     }
-    let mut argv = Vec::with_capacity(argc as usize);
     for i in 1..=argc {
         match ffi::lua_type(l, i) {
             ffi::LUA_TSTRING => {
@@ -152,7 +152,7 @@ unsafe fn command_args(l: *mut lua_State) -> Result<Vec<Bytes>, &'static str> {
             _ => return Err("ERR Lua redis lib command arguments must be strings or integers"),
         }
     }
-    Ok(argv)
+    Ok(())
 }
 
 /// `redis.call` (`raise`) and `redis.pcall`: the command runs through the
@@ -171,14 +171,17 @@ unsafe fn generic_call(l: *mut lua_State, raise: bool) -> c_int {
     // Everything with a destructor lives in this block, gone before any
     // Lua error is raised below.
     let refused: Option<String> = {
-        match command_args(l) {
+        let r = match command_args(l, &mut shared.argv) {
             Err(msg) => Some(msg.to_string()),
-            Ok(argv) => {
+            Ok(()) => {
                 shared.reply.buf.clear();
                 shared.reply.resp = resp;
-                (*host).call(&argv, &mut shared.reply, repl).err()
+                (*host).call(&shared.argv, &mut shared.reply, repl).err()
             }
-        }
+        };
+        // The arguments go now (the vector keeps its capacity).
+        shared.argv.clear();
+        r
     };
     if let Some(msg) = refused {
         return refuse(l, msg, raise);
@@ -331,10 +334,11 @@ unsafe extern "C-unwind" fn acl_check_cmd(l: *mut lua_State) -> c_int {
             "redis.acl_check_cmd can only be called inside a script invocation",
         );
     };
-    let verdict: Result<bool, String> = match command_args(l) {
+    let verdict: Result<bool, String> = match command_args(l, &mut shared.argv) {
         Err(_) => Err("Please specify at least one argument for this redis lib call".into()),
-        Ok(argv) => (*host).acl_check(&argv),
+        Ok(()) => (*host).acl_check(&shared.argv),
     };
+    shared.argv.clear();
     match verdict {
         Ok(b) => {
             ffi::lua_pushboolean(l, c_int::from(b));
