@@ -421,3 +421,24 @@ fn slow_subscriber_is_disconnected_by_the_soft_limit() {
         "1"
     );
 }
+
+/// A RESP3 client subscribed to keyspace events of a key its own script
+/// writes: the event precedes EVAL's reply, and the command inside the
+/// script still gets its own reply (the event must not land in the
+/// script's reply buffer), as in Redis.
+#[test]
+fn issue20_script_events_for_the_caller_precede_evals_reply() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    for c in [&mut p.cin, &mut p.red] {
+        c.cmd(&["HELLO", "3"]);
+        c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        c.cmd(&["SUBSCRIBE", "__keyspace@0__:k"]);
+    }
+    let eval = ["EVAL", "return redis.call('set','k','v')", "0"];
+    let cin = (p.cin.cmd(&eval), p.cin.read_reply());
+    let red = (p.red.cmd(&eval), p.red.read_reply());
+    assert_eq!(cin, red);
+    assert_eq!(cin.1, b"+OK\r\n");
+}

@@ -474,6 +474,13 @@ fn finish_raised(
         done.changed,
         outer.as_deref_mut(),
     );
+    if !raised.own.is_empty() && frame.from_script {
+        // A script's command replies into the script, not to the client:
+        // its messages for the caller go before the script's reply.
+        if let Some(o) = outer.as_deref_mut() {
+            o.raised().own.append(&mut raised.own);
+        }
+    }
     if !raised.own.is_empty() {
         // Messages to the caller precede its reply, as Redis writes them
         // while the command runs.
