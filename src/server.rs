@@ -884,7 +884,16 @@ impl Server {
 /// loop runs: no cron, no blocked clients, no expiry, so the script stays
 /// atomic.
 fn serve_while_busy(st: &mut State) {
+    // The script sees the time it started at (keys do not expire under
+    // it, as in Redis); the clients served meanwhile see the clock.
+    let script_time = st.now_ms;
     st.now_ms = unix_ms();
+    serve_events_while_busy(st);
+    st.now_ms = script_time;
+}
+
+/// One poll's worth of [`serve_while_busy`].
+fn serve_events_while_busy(st: &mut State) {
     let mut events = Events::with_capacity(256);
     if poll_of(st).poll(&mut events, Some(Duration::ZERO)).is_err() {
         return;

@@ -615,3 +615,24 @@ fn rename_copy_move_serve_blocked_clients() {
     c.expect(&["PING"], "+PONG\r\n");
     assert_eq!(info_field(&mut c, "blocked_clients"), "1");
 }
+
+/// Time stands still for a script (keys it reads do not expire under it),
+/// also while it runs past busy-reply-threshold and the loop serves other
+/// clients meanwhile, as in Redis 7.0.
+#[test]
+fn issue20_keys_do_not_expire_under_a_running_script() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    let script = "redis.call('set', KEYS[1], 'v', 'px', 50) \
+        local t0 = redis.call('time') \
+        while true do \
+          local t = redis.call('time') \
+          if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 300000 then break end \
+        end \
+        return {redis.call('get', KEYS[1]), redis.call('exists', KEYS[1])}";
+    p.check_str(&["CONFIG", "SET", "busy-reply-threshold", "100"]);
+    p.check_str(&["EVAL", script, "1", "k"]);
+    // Outside the script the key has expired.
+    p.check_str(&["GET", "k"]);
+}
