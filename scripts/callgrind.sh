@@ -18,7 +18,8 @@
 #
 # Usage: scripts/callgrind.sh [test ...]      (default: set get)
 #   test: a redis-benchmark -t name, or xadd (XADD cg:stream * field
-#   __rand_int__, as a custom command)
+#   __rand_int__, as a custom command), or evalsha (EVALSHA of
+#   `return redis.call('GET', KEYS[1])` on keys a SET prefill wrote)
 # Environment:
 #   CG_N=100000     requests per workload
 #   CG_PIPE=16      redis-benchmark -P
@@ -100,6 +101,12 @@ run_one() {
     # redis-benchmark has no XADD test: xadd runs it as a custom command.
     local what=(-t "$test")
     [ "$test" = xadd ] && what=(XADD cg:stream '*' field __rand_int__)
+    if [ "$test" = evalsha ]; then
+        # A cached GET script on the prefilled keys.
+        local sha
+        sha=$(redis-cli -p "$port" script load "return redis.call('GET', KEYS[1])")
+        what=(EVALSHA "$sha" 1 key:__rand_int__)
+    fi
     redis-benchmark -p "$port" -q -c "$CLIENTS" -P "$PIPE" -n "$N" \
         -r 100000 "${what[@]}" >/dev/null
     callgrind_control -d "$pid" >/dev/null 2>&1

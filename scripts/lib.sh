@@ -39,7 +39,7 @@ median() {
 # pop (empty for writes).
 fill_for() {
     case $1 in
-        get) echo set ;;
+        get | evalsha) echo set ;;
         lrange* | lpop | rpop) echo lpush ;;
         spop) echo sadd ;;
         zpopmin) echo zadd ;;

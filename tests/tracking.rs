@@ -3,6 +3,8 @@
 //! connection's output (replies, invalidation pushes, redirected messages)
 //! must be the same bytes, client ids aside.
 
+use std::time::Duration;
+
 use crate::differential::Pair;
 use crate::util::*;
 
@@ -537,4 +539,48 @@ fn events_and_invalidations_in_redis_order() {
     let [c, r] = &mut sc.conns[1];
     let field = "rdb_changes_since_last_save";
     assert_eq!(info_field(c, field), info_field(r, field));
+}
+
+/// Redis 7.0 tracks, for a script's reads, the keys the script declared
+/// (KEYS), not the keys its commands read; a script that reads nothing
+/// tracks nothing (EVAL_RO included).
+#[test]
+fn issue20_scripts_track_their_declared_keys() {
+    let Some(mut p) = crate::differential::Pair::new() else {
+        return;
+    };
+    for c in [&mut p.cin, &mut p.red] {
+        c.cmd(&["HELLO", "3"]);
+        c.cmd(&["CLIENT", "TRACKING", "on"]);
+        // Short, so that waiting for an invalidation that never comes is.
+        c.s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+    }
+    let steps: &[&[&str]] = &[
+        &["EVAL", "return redis.call('get','a')", "1", "b"],
+        &["SET", "a", "1"],
+        &["SET", "b", "1"],
+        &["EVAL", "return 1", "1", "c"],
+        &["SET", "c", "1"],
+        &["EVAL_RO", "return 1", "1", "d"],
+        &["SET", "d", "1"],
+        &[
+            "EVAL",
+            "redis.call('set','x','1') return redis.call('get','x')",
+            "2",
+            "e",
+            "f",
+        ],
+        &["SET", "e", "1"],
+        &["SET", "f", "1"],
+    ];
+    for s in steps {
+        let cin = p.cin.cmd(s);
+        let red = p.red.cmd(s);
+        assert_eq!(show(&cin), show(&red), "{s:?}");
+        // An invalidation follows the reply.
+        let cin = p.cin.try_read_reply();
+        let red = p.red.try_read_reply();
+        assert_eq!(cin.as_deref().map(show), red.as_deref().map(show), "{s:?}");
+    }
 }

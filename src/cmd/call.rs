@@ -169,8 +169,9 @@ pub struct ScriptRun {
     pub wrote: bool,
 }
 
-/// Runs `argv` from a script that `client` runs (EVAL, FCALL, whose
-/// frame is `outer`): admission as Redis's `scriptCall` words it, then the
+/// Runs `argv` from a script that `client` runs (EVAL, FCALL: the command
+/// line `script_argv`, whose frame is `outer`): admission as Redis's
+/// `scriptCall` words it, then the
 /// handler and finishing with a frame of its own, whose effects join the
 /// script's. The reply goes to `out` (in the script's protocol). `Err` is
 /// a refusal before the command ran.
@@ -180,6 +181,7 @@ pub fn call_from_script(
     outer: &mut Frame,
     out: &mut Out,
     argv: &[Bytes],
+    script_argv: &[Bytes],
     run: &mut ScriptRun,
 ) -> Result<(), String> {
     let (spec, parent, arg0) = match resolve(argv) {
@@ -226,7 +228,24 @@ pub fn call_from_script(
     };
     execute(st, client, out, argv, &mut frame, Some(outer), cmd);
     run.wrote |= st.dirty != dirty;
+    if spec.has(flags::READONLY) && client.track.tracks_reads() {
+        // As Redis 7.0: a read inside a script makes the caller track the
+        // keys the script declared (KEYS), not the keys the command read.
+        remember_keys(st, client.id, script_argv);
+    }
     Ok(())
+}
+
+/// Remembers the keys of command line `argv` for tracking client `id`.
+fn remember_keys(st: &mut State, id: u64, argv: &[Bytes]) {
+    let Resolved::Ok(spec, parent, _) = resolve(argv) else {
+        return;
+    };
+    let name = fullname(spec, parent);
+    let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs);
+    for k in keyspec::get_keys(&name, specs, argv) {
+        st.tracking.remember(id, &argv[k.pos]);
+    }
 }
 
 /// The ACL check of a command a script runs: the ACL log (context `lua`)
@@ -605,12 +624,14 @@ fn after_tracked_command(
     argv: &[Bytes],
 ) {
     client.track.broken = frame.tracking.broken;
-    if spec.has(flags::READONLY) && client.track.tracks_reads() {
-        let name = fullname(spec, parent);
-        let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs);
-        for k in keyspec::get_keys(&name, specs, argv) {
-            st.tracking.remember(client.id, &argv[k.pos]);
-        }
+    // A script's reads remember the script's declared keys instead (see
+    // `call_from_script`), and CLIENT CACHING lasts for the whole script.
+    if frame.from_script {
+        return;
+    }
+    // Read-only scripts (EVAL_RO...) count by the commands they run.
+    if spec.has(flags::READONLY) && spec.group != "scripting" && client.track.tracks_reads() {
+        remember_keys(st, client.id, argv);
     }
     let top = parent.unwrap_or(spec).name;
     if !client.multi.active && !client.multi.executing && top != "client" {

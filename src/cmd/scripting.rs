@@ -41,6 +41,7 @@ impl Host for ScriptHost<'_> {
             self.frame,
             reply,
             argv,
+            self.argv,
             &mut self.run,
         );
         if repl == crate::scripting::redislib::REPL_NONE {
