@@ -284,7 +284,36 @@ impl Interp {
                 ffi::lua_pop(l, 1);
                 return Err(msg.unwrap_or_else(|| "unknown error".into()));
             }
-            Ok(ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX))
+            // Keeping it may allocate (the registry grows): protected too,
+            // since an unprotected memory error would abort.
+            unsafe extern "C-unwind" fn keep(l: *mut lua_State) -> c_int {
+                let slot = ffi::lua_touserdata(l, 1) as *mut c_int;
+                ffi::lua_pushvalue(l, 2);
+                *slot = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+                0
+            }
+            let mut slot: c_int = ffi::LUA_NOREF;
+            ffi::lua_pushcfunction(l, keep);
+            ffi::lua_pushlightuserdata(l, (&mut slot as *mut c_int).cast());
+            ffi::lua_pushvalue(l, -3);
+            let status = ffi::lua_pcall(l, 2, 0, 0);
+            if status != 0 {
+                // The error message, then the function.
+                ffi::lua_pop(l, 2);
+                return Err("not enough memory".into());
+            }
+            ffi::lua_pop(l, 1);
+            Ok(slot)
+        }
+    }
+
+    /// A full garbage collection: after a script failed (perhaps for
+    /// memory), what it left is reclaimed before anything else allocates.
+    pub fn collect(&mut self) {
+        // SAFETY: collection frees; finalizers of our userdata raise
+        // nothing.
+        unsafe {
+            ffi::lua_gc(self.l, ffi::LUA_GCCOLLECT, 0);
         }
     }
 

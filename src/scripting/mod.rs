@@ -387,6 +387,13 @@ impl Scripting {
                 Outcome::Failed(msg)
             },
         };
+        if matches!(outcome, Outcome::Failed(_))
+            && self.interp.used_memory() > interp::LUA_MEMORY_LIMIT / 2
+        {
+            // A failed script may have filled memory: reclaim it now (Lua
+            // 5.1 has no emergency collection).
+            self.interp.collect();
+        }
         self.runs += 1;
         if self.runs >= 50 {
             self.runs = 0;
