@@ -114,7 +114,6 @@ pub(super) fn keys_and_args(argv: &[Bytes]) -> Result<(&[Bytes], &[Bytes]), CmdE
 }
 
 /// What is run: a cached EVAL script, or a library function.
-#[allow(dead_code)] // Function: FCALL, next.
 pub(super) enum Target<'a> {
     Script(&'a [u8]),
     Function(&'a str, std::ffi::c_int),
@@ -156,6 +155,8 @@ pub(super) fn run(
         wrote: false,
         busy: false,
         kill: false,
+        function_counts: (sc.functions.library_count(), sc.functions.function_count()),
+        swept: false,
     });
     let caller_db = ctx.client.db;
     let dirty = ctx.srv.dirty;
@@ -180,10 +181,8 @@ pub(super) fn run(
     };
     let outcome = match target {
         Target::Script(sha) => sc.run_script(sha, keys, args, &mut host, out),
-        Target::Function(name, func) => {
-            host.kill_msg = "Script killed by user with FUNCTION KILL...";
-            sc.run_function(func, name, keys, args, &mut host, out)
-        }
+        // FUNCTION KILL leaves SCRIPT KILL's text too, as in Redis 7.0.
+        Target::Function(name, func) => sc.run_function(func, name, keys, args, &mut host, out),
     };
     ctx.client.db = caller_db;
     ctx.srv.script.running = None;
@@ -210,7 +209,10 @@ pub(super) fn run(
 }
 
 /// Lends the engine to `f` (it is `None` in the state meanwhile).
-pub(super) fn with_engine(ctx: &mut Ctx, f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult) -> CmdResult {
+pub(super) fn with_engine(
+    ctx: &mut Ctx,
+    f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult,
+) -> CmdResult {
     let Some(mut sc) = ctx.srv.scripting.take() else {
         return Err(CmdError::Msg(
             "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
