@@ -298,7 +298,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("evalsha",    -3, SCRIPT_FLAGS | MAY_REPLICATE, NOKEY, "scripting", lua::evalsha),
     cmd("evalsha_ro", -3, SCRIPT_FLAGS | READONLY,      NOKEY, "scripting", lua::evalsha_ro),
     container("script", 0, "scripting", SCRIPT_SUBS),
-    cmd("fcall",      -3, SCRIPT_FLAGS,                 NOKEY, "scripting", fun::fcall),
+    cmd("fcall",      -3, SCRIPT_FLAGS | MAY_REPLICATE, NOKEY, "scripting", fun::fcall),
     cmd("fcall_ro",   -3, SCRIPT_FLAGS | READONLY,      NOKEY, "scripting", fun::fcall_ro),
     container("function", 0, "scripting", FUNCTION_SUBS),
 
