@@ -570,3 +570,64 @@ fn libraries_survive_restart_through_the_aof_and_its_rewrite() {
     let mut c = srv.conn();
     check_state(&mut c, &b);
 }
+
+/// A FUNCTION DUMP payload of `codes`, framed by hand (version 10, CRC).
+fn payload(codes: &[&[u8]]) -> Vec<u8> {
+    let mut p = Vec::new();
+    for code in codes {
+        p.push(245);
+        // The 14-bit length form (big-endian), as Redis writes it.
+        assert!(code.len() < 1 << 14);
+        p.extend_from_slice(&(0x4000 | code.len() as u16).to_be_bytes());
+        p.extend_from_slice(code);
+    }
+    p.extend_from_slice(&10u16.to_le_bytes());
+    let crc = cinnabar::util::crc64::crc64(0, &p);
+    p.extend_from_slice(&crc.to_le_bytes());
+    p
+}
+
+#[test]
+fn restore_of_bad_library_code_matches_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let good: &[u8] = b"#!lua name=g\nredis.register_function('g', function() return 1 end)";
+    for codes in [
+        &[&b"#!lua name=x\nreturn 1"[..]][..],
+        &[b"return 1"],
+        &[b"#!lua name=x\nlocal x = +"],
+        &[b"#!lua name=x\nredis.call('ping')"],
+        &[good, good],
+        &[
+            good,
+            b"#!lua name=h\nredis.register_function('G', function() return 1 end)",
+        ],
+        &[],
+    ] {
+        p.check(&[b"FUNCTION", b"RESTORE", &payload(codes)]);
+        p.check_with(&[b"FUNCTION", b"LIST"], Cmp::Normalized(deep_sorted));
+    }
+    // An int-encoded string is read as its digits (not a library).
+    let mut int = vec![245, 0xc0, 7];
+    int.extend_from_slice(&10u16.to_le_bytes());
+    let crc = cinnabar::util::crc64::crc64(0, &int);
+    int.extend_from_slice(&crc.to_le_bytes());
+    p.check(&[b"FUNCTION", b"RESTORE", &int]);
+}
+
+#[test]
+fn a_library_with_f_and_upper_f_deletes_cleanly() {
+    // Redis 7.0 crashes on this DELETE; Cinnabar links the first name.
+    let srv = Server::start();
+    let mut c = srv.conn();
+    let code = lib(
+        "a",
+        "redis.register_function('f', function() return 1 end)\nredis.register_function('F', function() return 2 end)",
+    );
+    c.expect(&["FUNCTION", "LOAD", &code], "$1\r\na\r\n");
+    let one = c.cmd(&["FCALL", "f", "0"]);
+    assert_eq!(one, c.cmd(&["FCALL", "F", "0"]));
+    c.expect(&["FUNCTION", "DELETE", "a"], "+OK\r\n");
+    c.expect(&["FCALL", "f", "0"], "-ERR Function not found\r\n");
+    c.expect(&["FUNCTION", "LOAD", &code], "$1\r\na\r\n");
+    c.expect(&["PING"], "+PONG\r\n");
+}
