@@ -910,6 +910,31 @@ mod tests {
     }
 
     #[test]
+    fn random_payloads_with_a_valid_crc_never_panic() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..20_000 {
+            let len = round % 40;
+            let mut p: Vec<u8> = (0..len)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Mostly opcodes and length bytes where they matter.
+                    match (i, x % 4) {
+                        (0, 0..=2) => OPCODE_FUNCTION2,
+                        (1, 0) => 0xc3,
+                        _ => x as u8,
+                    }
+                })
+                .collect();
+            p.extend_from_slice(&RDB_VERSION.to_le_bytes());
+            let crc = crc64_of(&p);
+            p.extend_from_slice(&crc.to_le_bytes());
+            let _ = parse_payload(&p);
+        }
+    }
+
+    #[test]
     fn payload_checks_version_and_crc() {
         let mut p = vec![OPCODE_FUNCTION2, 3, b'a', b'b', b'c'];
         p.extend_from_slice(&RDB_VERSION.to_le_bytes());
