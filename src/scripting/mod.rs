@@ -1,7 +1,7 @@
-//! Lua scripting: EVAL scripts and FUNCTION libraries run in one Lua 5.1
-//! interpreter owned by the loop (the `mlua` crate builds Lua 5.1 from
-//! its bundled source; the engine uses its C API bindings directly, as
-//! Redis uses Lua's).
+//! Lua scripting: EVAL scripts and FUNCTION libraries run in two Lua 5.1
+//! interpreters (one each, as in Redis 7.0) owned by the loop (the `mlua`
+//! crate builds Lua 5.1 from its bundled source; the engine uses its C
+//! API bindings directly, as Redis uses Lua's).
 //!
 //! This layer knows Lua, the script cache and the function libraries; it
 //! knows nothing of commands. A script reaches the dataset only through
@@ -13,7 +13,7 @@
 //! - [`redislib`]: the `redis` table (`call`, `pcall`, `error_reply`...).
 //! - [`convert`]: RESP ↔ Lua conversions.
 //! - [`libs`]: `cjson`, `cmsgpack`, `bit`, `struct`.
-//! - [`functions`]: FUNCTION libraries.
+//! - [`functions`]: FUNCTION libraries, in their own interpreter.
 
 // The engine and its libraries are Lua C API code.
 #![allow(unsafe_code)]
