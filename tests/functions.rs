@@ -631,3 +631,40 @@ fn a_library_with_f_and_upper_f_deletes_cleanly() {
     c.expect(&["FUNCTION", "LOAD", &code], "$1\r\na\r\n");
     c.expect(&["PING"], "+PONG\r\n");
 }
+
+#[test]
+fn monitor_shows_fcalls_as_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    let code = lib(
+        "m",
+        "redis.register_function('mf', function(k) return redis.call('set', k[1], 'v') end)",
+    );
+    p.check_str(&["FUNCTION", "LOAD", &code]);
+    let (mut mc, mut mr) = p.extra_conns();
+    let mut lines = Vec::new();
+    for (m, c) in [(&mut mc, &mut p.cin), (&mut mr, &mut p.red)] {
+        assert_eq!(m.cmd(&["MONITOR"]), b"+OK\r\n");
+        for cmd in [
+            &["FCALL", "mf", "1", "kk"][..],
+            &["FCALL_RO", "mf", "1", "kk"],
+            &["FCALL", "nope", "0"],
+            &["FCALL", "mf", "x"],
+            &["PING"],
+        ] {
+            c.cmd(cmd);
+        }
+        let mut seen = Vec::new();
+        while !seen.iter().any(|l: &String| l.contains("\"PING\"")) {
+            let r = String::from_utf8_lossy(&m.read_reply()).into_owned();
+            // "+<time> [<db> <addr>] <args>": keep the db and the args.
+            let (_, rest) = r.split_once(" [").unwrap();
+            let (who, args) = rest.split_once("] ").unwrap();
+            let db = who.split(' ').next().unwrap();
+            let lua = if who.ends_with(" lua") { " lua" } else { "" };
+            seen.push(format!("[{db}{lua}] {}", args.trim_end()));
+        }
+        lines.push(seen);
+    }
+    assert_eq!(lines[0], lines[1], "left: cinnabar");
+    assert_eq!(lines[0].len(), 6, "{:?}", lines[0]);
+}

@@ -24,6 +24,10 @@ pub fn fcall_ro(ctx: &mut Ctx) -> CmdResult {
 /// FCALL and FCALL_RO: the function is found first, then numkeys is read
 /// (with FCALL's own texts), then it runs with its flags.
 fn fcall_generic(ctx: &mut Ctx, ro: bool) -> CmdResult {
+    if !ctx.srv.clients.monitors.is_empty() && !ctx.srv.loading {
+        // First of all, as Redis: monitors see FCALLs that fail too.
+        super::client::feed_monitors(ctx.srv, ctx.client, ctx.argv, false);
+    }
     with_engine(ctx, |ctx, sc| {
         let Some(f) = sc.functions.function(&ctx.argv[1]) else {
             return Err(CmdError::Msg("ERR Function not found"));

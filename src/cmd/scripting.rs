@@ -139,7 +139,9 @@ pub(super) fn run(
     if oom && flags.shebang && !flags.no_writes && !flags.allow_oom {
         return Err(CmdError::Msg(crate::evict::OOM_ERR));
     }
-    if !ctx.srv.clients.monitors.is_empty() && !ctx.srv.loading {
+    // (FCALL fed them before looking the function up.)
+    let fed = matches!(target, Target::Function(..));
+    if !fed && !ctx.srv.clients.monitors.is_empty() && !ctx.srv.loading {
         // Before the commands it runs, as Redis shows a script.
         super::client::feed_monitors(ctx.srv, ctx.client, ctx.argv, false);
     }
