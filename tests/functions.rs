@@ -142,7 +142,14 @@ redis.register_function{function_name='w', callback=function(k,a) return redis.c
 redis.register_function{function_name='c', callback=function(k,a) return redis.call('nosuch') end}
 redis.register_function('t', function(k,a) return {#k, #a, k[1], a[1], 1.5, false, {ok='fine'}} end)
 redis.register_function('r', function() redis.setresp(3) return redis.call('hgetall', 'h') end)
-redis.register_function('rf', function() return redis.register_function('z', function() end) end)";
+redis.register_function('rf', function() return redis.register_function('z', function() end) end)
+redis.register_function('z1', function() return redis.error_reply('MY err') end)
+redis.register_function('z2', function() return {err='X y'} end)
+redis.register_function('z3', function() return redis.pcall('incr', 'zz1', 'x') end)
+redis.register_function('z4', function() error({err='TAB boom'}) end)
+redis.register_function('z5', function(k, a) return redis.call('get', k) end)
+redis.register_function('z6', function() local t = {} t[1] = t return cjson.encode(t) end)
+redis.register_function('z7', function() return redis.call('incr', 'zzz', 'x') end)";
 
 #[test]
 fn fcall_matches_redis() {
@@ -169,6 +176,13 @@ fn fcall_matches_redis() {
             &["FCALL", "r", "0"],
             &["FCALL", "rf", "0"],
             &["FCALL", "G", "1", "a"],
+            &["FCALL", "z1", "0"],
+            &["FCALL", "z2", "0"],
+            &["FCALL", "z3", "0"],
+            &["FCALL", "z4", "0"],
+            &["FCALL", "z5", "0"],
+            &["FCALL", "z6", "0"],
+            &["FCALL", "z7", "0"],
         ] {
             p.check_str(cmd);
         }
