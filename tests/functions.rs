@@ -682,3 +682,35 @@ fn monitor_shows_fcalls_as_redis() {
     assert_eq!(lines[0], lines[1], "left: cinnabar");
     assert_eq!(lines[0].len(), 6, "{:?}", lines[0]);
 }
+
+#[test]
+fn acl_applies_to_fcall_keys_and_inner_calls_as_in_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.check_str(&["ACL", "SETUSER", "fu", "on", "nopass", "~a*", "+@all"]);
+    p.check_str(&[
+        "ACL",
+        "SETUSER",
+        "fu2",
+        "on",
+        "nopass",
+        "~*",
+        "+@all",
+        "-function|load",
+    ]);
+    let code = lib(
+        "acl",
+        "redis.register_function('af', function(k) return redis.call('get', k[1]) end)\nredis.register_function('ag', function(k) return redis.call('get', 'b') end)",
+    );
+    p.check_str(&["FUNCTION", "LOAD", &code]);
+    p.check_str(&["AUTH", "fu", "x"]);
+    for cmd in [
+        &["FCALL", "af", "1", "b"][..],
+        &["FCALL", "af", "1", "a"],
+        &["FCALL", "ag", "0"],
+        &["FUNCTION", "DELETE", "acl"],
+    ] {
+        p.check_str(cmd);
+    }
+    p.check_str(&["AUTH", "fu2", "x"]);
+    p.check_str(&["FUNCTION", "LOAD", "x"]);
+}
