@@ -714,3 +714,38 @@ fn acl_applies_to_fcall_keys_and_inner_calls_as_in_redis() {
     p.check_str(&["AUTH", "fu2", "x"]);
     p.check_str(&["FUNCTION", "LOAD", "x"]);
 }
+
+#[test]
+fn a_library_replayed_from_the_aof_loads_without_the_timeout() {
+    let dir = TempDir::new("functions-aof-timeout");
+    // About a second of Lua: over FUNCTION LOAD's 500 ms.
+    let slow = lib(
+        "slowload",
+        "for i = 1, 100000000 do end\nredis.register_function('sl', function() return 1 end)",
+    );
+    {
+        let srv = Server::start_in(dir.path(), &["--appendonly", "yes"]);
+        let mut c = srv.conn();
+        c.expect(
+            &["FUNCTION", "LOAD", &slow],
+            "-ERR Error registering functions: ERR FUNCTION LOAD timeout\r\n",
+        );
+        c.expect(&["SET", "k", "v"], "+OK\r\n");
+        c.send(b"SHUTDOWN\r\n");
+        c.read_to_close();
+    }
+    // As if a client Redis trusts had loaded it: append it to the log.
+    let aof_dir = dir.0.join("appendonlydir");
+    let incr = std::fs::read_dir(&aof_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".incr.aof"))
+        .expect("an incr file");
+    let mut log = std::fs::read(&incr).unwrap();
+    log.extend_from_slice(&multibulk(&[b"FUNCTION", b"LOAD", slow.as_bytes()]));
+    std::fs::write(&incr, log).unwrap();
+    let srv = Server::start_in(dir.path(), &["--appendonly", "yes"]);
+    let mut c = srv.conn();
+    c.expect(&["FCALL", "sl", "0"], ":1\r\n");
+    c.expect(&["GET", "k"], "$1\r\nv\r\n");
+}
