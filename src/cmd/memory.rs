@@ -150,8 +150,8 @@ pub fn human(bytes: u64) -> String {
 }
 
 /// Writes INFO's `# Memory` section: Redis 7.0's fields in its order.
-/// Scripting fields are 0 (there is no Lua), as are replication and
-/// cluster ones.
+/// EVAL scripting fields are 0 (function ones are counted), as are
+/// replication and cluster ones.
 pub fn info_memory(st: &State, t: &mut String) {
     let o = Overhead::measure(st);
     let (allocated, active, resident) = o.allocator();
