@@ -894,6 +894,19 @@ fn serve_while_busy(st: &mut State) {
 
 /// One poll's worth of [`serve_while_busy`].
 fn serve_events_while_busy(st: &mut State) {
+    // The loop turn that started the script may hold events it has not
+    // handled yet, whose edges are spent: once per script, try every
+    // listener and every client (a KILL sent alongside the script).
+    if let Some(r) = st.script.running.as_mut().filter(|r| !r.swept) {
+        r.swept = true;
+        for idx in 0..st.listeners.list.len() {
+            accept_all(st, idx);
+        }
+        let keys: Vec<usize> = st.clients.iter().map(|(k, _)| k).collect();
+        for key in keys {
+            serve_busy_client(st, key);
+        }
+    }
     let mut events = Events::with_capacity(256);
     if poll_of(st).poll(&mut events, Some(Duration::ZERO)).is_err() {
         return;

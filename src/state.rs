@@ -442,10 +442,17 @@ impl State {
             self.aof = Some(aof);
         }
         let now = self.now_ms;
+        // Libraries first, as Redis writes them. (The engine is only out
+        // of the state while a script runs, when no rewrite starts.)
+        let functions = self
+            .scripting
+            .as_ref()
+            .map(|sc| sc.functions.aof_commands())
+            .unwrap_or_default();
         let Some(aof) = self.aof.as_mut() else {
             return Ok(());
         };
-        let result = aof.start_rewrite(&mut self.dbs, now);
+        let result = aof.start_rewrite(&mut self.dbs, now, &functions);
         if result.is_err() && aof.offline {
             self.aof = None;
         }

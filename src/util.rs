@@ -4,6 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub mod crc64;
 pub mod lzf;
 
 /// Wall-clock milliseconds since the Unix epoch. Read once per loop

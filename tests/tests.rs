@@ -12,6 +12,7 @@ mod connection;
 mod differential;
 mod eviction;
 mod flags;
+mod functions;
 mod hash;
 mod keys;
 mod lazyfree;

@@ -514,7 +514,14 @@ impl Aof {
     /// incremental file for everything from now on (and, for a live AOF,
     /// persists a manifest naming it, so a crash mid-rewrite still loads
     /// base + all incr files), and starts a snapshot of every database.
-    pub fn start_rewrite(&mut self, dbs: &mut [Db], now_ms: i64) -> io::Result<()> {
+    /// `preamble` (the function libraries as FUNCTION LOAD commands) opens
+    /// the new base file, before any database.
+    pub fn start_rewrite(
+        &mut self,
+        dbs: &mut [Db],
+        now_ms: i64,
+        preamble: &[u8],
+    ) -> io::Result<()> {
         if self.rewrite.is_some() {
             return Ok(());
         }
@@ -542,7 +549,8 @@ impl Aof {
             "temp-rewriteaof-{}-{now_ms}.aof",
             std::process::id()
         ));
-        let base = BaseWriter::create(tmp)?;
+        let mut base = BaseWriter::create(tmp)?;
+        base.write_raw(preamble)?;
         if file.is_some() {
             self.incr = file;
             self.incr_file_len = 0;

@@ -253,6 +253,13 @@ impl BaseWriter {
         Ok(())
     }
 
+    /// Writes commands that belong to no database (FUNCTION LOAD).
+    pub fn write_raw(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(data)?;
+        self.bytes += data.len() as u64;
+        Ok(())
+    }
+
     /// Starts an fsync of the file in a helper thread, unless one is in
     /// flight. Only the fsync leaves the loop (Redis moves it to a
     /// background thread too): flushing hundreds of MB of dirty pages at

@@ -150,8 +150,8 @@ pub fn human(bytes: u64) -> String {
 }
 
 /// Writes INFO's `# Memory` section: Redis 7.0's fields in its order.
-/// Scripting fields are 0 (there is no Lua), as are replication and
-/// cluster ones.
+/// EVAL scripting fields are 0 (function ones are counted), as are
+/// replication and cluster ones.
 pub fn info_memory(st: &State, t: &mut String) {
     let o = Overhead::measure(st);
     let (allocated, active, resident) = o.allocator();
@@ -187,15 +187,28 @@ pub fn info_memory(st: &State, t: &mut String) {
         "used_memory_lua_human:0B",
         "used_memory_scripts_eval:0",
         "number_of_cached_scripts:0",
-        "number_of_functions:0",
-        "number_of_libraries:0",
-        "used_memory_vm_functions:0",
-        "used_memory_vm_total:0",
-        "used_memory_vm_total_human:0B",
-        "used_memory_functions:0",
-        "used_memory_scripts:0",
-        "used_memory_scripts_human:0B",
     ] {
+        f(format_args!("{zero}"));
+    }
+    // The function libraries (0 while the engine is lent to a script).
+    let (nfuncs, nlibs, vm_functions, functions_mem) =
+        st.scripting.as_ref().map_or((0, 0, 0, 0), |sc| {
+            let fl = &sc.functions;
+            (
+                fl.function_count(),
+                fl.library_count(),
+                fl.vm_memory(),
+                fl.overhead(),
+            )
+        });
+    f(format_args!("number_of_functions:{nfuncs}"));
+    f(format_args!("number_of_libraries:{nlibs}"));
+    f(format_args!("used_memory_vm_functions:{vm_functions}"));
+    for zero in ["used_memory_vm_total:0", "used_memory_vm_total_human:0B"] {
+        f(format_args!("{zero}"));
+    }
+    f(format_args!("used_memory_functions:{functions_mem}"));
+    for zero in ["used_memory_scripts:0", "used_memory_scripts_human:0B"] {
         f(format_args!("{zero}"));
     }
     f(format_args!("maxmemory:{}", st.config.maxmemory));

@@ -12,6 +12,7 @@ pub mod client;
 pub mod command;
 pub mod connection;
 pub mod debug;
+pub mod functions;
 pub mod hash;
 pub mod keys;
 pub mod latency;

@@ -119,7 +119,6 @@ pub(super) fn keys_and_args(argv: &[Bytes]) -> Result<(&[Bytes], &[Bytes]), CmdE
 }
 
 /// What is run: a cached EVAL script, or a library function.
-#[allow(dead_code)] // Function: FCALL, next.
 pub(super) enum Target<'a> {
     Script(&'a [u8]),
     Function(&'a str, std::ffi::c_int),
@@ -145,7 +144,9 @@ pub(super) fn run(
     if oom && flags.shebang && !flags.no_writes && !flags.allow_oom {
         return Err(CmdError::Msg(crate::evict::OOM_ERR));
     }
-    if !ctx.srv.clients.monitors.is_empty() && !ctx.srv.loading {
+    // (FCALL fed them before looking the function up.)
+    let fed = matches!(target, Target::Function(..));
+    if !fed && !ctx.srv.clients.monitors.is_empty() && !ctx.srv.loading {
         // Before the commands it runs, as Redis shows a script.
         super::client::feed_monitors(ctx.srv, ctx.client, ctx.argv, false);
     }
@@ -161,6 +162,8 @@ pub(super) fn run(
         wrote: false,
         busy: false,
         kill: false,
+        function_counts: (sc.functions.library_count(), sc.functions.function_count()),
+        swept: false,
     });
     let caller_db = ctx.client.db;
     let dirty = ctx.srv.dirty;
@@ -187,10 +190,8 @@ pub(super) fn run(
     };
     let outcome = match target {
         Target::Script(sha) => sc.run_script(sha, keys, args, &mut host, out),
-        Target::Function(name, func) => {
-            host.kill_msg = "Script killed by user with FUNCTION KILL...";
-            sc.run_function(func, name, keys, args, &mut host, out)
-        }
+        // FUNCTION KILL leaves SCRIPT KILL's text too, as in Redis 7.0.
+        Target::Function(name, func) => sc.run_function(func, name, keys, args, &mut host, out),
     };
     ctx.client.db = caller_db;
     ctx.srv.script.running = None;

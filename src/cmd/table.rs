@@ -4,9 +4,9 @@
 
 use super::flags::*;
 use super::{
-    acl, client, command, connection as conn, debug, hash, keys, latency, list, memory,
-    pubsub as ps, scripting as lua, server as srv, set, slowlog, sort, stream as x, string as s,
-    tx, zset, CommandSpec, Handler,
+    acl, client, command, connection as conn, debug, functions as fun, hash, keys, latency, list,
+    memory, pubsub as ps, scripting as lua, server as srv, set, slowlog, sort, stream as x,
+    string as s, tx, zset, CommandSpec, Handler,
 };
 
 /// A command row with a handler.
@@ -298,6 +298,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("evalsha",    -3, SCRIPT_FLAGS | MAY_REPLICATE, NOKEY, "scripting", lua::evalsha),
     cmd("evalsha_ro", -3, SCRIPT_FLAGS | READONLY,      NOKEY, "scripting", lua::evalsha_ro),
     container("script", 0, "scripting", SCRIPT_SUBS),
+    cmd("fcall",      -3, SCRIPT_FLAGS | MAY_REPLICATE, NOKEY, "scripting", fun::fcall),
+    cmd("fcall_ro",   -3, SCRIPT_FLAGS | READONLY,      NOKEY, "scripting", fun::fcall_ro),
+    container("function", 0, "scripting", FUNCTION_SUBS),
 
     // -- Server ----------------------------------------------------------------------------------
     container_with(cmd("command", -1, LOADING | STALE, NOKEY, "server", command::command), COMMAND_SUBS),
@@ -431,6 +434,20 @@ static SCRIPT_SUBS: &[CommandSpec] = &[
     cmd("help",    2, LOADING | STALE,       NOKEY, "scripting", lua::script_help),
     cmd("kill",    2, NOSCRIPT | ALLOW_BUSY, NOKEY, "scripting", lua::script_kill),
     cmd("load",    3, NOSCRIPT | STALE,      NOKEY, "scripting", lua::script_load),
+];
+
+/// FUNCTION subcommands (flags as Redis 7.0's COMMAND INFO).
+#[rustfmt::skip]
+static FUNCTION_SUBS: &[CommandSpec] = &[
+    cmd("delete",   3, WRITE | NOSCRIPT,           NOKEY, "scripting", fun::function_delete),
+    cmd("dump",     2, NOSCRIPT,                   NOKEY, "scripting", fun::function_dump),
+    cmd("flush",   -2, WRITE | NOSCRIPT,           NOKEY, "scripting", fun::function_flush),
+    cmd("help",     2, LOADING | STALE,            NOKEY, "scripting", fun::function_help),
+    cmd("kill",     2, NOSCRIPT | ALLOW_BUSY,      NOKEY, "scripting", fun::function_kill),
+    cmd("list",    -2, NOSCRIPT,                   NOKEY, "scripting", fun::function_list),
+    cmd("load",    -3, WRITE | DENYOOM | NOSCRIPT, NOKEY, "scripting", fun::function_load),
+    cmd("restore", -3, WRITE | DENYOOM | NOSCRIPT, NOKEY, "scripting", fun::function_restore),
+    cmd("stats",    2, NOSCRIPT | ALLOW_BUSY,      NOKEY, "scripting", fun::function_stats),
 ];
 
 /// LATENCY subcommands.

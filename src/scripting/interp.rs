@@ -384,6 +384,24 @@ impl Interp {
         }
     }
 
+    /// Points the thread's global table at `table` (a registry
+    /// reference), or back at the real globals with `None`. FUNCTION LOAD
+    /// runs library code against a table holding only what loading may
+    /// use, as Redis 7.0 swaps the globals' `__index`.
+    pub fn set_globals_index(&mut self, table: Option<c_int>) {
+        // SAFETY: the proxy always has its metatable; rawgeti and rawset
+        // on it do not raise.
+        unsafe {
+            let l = self.l;
+            ffi::lua_getmetatable(l, ffi::LUA_GLOBALSINDEX);
+            push_bytes(l, b"__index");
+            let r = table.unwrap_or(self.globals);
+            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, r as ffi::lua_Integer);
+            ffi::lua_rawset(l, -3);
+            ffi::lua_pop(l, 1);
+        }
+    }
+
     /// A step of garbage collection (Redis does one every 50 scripts).
     pub fn gc_step(&mut self) {
         // SAFETY: a GC step is not a protected call but raises nothing

@@ -1,7 +1,7 @@
-//! Lua scripting: EVAL scripts and FUNCTION libraries run in one Lua 5.1
-//! interpreter owned by the loop (the `mlua` crate builds Lua 5.1 from
-//! its bundled source; the engine uses its C API bindings directly, as
-//! Redis uses Lua's).
+//! Lua scripting: EVAL scripts and FUNCTION libraries run in two Lua 5.1
+//! interpreters (one each, as in Redis 7.0) owned by the loop (the `mlua`
+//! crate builds Lua 5.1 from its bundled source; the engine uses its C
+//! API bindings directly, as Redis uses Lua's).
 //!
 //! This layer knows Lua, the script cache and the function libraries; it
 //! knows nothing of commands. A script reaches the dataset only through
@@ -13,7 +13,7 @@
 //! - [`redislib`]: the `redis` table (`call`, `pcall`, `error_reply`...).
 //! - [`convert`]: RESP ↔ Lua conversions.
 //! - [`libs`]: `cjson`, `cmsgpack`, `bit`, `struct`.
-//! - [`functions`]: FUNCTION libraries.
+//! - [`functions`]: FUNCTION libraries, in their own interpreter.
 
 // The engine and its libraries are Lua C API code.
 #![allow(unsafe_code)]
@@ -220,17 +220,13 @@ impl Scripting {
             loading: None,
         });
         let ptr: *mut Shared = &mut *shared;
-        let interp = Interp::new(|l| unsafe {
-            redislib::set_random(l, ptr);
-            redislib::push_table(l, ptr);
-        });
         Scripting {
-            interp,
+            interp: eval_interp(ptr),
+            functions: functions::Library::new(ptr),
             shared,
             scripts: HashMap::new(),
             scripts_memory: 0,
             runs: 0,
-            functions: functions::Library::default(),
         }
     }
 
@@ -294,11 +290,14 @@ impl Scripting {
 
     /// SCRIPT FLUSH: forgets every cached script (and, as Redis, starts a
     /// new interpreter, which also drops what scripts left in memory).
+    /// The function libraries, in their own interpreter, stay.
     pub fn flush(&mut self) {
-        let functions = std::mem::take(&mut self.functions);
-        *self = Scripting::new();
-        self.functions = functions;
-        self.functions.reload(&mut self.interp);
+        let ptr: *mut Shared = &mut *self.shared;
+        self.interp = eval_interp(ptr);
+        self.shared.rand48 = seed48();
+        self.scripts.clear();
+        self.scripts_memory = 0;
+        self.runs = 0;
     }
 
     /// Runs the cached script `sha` with `keys` and `args`; its reply
@@ -318,7 +317,7 @@ impl Scripting {
         if let Err(e) = self.interp.set_keys_argv(keys, args) {
             return Outcome::Failed(e);
         }
-        self.run(func, 0, Name::Sha(sha), host, out)
+        self.run(false, func, 0, Name::Sha(sha), host, out)
     }
 
     /// Runs the function `name` of a library with `keys` and `args`.
@@ -331,25 +330,32 @@ impl Scripting {
         host: &mut dyn Host,
         out: &mut Out,
     ) -> Outcome {
-        let l = self.interp.state();
+        let l = self.functions.interp.state();
         // SAFETY: pushing the two argument tables runs protected.
         if let Err(e) = unsafe { functions::push_keys_args(l, keys, args) } {
             return Outcome::Failed(e);
         }
-        self.run(func, 2, Name::Function(name), host, out)
+        self.run(true, func, 2, Name::Function(name), host, out)
     }
 
     /// Calls `func` (with `nargs` pushed) for `host`, then writes the
     /// result or builds the error text.
+    /// `function`: in the functions' interpreter rather than EVAL's.
     fn run(
         &mut self,
+        function: bool,
         func: c_int,
         nargs: c_int,
         name: Name,
         host: &mut dyn Host,
         out: &mut Out,
     ) -> Outcome {
-        let l = self.interp.state();
+        let interp = if function {
+            &mut self.functions.interp
+        } else {
+            &mut self.interp
+        };
+        let l = interp.state();
         // SAFETY: the host pointer lives only while the call runs; it is
         // erased to 'static to sit in `Shared` and cleared right after.
         let host: *mut (dyn Host + '_) = host;
@@ -367,7 +373,7 @@ impl Scripting {
             ffi::lua_pushlightuserdata(l, shared.cast());
             ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, SHARED_KEY.as_ptr());
         }
-        let result = self.interp.call(func, nargs);
+        let result = interp.call(func, nargs);
         unsafe {
             ffi::lua_sethook(l, None, 0, 0);
         }
@@ -387,17 +393,22 @@ impl Scripting {
                 Outcome::Failed(msg)
             },
         };
+        let interp = if function {
+            &mut self.functions.interp
+        } else {
+            &mut self.interp
+        };
         if matches!(outcome, Outcome::Failed(_))
-            && self.interp.used_memory() > interp::LUA_MEMORY_LIMIT / 2
+            && interp.used_memory() > interp::LUA_MEMORY_LIMIT / 2
         {
             // A failed script may have filled memory: reclaim it now (Lua
             // 5.1 has no emergency collection).
-            self.interp.collect();
+            interp.collect();
         }
         self.runs += 1;
         if self.runs >= 50 {
             self.runs = 0;
-            self.interp.gc_step();
+            interp.gc_step();
         }
         outcome
     }
@@ -419,6 +430,14 @@ impl Name<'_> {
             Name::Function(f) => (*f).to_string(),
         }
     }
+}
+
+/// EVAL's interpreter, whose `redis` table reaches `shared`.
+fn eval_interp(shared: *mut Shared) -> Interp {
+    Interp::new(|l| unsafe {
+        redislib::set_random(l, shared);
+        redislib::push_table(l, shared);
+    })
 }
 
 /// Where the hook finds `Shared` (the registry field's name).
@@ -534,6 +553,11 @@ pub struct Running {
     pub busy: bool,
     /// SCRIPT KILL or FUNCTION KILL asked it to stop.
     pub kill: bool,
+    /// Libraries and functions loaded (FUNCTION STATS while the engine
+    /// is lent to the run).
+    pub function_counts: (usize, usize),
+    /// The loop has served every client once since the script went busy.
+    pub swept: bool,
 }
 
 impl Busy {
