@@ -885,6 +885,16 @@ impl Server {
 /// atomic.
 fn serve_while_busy(st: &mut State) {
     st.now_ms = unix_ms();
+    if !st.script.swept {
+        // Clients whose edge came in the loop's batch before the script
+        // ran (or that were queued) would wait for the script's end: each
+        // is read once now, later input comes with a new edge.
+        st.script.swept = true;
+        let keys: Vec<usize> = st.clients.iter().map(|(k, _)| k).collect();
+        for key in keys {
+            serve_busy_client(st, key);
+        }
+    }
     let mut events = Events::with_capacity(256);
     if poll_of(st).poll(&mut events, Some(Duration::ZERO)).is_err() {
         return;

@@ -26,6 +26,8 @@ pub struct Overhead {
     pub aof_buffer: u64,
     /// Client connections: buffers (capacity) and the `Conn` itself.
     pub clients_normal: u64,
+    /// The EVAL script cache (MEMORY STATS `lua.caches`).
+    pub lua_caches: u64,
     /// Per database with keys: (index, main table bytes, TTL table bytes).
     pub dbs: Vec<(usize, u64, u64)>,
     /// Everything that is not the dataset.
@@ -60,6 +62,7 @@ impl Overhead {
                         + c.out.buf.capacity()) as u64
                 })
                 .sum(),
+            lua_caches: st.scripting.as_ref().map_or(0, |s| s.scripts_memory as u64),
             ..Overhead::default()
         };
         for (i, db) in st.dbs.iter().enumerate() {
@@ -74,6 +77,7 @@ impl Overhead {
         o.overhead = o.startup
             + o.aof_buffer
             + o.clients_normal
+            + o.lua_caches
             + o.dbs.iter().map(|(_, m, e)| m + e).sum::<u64>();
         o
     }
@@ -150,8 +154,7 @@ pub fn human(bytes: u64) -> String {
 }
 
 /// Writes INFO's `# Memory` section: Redis 7.0's fields in its order.
-/// Scripting fields are 0 (there is no Lua), as are replication and
-/// cluster ones.
+/// Replication and cluster fields are 0.
 pub fn info_memory(st: &State, t: &mut String) {
     let o = Overhead::measure(st);
     let (allocated, active, resident) = o.allocator();
@@ -181,23 +184,31 @@ pub fn info_memory(st: &State, t: &mut String) {
     f(format_args!("allocator_resident:{resident}"));
     f(format_args!("total_system_memory:{sysmem}"));
     f(format_args!("total_system_memory_human:{}", human(sysmem)));
+    // EVAL's share: the Lua heap and the script cache (none is lent out
+    // while a script runs, when INFO comes from inside it).
+    let (lua, scripts_eval, cached) = st.scripting.as_ref().map_or((0, 0, 0), |s| {
+        (s.lua_memory() as u64, s.scripts_memory as u64, s.cached())
+    });
+    f(format_args!("used_memory_lua:{lua}"));
+    f(format_args!("used_memory_vm_eval:{lua}"));
+    f(format_args!("used_memory_lua_human:{}", human(lua)));
+    f(format_args!("used_memory_scripts_eval:{scripts_eval}"));
+    f(format_args!("number_of_cached_scripts:{cached}"));
     for zero in [
-        "used_memory_lua:0",
-        "used_memory_vm_eval:0",
-        "used_memory_lua_human:0B",
-        "used_memory_scripts_eval:0",
-        "number_of_cached_scripts:0",
         "number_of_functions:0",
         "number_of_libraries:0",
         "used_memory_vm_functions:0",
-        "used_memory_vm_total:0",
-        "used_memory_vm_total_human:0B",
-        "used_memory_functions:0",
-        "used_memory_scripts:0",
-        "used_memory_scripts_human:0B",
     ] {
         f(format_args!("{zero}"));
     }
+    f(format_args!("used_memory_vm_total:{lua}"));
+    f(format_args!("used_memory_vm_total_human:{}", human(lua)));
+    f(format_args!("used_memory_functions:0"));
+    f(format_args!("used_memory_scripts:{scripts_eval}"));
+    f(format_args!(
+        "used_memory_scripts_human:{}",
+        human(scripts_eval)
+    ));
     f(format_args!("maxmemory:{}", st.config.maxmemory));
     f(format_args!(
         "maxmemory_human:{}",
@@ -282,7 +293,7 @@ pub fn memory_stats(ctx: &mut Ctx) -> CmdResult {
         ("clients.normal", o.clients_normal),
         ("cluster.links", 0),
         ("aof.buffer", o.aof_buffer),
-        ("lua.caches", 0),
+        ("lua.caches", o.lua_caches),
         ("functions.caches", 0),
     ] {
         ctx.out.bulk(name.as_bytes());

@@ -485,6 +485,10 @@ pub struct Busy {
     /// that could not be read then (the script's own client): the loop
     /// reads them again.
     pub missed_reads: Vec<usize>,
+    /// Every connection was read once since the script went busy: the
+    /// loop may have spent their readable edges in the batch the script
+    /// ran from.
+    pub swept: bool,
 }
 
 /// A script (EVAL or FCALL) that is running.
