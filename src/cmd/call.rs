@@ -169,9 +169,8 @@ pub struct ScriptRun {
     pub wrote: bool,
 }
 
-/// Runs `argv` from a script that `client` runs (EVAL, FCALL: the command
-/// line `script_argv`, whose frame is `outer`): admission as Redis's
-/// `scriptCall` words it, then the
+/// Runs `argv` from a script that `client` runs (EVAL, FCALL, whose
+/// frame is `outer`): admission as Redis's `scriptCall` words it, then the
 /// handler and finishing with a frame of its own, whose effects join the
 /// script's. The reply goes to `out` (in the script's protocol). `Err` is
 /// a refusal before the command ran.
@@ -185,12 +184,68 @@ pub fn call_from_script(
     run: &mut ScriptRun,
 ) -> Result<(), String> {
     let (spec, parent, arg0) = match resolve(argv) {
-        Resolved::Err(_) => return Err("ERR Unknown Redis command called from script".into()),
-        Resolved::Arity(..) => {
-            return Err("ERR Wrong number of args calling Redis command from script".into())
+        Resolved::Err(_) => {
+            let msg = "ERR Unknown Redis command called from script";
+            st.stats.error(msg);
+            return Err(msg.into());
+        }
+        Resolved::Arity(spec, parent, _) => {
+            let msg = "ERR Wrong number of args calling Redis command from script";
+            script_reject(st, spec, parent, msg);
+            return Err(msg.into());
         }
         Resolved::Ok(spec, parent, arg0) => (spec, parent, arg0),
     };
+    if let Err(msg) = script_admit(st, client, out, spec, parent, argv, run) {
+        script_reject(st, spec, parent, &msg);
+        return Err(msg);
+    }
+    let track = tracking::Current::of(&client.track);
+    let mut frame = Frame::new(client.id, track, out.is_resp3());
+    frame.from_script = true;
+    let dirty = st.dirty;
+    let cmd = Admitted {
+        id: command_id(spec, parent),
+        spec,
+        parent,
+        arg0,
+    };
+    execute(st, client, out, argv, &mut frame, Some(outer), cmd);
+    run.wrote |= st.dirty != dirty;
+    if spec.has(flags::READONLY) && client.track.tracks_reads() {
+        // As Redis 7.0: a read inside a script makes the caller track the
+        // keys the script declared (its own command's), each time, not
+        // the keys the command read.
+        if let Resolved::Ok(s, p, _) = resolve(script_argv) {
+            remember_keys(st, client.id, s, p, script_argv);
+        }
+    }
+    Ok(())
+}
+
+/// A refusal of a command a script runs counts as Redis's `scriptCall`
+/// counts it: in errorstats and the command's `rejected_calls`.
+fn script_reject(
+    st: &mut State,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    msg: &str,
+) {
+    st.stats.error(msg);
+    st.stats.command(command_id(spec, parent)).rejected += 1;
+}
+
+/// Whether a script may run this command now: Redis's `scriptCall`
+/// checks and their texts.
+fn script_admit(
+    st: &mut State,
+    client: &ClientState,
+    out: &Out,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+    run: &ScriptRun,
+) -> Result<(), String> {
     if spec.has(flags::NOSCRIPT) {
         return Err("ERR This Redis command is not allowed from script".into());
     }
@@ -216,36 +271,7 @@ pub fn call_from_script(
     {
         return Err(crate::evict::OOM_ERR.into());
     }
-    let track = tracking::Current::of(&client.track);
-    let mut frame = Frame::new(client.id, track, out.is_resp3());
-    frame.from_script = true;
-    let dirty = st.dirty;
-    let cmd = Admitted {
-        id: command_id(spec, parent),
-        spec,
-        parent,
-        arg0,
-    };
-    execute(st, client, out, argv, &mut frame, Some(outer), cmd);
-    run.wrote |= st.dirty != dirty;
-    if spec.has(flags::READONLY) && client.track.tracks_reads() {
-        // As Redis 7.0: a read inside a script makes the caller track the
-        // keys the script declared (KEYS), not the keys the command read.
-        remember_keys(st, client.id, script_argv);
-    }
     Ok(())
-}
-
-/// Remembers the keys of command line `argv` for tracking client `id`.
-fn remember_keys(st: &mut State, id: u64, argv: &[Bytes]) {
-    let Resolved::Ok(spec, parent, _) = resolve(argv) else {
-        return;
-    };
-    let name = fullname(spec, parent);
-    let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs);
-    for k in keyspec::get_keys(&name, specs, argv) {
-        st.tracking.remember(id, &argv[k.pos]);
-    }
 }
 
 /// The ACL check of a command a script runs: the ACL log (context `lua`)
@@ -449,7 +475,7 @@ fn finish(
     // A command that blocked is counted once, when it is finally served
     // (or, in the loop, when it times out).
     if !frame.blocked {
-        record_stats(st, client, spec, parent, &done, failed, frame.redacted);
+        record_stats(st, client, spec, parent, &done, failed, frame);
     }
     st.stats.total_commands_processed += 1;
     if done.monitored {
@@ -534,7 +560,7 @@ fn record_stats(
     parent: Option<&'static CommandSpec>,
     done: &Done,
     failed: bool,
-    redacted: u64,
+    frame: &Frame,
 ) {
     let usec = done.usec;
     let s = st.stats.command(done.cmd.id);
@@ -548,9 +574,19 @@ fn record_stats(
             id,
             time: now_s,
             duration: usec,
-            argv: crate::slowlog::shorten(&client::redact(done.argv, redacted)),
-            peer: client.ident.addr.clone(),
-            name: client.ident.name.clone().unwrap_or_default(),
+            argv: crate::slowlog::shorten(&client::redact(done.argv, frame.redacted)),
+            // A script's commands are its Lua client's, which has no
+            // connection nor name in Redis.
+            peer: if frame.from_script {
+                "?:0".into()
+            } else {
+                client.ident.addr.clone()
+            },
+            name: if frame.from_script {
+                Vec::new()
+            } else {
+                client.ident.name.clone().unwrap_or_default()
+            },
         };
         st.slowlog.record(cfg, entry, usec);
     }
@@ -624,18 +660,36 @@ fn after_tracked_command(
     argv: &[Bytes],
 ) {
     client.track.broken = frame.tracking.broken;
-    // A script's reads remember the script's declared keys instead (see
-    // `call_from_script`), and CLIENT CACHING lasts for the whole script.
-    if frame.from_script {
-        return;
-    }
-    // Read-only scripts (EVAL_RO...) count by the commands they run.
-    if spec.has(flags::READONLY) && spec.group != "scripting" && client.track.tracks_reads() {
-        remember_keys(st, client.id, argv);
-    }
     let top = parent.unwrap_or(spec).name;
-    if !client.multi.active && !client.multi.executing && top != "client" {
+    // A script's reads remember its declared keys (see
+    // `call_from_script`); a read-only script's own keys are not
+    // remembered, only those of the read-only commands it runs.
+    if spec.has(flags::READONLY)
+        && !frame.from_script
+        && !matches!(top, "eval_ro" | "evalsha_ro" | "fcall_ro")
+        && client.track.tracks_reads()
+    {
+        remember_keys(st, client.id, spec, parent, argv);
+    }
+    // CLIENT CACHING covers the whole script, as Redis resets it per
+    // command of the client only.
+    if !client.multi.active && !client.multi.executing && !frame.from_script && top != "client" {
         client.track.caching = None;
+    }
+}
+
+/// Remembers the keys of a command for a tracking client.
+fn remember_keys(
+    st: &mut State,
+    id: u64,
+    spec: &'static CommandSpec,
+    parent: Option<&'static CommandSpec>,
+    argv: &[Bytes],
+) {
+    let name = fullname(spec, parent);
+    let specs = docs::meta(&name).map_or(&[][..], |m| &m.key_specs);
+    for k in keyspec::get_keys(&name, specs, argv) {
+        st.tracking.remember(id, &argv[k.pos]);
     }
 }
 

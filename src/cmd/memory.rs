@@ -26,6 +26,8 @@ pub struct Overhead {
     pub aof_buffer: u64,
     /// Client connections: buffers (capacity) and the `Conn` itself.
     pub clients_normal: u64,
+    /// The EVAL script cache (MEMORY STATS `lua.caches`).
+    pub lua_caches: u64,
     /// Per database with keys: (index, main table bytes, TTL table bytes).
     pub dbs: Vec<(usize, u64, u64)>,
     /// Everything that is not the dataset.
@@ -60,6 +62,7 @@ impl Overhead {
                         + c.out.buf.capacity()) as u64
                 })
                 .sum(),
+            lua_caches: st.scripting.as_ref().map_or(0, |s| s.scripts_memory as u64),
             ..Overhead::default()
         };
         for (i, db) in st.dbs.iter().enumerate() {
@@ -74,6 +77,7 @@ impl Overhead {
         o.overhead = o.startup
             + o.aof_buffer
             + o.clients_normal
+            + o.lua_caches
             + o.dbs.iter().map(|(_, m, e)| m + e).sum::<u64>();
         o
     }
@@ -150,8 +154,7 @@ pub fn human(bytes: u64) -> String {
 }
 
 /// Writes INFO's `# Memory` section: Redis 7.0's fields in its order.
-/// EVAL scripting fields are 0 (function ones are counted), as are
-/// replication and cluster ones.
+/// Replication and cluster fields are 0.
 pub fn info_memory(st: &State, t: &mut String) {
     let o = Overhead::measure(st);
     let (allocated, active, resident) = o.allocator();
@@ -181,15 +184,16 @@ pub fn info_memory(st: &State, t: &mut String) {
     f(format_args!("allocator_resident:{resident}"));
     f(format_args!("total_system_memory:{sysmem}"));
     f(format_args!("total_system_memory_human:{}", human(sysmem)));
-    for zero in [
-        "used_memory_lua:0",
-        "used_memory_vm_eval:0",
-        "used_memory_lua_human:0B",
-        "used_memory_scripts_eval:0",
-        "number_of_cached_scripts:0",
-    ] {
-        f(format_args!("{zero}"));
-    }
+    // EVAL's share: the Lua heap and the script cache (none is lent out
+    // while a script runs, when INFO comes from inside it).
+    let (lua, scripts_eval, cached) = st.scripting.as_ref().map_or((0, 0, 0), |s| {
+        (s.lua_memory() as u64, s.scripts_memory as u64, s.cached())
+    });
+    f(format_args!("used_memory_lua:{lua}"));
+    f(format_args!("used_memory_vm_eval:{lua}"));
+    f(format_args!("used_memory_lua_human:{}", human(lua)));
+    f(format_args!("used_memory_scripts_eval:{scripts_eval}"));
+    f(format_args!("number_of_cached_scripts:{cached}"));
     // The function libraries (0 while the engine is lent to a script).
     let (nfuncs, nlibs, vm_functions, functions_mem) =
         st.scripting.as_ref().map_or((0, 0, 0, 0), |sc| {
@@ -204,13 +208,16 @@ pub fn info_memory(st: &State, t: &mut String) {
     f(format_args!("number_of_functions:{nfuncs}"));
     f(format_args!("number_of_libraries:{nlibs}"));
     f(format_args!("used_memory_vm_functions:{vm_functions}"));
-    for zero in ["used_memory_vm_total:0", "used_memory_vm_total_human:0B"] {
-        f(format_args!("{zero}"));
-    }
+    let vm_total = lua + vm_functions as u64;
+    f(format_args!("used_memory_vm_total:{vm_total}"));
+    f(format_args!(
+        "used_memory_vm_total_human:{}",
+        human(vm_total)
+    ));
     f(format_args!("used_memory_functions:{functions_mem}"));
-    for zero in ["used_memory_scripts:0", "used_memory_scripts_human:0B"] {
-        f(format_args!("{zero}"));
-    }
+    let scripts = scripts_eval + functions_mem as u64;
+    f(format_args!("used_memory_scripts:{scripts}"));
+    f(format_args!("used_memory_scripts_human:{}", human(scripts)));
     f(format_args!("maxmemory:{}", st.config.maxmemory));
     f(format_args!(
         "maxmemory_human:{}",
@@ -295,7 +302,7 @@ pub fn memory_stats(ctx: &mut Ctx) -> CmdResult {
         ("clients.normal", o.clients_normal),
         ("cluster.links", 0),
         ("aof.buffer", o.aof_buffer),
-        ("lua.caches", 0),
+        ("lua.caches", o.lua_caches),
         ("functions.caches", 0),
     ] {
         ctx.out.bulk(name.as_bytes());

@@ -30,11 +30,15 @@ struct ScriptHost<'a> {
     run: ScriptRun,
     /// The abort message SCRIPT KILL / FUNCTION KILL leaves.
     kill_msg: &'static str,
+    /// The error replies of its commands (already in errorstats): the
+    /// script's own error reply is not counted again when it is one.
+    errors: Vec<String>,
 }
 
 impl Host for ScriptHost<'_> {
     fn call(&mut self, argv: &[Bytes], reply: &mut Out, repl: u8) -> Result<(), String> {
         let before = self.frame.raised_effects();
+        let reply_start = reply.buf.len();
         let r = call_from_script(
             self.srv,
             self.client,
@@ -44,6 +48,16 @@ impl Host for ScriptHost<'_> {
             self.argv,
             &mut self.run,
         );
+        match &r {
+            Err(msg) => self.errors.push(msg.clone()),
+            Ok(()) if reply.buf.get(reply_start) == Some(&b'-') => {
+                let line = &reply.buf[reply_start + 1..];
+                let end = line.iter().position(|&b| b == b'\r').unwrap_or(line.len());
+                self.errors
+                    .push(String::from_utf8_lossy(&line[..end]).into_owned());
+            }
+            Ok(()) => {}
+        }
         if repl == crate::scripting::redislib::REPL_NONE {
             // redis.set_repl(redis.REPL_NONE): effects go nowhere.
             self.frame.truncate_effects(before);
@@ -187,12 +201,15 @@ pub(super) fn run(
             wrote: false,
         },
         kill_msg: "Script killed by user with SCRIPT KILL...",
+        errors: Vec::new(),
     };
+    let reply_start = out.buf.len();
     let outcome = match target {
         Target::Script(sha) => sc.run_script(sha, keys, args, &mut host, out),
         // FUNCTION KILL leaves SCRIPT KILL's text too, as in Redis 7.0.
         Target::Function(name, func) => sc.run_function(func, name, keys, args, &mut host, out),
     };
+    let errors = std::mem::take(&mut host.errors);
     ctx.client.db = caller_db;
     ctx.srv.script.running = None;
     if ctx.srv.dirty != dirty {
@@ -211,9 +228,43 @@ pub(super) fn run(
             r.effects.push((last, vec![b"EXEC".to_vec()]));
         }
     }
+    if ctx.srv.shutdown.is_some() {
+        // SHUTDOWN NOSAVE while it ran: its caller gets no reply, as the
+        // Redis process exits from inside the script.
+        return Ok(());
+    }
+    let counted = |msg: &str| errors.iter().any(|e| msg.starts_with(e.as_str()));
     match outcome {
+        Outcome::Failed(msg) if !counted(&msg) => Err(CmdError::Owned(msg)),
+        // An error of one of its commands, raised or returned: in
+        // errorstats once, but a failed call of the script, as Redis.
+        Outcome::Failed(msg) => {
+            ctx.out.error(&msg);
+            failed_call(ctx);
+            Ok(())
+        }
+        Outcome::Replied if ctx.out.buf.get(reply_start) == Some(&b'-') => {
+            let line = &ctx.out.buf[reply_start + 1..];
+            let end = line.iter().position(|&b| b == b'\r').unwrap_or(line.len());
+            let msg = String::from_utf8_lossy(&line[..end]).into_owned();
+            if !counted(&msg) {
+                ctx.srv.stats.error(&msg);
+            }
+            failed_call(ctx);
+            Ok(())
+        }
         Outcome::Replied => Ok(()),
-        Outcome::Failed(msg) => Err(CmdError::Owned(msg)),
+    }
+}
+
+/// Counts a failed call of the running command (EVAL, FCALL...) whose
+/// error reply was written without going through the command's result.
+fn failed_call(ctx: &mut Ctx) {
+    if let Resolved::Ok(spec, parent, _) = resolve(ctx.argv) {
+        ctx.srv
+            .stats
+            .command(super::command_id(spec, parent))
+            .failed += 1;
     }
 }
 

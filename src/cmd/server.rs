@@ -584,6 +584,11 @@ pub fn shutdown(ctx: &mut Ctx) -> CmdResult {
     if abort {
         return Err(CmdError::Msg("ERR No shutdown in progress."));
     }
+    // While a script runs past busy-reply-threshold only NOSAVE may stop
+    // the server (the script's partial effects are not kept), as Redis.
+    if !nosave && ctx.srv.script.is_busy() {
+        return Err(CmdError::Msg(ctx.srv.script.busy_error()));
+    }
     ctx.srv.shutdown = Some(Shutdown::Command);
     Ok(())
 }

@@ -484,6 +484,13 @@ pub(crate) fn parse_read<'a>(ctx: &Ctx<'a>, group_cmd: bool) -> Result<ReadArgs<
         let more = argv.len() - i - 1;
         let o = &argv[i][..];
         if is(o, "block") && more > 0 {
+            if ctx.frame.from_script {
+                // Refused rather than run without blocking, as Redis.
+                return Err(CmdError::Owned(format!(
+                    "ERR {} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(&argv[0])
+                )));
+            }
             i += 1;
             let ms = parse_i64(&argv[i]).ok_or(CmdError::Msg(
                 "ERR timeout is not an integer or out of range",
