@@ -53,7 +53,9 @@ impl Host for ScriptHost<'_> {
     }
 
     fn acl_check(&mut self, argv: &[Bytes]) -> Result<bool, String> {
-        let Resolved::Ok(spec, parent, _) = resolve(argv) else {
+        // Redis looks the command up by name only: arity is not checked.
+        let (Resolved::Ok(spec, parent, _) | Resolved::Arity(spec, parent, _)) = resolve(argv)
+        else {
             return Err("ERR Invalid command passed to redis.acl_check_cmd()".into());
         };
         let id = super::command_id(spec, parent);
@@ -210,7 +212,10 @@ pub(super) fn run(
 }
 
 /// Lends the engine to `f` (it is `None` in the state meanwhile).
-pub(super) fn with_engine(ctx: &mut Ctx, f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult) -> CmdResult {
+pub(super) fn with_engine(
+    ctx: &mut Ctx,
+    f: impl FnOnce(&mut Ctx, &mut Scripting) -> CmdResult,
+) -> CmdResult {
     let Some(mut sc) = ctx.srv.scripting.take() else {
         return Err(CmdError::Msg(
             "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
