@@ -25,6 +25,7 @@ mod precedence;
 mod protocol;
 mod pubsub;
 mod real_clients;
+mod scripting;
 mod server_cmds;
 mod set;
 mod sort;
