@@ -166,6 +166,7 @@ const DATA: &[&[&str]] = &[
     &["SADD", "set", "m1"],
     &["XADD", "st", "1-1", "f", "v", "g", "w"],
     &["XADD", "st", "2-1", "f", "v2"],
+    &["SET", "big", "9223372036854775807"],
 ];
 
 /// Command replies as the script sees them, printed back through the
@@ -214,6 +215,22 @@ const RESP_TO_LUA: &[&str] = &[
     "return cjson.encode(redis.call('ZPOPMIN','nokey'))",
     "return redis.call('OBJECT','ENCODING','s')",
     "return redis.call('SCRIPT','EXISTS','abc')",
+    "return redis.call('INCRBY','big',0)",
+    "return redis.call('DECRBY','big',0) - 1",
+    "return redis.call('ECHO', string.rep('x', 100000)) == string.rep('x', 100000)",
+    // Every RESP3 type, and attributes (skipped).
+    "return redis.call('DEBUG', 'PROTOCOL', 'attrib')",
+    "return redis.call('DEBUG', 'PROTOCOL', 'bignum')",
+    "return redis.call('DEBUG', 'PROTOCOL', 'verbatim')",
+    "return cjson.encode(redis.call('DEBUG', 'PROTOCOL', 'verbatim'))",
+    "local v = redis.call('DEBUG', 'PROTOCOL', 'verbatim') \
+     return v.verbatim_string and {v.verbatim_string.format, v.verbatim_string.string}",
+    "return redis.call('DEBUG', 'PROTOCOL', 'true')",
+    "return redis.call('DEBUG', 'PROTOCOL', 'false')",
+    "return redis.call('DEBUG', 'PROTOCOL', 'null')",
+    "return redis.call('DEBUG', 'PROTOCOL', 'double')",
+    "return redis.call('DEBUG', 'PROTOCOL', 'map')",
+    "return redis.call('DEBUG', 'PROTOCOL', 'set')",
 ];
 
 /// Every RESP→Lua conversion of `redis.call` replies, with the script in
@@ -244,8 +261,22 @@ fn command_replies_convert_to_lua_as_in_redis() {
             "redis.call('SET','num',0/0) return redis.call('GET','num')",
             "redis.call('SET','num',1/0) return redis.call('GET','num')",
             "redis.call('SET','num',123456789012) return redis.call('GET','num')",
+            "redis.call('SET','num',1e100) return redis.call('GET','num')",
+            "redis.call('SET','num',-1e-300) return redis.call('GET','num')",
+            "redis.call('SET','num',5e-324) return redis.call('GET','num')",
+            "redis.call('SET','num',123.456) return redis.call('GET','num')",
+            "redis.call('SET','num',-2^53) return redis.call('GET','num')",
         ],
     );
+    // KEYS and ARGV, binary-safe.
+    p.check(&[
+        b"EVAL",
+        b"return {KEYS[1], ARGV[1], ARGV[2], #KEYS, #ARGV}",
+        b"1",
+        b"a\0b",
+        b"",
+        b"c\r\nd",
+    ]);
 }
 
 /// Names Redis 7.0 (Debian's build) leaves out of the sandbox, and a few
@@ -446,7 +477,7 @@ fn binary_chunks_are_refused_as_in_redis() {
 fn redis_functions_match_redis() {
     let Some(mut p) = Pair::new() else { return };
     p.check_str(&["SET", "s", "hello"]);
-    evals(
+    evals_both_protocols(
         &mut p,
         &[
             "return redis.breakpoint()",
@@ -548,7 +579,7 @@ fn redis_functions_match_redis() {
 fn error_texts_match_redis() {
     let Some(mut p) = Pair::new() else { return };
     p.check_str(&["SET", "s", "hello"]);
-    evals(
+    evals_both_protocols(
         &mut p,
         &[
             "return +",
