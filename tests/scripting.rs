@@ -607,6 +607,12 @@ fn error_texts_match_redis() {
             "error({err='CODE msg', line=99, source='@other'})",
             "error({err='x', line='L'})",
             "local function f() error('deep') end local function g() f() end g()",
+            "local function f()\n  error('x')\nend\nf()",
+            "local function f()\n  local t = nil\n  return t.x\nend\nlocal function g()\n  \
+             return f()\nend\ng()",
+            "local ok, e = pcall(function()\n  error('inner')\nend)\nreturn e",
+            "return redis.call('GET',\n  'a', 'b')",
+            "redis.call('SET', 'k', 'v')\nredis.call('INCR', 'k')",
             "local function f() local x = nil; return x.y end f()",
             "local function f(n) if n == 0 then error('bottom') end return f(n-1) end f(50)",
             "local function f(n) return f(n+1)+1 end f(1)",
