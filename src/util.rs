@@ -139,7 +139,8 @@ pub fn fmt_f64_g17(v: f64) -> String {
 /// `%.17g` for any double, through an exact 17-digit conversion.
 fn g17_general(v: f64) -> String {
     if v.is_nan() {
-        return "nan".into();
+        // glibc's printf shows the sign bit (0/0 on x86 is negative).
+        return if v.is_sign_negative() { "-nan" } else { "nan" }.into();
     }
     if v.is_infinite() {
         return if v > 0.0 { "inf".into() } else { "-inf".into() };

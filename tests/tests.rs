@@ -26,6 +26,7 @@ mod precedence;
 mod protocol;
 mod pubsub;
 mod real_clients;
+mod scripting;
 mod scripting_semantics;
 mod server_cmds;
 mod set;

@@ -71,7 +71,9 @@ impl Host for ScriptHost<'_> {
     }
 
     fn acl_check(&mut self, argv: &[Bytes]) -> Result<bool, String> {
-        let Resolved::Ok(spec, parent, _) = resolve(argv) else {
+        // Redis looks the command up by name only: arity is not checked.
+        let (Resolved::Ok(spec, parent, _) | Resolved::Arity(spec, parent, _)) = resolve(argv)
+        else {
             return Err("ERR Invalid command passed to redis.acl_check_cmd()".into());
         };
         let id = super::command_id(spec, parent);

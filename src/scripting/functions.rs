@@ -104,10 +104,9 @@ const SHARED_KEY: &CStr = c"cinnabar.functions.shared";
 /// The globals during a load: a protected `redis` with only what library
 /// code may use; anything else is a missing global.
 const LOAD_API: &str = r#"
+-- register_function is handed in: only library code sees it.
+local register_function = ...
 local redis, error, tostring, setmetatable = redis, error, tostring, setmetatable
--- Functions do not see register_function once loaded.
-local register_function = redis.register_function
-rawset(getmetatable(redis).__index, 'register_function', nil)
 local function missing(_, k)
   error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end
@@ -139,7 +138,9 @@ impl Library {
             let chunk = interp
                 .compile(LOAD_API.as_bytes(), c"=setup")
                 .expect("the function load API compiles");
-            assert!(interp.call(chunk, 0).is_ok(), "the function load API runs");
+            ffi::lua_pushlightuserdata(l, shared.cast());
+            ffi::lua_pushcclosure(l, register_function, 1);
+            assert!(interp.call(chunk, 1).is_ok(), "the function load API runs");
             interp.release(chunk);
             ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX)
         };

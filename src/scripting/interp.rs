@@ -13,16 +13,18 @@
 //! writes ("Attempt to modify a readonly table"). The thread's global
 //! table is such a proxy too, so functions made by `loadstring` see the
 //! same protection; reading a global that does not exist raises "Script
-//! attempted to access nonexistent global variable". `rawset` and
-//! `setmetatable` refuse proxies. (One difference shows: `pairs` over a
-//! library table finds nothing.)
+//! attempted to access nonexistent global variable". The base functions
+//! that reach into a table (`rawget`, `rawset`, `next`, `pairs`, `ipairs`,
+//! `getmetatable`, `setmetatable`, `table.insert`) are C wrappers that see
+//! through a proxy or refuse to modify it, so a script sees what it sees
+//! in Redis (see docs/scripting.md, "Conversions and sandbox").
 //!
 //! Memory is counted by our allocator and limited to [`LUA_MEMORY_LIMIT`]:
 //! a script that exhausts it gets Lua's "not enough memory" error.
 
 use std::ffi::{c_int, c_void, CStr};
 
-use super::luaapi::{ffi, lua_State, push_bytes, to_bytes};
+use super::luaapi::{ffi, lua_State, push_bytes, to_bytes, CFn};
 
 /// The most memory the interpreter may hold.
 pub const LUA_MEMORY_LIMIT: usize = 512 << 20;
@@ -77,7 +79,13 @@ unsafe extern "C-unwind" fn panic(l: *mut lua_State) -> c_int {
 /// raised by `redis.call` read as text).
 unsafe extern "C-unwind" fn pcall(l: *mut lua_State) -> c_int {
     let argc = ffi::lua_gettop(l);
-    ffi::luaL_checkany(l, 1);
+    if argc == 0 {
+        // Redis's pcall calls its own placeholder then (it checks no
+        // argument): false and Lua's message for calling a boolean.
+        ffi::lua_pushboolean(l, 0);
+        ffi::lua_pushstring(l, c"attempt to call a boolean value".as_ptr());
+        return 2;
+    }
     ffi::lua_pushboolean(l, 1);
     ffi::lua_insert(l, 1);
     if ffi::lua_pcall(l, argc - 1, ffi::LUA_MULTRET, 0) != 0 {
@@ -103,7 +111,7 @@ unsafe extern "C-unwind" fn pcall(l: *mut lua_State) -> c_int {
 const SETUP: &str = r#"
 local dbg_getinfo = debug.getinfo
 local error, type, tostring = error, type, tostring
-local raw_rawset, raw_setmetatable = rawset, setmetatable
+local raw_setmetatable = setmetatable
 local handler = function(err)
   -- Where the error happened, as Redis reports it: the caller of a C
   -- function that raised (and of this chunk's helpers, which stand in
@@ -123,30 +131,247 @@ local handler = function(err)
   end
   return err
 end
+-- Each proxy and the real table behind it; what getmetatable shows for
+-- a proxy (nil for a library, a protected view for the globals') or
+-- for a real metatable (the strings').
 local readonly = raw_setmetatable({}, {__mode = 'k'})
+local visible = raw_setmetatable({}, {__mode = 'k'})
 local function refuse() error('Attempt to modify a readonly table', 2) end
 local function protect(t)
   local p = raw_setmetatable({}, {__index = t, __newindex = refuse})
-  readonly[p] = true
+  readonly[p] = t
   return p
 end
 local function missing(_, k)
   error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end
-rawset = function(t, k, v)
-  if readonly[t] then error('Attempt to modify a readonly table', 0) end
-  return raw_rawset(t, k, v)
-end
-setmetatable = function(t, m)
-  if readonly[t] then error('Attempt to modify a readonly table', 0) end
-  return raw_setmetatable(t, m)
+local string_mt = getmetatable('')
+visible[string_mt] = protect(string_mt)
+-- `load`'s reader, wrapped: a binary first piece is read as text.
+local byte = string.byte
+local function text_reader(f)
+  local first = true
+  return function()
+    local piece = f()
+    if first then
+      first = false
+      if type(piece) == 'string' and byte(piece, 1) == 27 then return ' ' .. piece end
+    end
+    return piece
+  end
 end
 local function globals(g)
-  raw_setmetatable(g, {__index = missing})
-  return protect(g)
+  local mt = {__index = missing}
+  raw_setmetatable(g, mt)
+  local p = protect(g)
+  visible[p] = protect(mt)
+  return p
 end
-return handler, protect, globals
+return handler, protect, globals, readonly, visible, text_reader
 "#;
+
+/// Replaces the base functions that reach a table's contents or
+/// metatable with C closures that see through the read-only proxies (as
+/// scripts see Redis's read-only tables themselves), refuse to modify
+/// them, and compile binary chunks as text (Redis's Lua does; loading
+/// bytecode is a way out of any sandbox).
+///
+/// Each wrapper calls the original C function directly, in its own
+/// frame, so argument errors name the caller's function and line as
+/// the originals do. Upvalues: 1 the wrapper's own (see each), 2 the
+/// original function, 3 the proxy-to-table map.
+///
+/// # Safety
+/// The setup chunk's results are on the stack: `readonly`, `visible`
+/// and the reader wrapper at -3, -2, -1; the globals are the real table.
+unsafe fn install_wrappers(l: *mut lua_State) {
+    let top = ffi::lua_gettop(l);
+    let (readonly, visible, reader) = (top - 2, top - 1, top);
+    // Pushes a closure of `f` over (up1 or nil, the original `owner.name`,
+    // readonly).
+    let closure = |owner: Option<&CStr>, name: &CStr, f: CFn, up1: c_int| {
+        match owner {
+            Some(t) => {
+                ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, t.as_ptr());
+                ffi::lua_getfield(l, -1, name.as_ptr());
+                ffi::lua_remove(l, -2);
+            }
+            None => {
+                ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr());
+            }
+        }
+        let orig = ffi::lua_tocfunction(l, -1).expect("a C function of Lua's libraries");
+        ffi::lua_pop(l, 1);
+        closure_over(l, f, orig, up1, readonly);
+    };
+    let set = |owner: Option<&CStr>, name: &CStr| match owner {
+        Some(t) => {
+            ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, t.as_ptr());
+            ffi::lua_insert(l, -2);
+            ffi::lua_setfield(l, -2, name.as_ptr());
+            ffi::lua_pop(l, 1);
+        }
+        None => ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr()),
+    };
+    for (owner, name, f) in [
+        (None, c"rawset", guard as CFn),
+        (None, c"setmetatable", guard),
+        (Some(c"table"), c"insert", guard),
+        (None, c"rawget", through),
+    ] {
+        closure(owner, name, f, 0);
+        set(owner, name);
+    }
+    for (name, f, up1) in [
+        (c"getmetatable", get_metatable as CFn, visible),
+        (c"loadstring", load_string, 0),
+        (c"load", load, reader),
+    ] {
+        closure(None, name, f, up1);
+        set(None, name);
+    }
+    // `pairs` returns its own `next` (a closure apart from the global
+    // one, as in Lua); both see through proxies.
+    closure(None, c"next", through, 0);
+    let next = ffi::lua_gettop(l);
+    closure(None, c"pairs", same, next);
+    set(None, c"pairs");
+    closure(None, c"next", through, 0);
+    set(None, c"next");
+    ffi::lua_remove(l, next);
+    // `ipairs` returns its iterator, Lua's hidden `ipairsaux`: found by
+    // calling `ipairs` once.
+    ffi::lua_getfield(l, ffi::LUA_GLOBALSINDEX, c"ipairs".as_ptr());
+    ffi::lua_createtable(l, 0, 0);
+    ffi::lua_call(l, 1, 3);
+    let aux = ffi::lua_tocfunction(l, -3).expect("ipairs returns a C iterator");
+    ffi::lua_pop(l, 3);
+    closure_over(l, through, aux, 0, readonly);
+    let aux = ffi::lua_gettop(l);
+    closure(None, c"ipairs", same, aux);
+    ffi::lua_remove(l, aux);
+    set(None, c"ipairs");
+}
+
+/// Pushes a closure of `f` over (the value at `up1`, or nil if 0;
+/// `orig`; the value at `readonly`).
+unsafe fn closure_over(l: *mut lua_State, f: CFn, orig: CFn, up1: c_int, readonly: c_int) {
+    if up1 == 0 {
+        ffi::lua_pushnil(l);
+    } else {
+        ffi::lua_pushvalue(l, up1);
+    }
+    ffi::lua_pushlightuserdata(l, orig as *mut c_void);
+    ffi::lua_pushvalue(l, readonly);
+    ffi::lua_pushcclosure(l, f, 3);
+}
+
+/// The wrapped original function (upvalue 2).
+unsafe fn original(l: *mut lua_State) -> CFn {
+    let p = ffi::lua_touserdata(l, ffi::lua_upvalueindex(2));
+    // SAFETY: stored by `closure_over` from a C function pointer.
+    std::mem::transmute::<*mut c_void, CFn>(p)
+}
+
+/// Pushes the real table behind the proxy at `idx` and returns true, if
+/// it is a proxy (else pushes nothing).
+unsafe fn push_real(l: *mut lua_State, idx: c_int) -> bool {
+    if ffi::lua_type(l, idx) != ffi::LUA_TTABLE {
+        return false;
+    }
+    ffi::lua_pushvalue(l, idx);
+    ffi::lua_rawget(l, ffi::lua_upvalueindex(3));
+    if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
+        true
+    } else {
+        ffi::lua_pop(l, 1);
+        false
+    }
+}
+
+/// `rawget`, `next` and `ipairs`'s iterator: on the real table.
+unsafe extern "C-unwind" fn through(l: *mut lua_State) -> c_int {
+    if push_real(l, 1) {
+        ffi::lua_replace(l, 1);
+    }
+    original(l)(l)
+}
+
+/// `rawset`, `setmetatable`, `table.insert`: refused on a proxy, with
+/// Redis's text (no position: Redis raises it inside the C function).
+unsafe extern "C-unwind" fn guard(l: *mut lua_State) -> c_int {
+    if push_real(l, 1) {
+        ffi::lua_settop(l, 0);
+        ffi::lua_pushstring(l, c"Attempt to modify a readonly table".as_ptr());
+        ffi::lua_error(l);
+    }
+    original(l)(l)
+}
+
+/// `pairs` and `ipairs` themselves: upvalue 1 is their iterator.
+unsafe extern "C-unwind" fn same(l: *mut lua_State) -> c_int {
+    original(l)(l)
+}
+
+/// `getmetatable`: for a proxy, what Redis's read-only table shows (nil
+/// for a library); for a value whose metatable is protected (strings),
+/// the protected view.
+unsafe extern "C-unwind" fn get_metatable(l: *mut lua_State) -> c_int {
+    if ffi::lua_gettop(l) >= 1 {
+        if push_real(l, 1) {
+            ffi::lua_pop(l, 1);
+            ffi::lua_pushvalue(l, 1);
+            ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
+            return 1;
+        }
+        if ffi::lua_getmetatable(l, 1) != 0 {
+            ffi::lua_rawget(l, ffi::lua_upvalueindex(1));
+            if ffi::lua_type(l, -1) != ffi::LUA_TNIL {
+                return 1;
+            }
+            ffi::lua_pop(l, 1);
+        }
+    }
+    original(l)(l)
+}
+
+/// `loadstring(s [, name])`: a binary chunk is compiled as text (with a
+/// space in front, which gives Lua's very error for its first byte),
+/// under its own name.
+unsafe extern "C-unwind" fn load_string(l: *mut lua_State) -> c_int {
+    if ffi::lua_type(l, 1) == ffi::LUA_TSTRING
+        && to_bytes(l, 1).and_then(<[u8]>::first) == Some(&27)
+    {
+        let name = if ffi::lua_type(l, 2) <= ffi::LUA_TNIL {
+            ffi::lua_tolstring(l, 1, std::ptr::null_mut())
+        } else {
+            ffi::luaL_checklstring(l, 2, std::ptr::null_mut())
+        };
+        ffi::lua_pushstring(l, c" ".as_ptr());
+        ffi::lua_pushvalue(l, 1);
+        ffi::lua_concat(l, 2);
+        let text = to_bytes(l, -1).unwrap_or_default();
+        if ffi::luaL_loadbuffer(l, text.as_ptr().cast(), text.len(), name) == 0 {
+            return 1;
+        }
+        ffi::lua_pushnil(l);
+        ffi::lua_insert(l, -2);
+        return 2;
+    }
+    original(l)(l)
+}
+
+/// `load(f [, name])`: the reader goes through the setup chunk's
+/// wrapper (upvalue 1), which reads a binary first piece as text.
+unsafe extern "C-unwind" fn load(l: *mut lua_State) -> c_int {
+    if ffi::lua_type(l, 1) == ffi::LUA_TFUNCTION {
+        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+        ffi::lua_pushvalue(l, 1);
+        ffi::lua_call(l, 1, 1);
+        ffi::lua_replace(l, 1);
+    }
+    original(l)(l)
+}
 
 /// Globals removed from the base library, as Redis (and Debian's
 /// security patches) remove them.
@@ -222,10 +447,16 @@ impl Interp {
             let status =
                 ffi::luaL_loadbuffer(l, SETUP.as_ptr().cast(), SETUP.len(), c"=setup".as_ptr());
             assert_eq!(status, 0, "the scripting setup chunk compiles");
-            ffi::lua_call(l, 0, 3);
+            ffi::lua_call(l, 0, 6);
+            // Stack: handler, protect, globals, readonly, visible, reader.
+            install_wrappers(l);
+            ffi::lua_pop(l, 3);
             // Stack: handler, protect, globals.
             ffi::lua_pushvalue(l, -3);
             let handler = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+            // Scripts see the handler as Redis's global of that name.
+            ffi::lua_pushvalue(l, -3);
+            ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"__redis__err__handler".as_ptr());
             for name in REMOVED {
                 ffi::lua_pushnil(l);
                 ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, name.as_ptr());
@@ -278,6 +509,15 @@ impl Interp {
         // SAFETY: loadbuffer is protected; the stack is left as found.
         unsafe {
             let l = self.l;
+            // A binary chunk is compiled as text, as Redis's Lua does
+            // (see `loadstring` in the setup chunk).
+            let spaced;
+            let body = if body.first() == Some(&27) {
+                spaced = [&b" "[..], body].concat();
+                &spaced[..]
+            } else {
+                body
+            };
             let status = ffi::luaL_loadbuffer(l, body.as_ptr().cast(), body.len(), name.as_ptr());
             if status != 0 {
                 let msg = to_bytes(l, -1).map(|b| String::from_utf8_lossy(b).into_owned());

@@ -112,31 +112,40 @@ impl ScriptFlags {
     }
 }
 
-/// The shebang of an EVAL script: its flags, and the body to compile
-/// (the shebang line blanked, so line numbers stay).
+/// The shebang of an EVAL script (`#!lua flags=...`), parsed as Redis's
+/// `evalExtractShebangFlags`: the line split as `sdssplitargs` splits,
+/// the engine exactly `#!lua`, then only `flags=` options, each a comma
+/// list of known flags. The errors are Redis's, word for word.
 pub fn parse_shebang(body: &[u8]) -> Result<ScriptFlags, String> {
     let mut flags = ScriptFlags::default();
-    let Some(rest) = body.strip_prefix(b"#!") else {
+    if !body.starts_with(b"#!") {
         return Ok(flags);
-    };
+    }
     flags.shebang = true;
-    let line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
-    let mut parts = line.split(|&b| b == b' ').filter(|p| !p.is_empty());
-    let engine = parts.next().unwrap_or_default();
-    if engine != b"lua" {
+    let Some(nl) = body.iter().position(|&b| b == b'\n') else {
+        return Err("ERR Invalid script shebang".into());
+    };
+    let parts = match crate::resp::parse::split_args(&body[..nl]) {
+        Some(p) if !p.is_empty() => p,
+        _ => return Err("ERR Invalid engine in script shebang".into()),
+    };
+    let lossy = |b: &[u8]| String::from_utf8_lossy(convert::c_str(b)).into_owned();
+    if parts[0] != b"#!lua" {
         return Err(format!(
-            "ERR Could not find engine '{}'",
-            String::from_utf8_lossy(engine)
+            "ERR Unexpected engine in script shebang: {}",
+            lossy(&parts[0])
         ));
     }
-    for p in parts {
+    for p in &parts[1..] {
         let Some(list) = p.strip_prefix(b"flags=") else {
-            return Err(format!(
-                "ERR Unknown lua shebang option: {}",
-                String::from_utf8_lossy(p)
-            ));
+            return Err(format!("ERR Unknown lua shebang option: {}", lossy(p)));
         };
-        for f in list.split(|&b| b == b',').filter(|f| !f.is_empty()) {
+        // `sdssplitlen`: an empty list has no flags; otherwise every
+        // piece counts, empty ones too.
+        if list.is_empty() {
+            continue;
+        }
+        for f in list.split(|&b| b == b',') {
             flags.add(f).map_err(|e| format!("ERR {e}"))?;
         }
     }
@@ -469,38 +478,40 @@ unsafe extern "C-unwind" fn hook(l: *mut lua_State, _ar: *mut ffi::lua_Debug) {
     }
 }
 
-/// The error text of a failed run: the handler's table (`err`, `source`,
-/// `line`) as Redis formats it, or a bare string (a memory error).
+/// The error text of a failed run, as Redis's `luaCallFunction` builds
+/// it from the handler's table (`err`, `source`, `line`, each read with
+/// `lua_tostring` as C strings): "<err> script: <name>, on <source>:<line>."
+/// A bare string (a memory error) is "ERR Error running script ...".
 ///
 /// # Safety
 /// The error value is at the top of the stack.
 unsafe fn error_text(l: *mut lua_State, name: &str) -> String {
     if ffi::lua_type(l, -1) != ffi::LUA_TTABLE {
-        let s = to_bytes(l, -1).map(|b| String::from_utf8_lossy(b).into_owned());
-        return format!(
-            "ERR {} script: {name}",
-            s.unwrap_or_else(|| "unknown error".into())
-        );
+        let s = (ffi::lua_isstring(l, -1) != 0)
+            .then(|| to_bytes(l, -1).map(|b| String::from_utf8_lossy(b).into_owned()))
+            .flatten();
+        let mut msg = s.unwrap_or_else(|| "execution failure".into());
+        msg.truncate(msg.floor_char_boundary(100));
+        return format!("ERR Error running script {name}, {msg}");
     }
+    // Strings and numbers, as lua_isstring takes them (a number is
+    // converted on a copy, not in the table). Raw access: this runs
+    // unprotected, where a metamethod's error would abort.
     let field = |f: &CStr| {
-        convert::table_string_field(l, -1, f).map(|b| String::from_utf8_lossy(&b).into_owned())
+        ffi::lua_pushstring(l, f.as_ptr());
+        ffi::lua_rawget(l, -2);
+        let v = (ffi::lua_isstring(l, -1) != 0)
+            .then(|| to_bytes(l, -1).map(|b| convert::c_str(b).to_vec()))
+            .flatten();
+        ffi::lua_pop(l, 1);
+        v.map(|b| String::from_utf8_lossy(&b).into_owned())
     };
     // (A table raised without `err` crashes Redis 7.0; here it is a plain
     // error.)
     let err = field(c"err").unwrap_or_else(|| "ERR unknown error".into());
-    let err: String = err
-        .chars()
-        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
-        .collect();
-    let source = field(c"source");
-    // `line` is a number.
-    ffi::lua_pushstring(l, c"line".as_ptr());
-    ffi::lua_rawget(l, -2);
-    let line = (ffi::lua_type(l, -1) == ffi::LUA_TNUMBER).then(|| ffi::lua_tonumber(l, -1) as i64);
-    ffi::lua_pop(l, 1);
-    match (source, line) {
+    match (field(c"source"), field(c"line")) {
         (Some(s), Some(n)) => format!("{err} script: {name}, on {s}:{n}."),
-        _ => format!("{err} script: {name}"),
+        _ => err,
     }
 }
 

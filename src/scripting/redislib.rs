@@ -1,7 +1,8 @@
 //! The `redis` table scripts see: `call`, `pcall`, `error_reply`,
 //! `status_reply`, `sha1hex`, `log`, `setresp`, `set_repl`,
 //! `replicate_commands`, `breakpoint`, `debug`, `acl_check_cmd`,
-//! `register_function` and the constants, with Redis 7.0's error texts.
+//! and the constants, with Redis 7.0's error texts (`register_function`
+//! exists only while a library loads: see `functions`).
 //!
 //! Each function is a C closure whose upvalue points at the engine's
 //! [`Shared`], where the running script's host is lent.
@@ -10,7 +11,7 @@ use std::ffi::{c_int, CStr};
 
 use bytes::Bytes;
 
-use super::convert::push_reply;
+use super::convert::{c_str, push_reply};
 use super::luaapi::{ffi, lua_State, new_lib, push_bytes, to_bytes, CFn};
 use super::Shared;
 
@@ -28,7 +29,7 @@ pub const REPL_ALL: u8 = REPL_AOF | REPL_REPLICA;
 /// # Safety
 /// `l` is live; `shared` outlives the state.
 pub unsafe fn push_table(l: *mut lua_State, shared: *mut Shared) {
-    let fns: [(&CStr, CFn); 13] = [
+    let fns: [(&CStr, CFn); 12] = [
         (c"call", call),
         (c"pcall", pcall),
         (c"error_reply", error_reply),
@@ -41,7 +42,6 @@ pub unsafe fn push_table(l: *mut lua_State, shared: *mut Shared) {
         (c"breakpoint", breakpoint),
         (c"debug", debug),
         (c"acl_check_cmd", acl_check_cmd),
-        (c"register_function", super::functions::register_function),
     ];
     new_lib(l, &[]);
     for (name, f) in fns {
@@ -88,20 +88,30 @@ unsafe fn shared<'a>(l: *mut lua_State) -> &'a mut Shared {
     &mut *(ffi::lua_touserdata(l, ffi::lua_upvalueindex(1)) as *mut Shared)
 }
 
-/// Pushes Redis's error table `{err=...}` for `msg`: a message that starts
-/// with `-` carries its own code ("-CODE text"), any other gets `ERR`.
+/// Pushes Redis's error table `{err=...}` for `msg` (`luaPushErrorBuff`):
+/// a message that starts with `-` carries its own code ("-CODE text"),
+/// any other gets `ERR`; the text is read as a C string (up to a NUL)
+/// and loses CR/LF at both ends.
 ///
 /// # Safety
-/// `l` is live, with room for two values.
+/// `l` is live, with room for two values; this allocates (and may raise
+/// a memory error: the caller holds nothing to drop).
 pub unsafe fn push_error(l: *mut lua_State, msg: &[u8]) {
-    let text: Vec<u8> = match msg.strip_prefix(b"-") {
-        Some(rest) if rest.contains(&b' ') => rest.to_vec(),
-        Some(rest) => [&b"ERR "[..], rest].concat(),
-        None => [&b"ERR "[..], msg].concat(),
+    let msg = c_str(msg);
+    let (code, text) = match msg.strip_prefix(b"-") {
+        Some(rest) => match rest.iter().position(|&c| c == b' ') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (&b"ERR"[..], rest),
+        },
+        None => (&b"ERR"[..], msg),
     };
-    ffi::lua_createtable(l, 0, 1);
-    push_bytes(l, &text);
-    drop(text);
+    let crlf = |c: &u8| *c == b'\r' || *c == b'\n';
+    let start = text.iter().position(|c| !crlf(c)).unwrap_or(text.len());
+    let end = text.iter().rposition(|c| !crlf(c)).map_or(start, |i| i + 1);
+    let full = [code, b" ", &text[start..end]].concat();
+    ffi::lua_createtable(l, 0, 0);
+    push_bytes(l, &full);
+    drop(full);
     ffi::lua_setfield(l, -2, c"err".as_ptr());
 }
 
@@ -112,12 +122,17 @@ unsafe fn raise_error(l: *mut lua_State, msg: &str) -> ! {
 }
 
 /// Pushes the error table for a refusal (`ERR ...`, `NOPERM ...`), or
-/// raises it when `raise`.
-unsafe fn refuse(l: *mut lua_State, msg: String, raise: bool) -> c_int {
-    ffi::lua_createtable(l, 0, 1);
-    push_bytes(l, msg.as_bytes());
+/// raises it when `raise`. A refusal by the server (not an argument
+/// error) is marked as counted in the error stats already, as in Redis.
+unsafe fn refuse(l: *mut lua_State, msg: String, raise: bool, counted: bool) -> c_int {
+    let dashed = [&b"-"[..], msg.as_bytes()].concat();
     drop(msg);
-    ffi::lua_setfield(l, -2, c"err".as_ptr());
+    push_error(l, &dashed);
+    drop(dashed);
+    if counted {
+        ffi::lua_pushboolean(l, 1);
+        ffi::lua_setfield(l, -2, c"ignore_error_stats_update".as_ptr());
+    }
     if raise {
         ffi::lua_error(l);
     }
@@ -163,28 +178,32 @@ unsafe fn generic_call(l: *mut lua_State, raise: bool) -> c_int {
     let Some(host) = shared.host else {
         return refuse(
             l,
-            "ERR redis.call can only be called inside a script invocation".into(),
-            raise,
+            "ERR redis.call/pcall can only be called inside a script invocation".into(),
+            true,
+            false,
         );
     };
     let (resp, repl) = (shared.resp, shared.repl);
     // Everything with a destructor lives in this block, gone before any
     // Lua error is raised below.
-    let refused: Option<String> = {
+    let refused: Option<(String, bool)> = {
         let r = match command_args(l, &mut shared.argv) {
-            Err(msg) => Some(msg.to_string()),
+            Err(msg) => Some((msg.to_string(), false)),
             Ok(()) => {
                 shared.reply.buf.clear();
                 shared.reply.resp = resp;
-                (*host).call(&shared.argv, &mut shared.reply, repl).err()
+                (*host)
+                    .call(&shared.argv, &mut shared.reply, repl)
+                    .err()
+                    .map(|e| (e, true))
             }
         };
         // The arguments go now (the vector keeps its capacity).
         shared.argv.clear();
         r
     };
-    if let Some(msg) = refused {
-        return refuse(l, msg, raise);
+    if let Some((msg, counted)) = refused {
+        return refuse(l, msg, raise, counted);
     }
     let buf: &[u8] = &shared.reply.buf;
     let mut pos = 0;
@@ -195,6 +214,7 @@ unsafe fn generic_call(l: *mut lua_State, raise: bool) -> c_int {
             l,
             "ERR reply could not be converted for the script".into(),
             raise,
+            false,
         );
     }
     if raise && buf.first() == Some(&b'-') {
@@ -204,10 +224,12 @@ unsafe fn generic_call(l: *mut lua_State, raise: bool) -> c_int {
 }
 
 /// `redis.error_reply(msg)`: `{err=...}`, with `ERR` added when `msg`
-/// names no code.
+/// names no code. Wrong arguments give an error table too (returned,
+/// not raised, as Redis does).
 unsafe extern "C-unwind" fn error_reply(l: *mut lua_State) -> c_int {
     if ffi::lua_gettop(l) != 1 || ffi::lua_type(l, -1) != ffi::LUA_TSTRING {
-        raise_error(l, "wrong number or type of arguments");
+        push_error(l, b"wrong number or type of arguments");
+        return 1;
     }
     let msg = to_bytes(l, 1).unwrap_or_default();
     if msg.first() == Some(&b'-') {
@@ -219,10 +241,12 @@ unsafe extern "C-unwind" fn error_reply(l: *mut lua_State) -> c_int {
     1
 }
 
-/// `redis.status_reply(msg)`: `{ok=msg}`.
+/// `redis.status_reply(msg)`: `{ok=msg}` (an error table, returned,
+/// for wrong arguments).
 unsafe extern "C-unwind" fn status_reply(l: *mut lua_State) -> c_int {
     if ffi::lua_gettop(l) != 1 || ffi::lua_type(l, -1) != ffi::LUA_TSTRING {
-        raise_error(l, "wrong number or type of arguments");
+        push_error(l, b"wrong number or type of arguments");
+        return 1;
     }
     ffi::lua_createtable(l, 0, 1);
     ffi::lua_pushvalue(l, 1);
@@ -248,22 +272,23 @@ unsafe extern "C-unwind" fn log(l: *mut lua_State) -> c_int {
     if argc < 2 {
         raise_error(l, "redis.log() requires two arguments or more.");
     }
-    if ffi::lua_type(l, 1) != ffi::LUA_TNUMBER {
-        raise_error(l, "First argument must be a number");
+    if ffi::lua_isnumber(l, 1) == 0 {
+        raise_error(l, "First argument must be a number (log level).");
     }
-    let level = ffi::lua_tonumber(l, 1) as i64;
+    let level = super::convert::lua_number_to_c_int(ffi::lua_tonumber(l, 1));
     if !(0..=3).contains(&level) {
         raise_error(l, "Invalid debug level.");
     }
     {
         let mut text = Vec::new();
         for i in 2..=argc {
-            if i > 2 {
-                text.push(b' ');
-            }
             // Numbers are converted in place, as Lua's tostring; others
-            // (tables, nil) are skipped as Redis skips them.
+            // (tables, nil) are skipped as Redis skips them, separator
+            // included.
             if let Some(s) = to_bytes(l, i) {
+                if i > 2 {
+                    text.push(b' ');
+                }
                 text.extend_from_slice(s);
             }
         }
@@ -283,7 +308,7 @@ unsafe extern "C-unwind" fn setresp(l: *mut lua_State) -> c_int {
     if ffi::lua_gettop(l) != 1 {
         raise_error(l, "redis.setresp() requires one argument.");
     }
-    let v = ffi::lua_tonumber(l, 1) as i64;
+    let v = super::convert::lua_number_to_c_int(ffi::lua_tonumber(l, 1));
     if v != 2 && v != 3 {
         raise_error(l, "RESP version must be 2 or 3.");
     }
@@ -294,10 +319,11 @@ unsafe extern "C-unwind" fn setresp(l: *mut lua_State) -> c_int {
 /// `redis.set_repl(flags)`: where the script's effects go.
 unsafe extern "C-unwind" fn set_repl(l: *mut lua_State) -> c_int {
     if ffi::lua_gettop(l) != 1 {
-        raise_error(l, "redis.set_repl() requires one argument.");
+        // Redis's text says "two" (sic).
+        raise_error(l, "redis.set_repl() requires two arguments.");
     }
-    let v = ffi::lua_tonumber(l, 1) as i64;
-    if !(0..=i64::from(REPL_ALL)).contains(&v) {
+    let v = super::convert::lua_number_to_c_int(ffi::lua_tonumber(l, 1));
+    if !(0..=i32::from(REPL_ALL)).contains(&v) {
         raise_error(
             l,
             "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
@@ -334,8 +360,9 @@ unsafe extern "C-unwind" fn acl_check_cmd(l: *mut lua_State) -> c_int {
             "redis.acl_check_cmd can only be called inside a script invocation",
         );
     };
+    // Messages with their code, as the host gives them.
     let verdict: Result<bool, String> = match command_args(l, &mut shared.argv) {
-        Err(_) => Err("Please specify at least one argument for this redis lib call".into()),
+        Err(msg) => Err(msg.into()),
         Ok(()) => (*host).acl_check(&shared.argv),
     };
     shared.argv.clear();
@@ -345,8 +372,10 @@ unsafe extern "C-unwind" fn acl_check_cmd(l: *mut lua_State) -> c_int {
             1
         }
         Err(msg) => {
-            push_error(l, msg.as_bytes());
+            let dashed = [&b"-"[..], msg.as_bytes()].concat();
             drop(msg);
+            push_error(l, &dashed);
+            drop(dashed);
             ffi::lua_error(l)
         }
     }
@@ -381,20 +410,22 @@ unsafe extern "C-unwind" fn random(l: *mut lua_State) -> c_int {
     let r = f64::from(lrand48(&mut shared(l).rand48) % MAX) / f64::from(MAX);
     match ffi::lua_gettop(l) {
         0 => ffi::lua_pushnumber(l, r),
+        // `luaL_checkint`: the bounds are C ints (truncated to 32 bits).
         1 => {
-            let u = ffi::luaL_checkinteger(l, 1);
+            let u = ffi::luaL_checkinteger(l, 1) as i32;
             if u < 1 {
                 ffi::luaL_argerror(l, 1, c"interval is empty".as_ptr());
             }
-            ffi::lua_pushnumber(l, (r * u as f64).floor() + 1.0);
+            ffi::lua_pushnumber(l, (r * f64::from(u)).floor() + 1.0);
         }
         2 => {
-            let lo = ffi::luaL_checkinteger(l, 1);
-            let hi = ffi::luaL_checkinteger(l, 2);
+            let lo = ffi::luaL_checkinteger(l, 1) as i32;
+            let hi = ffi::luaL_checkinteger(l, 2) as i32;
             if lo > hi {
                 ffi::luaL_argerror(l, 2, c"interval is empty".as_ptr());
             }
-            ffi::lua_pushnumber(l, (r * (hi - lo + 1) as f64).floor() + lo as f64);
+            let span = hi.wrapping_sub(lo).wrapping_add(1);
+            ffi::lua_pushnumber(l, (r * f64::from(span)).floor() + f64::from(lo));
         }
         _ => {
             ffi::luaL_where(l, 1);
