@@ -1136,6 +1136,7 @@ fn check_output_limits(c: &mut Conn, config: &Config, stats: &mut Stats, now_ms:
 /// next complete one in its read buffer; `None` when there is none, or
 /// something holds its input (output throttling, closing, a blocking
 /// command, a pause, a protocol error, which is answered here).
+#[inline(always)]
 fn next_command(c: &mut Conn, key: usize, st: &mut State) -> Option<Vec<Bytes>> {
     if c.throttled
         || c.state.closing.any()

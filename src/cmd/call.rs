@@ -102,6 +102,7 @@ fn run(
 }
 
 /// The handler and finishing, for an admitted command.
+#[inline(always)]
 fn execute(
     st: &mut State,
     client: &mut ClientState,
