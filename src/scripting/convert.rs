@@ -156,8 +156,8 @@ pub unsafe fn push_reply(l: *mut lua_State, buf: &[u8], pos: &mut usize, depth: 
         }
         b'|' => {
             // Attributes are skipped: the value follows.
-            let n = parse_i64(body).unwrap_or(0);
-            for _ in 0..n * 2 {
+            let n = parse_i64(body).unwrap_or(0).max(0);
+            for _ in 0..n.saturating_mul(2) {
                 if !push_reply(l, buf, pos, depth + 1) {
                     return false;
                 }
@@ -435,6 +435,59 @@ unsafe fn count_pairs(l: *mut lua_State) -> usize {
     n
 }
 
+/// What the protected conversion reads and reports.
+struct Job<'a> {
+    buf: &'a [u8],
+    parsed: bool,
+}
+
+/// Runs `push_reply` on the job's bytes, protected (it allocates and
+/// may raise); leaves the value (or nil) as the one result.
+unsafe extern "C-unwind" fn convert(l: *mut lua_State) -> c_int {
+    let job = &mut *(ffi::lua_touserdata(l, 1) as *mut Job);
+    ffi::lua_settop(l, 0);
+    let mut pos = 0;
+    job.parsed = push_reply(l, job.buf, &mut pos, 0);
+    if job.parsed {
+        1
+    } else {
+        0
+    }
+}
+
+/// For tests and fuzzing (fuzz/fuzz_targets/lua_reply.rs): `buf` through
+/// `push_reply`, then `write_reply` (in `resp3` mode, to a caller of
+/// protocol `proto`): the written bytes, or None if the input was refused
+/// or raised.
+pub fn round_trip(
+    interp: &crate::scripting::interp::Interp,
+    buf: &[u8],
+    resp3: bool,
+    proto: u8,
+) -> Option<Vec<u8>> {
+    let l = interp.state();
+    let mut job = Job { buf, parsed: false };
+    // SAFETY: a protected call on a live state with an empty stack.
+    unsafe {
+        ffi::lua_pushcfunction(l, convert);
+        ffi::lua_pushlightuserdata(l, (&mut job as *mut Job).cast());
+        let status = ffi::lua_pcall(l, 1, 1, 0);
+        if status != 0 || !job.parsed {
+            ffi::lua_settop(l, 0);
+            return None;
+        }
+        let mut out = Out::new();
+        out.resp = proto;
+        write_reply(l, &mut out, ReplyMode { resp3 });
+        assert_eq!(
+            ffi::lua_gettop(l),
+            0,
+            "write_reply leaves the stack as found"
+        );
+        Some(out.buf.to_vec())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! `push_reply` and `write_reply` on random replies: never a crash on
@@ -443,53 +496,6 @@ mod tests {
     use super::*;
     use crate::scripting::interp::Interp;
     use proptest::prelude::*;
-
-    /// What the protected conversion reads and reports.
-    struct Job<'a> {
-        buf: &'a [u8],
-        parsed: bool,
-    }
-
-    /// Runs `push_reply` on the job's bytes, protected (it allocates and
-    /// may raise); leaves the value (or nil) as the one result.
-    unsafe extern "C-unwind" fn convert(l: *mut lua_State) -> c_int {
-        let job = &mut *(ffi::lua_touserdata(l, 1) as *mut Job);
-        ffi::lua_settop(l, 0);
-        let mut pos = 0;
-        job.parsed = push_reply(l, job.buf, &mut pos, 0);
-        if job.parsed {
-            1
-        } else {
-            0
-        }
-    }
-
-    /// `buf` through `push_reply`, then `write_reply` (in `resp3` mode, to
-    /// a caller of protocol `proto`): the written bytes, or None if the
-    /// input was refused or raised.
-    fn round_trip(interp: &Interp, buf: &[u8], resp3: bool, proto: u8) -> Option<Vec<u8>> {
-        let l = interp.state();
-        let mut job = Job { buf, parsed: false };
-        // SAFETY: a protected call on a live state with an empty stack.
-        unsafe {
-            ffi::lua_pushcfunction(l, convert);
-            ffi::lua_pushlightuserdata(l, (&mut job as *mut Job).cast());
-            let status = ffi::lua_pcall(l, 1, 1, 0);
-            if status != 0 || !job.parsed {
-                ffi::lua_settop(l, 0);
-                return None;
-            }
-            let mut out = Out::new();
-            out.resp = proto;
-            write_reply(l, &mut out, ReplyMode { resp3 });
-            assert_eq!(
-                ffi::lua_gettop(l),
-                0,
-                "write_reply leaves the stack as found"
-            );
-            Some(out.buf.to_vec())
-        }
-    }
 
     fn interp() -> Interp {
         // SAFETY: the setup pushes an empty `redis` table.
@@ -655,5 +661,16 @@ mod tests {
             round_trip(&interp, b"*2\r\n:1\r\n$1\r\nx\r\n", false, 2).as_deref(),
             Some(&b"*2\r\n:1\r\n$1\r\nx\r\n"[..])
         );
+    }
+
+    /// Found by fuzz/fuzz_targets/lua_reply.rs: an attribute count whose
+    /// double overflows (a panic in debug builds).
+    #[test]
+    fn huge_attribute_count_is_refused() {
+        let interp = interp();
+        let reply = b"|-000000000000008179300000000008170\r\n";
+        assert_eq!(round_trip(&interp, reply, true, 3), None);
+        let reply = b"|4611686018427387904\r\n+a\r\n";
+        assert_eq!(round_trip(&interp, reply, true, 3), None);
     }
 }
