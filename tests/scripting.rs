@@ -811,3 +811,25 @@ fn error_tables_without_err_are_clean_errors() {
     }
     assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
 }
+
+/// SCRIPT HELP and SCRIPT DEBUG as Redis answers them; DEBUG YES/SYNC,
+/// which need the Lua debugger (not built), answer a clear error here.
+#[test]
+fn script_help_and_debug() {
+    let Some(mut p) = Pair::new() else {
+        return;
+    };
+    p.check_str(&["SCRIPT", "HELP"]);
+    p.check_str(&["SCRIPT", "DEBUG", "NO"]);
+    p.check_str(&["SCRIPT", "DEBUG", "maybe"]);
+    p.check_str(&["SCRIPT", "DEBUG"]);
+    p.check_str(&["SCRIPT", "HELP", "x"]);
+    for mode in ["YES", "sync"] {
+        p.cin.expect(
+            &["SCRIPT", "DEBUG", mode],
+            "-ERR SCRIPT DEBUG is not supported: this server has no Lua debugger\r\n",
+        );
+    }
+    // And the server goes on running scripts as before.
+    p.check_str(&["EVAL", "return 1", "0"]);
+}

@@ -50,13 +50,11 @@ impl Host for ScriptHost<'_> {
         );
         match &r {
             Err(msg) => self.errors.push(msg.clone()),
-            Ok(()) if reply.buf.get(reply_start) == Some(&b'-') => {
-                let line = &reply.buf[reply_start + 1..];
-                let end = line.iter().position(|&b| b == b'\r').unwrap_or(line.len());
-                self.errors
-                    .push(String::from_utf8_lossy(&line[..end]).into_owned());
+            Ok(()) => {
+                if let Some(e) = error_at(&reply.buf, reply_start) {
+                    self.errors.push(e);
+                }
             }
-            Ok(()) => {}
         }
         if repl == crate::scripting::redislib::REPL_NONE {
             // redis.set_repl(redis.REPL_NONE): effects go nowhere.
@@ -245,18 +243,25 @@ pub(super) fn run(
             failed_call(ctx);
             Ok(())
         }
-        Outcome::Replied if ctx.out.buf.get(reply_start) == Some(&b'-') => {
-            let line = &ctx.out.buf[reply_start + 1..];
-            let end = line.iter().position(|&b| b == b'\r').unwrap_or(line.len());
-            let msg = String::from_utf8_lossy(&line[..end]).into_owned();
+        Outcome::Replied => {
+            let Some(msg) = error_at(&ctx.out.buf, reply_start) else {
+                return Ok(());
+            };
             if !counted(&msg) {
                 ctx.srv.stats.error(&msg);
             }
             failed_call(ctx);
             Ok(())
         }
-        Outcome::Replied => Ok(()),
     }
+}
+
+/// The text of the error reply at `start` of `buf`, if the reply written
+/// there is one.
+fn error_at(buf: &[u8], start: usize) -> Option<String> {
+    let line = buf.get(start..)?.strip_prefix(b"-")?;
+    let end = line.iter().position(|&b| b == b'\r').unwrap_or(line.len());
+    Some(String::from_utf8_lossy(&line[..end]).into_owned())
 }
 
 /// Counts a failed call of the running command (EVAL, FCALL...) whose

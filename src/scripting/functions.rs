@@ -743,11 +743,7 @@ pub unsafe fn push_keys_args(
     unsafe extern "C-unwind" fn build(l: *mut lua_State) -> c_int {
         for i in [1, 2] {
             let v = &*(ffi::lua_touserdata(l, i) as *const &[Bytes]);
-            ffi::lua_createtable(l, v.len() as c_int, 0);
-            for (j, item) in v.iter().enumerate() {
-                push_bytes(l, item);
-                ffi::lua_rawseti(l, -2, j as ffi::lua_Integer + 1);
-            }
+            super::luaapi::push_list(l, v);
         }
         2
     }

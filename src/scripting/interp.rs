@@ -575,11 +575,7 @@ impl Interp {
             // the caller's slices (alive for the protected call).
             for (i, name) in [(2, c"KEYS"), (3, c"ARGV")] {
                 let v = &*(ffi::lua_touserdata(l, i) as *const &[bytes::Bytes]);
-                ffi::lua_createtable(l, v.len() as c_int, 0);
-                for (j, item) in v.iter().enumerate() {
-                    push_bytes(l, item);
-                    ffi::lua_rawseti(l, -2, j as ffi::lua_Integer + 1);
-                }
+                super::luaapi::push_list(l, v);
                 ffi::lua_setfield(l, 1, name.as_ptr());
             }
             0

@@ -101,3 +101,16 @@ pub unsafe fn new_lib(l: *mut lua_State, fns: &[(&CStr, CFn)]) {
         ffi::lua_setfield(l, -2, name.as_ptr());
     }
 }
+
+/// Pushes `items` as a Lua array of strings (KEYS, ARGV, a function's
+/// two arguments).
+///
+/// # Safety
+/// `l` is live, inside a protected call (this allocates and may raise).
+pub unsafe fn push_list(l: *mut lua_State, items: &[bytes::Bytes]) {
+    ffi::lua_createtable(l, items.len() as c_int, 0);
+    for (j, item) in items.iter().enumerate() {
+        push_bytes(l, item);
+        ffi::lua_rawseti(l, -2, j as ffi::lua_Integer + 1);
+    }
+}
