@@ -249,11 +249,6 @@ impl Scripting {
         self.scripts.len()
     }
 
-    /// Whether a script is running (the loop is serving others meanwhile).
-    pub fn running(&self) -> bool {
-        self.shared.started.is_some()
-    }
-
     /// The cached script named `sha` (40 hex digits, any case).
     pub fn get(&self, sha: &[u8]) -> Option<&Script> {
         let mut lower = [0u8; 40];
